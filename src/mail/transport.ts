@@ -1,0 +1,164 @@
+// Sends composed messages: through SMTP when a URL is configured, otherwise as RFC 5322 `.eml`
+// files in an outbox folder (what `npm start` does out of the box). The SMTP URL may carry a
+// password, so it never appears in a log line or in an error this module throws.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
+
+export type MailMessage = SendMailOptions;
+
+export interface MailTransportOptions {
+  /** smtp://user:pass@host:port or smtps://…; when absent, messages go to outboxDir. */
+  smtpUrl?: string;
+  outboxDir: string;
+}
+
+export interface SentMail {
+  messageId: string;
+  /** The `.eml` file written, in outbox mode. */
+  path?: string;
+}
+
+export interface MailTransport {
+  send(message: MailMessage): Promise<SentMail>;
+  close(): void;
+}
+
+/**
+ * A failed send. `permanent` is true when the server refused the message for good (an SMTP 5yz
+ * reply other than 503, RFC 5321 §4.2.1): retrying the same message would fail the same way.
+ * Everything else (connection refused, timeouts, 4yz replies, a full disk) may pass on a retry.
+ */
+export class MailTransportError extends Error {
+  readonly code: string;
+  readonly permanent: boolean;
+  readonly responseCode: number | undefined;
+  constructor(message: string, code: string, permanent: boolean, responseCode?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MailTransportError';
+    this.code = code;
+    this.permanent = permanent;
+    this.responseCode = responseCode;
+  }
+}
+
+export function createMailTransport(options: MailTransportOptions): MailTransport {
+  return options.smtpUrl ? smtpTransport(options.smtpUrl) : outboxTransport(options.outboxDir);
+}
+
+function smtpTransport(smtpUrl: string): MailTransport {
+  const secrets = secretsOf(smtpUrl);
+  let transporter: Transporter;
+  try {
+    transporter = nodemailer.createTransport({
+      url: smtpUrl,
+      // Bounded waits: a stuck server must fail the send (and let the queue retry) rather than
+      // hold it for nodemailer's default ten minutes. Settings in the URL's query win.
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+      logger: false,
+    });
+  } catch (error) {
+    throw new MailTransportError(`SMTP_URL: ${redact(messageOf(error), secrets)}`, 'ECONFIG', true);
+  }
+  return {
+    async send(message) {
+      try {
+        const info = await transporter.sendMail(message);
+        return { messageId: info.messageId };
+      } catch (error) {
+        throw toTransportError(error, secrets);
+      }
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}
+
+function outboxTransport(outboxDir: string): MailTransport {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return {
+    async send(message) {
+      let info;
+      try {
+        info = await transporter.sendMail(message);
+      } catch (error) {
+        throw toTransportError(error, []);
+      }
+      const file = path.join(outboxDir, outboxFileName(message, info.messageId));
+      const temp = path.join(outboxDir, `.${path.basename(file)}.${randomUUID()}.tmp`);
+      try {
+        await mkdir(outboxDir, { recursive: true });
+        // Written whole, then renamed: a reader of the outbox never sees half a message, and a
+        // retried send of the same message replaces its file instead of adding a second one.
+        await writeFile(temp, info.message as Buffer);
+        await rename(temp, file);
+      } catch (error) {
+        await rm(temp, { force: true });
+        const code = (error as NodeJS.ErrnoException).code ?? 'EFILE';
+        throw new MailTransportError(`could not write to the outbox: ${messageOf(error)}`, code, false, undefined, {
+          cause: error,
+        });
+      }
+      return { messageId: info.messageId, path: file };
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}
+
+/**
+ * `20261125T024500Z-change-<id>.eml`: sorts by the message's date, unique per Message-ID, and
+ * the same for the same message (so a retry overwrites rather than duplicates).
+ */
+export function outboxFileName(message: MailMessage, messageId: string): string {
+  const date = message.date instanceof Date ? message.date : typeof message.date === 'string' ? new Date(message.date) : new Date();
+  const stamp = (Number.isNaN(date.getTime()) ? new Date() : date).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const localPart = messageId.replace(/^<|>$/g, '').split('@')[0] ?? '';
+  const safe = localPart.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 120) || randomUUID();
+  return `${stamp}-${safe}.eml`;
+}
+
+function toTransportError(error: unknown, secrets: string[]): MailTransportError {
+  const e = (error ?? {}) as { code?: unknown; responseCode?: unknown; permanent?: unknown };
+  const code = typeof e.code === 'string' ? e.code : 'ESEND';
+  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const permanent = e.permanent === true || code === 'ECONFIG' || code === 'EENVELOPE';
+  // The cause is not chained: nodemailer errors can hold connection details.
+  return new MailTransportError(`mail not sent (${code}): ${redact(messageOf(error), secrets)}`, code, permanent, responseCode);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What of an SMTP URL must not be shown: the URL itself and its password. */
+function secretsOf(smtpUrl: string): string[] {
+  const secrets = [smtpUrl];
+  try {
+    const url = new URL(smtpUrl);
+    if (url.password) secrets.push(url.password, safeDecode(url.password));
+  } catch {
+    // Unparseable: only the whole string is known.
+  }
+  return secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}

@@ -1,0 +1,148 @@
+// The booking API's JSON shape, as JSON Schema: one definition serves the HTTP route's
+// validation, the OpenAPI document and the `tripcal ics` command. Semantic checks (airports,
+// zones, end after start) are in parse-booking.ts.
+
+const text = (maxLength = 200) => ({ type: 'string', minLength: 1, maxLength }) as const;
+const optionalText = (maxLength = 200) => ({ type: 'string', maxLength }) as const;
+const localDateTime = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?$',
+  description: 'Local wall-clock time, no offset: YYYY-MM-DDTHH:mm',
+} as const;
+const localDate = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' } as const;
+const localTime = { type: 'string', pattern: '^\\d{2}:\\d{2}$', description: 'HH:mm' } as const;
+const timeZone = { type: 'string', minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Asia/Tokyo' } as const;
+
+const segmentRef = { ...text(64), description: "The booking engine's key for this segment, stable across changes" };
+
+const flightEndpoint = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['airport', 'local'],
+  properties: {
+    airport: { type: 'string', pattern: '^[A-Za-z]{3}$', description: 'IATA airport code' },
+    terminal: optionalText(20),
+    local: localDateTime,
+    timeZone: { ...timeZone, description: "Overrides the airport's zone from the airport dataset" },
+  },
+} as const;
+
+const placeEndpoint = (placeKey: 'station' | 'place') =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: [placeKey, 'local'],
+    properties: {
+      [placeKey]: text(),
+      ...(placeKey === 'place' ? { address: optionalText(300) } : {}),
+      local: localDateTime,
+      timeZone: { ...timeZone, description: "Defaults to the traveler's home zone" },
+    },
+  }) as const;
+
+const flight = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'ref', 'carrier', 'flightNumber', 'departure', 'arrival'],
+  properties: {
+    type: { const: 'flight' },
+    ref: segmentRef,
+    carrier: { type: 'string', pattern: '^[A-Z0-9]{2,3}$', description: 'Marketing carrier (IATA)' },
+    flightNumber: { type: 'string', pattern: '^[A-Z0-9]{0,3} ?\\d{1,4}[A-Z]?$' },
+    operatingCarrier: optionalText(60),
+    departure: flightEndpoint,
+    arrival: flightEndpoint,
+    seat: optionalText(10),
+    cabin: optionalText(40),
+    recordLocator: optionalText(20),
+  },
+} as const;
+
+const hotel = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'ref', 'property', 'checkIn', 'checkOut'],
+  properties: {
+    type: { const: 'hotel' },
+    ref: segmentRef,
+    property: text(),
+    address: optionalText(300),
+    phone: optionalText(40),
+    checkIn: { type: 'object', additionalProperties: false, required: ['date'], properties: { date: localDate, time: localTime } },
+    checkOut: { type: 'object', additionalProperties: false, required: ['date'], properties: { date: localDate, time: localTime } },
+    timeZone: { ...timeZone, description: "The hotel's zone; defaults to the traveler's home zone" },
+    confirmation: optionalText(40),
+  },
+} as const;
+
+const car = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'ref', 'vendor', 'pickUp', 'dropOff'],
+  properties: {
+    type: { const: 'car' },
+    ref: segmentRef,
+    vendor: text(),
+    pickUp: placeEndpoint('place'),
+    dropOff: placeEndpoint('place'),
+    carType: optionalText(60),
+    confirmation: optionalText(40),
+  },
+} as const;
+
+const rail = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'ref', 'operator', 'trainNumber', 'departure', 'arrival'],
+  properties: {
+    type: { const: 'rail' },
+    ref: segmentRef,
+    operator: text(),
+    trainNumber: text(40),
+    departure: placeEndpoint('station'),
+    arrival: placeEndpoint('station'),
+    car: optionalText(10),
+    seat: optionalText(10),
+    confirmation: optionalText(40),
+  },
+} as const;
+
+export const segmentInputSchema = {
+  type: 'object',
+  required: ['type'],
+  properties: { type: { enum: ['flight', 'hotel', 'car', 'rail'] } },
+  // The discriminator keeps error messages about the segment's own type, not all four.
+  discriminator: { propertyName: 'type' },
+  oneOf: [flight, hotel, car, rail],
+} as const;
+
+const segmentsSchema = { type: 'array', minItems: 1, maxItems: 100, items: segmentInputSchema } as const;
+
+/** POST /api/v1/trips: a new booking. */
+export const tripInputSchema = {
+  $id: 'TripInput',
+  type: 'object',
+  additionalProperties: false,
+  required: ['bookingRef', 'travelerEmail', 'segments'],
+  properties: {
+    bookingRef: { ...text(64), description: "The booking engine's reference, unique within the company" },
+    travelerEmail: { type: 'string', format: 'email', maxLength: 254 },
+    title: optionalText(200),
+    segments: segmentsSchema,
+  },
+} as const;
+
+/** PUT /api/v1/trips/{bookingRef}: the booking as it now stands. */
+export const tripChangeInputSchema = {
+  $id: 'TripChangeInput',
+  type: 'object',
+  additionalProperties: false,
+  required: ['segments'],
+  properties: {
+    title: optionalText(200),
+    segments: {
+      ...segmentsSchema,
+      description: 'Every segment of the booking now. A new ref is added, a known ref is altered, a missing ref is cancelled.',
+    },
+  },
+} as const;

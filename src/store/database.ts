@@ -1,0 +1,96 @@
+// The database factory: PGlite in a data folder by default, a PostgreSQL server when a URL is
+// given. Both are PostgreSQL, reached through Kysely (queries) and pg-boss (jobs).
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Migrator, type MigrationResultSet } from 'kysely/migration';
+import pg from 'pg';
+import { PgBoss, fromKysely, fromPglite } from 'pg-boss';
+import { migrations } from './migrations/index.ts';
+import { lockedPglite, pglitePool, SessionLock } from './pglite-pool.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export interface StoreOptions {
+  /** postgres://… for a server; otherwise the embedded database. */
+  databaseUrl?: string;
+  /** Folder of the embedded database; undefined keeps it in memory (tests). */
+  dataDir?: string;
+}
+
+export interface Store {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  boss: PgBoss;
+  /** Enqueues a job inside `tx`: it exists if and only if the transaction commits. */
+  enqueue(tx: Tx, queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const QUEUES = {
+  itineraryMail: 'itinerary-mail',
+} as const;
+
+/** Retries with backoff: an SMTP server down for a while loses no email. */
+const QUEUE_OPTIONS = { retryLimit: 12, retryDelay: 5, retryBackoff: true, retryDelayMax: 600 };
+
+async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(result.error)}`);
+  }
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let db: Db;
+  let boss: PgBoss;
+  let closeDriver: () => Promise<void>;
+  let kind: Store['kind'];
+
+  if (options.databaseUrl) {
+    kind = 'postgres';
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    boss = new PgBoss({ connectionString: options.databaseUrl, max: 4 });
+    closeDriver = () => pool.end();
+  } else {
+    kind = 'pglite';
+    let dataPath: string | undefined;
+    if (options.dataDir) {
+      dataPath = path.join(options.dataDir, 'pgdata');
+      fs.mkdirSync(dataPath, { recursive: true });
+    }
+    const pglite = new PGlite(dataPath);
+    const lock = new SessionLock();
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pglitePool(pglite, lock) }) });
+    boss = new PgBoss({ db: fromPglite(lockedPglite(pglite, lock)), backend: 'pglite' });
+    closeDriver = () => pglite.close();
+  }
+
+  // pg-boss reports background errors as events; without a listener Node would throw them.
+  boss.on('error', (err: Error) => console.error(`[jobs] ${err.message}`));
+  await migrate(db);
+  await boss.start();
+  for (const queue of Object.values(QUEUES)) {
+    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, QUEUE_OPTIONS);
+  }
+
+  return {
+    kind,
+    db,
+    boss,
+    async enqueue(tx, queue, data, jobOptions) {
+      await boss.send(queue, data, { ...jobOptions, db: fromKysely(tx) });
+    },
+    async close() {
+      await boss.stop({ graceful: true, timeout: 5000 });
+      await db.destroy();
+      await closeDriver().catch(() => {});
+    },
+  };
+}

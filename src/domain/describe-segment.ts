@@ -1,0 +1,316 @@
+// What a traveler reads about a segment (calendar title, location, body; email bodies), in
+// Japanese or English. Pure: no I/O besides the airport dataset lookup, deterministic for given
+// inputs (dates are formatted by hand; only the zone's long name comes from ICU via Luxon).
+
+import { DateTime } from 'luxon';
+import { airportCityName, findAirport } from './airports.ts';
+import type {
+  CarSegment,
+  FlightEndpoint,
+  FlightSegment,
+  HotelSegment,
+  Locale,
+  RailSegment,
+  Segment,
+  ZonedTime,
+} from './types.ts';
+
+export interface SegmentLabels {
+  flight: string;
+  operatedBy: string;
+  departure: string;
+  arrival: string;
+  terminal: (terminal: string) => string;
+  seat: string;
+  cabin: string;
+  recordLocator: string;
+  hotel: string;
+  hotelSummary: string;
+  address: string;
+  phone: string;
+  checkIn: string;
+  checkOut: string;
+  confirmation: string;
+  carSummary: string;
+  carVendor: string;
+  pickUp: string;
+  dropOff: string;
+  carType: string;
+  train: string;
+  railCarAndSeat: (car: string | undefined, seat: string | undefined) => string;
+  cancelled: string;
+  cabins: Readonly<Record<'economy' | 'premiumEconomy' | 'business' | 'first', string>>;
+  weekdays: readonly string[];
+}
+
+/** The message catalogue, for the mail module and the calendar projection to reuse. */
+export const SEGMENT_LABELS: Readonly<Record<Locale, SegmentLabels>> = {
+  ja: {
+    flight: '便',
+    operatedBy: '運航会社',
+    departure: '出発',
+    arrival: '到着',
+    terminal: (t) => `ターミナル${t}`,
+    seat: '座席',
+    cabin: 'クラス',
+    recordLocator: '予約番号',
+    hotel: 'ホテル',
+    hotelSummary: '宿泊',
+    address: '住所',
+    phone: '電話番号',
+    checkIn: 'チェックイン',
+    checkOut: 'チェックアウト',
+    confirmation: '確認番号',
+    carSummary: 'レンタカー',
+    carVendor: 'レンタカー会社',
+    pickUp: '貸出',
+    dropOff: '返却',
+    carType: '車種',
+    train: '列車',
+    railCarAndSeat: (car, seat) =>
+      [car ? `${car}号車` : undefined, seat ? `${seat}番` : undefined].filter(Boolean).join(' '),
+    cancelled: 'キャンセル済み',
+    cabins: {
+      economy: 'エコノミークラス',
+      premiumEconomy: 'プレミアムエコノミークラス',
+      business: 'ビジネスクラス',
+      first: 'ファーストクラス',
+    },
+    weekdays: ['月', '火', '水', '木', '金', '土', '日'],
+  },
+  en: {
+    flight: 'Flight',
+    operatedBy: 'Operated by',
+    departure: 'Departure',
+    arrival: 'Arrival',
+    terminal: (t) => `Terminal ${t}`,
+    seat: 'Seat',
+    cabin: 'Cabin',
+    recordLocator: 'Record locator',
+    hotel: 'Hotel',
+    hotelSummary: 'Hotel',
+    address: 'Address',
+    phone: 'Phone',
+    checkIn: 'Check-in',
+    checkOut: 'Check-out',
+    confirmation: 'Confirmation',
+    carSummary: 'Car rental',
+    carVendor: 'Rental company',
+    pickUp: 'Pick-up',
+    dropOff: 'Drop-off',
+    carType: 'Car type',
+    train: 'Train',
+    railCarAndSeat: (car, seat) =>
+      [car ? `Car ${car}` : undefined, seat ? `seat ${seat}` : undefined].filter(Boolean).join(', '),
+    cancelled: 'Cancelled',
+    cabins: {
+      economy: 'Economy',
+      premiumEconomy: 'Premium Economy',
+      business: 'Business',
+      first: 'First',
+    },
+    weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+  },
+};
+
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+export interface SegmentRow {
+  label: string;
+  value: string;
+}
+
+export interface SegmentDescription {
+  /** One line: the calendar event's title, an email's heading for the segment. */
+  summary: string;
+  /** Where the traveler has to be at the start. */
+  location: string;
+  /** Lines "label: value" separated by "\n". */
+  description: string;
+}
+
+export interface SegmentDescriptionRows {
+  summary: string;
+  location: string;
+  /** The description as labelled rows, for an HTML table. */
+  rows: SegmentRow[];
+}
+
+/**
+ * A calendar date, "YYYY-MM-DD", with an optional "HH:mm", as a traveler reads it:
+ * "2026年6月1日(月) 15:00" / "Mon 1 Jun 2026 15:00".
+ */
+export function formatLocalDate(date: string, locale: Locale, time?: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return time ? `${date} ${time}` : date;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // 0 = Monday, computed on the proleptic Gregorian calendar (no zone involved).
+  const weekday = (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7;
+  const labels = SEGMENT_LABELS[locale];
+  const text =
+    locale === 'ja'
+      ? `${year}年${month}月${day}日(${labels.weekdays[weekday]})`
+      : `${labels.weekdays[weekday]} ${day} ${MONTHS_EN[month - 1]} ${year}`;
+  return time ? `${text} ${time}` : text;
+}
+
+/** The long name of the zone at that wall-clock time ("日本標準時", "Pacific Daylight Time"). */
+export function zoneName(time: ZonedTime, locale: Locale): string {
+  const dt = DateTime.fromISO(time.local, { zone: time.timeZone, locale });
+  return (dt.isValid ? dt.offsetNameLong : null) ?? time.timeZone;
+}
+
+/** "2026年6月1日(月) 10:00 (日本標準時)" / "Mon 1 Jun 2026 10:00 (Japan Standard Time)". */
+export function formatZonedTime(time: ZonedTime, locale: Locale): string {
+  const [date, clock] = time.local.split('T');
+  return `${formatLocalDate(date, locale, clock)} (${zoneName(time, locale)})`;
+}
+
+/** "NH 6" from carrier "NH" and flight number "6", "NH6" or "NH 6". */
+export function formatFlightNumber(carrier: string, flightNumber: string): string {
+  const number = flightNumber.trim();
+  if (/^\d+[A-Z]?$/i.test(number)) return `${carrier.trim().toUpperCase()} ${number}`;
+  const m = /^([A-Z0-9]{2}[A-Z]?)\s*(\d{1,4}[A-Z]?)$/i.exec(number);
+  if (m) return `${m[1].toUpperCase()} ${m[2]}`;
+  return number;
+}
+
+function cabinName(cabin: string, locale: Locale): string {
+  const key = cabin.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  const cabins = SEGMENT_LABELS[locale].cabins;
+  if (key === 'economy' || key === 'y') return cabins.economy;
+  if (key === 'premiumeconomy' || key === 'w') return cabins.premiumEconomy;
+  if (key === 'business' || key === 'c' || key === 'j') return cabins.business;
+  if (key === 'first' || key === 'f') return cabins.first;
+  return cabin;
+}
+
+function airportShort(iata: string, locale: Locale): string {
+  const airport = findAirport(iata);
+  const code = iata.toUpperCase();
+  if (!airport) return code;
+  const city = airportCityName(airport, locale);
+  return locale === 'ja' ? `${city}(${code})` : `${city} (${code})`;
+}
+
+function airportPlace(endpoint: FlightEndpoint, locale: Locale): string {
+  const airport = findAirport(endpoint.airport);
+  const code = endpoint.airport.toUpperCase();
+  const name = airport ? `${airport.name} (${code})` : code;
+  const terminal = endpoint.terminal ? SEGMENT_LABELS[locale].terminal(endpoint.terminal) : undefined;
+  return terminal ? `${name}, ${terminal}` : name;
+}
+
+function row(label: string, value: string | undefined): SegmentRow[] {
+  return value && value.trim() !== '' ? [{ label, value }] : [];
+}
+
+function describeFlight(s: FlightSegment, locale: Locale): SegmentDescriptionRows {
+  const l = SEGMENT_LABELS[locale];
+  const flight = formatFlightNumber(s.carrier, s.flightNumber);
+  const route = `${airportShort(s.departure.airport, locale)} → ${airportShort(s.arrival.airport, locale)}`;
+  const operating =
+    s.operatingCarrier && s.operatingCarrier.trim().toUpperCase() !== s.carrier.trim().toUpperCase()
+      ? s.operatingCarrier
+      : undefined;
+  return {
+    summary: `${flight} ${route}`,
+    location: airportPlace(s.departure, locale),
+    rows: [
+      { label: l.flight, value: `${flight} ${route}` },
+      ...row(l.operatedBy, operating),
+      {
+        label: l.departure,
+        value: `${formatZonedTime(s.departure, locale)}, ${airportPlace(s.departure, locale)}`,
+      },
+      { label: l.arrival, value: `${formatZonedTime(s.arrival, locale)}, ${airportPlace(s.arrival, locale)}` },
+      ...row(l.seat, s.seat),
+      ...row(l.cabin, s.cabin ? cabinName(s.cabin, locale) : undefined),
+      ...row(l.recordLocator, s.recordLocator),
+    ],
+  };
+}
+
+function describeHotel(s: HotelSegment, locale: Locale): SegmentDescriptionRows {
+  const l = SEGMENT_LABELS[locale];
+  const separator = locale === 'ja' ? ' ' : ', ';
+  return {
+    summary: `${l.hotelSummary}: ${s.property}`,
+    location: s.address ? `${s.property}${separator}${s.address}` : s.property,
+    rows: [
+      { label: l.hotel, value: s.property },
+      ...row(l.address, s.address),
+      ...row(l.phone, s.phone),
+      { label: l.checkIn, value: formatLocalDate(s.checkIn.date, locale, s.checkIn.time) },
+      { label: l.checkOut, value: formatLocalDate(s.checkOut.date, locale, s.checkOut.time) },
+      ...row(l.confirmation, s.confirmation),
+    ],
+  };
+}
+
+function carPlace(place: string, address: string | undefined, locale: Locale): string {
+  if (!address) return place;
+  return locale === 'ja' ? `${place} ${address}` : `${place}, ${address}`;
+}
+
+function describeCar(s: CarSegment, locale: Locale): SegmentDescriptionRows {
+  const l = SEGMENT_LABELS[locale];
+  return {
+    summary: `${l.carSummary}: ${s.vendor} (${s.pickUp.place})`,
+    location: carPlace(s.pickUp.place, s.pickUp.address, locale),
+    rows: [
+      { label: l.carVendor, value: s.vendor },
+      {
+        label: l.pickUp,
+        value: `${formatZonedTime(s.pickUp, locale)}, ${carPlace(s.pickUp.place, s.pickUp.address, locale)}`,
+      },
+      {
+        label: l.dropOff,
+        value: `${formatZonedTime(s.dropOff, locale)}, ${carPlace(s.dropOff.place, s.dropOff.address, locale)}`,
+      },
+      ...row(l.carType, s.carType),
+      ...row(l.confirmation, s.confirmation),
+    ],
+  };
+}
+
+function describeRail(s: RailSegment, locale: Locale): SegmentDescriptionRows {
+  const l = SEGMENT_LABELS[locale];
+  const train = `${s.operator} ${s.trainNumber}`;
+  const route = `${s.departure.station} → ${s.arrival.station}`;
+  return {
+    summary: `${train} ${route}`,
+    location: s.departure.station,
+    rows: [
+      { label: l.train, value: `${train} ${route}` },
+      { label: l.departure, value: `${formatZonedTime(s.departure, locale)}, ${s.departure.station}` },
+      { label: l.arrival, value: `${formatZonedTime(s.arrival, locale)}, ${s.arrival.station}` },
+      ...row(l.seat, s.car || s.seat ? l.railCarAndSeat(s.car, s.seat) : undefined),
+      ...row(l.confirmation, s.confirmation),
+    ],
+  };
+}
+
+/** The texts of a segment as labelled rows (for HTML email bodies). */
+export function describeSegmentRows(segment: Segment, locale: Locale): SegmentDescriptionRows {
+  switch (segment.kind) {
+    case 'flight':
+      return describeFlight(segment, locale);
+    case 'hotel':
+      return describeHotel(segment, locale);
+    case 'car':
+      return describeCar(segment, locale);
+    case 'rail':
+      return describeRail(segment, locale);
+  }
+}
+
+/** The traveler-facing texts of a segment: title, location and a plain-text body. */
+export function describeSegment(segment: Segment, locale: Locale): SegmentDescription {
+  const { summary, location, rows } = describeSegmentRows(segment, locale);
+  return {
+    summary,
+    location,
+    description: rows.map((r) => `${r.label}: ${r.value}`).join('\n'),
+  };
+}

@@ -1,0 +1,148 @@
+// A trip's segments as one iCalendar object (RFC 5545), for iTIP (RFC 5546) REQUEST / CANCEL
+// emails and the traveler's PUBLISH download.
+//
+// Why our own serializer and not ical-generator (evaluated, v11.1): its VEVENT has ONE time zone
+// that it writes into both DTSTART and DTEND, so a flight cannot start in Asia/Tokyo and end in
+// America/Los_Angeles; it formats DTSTAMP in the calendar's zone when one is set (RFC 5545
+// §3.8.7.2 requires UTC); and all-day dates of a zoned event go through the process's local time
+// zone (Date#getFullYear), which makes output depend on the machine. iCalendar is a small,
+// well-specified text format, so the content lines are written here (content-line.ts) and the
+// VTIMEZONE blocks come from a maintained library (vtimezone.ts).
+
+import { describeSegment } from '../domain/describe-segment.ts';
+import type { Locale, Segment, Trip } from '../domain/types.ts';
+import { contentLine, escapeText } from './content-line.ts';
+import { eventTimes, icsValue, type EventTime } from './event-times.ts';
+import { IcsError } from './ics-error.ts';
+import { vtimezone, type VTimezone } from './vtimezone.ts';
+
+export type IcsMethod = 'REQUEST' | 'CANCEL' | 'PUBLISH';
+
+export interface IcsPerson {
+  name: string;
+  email: string;
+}
+
+export interface IcsOptions {
+  method: IcsMethod;
+  locale: Locale;
+  /** The platform's mailbox. */
+  organizer: IcsPerson;
+  /** The traveler; required for REQUEST and CANCEL (RFC 5546 §3.2.2, §3.2.5), never written for PUBLISH. */
+  attendee?: IcsPerson;
+  /** When this object is created; written in UTC. */
+  dtstamp: Date;
+  productId?: string;
+}
+
+export const DEFAULT_PRODUCT_ID = '-//tripcal//tripcal itinerary//EN';
+
+/** The UID of a segment's event: derived from its id only, so it never changes with content. */
+export function segmentUid(segment: Pick<Segment, 'id'>): string {
+  return `${segment.id}@tripcal`;
+}
+
+/** A Date as a UTC DATE-TIME, "20260601T010000Z" (RFC 5545 §3.3.5 form 2). */
+export function utcDateTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+function mailto(email: string): string {
+  return `mailto:${email.trim()}`;
+}
+
+function timeProperty(name: 'DTSTART' | 'DTEND', time: EventTime, tzid: (zone: string) => string): string {
+  if (time.type === 'date') return contentLine(name, icsValue(time), [['VALUE', 'DATE']]);
+  return contentLine(name, icsValue(time), [['TZID', tzid(time.timeZone)]]);
+}
+
+function status(segment: Segment, method: IcsMethod): 'CONFIRMED' | 'CANCELLED' {
+  if (method === 'CANCEL') return 'CANCELLED';
+  if (segment.status === 'cancelled') {
+    if (method === 'REQUEST') {
+      throw new IcsError(
+        'ics.cancelled-segment-in-request',
+        `Segment ${segment.id} is cancelled and cannot be sent in a REQUEST; send it with METHOD:CANCEL`,
+      );
+    }
+    return 'CANCELLED';
+  }
+  return 'CONFIRMED';
+}
+
+function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
+  const { start, end } = eventTimes(segment);
+  const text = describeSegment(segment, options.locale);
+  const lines = [
+    'BEGIN:VEVENT',
+    contentLine('UID', segmentUid(segment)),
+    contentLine('SEQUENCE', String(segment.sequence)),
+    contentLine('DTSTAMP', utcDateTime(options.dtstamp)),
+    timeProperty('DTSTART', start, tzid),
+    timeProperty('DTEND', end, tzid),
+    contentLine('SUMMARY', escapeText(text.summary)),
+    contentLine('LOCATION', escapeText(text.location)),
+    contentLine('DESCRIPTION', escapeText(text.description)),
+    contentLine('STATUS', status(segment, options.method)),
+    // A stay does not make the traveler busy all day; a flight, a train or a rental does.
+    contentLine('TRANSP', segment.kind === 'hotel' ? 'TRANSPARENT' : 'OPAQUE'),
+    contentLine('ORGANIZER', mailto(options.organizer.email), [['CN', options.organizer.name]]),
+  ];
+  if (options.method !== 'PUBLISH' && options.attendee) {
+    lines.push(
+      contentLine('ATTENDEE', mailto(options.attendee.email), [
+        ['CN', options.attendee.name],
+        ['ROLE', 'REQ-PARTICIPANT'],
+        ['PARTSTAT', 'NEEDS-ACTION'],
+        ['RSVP', 'FALSE'],
+      ]),
+    );
+  }
+  // labels.md: bookings show as tentative in Outlook. INTENDEDSTATUS is what Outlook keeps once
+  // the invitation is accepted; without it an accepted REQUEST would turn busy.
+  lines.push(contentLine('X-MICROSOFT-CDO-BUSYSTATUS', 'TENTATIVE'));
+  lines.push(contentLine('X-MICROSOFT-CDO-INTENDEDSTATUS', 'TENTATIVE'));
+  if (start.type === 'date') lines.push(contentLine('X-MICROSOFT-CDO-ALLDAYEVENT', 'TRUE'));
+  lines.push('END:VEVENT');
+  return lines;
+}
+
+function zonesUsed(segments: Segment[]): string[] {
+  const zones = new Set<string>();
+  for (const segment of segments) {
+    const { start, end } = eventTimes(segment);
+    for (const time of [start, end]) if (time.type === 'date-time') zones.add(time.timeZone);
+  }
+  return [...zones];
+}
+
+/**
+ * The iCalendar text of these segments of a trip: one VEVENT per segment, the VTIMEZONE of
+ * every TZID used, CRLF line endings, lines folded at 75 octets. Deterministic for given inputs.
+ */
+export function renderItineraryIcs(trip: Trip, segments: Segment[], options: IcsOptions): string {
+  if (options.method !== 'PUBLISH' && !options.attendee) {
+    throw new IcsError(
+      'ics.attendee-required',
+      `METHOD:${options.method} needs the traveler as ATTENDEE (RFC 5546 §3.2) for trip ${trip.bookingRef}`,
+    );
+  }
+  const blocks = new Map<string, VTimezone>();
+  for (const zone of zonesUsed(segments)) blocks.set(zone, vtimezone(zone));
+  const tzid = (zone: string) => blocks.get(zone)!.tzid;
+  const timezoneLines = [...new Map([...blocks.values()].map((b) => [b.tzid, b])).values()]
+    .sort((a, b) => (a.tzid < b.tzid ? -1 : a.tzid > b.tzid ? 1 : 0))
+    .flatMap((b) => b.lines);
+
+  const lines = [
+    'BEGIN:VCALENDAR',
+    contentLine('VERSION', '2.0'),
+    contentLine('PRODID', escapeText(options.productId ?? DEFAULT_PRODUCT_ID)),
+    contentLine('CALSCALE', 'GREGORIAN'),
+    contentLine('METHOD', options.method),
+    ...timezoneLines,
+    ...segments.flatMap((segment) => renderEvent(segment, options, tzid)),
+    'END:VCALENDAR',
+  ];
+  return lines.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,150 @@
+// The itinerary email a traveler gets for one booking change: subject, HTML and plain text in
+// their language, every segment listed with what this change did marked, and the trip's .ics
+// objects attached. Pure: the same change gives the same message, byte for byte, so a retried
+// send is the same email (same Message-ID, same Date).
+import { DateTime } from 'luxon';
+import type { SendMailOptions } from 'nodemailer';
+import { describeSegmentRows } from '../domain/describe-segment.ts';
+import type { Segment, TripChange, User } from '../domain/types.ts';
+import { itineraryCalendars, type CalendarObject } from '../ics/itinerary-calendars.ts';
+import { ITINERARY_EMAIL_TEXTS, type SegmentMark } from './itinerary-email-texts.ts';
+import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView } from './render-itinerary-email.ts';
+
+export interface ItineraryEmailOptions {
+  /** The platform's mailbox: the From of the email and the ORGANIZER of its invitations. */
+  from: { name: string; address: string };
+  /** Where travelers reach the web app, without a trailing slash. */
+  publicUrl: string;
+  /** The traveler's Outlook connection lapsed: say so, and how to reconnect. */
+  outlookReconnect?: boolean;
+}
+
+export function composeItineraryEmail(
+  change: TripChange,
+  traveler: User,
+  options: ItineraryEmailOptions,
+): SendMailOptions {
+  const { trip } = change;
+  const locale = traveler.locale;
+  const texts = ITINERARY_EMAIL_TEXTS[locale];
+  const subject = texts.subject(change.kind, trip);
+
+  const segments = inTravelOrder(trip.segments).map((segment) => {
+    const { summary, rows } = describeSegmentRows(segment, locale);
+    const mark = markOf(segment, change);
+    // The first row names the segment ("Flight: NH 6 Tokyo (HND) → …"); the email already shows
+    // that as the segment's heading.
+    const details = rows.length > 0 && summary.includes(rows[0].value) ? rows.slice(1) : rows;
+    return { mark: mark ? { kind: mark, label: texts.marks[mark] } : undefined, summary, rows: details };
+  });
+
+  const calendars = itineraryCalendars(
+    { trip, changedSegmentIds: change.changedSegmentIds, cancelledSegmentIds: change.cancelledSegmentIds },
+    {
+      locale,
+      organizer: { name: options.from.name, email: options.from.address },
+      attendee: { name: traveler.displayName, email: traveler.email },
+      dtstamp: change.occurredAt,
+    },
+  );
+  const primary = primaryCalendar(calendars);
+
+  const view: ItineraryEmailView = {
+    locale,
+    subject,
+    greeting: texts.greeting(traveler.displayName),
+    intro: texts.intro[change.kind],
+    bookingReference: { label: texts.bookingReference, value: trip.bookingRef },
+    tripLink: { label: texts.viewTrip, url: tripUrl(options.publicUrl, trip.id) },
+    segments,
+    outlookReconnect: options.outlookReconnect ? texts.outlookReconnect : undefined,
+    calendarNote: primary?.method === 'CANCEL' ? texts.calendarFile.cancel : texts.calendarFile.update,
+    footer: texts.footer,
+    signature: options.from.name,
+  };
+
+  const domain = mailDomain(options.from.address);
+  return {
+    from: { name: options.from.name, address: options.from.address },
+    to: { name: traveler.displayName, address: traveler.email },
+    subject,
+    date: change.occurredAt,
+    // Derived from the change alone, so a retried send carries the same Message-ID and a
+    // receiving server or the outbox can recognise the duplicate.
+    messageId: `<change-${idPart(change.id)}@${domain}>`,
+    // Every email about one trip refers to the same root, so mail clients thread them together.
+    references: `<trip-${idPart(trip.id)}@${domain}>`,
+    headers: {
+      // RFC 3834 §5: automatic mail, so out-of-office responders stay quiet.
+      'Auto-Submitted': 'auto-generated',
+    },
+    text: renderItineraryText(view),
+    html: renderItineraryHtml(view),
+    // The primary object also goes in the multipart/alternative as text/calendar; method=…
+    // (RFC 6047 §2.4), which is what makes Outlook and Gmail show it as an invitation with
+    // accept/decline rather than a plain attachment. It is put there through `alternatives`
+    // rather than nodemailer's `icalEvent` because `icalEvent` also adds its own second copy
+    // as an application/ics attachment, beside the text/calendar attachments below.
+    alternatives: primary ? [{ contentType: calendarContentType(primary.method), content: primary.content }] : [],
+    attachments: calendars.map((calendar) => ({
+      filename: calendar.filename,
+      content: calendar.content,
+      contentType: calendarContentType(calendar.method),
+    })),
+  };
+}
+
+/** The object the email is about: the REQUEST for the trip, or the CANCEL when nothing remains. */
+function primaryCalendar(calendars: CalendarObject[]): CalendarObject | undefined {
+  return (
+    calendars.find((c) => c.method === 'REQUEST') ?? calendars.find((c) => c.method === 'CANCEL') ?? calendars[0]
+  );
+}
+
+function calendarContentType(method: string): string {
+  return `text/calendar; charset=utf-8; method=${method}`;
+}
+
+function markOf(segment: Segment, change: TripChange): SegmentMark | undefined {
+  if (change.kind === 'cancelled' || segment.status === 'cancelled' || change.cancelledSegmentIds.includes(segment.id)) {
+    return 'cancelled';
+  }
+  if (change.kind === 'changed' && change.changedSegmentIds.includes(segment.id)) {
+    // SEQUENCE starts at 0 and grows with every change (types.ts): 0 means new in this change.
+    return segment.sequence === 0 ? 'added' : 'changed';
+  }
+  return undefined;
+}
+
+/** Segments by when they start; a hotel without a check-in time counts from mid-afternoon. */
+function inTravelOrder(segments: Segment[]): Segment[] {
+  const startOf = (segment: Segment): number => {
+    const [local, zone] =
+      segment.kind === 'flight' || segment.kind === 'rail'
+        ? [segment.departure.local, segment.departure.timeZone]
+        : segment.kind === 'car'
+          ? [segment.pickUp.local, segment.pickUp.timeZone]
+          : [`${segment.checkIn.date}T${segment.checkIn.time ?? '15:00'}`, segment.timeZone];
+    const millis = DateTime.fromISO(local, { zone }).toMillis();
+    return Number.isNaN(millis) ? Number.POSITIVE_INFINITY : millis;
+  };
+  return segments
+    .map((segment, index) => ({ segment, index, start: startOf(segment) }))
+    .sort((a, b) => (a.start === b.start ? a.index - b.index : a.start < b.start ? -1 : 1))
+    .map((entry) => entry.segment);
+}
+
+function tripUrl(publicUrl: string, tripId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/trips/${encodeURIComponent(tripId)}`;
+}
+
+function mailDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = at >= 0 ? address.slice(at + 1).trim() : '';
+  return /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'tripcal';
+}
+
+/** An id as part of a Message-ID's left side (RFC 5322 §3.6.4 dot-atom-text). */
+function idPart(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, '-');
+}

@@ -6,11 +6,11 @@ import { isValidDate, isValidTimeZone, startOfDay, toInstant } from './zoned-tim
 
 interface FlightEndpointInput { airport: string; terminal?: string; local: string; timeZone?: string }
 interface PlaceInput { local: string; timeZone?: string }
-export type SegmentInput =
-  | { type: 'flight'; ref: string; carrier: string; flightNumber: string; operatingCarrier?: string; departure: FlightEndpointInput; arrival: FlightEndpointInput; seat?: string; cabin?: string; recordLocator?: string }
-  | { type: 'hotel'; ref: string; property: string; address?: string; phone?: string; checkIn: { date: string; time?: string }; checkOut: { date: string; time?: string }; timeZone?: string; confirmation?: string }
-  | { type: 'car'; ref: string; vendor: string; pickUp: PlaceInput & { place: string; address?: string }; dropOff: PlaceInput & { place: string; address?: string }; carType?: string; confirmation?: string }
-  | { type: 'rail'; ref: string; operator: string; trainNumber: string; departure: PlaceInput & { station: string }; arrival: PlaceInput & { station: string }; car?: string; seat?: string; confirmation?: string };
+export type FlightSegmentInput = { type: 'flight'; ref: string; carrier: string; flightNumber: string; operatingCarrier?: string; departure: FlightEndpointInput; arrival: FlightEndpointInput; seat?: string; cabin?: string; recordLocator?: string };
+export type HotelSegmentInput = { type: 'hotel'; ref: string; property: string; address?: string; phone?: string; checkIn: { date: string; time?: string }; checkOut: { date: string; time?: string }; timeZone?: string; confirmation?: string };
+export type CarSegmentInput = { type: 'car'; ref: string; vendor: string; pickUp: PlaceInput & { place: string; address?: string }; dropOff: PlaceInput & { place: string; address?: string }; carType?: string; confirmation?: string };
+export type RailSegmentInput = { type: 'rail'; ref: string; operator: string; trainNumber: string; departure: PlaceInput & { station: string }; arrival: PlaceInput & { station: string }; car?: string; seat?: string; confirmation?: string };
+export type SegmentInput = FlightSegmentInput | HotelSegmentInput | CarSegmentInput | RailSegmentInput;
 
 export interface TripInput {
   bookingRef: string;

@@ -1,0 +1,51 @@
+// The Fastify server: the booking API (and, as they come, the OAuth callbacks and the web app's
+// JSON API). Built from its parts so tests can start it on port 0.
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { segmentInputSchema } from '../domain/booking-schema.ts';
+import type { Bookings } from '../store/bookings.ts';
+import type { Store } from '../store/database.ts';
+import { bookingRoutes } from './booking-routes.ts';
+import { installErrorHandler } from './errors.ts';
+
+export interface ServerOptions {
+  store: Store;
+  bookings: Bookings;
+  organizer: { name: string; email: string };
+  logger?: boolean;
+}
+
+/** A 10 MB body is refused before it is parsed; a real booking is a few kilobytes. */
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: opts.logger ? { level: 'info' } : false,
+    ajv: {
+      // Unknown fields are refused (not silently dropped), types are not coerced, and the segment
+      // type decides which schema applies, so errors speak about the right fields.
+      customOptions: { removeAdditional: false, coerceTypes: false, discriminator: true, allErrors: false },
+    },
+  });
+  installErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'tripcal booking API',
+        version: '1',
+        description: 'What a booking engine calls: trips and their segments. Every change sends the traveler an itinerary email with an .ics, and updates their Outlook calendar where connected.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "The company's API key" } } },
+    },
+  });
+  void segmentInputSchema;
+
+  await app.register(bookingRoutes, { prefix: '/api/v1', store: opts.store, bookings: opts.bookings, organizer: opts.organizer });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  return app;
+}

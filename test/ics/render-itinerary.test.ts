@@ -1,0 +1,361 @@
+// Golden .ics files: generated text compared byte for byte with reviewed files in golden/, then
+// parsed back by ical.js and checked. UPDATE_GOLDEN=1 rewrites the files (review the diff!).
+
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { describeSegment } from '../../src/domain/describe-segment.ts';
+import type { Locale, Segment, Trip } from '../../src/domain/types.ts';
+import { IcsError } from '../../src/ics/ics-error.ts';
+import { itineraryCalendars, itineraryDownload } from '../../src/ics/itinerary-calendars.ts';
+import { renderItineraryIcs, segmentUid } from '../../src/ics/render-itinerary.ts';
+import * as f from './fixtures.ts';
+import { parseIcs, unfold, type ParsedCalendar } from './ics-checks.ts';
+
+const GOLDEN = new URL('./golden/', import.meta.url);
+
+function golden(name: string, actual: string): void {
+  const file = new URL(name, GOLDEN);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  const expected = readFileSync(file, 'utf8');
+  assert.equal(actual, expected, `${name} differs from the reviewed golden file (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+/** Expected instants: UTC ISO strings for DATE-TIME, "YYYY-MM-DD" for DATE. */
+type Expected = Record<string, { start: string; end: string; startTzid?: string; endTzid?: string }>;
+
+function checkEvents(
+  parsed: ParsedCalendar,
+  trip: Trip,
+  segments: Segment[],
+  locale: Locale,
+  expected: Expected,
+): void {
+  assert.deepEqual(
+    parsed.events.map((e) => e.uid),
+    segments.map((s) => segmentUid(s)),
+    'one VEVENT per segment, UID from the segment id',
+  );
+  for (const [i, segment] of segments.entries()) {
+    const event = parsed.events[i];
+    const want = expected[segment.id];
+    assert.ok(want, `expected times for ${segment.id}`);
+    assert.equal(event.start, want.start, `${segment.id} DTSTART instant`);
+    assert.equal(event.end, want.end, `${segment.id} DTEND instant`);
+    if (want.startTzid) assert.equal(event.startTzid, want.startTzid);
+    if (want.endTzid) assert.equal(event.endTzid, want.endTzid);
+    assert.equal(event.sequence, segment.sequence, 'SEQUENCE is the segment sequence');
+    assert.equal(event.busyStatus, 'TENTATIVE', 'shows as tentative (labels.md)');
+    assert.equal(event.transp, segment.kind === 'hotel' ? 'TRANSPARENT' : 'OPAQUE');
+    assert.equal(event.organizer, `mailto:${f.ORGANIZER.email}`);
+    // TEXT escaping and folding survive a round trip through another parser.
+    const text = describeSegment(segment, locale);
+    assert.equal(event.summary, text.summary);
+    assert.equal(event.location, text.location);
+    assert.equal(event.description, text.description);
+  }
+  assert.ok(trip.segments.length >= segments.length);
+}
+
+const hndLaxTimes = {
+  start: '2026-06-01T13:55:00.000Z',
+  end: '2026-06-02T00:05:00.000Z', // 17:05 PDT (UTC-7) on 1 June
+  startTzid: 'Asia/Tokyo',
+  endTzid: 'America/Los_Angeles',
+};
+
+describe('itinerary .ics golden files', () => {
+  it('a flight with a connection across time zones: HND → LAX → JFK', () => {
+    const ics = renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.options('REQUEST', 'en'));
+    golden('flight-connection.ics', ics);
+    const parsed = parseIcs(ics);
+    assert.equal(parsed.method, 'REQUEST');
+    assert.deepEqual(parsed.tzids, ['America/Los_Angeles', 'America/New_York', 'Asia/Tokyo']);
+    checkEvents(parsed, f.flightTrip, f.flightTrip.segments, 'en', {
+      [f.hndLax.id]: hndLaxTimes,
+      [f.laxJfk.id]: {
+        start: '2026-06-02T04:30:00.000Z',
+        end: '2026-06-02T10:05:00.000Z',
+        startTzid: 'America/Los_Angeles',
+        endTzid: 'America/New_York',
+      },
+    });
+    for (const event of parsed.events) {
+      assert.equal(event.status, 'CONFIRMED');
+      assert.deepEqual(event.attendees, [`mailto:${f.ATTENDEE_EN.email}`]);
+      const attendee = event.component.getFirstProperty('attendee')!;
+      assert.equal(attendee.getParameter('cn'), f.ATTENDEE_EN.name);
+      assert.equal(attendee.getParameter('role'), 'REQ-PARTICIPANT');
+      assert.equal(attendee.getParameter('partstat'), 'NEEDS-ACTION');
+      assert.equal(attendee.getParameter('rsvp'), 'FALSE');
+    }
+  });
+
+  it('a hotel stay is all-day from check-in to check-out (exclusive) and transparent', () => {
+    const ics = renderItineraryIcs(f.hotelTrip, f.hotelTrip.segments, f.options('REQUEST', 'en'));
+    golden('hotel-stay.ics', ics);
+    const parsed = parseIcs(ics);
+    assert.deepEqual(parsed.tzids, [], 'DATE values need no VTIMEZONE');
+    checkEvents(parsed, f.hotelTrip, f.hotelTrip.segments, 'en', {
+      [f.nycHotel.id]: { start: '2026-06-02', end: '2026-06-05' },
+    });
+    assert.ok(unfold(ics).includes('DTSTART;VALUE=DATE:20260602'));
+    assert.ok(unfold(ics).includes('DTEND;VALUE=DATE:20260605'));
+    // The confirmation holds "," and ";": escaped in the file, intact after parsing.
+    assert.match(ics, /84512937\\; room: king\\, non-smoking/);
+  });
+
+  it('a car rental runs from pick-up to drop-off', () => {
+    const ics = renderItineraryIcs(f.carTrip, f.carTrip.segments, f.options('REQUEST', 'en'));
+    golden('car-rental.ics', ics);
+    checkEvents(parseIcs(ics), f.carTrip, f.carTrip.segments, 'en', {
+      [f.laxCar.id]: { start: '2026-06-10T16:00:00.000Z', end: '2026-06-13T01:00:00.000Z' },
+    });
+  });
+
+  it('a train: Tokaido Shinkansen Nozomi', () => {
+    const ics = renderItineraryIcs(f.trainTrip, f.trainTrip.segments, f.options('REQUEST', 'en'));
+    golden('train.ics', ics);
+    const parsed = parseIcs(ics);
+    assert.deepEqual(parsed.tzids, ['Asia/Tokyo']);
+    checkEvents(parsed, f.trainTrip, f.trainTrip.segments, 'en', {
+      [f.nozomiEn.id]: { start: '2026-06-15T00:00:00.000Z', end: '2026-06-15T02:27:00.000Z' },
+    });
+  });
+
+  it('a Japanese-language trip: のぞみ, a hotel in Osaka and a flight back', () => {
+    const ics = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.options('REQUEST', 'ja'));
+    golden('japanese-trip.ics', ics);
+    const parsed = parseIcs(ics);
+    checkEvents(parsed, f.japaneseTrip, f.japaneseTrip.segments, 'ja', {
+      [f.nozomiJa.id]: { start: '2026-07-06T00:00:00.000Z', end: '2026-07-06T02:27:00.000Z' },
+      [f.osakaHotel.id]: { start: '2026-07-06', end: '2026-07-08' },
+      [f.itmHnd.id]: { start: '2026-07-08T09:00:00.000Z', end: '2026-07-08T10:10:00.000Z' },
+    });
+    assert.equal(parsed.events[0].summary, 'JR東海 東海道新幹線 のぞみ15号 東京 → 新大阪');
+    assert.equal(parsed.events[2].summary, 'JL 124 大阪(ITM) → 東京(HND)');
+    const attendee = parsed.events[0].component.getFirstProperty('attendee')!;
+    assert.equal(attendee.getParameter('cn'), f.ATTENDEE_JA.name);
+  });
+
+  it('a change keeps the UIDs and raises the SEQUENCE of the changed segment', () => {
+    const original = parseIcs(
+      renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.options('REQUEST', 'en')),
+    );
+    const [object] = itineraryCalendars(
+      { trip: f.changedFlightTrip, changedSegmentIds: [f.laxJfk.id], cancelledSegmentIds: [] },
+      { ...f.options('REQUEST', 'en') },
+    );
+    assert.equal(object.method, 'REQUEST');
+    assert.equal(object.filename, 'itinerary-OBT-1001.ics');
+    golden('change.ics', object.content);
+    const changed = parseIcs(object.content);
+    assert.equal(changed.method, 'REQUEST');
+    assert.deepEqual(
+      changed.events.map((e) => e.uid),
+      original.events.map((e) => e.uid),
+      'same UIDs: the calendar updates the events instead of adding new ones',
+    );
+    assert.deepEqual(changed.events.map((e) => e.sequence), [0, 1]);
+    assert.ok(changed.events[1].sequence > original.events[1].sequence);
+    checkEvents(changed, f.changedFlightTrip, f.changedFlightTrip.segments, 'en', {
+      [f.hndLax.id]: hndLaxTimes,
+      [f.laxJfk.id]: { start: '2026-06-02T06:15:00.000Z', end: '2026-06-02T11:50:00.000Z' },
+    });
+  });
+
+  it('a cancellation is METHOD:CANCEL with STATUS:CANCELLED and a higher SEQUENCE', () => {
+    const objects = itineraryCalendars(
+      { trip: f.cancelledFlightTrip, changedSegmentIds: [], cancelledSegmentIds: [f.laxJfk.id] },
+      { ...f.options('CANCEL', 'en') },
+    );
+    assert.deepEqual(
+      objects.map((o) => [o.method, o.filename]),
+      [['CANCEL', 'cancellation-OBT-1001.ics']],
+    );
+    golden('cancellation.ics', objects[0].content);
+    const parsed = parseIcs(objects[0].content);
+    assert.equal(parsed.method, 'CANCEL');
+    assert.equal(parsed.events.length, 1);
+    const [event] = parsed.events;
+    assert.equal(event.uid, segmentUid(f.laxJfk));
+    assert.equal(event.status, 'CANCELLED');
+    assert.equal(event.sequence, 2);
+    assert.ok(event.sequence > f.laxJfkChanged.sequence);
+    assert.deepEqual(event.attendees, [`mailto:${f.ATTENDEE_EN.email}`], 'RFC 5546 §3.2.5: ATTENDEE in CANCEL');
+  });
+
+  it("the traveler's download is METHOD:PUBLISH without ATTENDEE", () => {
+    const object = itineraryDownload(f.japaneseTrip, {
+      locale: 'ja',
+      organizer: f.ORGANIZER,
+      dtstamp: f.DTSTAMP,
+    });
+    assert.equal(object.method, 'PUBLISH');
+    assert.equal(object.filename, 'itinerary-OBT-2001.ics');
+    golden('download-ja.ics', object.content);
+    const parsed = parseIcs(object.content);
+    assert.equal(parsed.method, 'PUBLISH');
+    assert.equal(parsed.events.length, 3);
+    for (const event of parsed.events) {
+      assert.deepEqual(event.attendees, [], 'RFC 5546 §3.2.1: no ATTENDEE in PUBLISH');
+      assert.equal(event.status, 'CONFIRMED');
+    }
+  });
+});
+
+describe('renderItineraryIcs', () => {
+  it('is deterministic', () => {
+    const a = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.options('REQUEST', 'ja'));
+    const b = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.options('REQUEST', 'ja'));
+    assert.equal(a, b);
+  });
+
+  it('writes DTSTAMP in UTC whatever the Date was built from', () => {
+    const ics = renderItineraryIcs(f.hotelTrip, f.hotelTrip.segments, {
+      ...f.options('REQUEST', 'en'),
+      dtstamp: new Date('2026-05-20T17:30:45.678+09:00'),
+    });
+    assert.ok(unfold(ics).includes('DTSTAMP:20260520T083045Z'));
+  });
+
+  it('refuses a REQUEST or CANCEL without the traveler as ATTENDEE', () => {
+    for (const method of ['REQUEST', 'CANCEL'] as const) {
+      assert.throws(
+        () => renderItineraryIcs(f.flightTrip, f.flightTrip.segments, { ...f.options(method, 'en'), attendee: undefined }),
+        (e: unknown) => e instanceof IcsError && e.code === 'ics.attendee-required',
+      );
+    }
+  });
+
+  it('refuses a cancelled segment in a REQUEST', () => {
+    assert.throws(
+      () => renderItineraryIcs(f.cancelledFlightTrip, f.cancelledFlightTrip.segments, f.options('REQUEST', 'en')),
+      (e: unknown) => e instanceof IcsError && e.code === 'ics.cancelled-segment-in-request',
+    );
+  });
+
+  it('refuses a segment that ends before it starts', () => {
+    const bad = { ...f.laxCar, dropOff: { ...f.laxCar.dropOff, local: '2026-06-09T09:00' } };
+    assert.throws(
+      () => renderItineraryIcs(f.carTrip, [bad], f.options('PUBLISH', 'en')),
+      (e: unknown) => e instanceof IcsError && e.code === 'ics.end-before-start',
+    );
+  });
+
+  it('refuses an unknown time zone', () => {
+    const bad = { ...f.nozomiEn, departure: { ...f.nozomiEn.departure, timeZone: 'Mars/Olympus_Mons' } };
+    assert.throws(
+      () => renderItineraryIcs(f.trainTrip, [bad], f.options('PUBLISH', 'en')),
+      (e: unknown) => e instanceof IcsError && e.code === 'ics.invalid-local-time',
+    );
+  });
+
+  it('uses the TZID the VTIMEZONE declares when the zone is an alias (UTC → Etc/UTC)', () => {
+    const utc = {
+      ...f.nozomiEn,
+      departure: { ...f.nozomiEn.departure, timeZone: 'UTC' },
+      arrival: { ...f.nozomiEn.arrival, timeZone: 'UTC' },
+    };
+    const ics = renderItineraryIcs(f.trainTrip, [utc], f.options('PUBLISH', 'en'));
+    const parsed = parseIcs(ics);
+    assert.deepEqual(parsed.tzids, ['Etc/UTC']);
+    assert.equal(parsed.events[0].start, '2026-06-15T09:00:00.000Z');
+  });
+
+  it('a check-out on the check-in day still gives DTEND after DTSTART', () => {
+    const dayUse = { ...f.nycHotel, checkOut: { date: '2026-06-02', time: '18:00' } };
+    const parsed = parseIcs(renderItineraryIcs(f.hotelTrip, [dayUse], f.options('PUBLISH', 'en')));
+    assert.equal(parsed.events[0].start, '2026-06-02');
+    assert.equal(parsed.events[0].end, '2026-06-03');
+  });
+
+  it('folds long Japanese and emoji text at 75 octets without splitting a character', () => {
+    const hotel = {
+      ...f.osakaHotel,
+      property: 'ホテル'.repeat(40) + '🏨'.repeat(30) + 'é'.repeat(50),
+      address: 'a,b;c\\d\ne\r\nf',
+    };
+    const ics = renderItineraryIcs(f.japaneseTrip, [hotel], f.options('PUBLISH', 'ja'));
+    const parsed = parseIcs(ics); // checks every physical line is ≤ 75 octets and well formed
+    const text = describeSegment(hotel, 'ja');
+    assert.equal(parsed.events[0].summary, text.summary);
+    assert.equal(parsed.events[0].description, text.description.replace(/\r\n?/g, '\n'), 'CRLF becomes \\n');
+    assert.ok(ics.includes('a\\,b\\;c\\\\d\\ne\\nf'), 'TEXT escaping of , ; \\ and newlines');
+  });
+});
+
+describe('itineraryCalendars', () => {
+  const calendarOptions = { locale: 'en' as const, organizer: f.ORGANIZER, attendee: f.ATTENDEE_EN, dtstamp: f.DTSTAMP };
+
+  it('a change that alters one segment and cancels another yields a REQUEST and a CANCEL', () => {
+    const trip: Trip = {
+      ...f.flightTrip,
+      version: 2,
+      segments: [{ ...f.hndLax, sequence: 1, seat: '8A' }, f.laxJfkCancelled],
+    };
+    const objects = itineraryCalendars(
+      { trip, changedSegmentIds: [f.hndLax.id], cancelledSegmentIds: [f.laxJfk.id] },
+      calendarOptions,
+    );
+    assert.deepEqual(
+      objects.map((o) => [o.method, o.filename]),
+      [
+        ['REQUEST', 'itinerary-OBT-1001.ics'],
+        ['CANCEL', 'cancellation-OBT-1001.ics'],
+      ],
+    );
+    const request = parseIcs(objects[0].content);
+    assert.equal(request.method, 'REQUEST');
+    assert.deepEqual(request.events.map((e) => e.uid), [segmentUid(f.hndLax)], 'only confirmed segments');
+    const cancel = parseIcs(objects[1].content);
+    assert.equal(cancel.method, 'CANCEL');
+    assert.deepEqual(cancel.events.map((e) => [e.uid, e.status]), [[segmentUid(f.laxJfk), 'CANCELLED']]);
+  });
+
+  it('a new trip yields one REQUEST with every segment', () => {
+    const objects = itineraryCalendars(
+      { trip: f.japaneseTrip, changedSegmentIds: f.japaneseTrip.segments.map((s) => s.id), cancelledSegmentIds: [] },
+      { ...calendarOptions, locale: 'ja', attendee: f.ATTENDEE_JA },
+    );
+    assert.deepEqual(objects.map((o) => o.method), ['REQUEST']);
+    assert.equal(parseIcs(objects[0].content).events.length, 3);
+  });
+
+  it('a cancelled trip yields one CANCEL with all its segments and no REQUEST', () => {
+    const trip: Trip = {
+      ...f.flightTrip,
+      status: 'cancelled',
+      segments: f.flightTrip.segments.map((s) => ({ ...s, status: 'cancelled' as const, sequence: s.sequence + 1 })),
+    };
+    const objects = itineraryCalendars(
+      { trip, changedSegmentIds: [], cancelledSegmentIds: trip.segments.map((s) => s.id) },
+      calendarOptions,
+    );
+    assert.deepEqual(objects.map((o) => o.method), ['CANCEL']);
+    const parsed = parseIcs(objects[0].content);
+    assert.deepEqual(parsed.events.map((e) => [e.status, e.sequence]), [
+      ['CANCELLED', 1],
+      ['CANCELLED', 1],
+    ]);
+  });
+
+  it('says which segment is missing when a cancelled one is not in the snapshot', () => {
+    assert.throws(
+      () =>
+        itineraryCalendars(
+          { trip: f.flightTrip, changedSegmentIds: [], cancelledSegmentIds: ['no-such-segment'] },
+          calendarOptions,
+        ),
+      (e: unknown) => e instanceof IcsError && e.code === 'ics.unknown-segment' && /no-such-segment/.test(e.message),
+    );
+  });
+
+  it('makes the booking reference safe for a file name', () => {
+    const [object] = itineraryCalendars(
+      { trip: { ...f.hotelTrip, bookingRef: 'AB/12 3:x' }, changedSegmentIds: [f.nycHotel.id], cancelledSegmentIds: [] },
+      calendarOptions,
+    );
+    assert.equal(object.filename, 'itinerary-AB-12-3-x.ics');
+  });
+});

@@ -27,9 +27,11 @@ export interface MailTransport {
 }
 
 /**
- * A failed send. `permanent` is true when the server refused the message for good (an SMTP 5yz
- * reply other than 503, RFC 5321 §4.2.1): retrying the same message would fail the same way.
- * Everything else (connection refused, timeouts, 4yz replies, a full disk) may pass on a retry.
+ * A failed send. `permanent` is true when the server refused THIS message for good (an SMTP 5yz
+ * reply other than 503 to its envelope or content, RFC 5321 §4.2.1): retrying the same message
+ * would fail the same way. Everything else may pass on a retry: connection refused, timeouts,
+ * 4yz replies, a full disk, and also a refused login or TLS failure, which are our
+ * configuration's fault and are fixed by the operator, after which the queued emails must go.
  */
 export class MailTransportError extends Error {
   readonly code: string;
@@ -124,11 +126,14 @@ export function outboxFileName(message: MailMessage, messageId: string): string 
   return `${stamp}-${safe}.eml`;
 }
 
+/** Failures of our SMTP settings or credentials rather than of the message. */
+const CONFIGURATION_ERRORS = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2', 'ECONFIG', 'ETLS', 'EREQUIRETLS', 'EPROXY']);
+
 function toTransportError(error: unknown, secrets: string[]): MailTransportError {
   const e = (error ?? {}) as { code?: unknown; responseCode?: unknown; permanent?: unknown };
   const code = typeof e.code === 'string' ? e.code : 'ESEND';
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const permanent = e.permanent === true || code === 'ECONFIG' || code === 'EENVELOPE';
+  const permanent = !CONFIGURATION_ERRORS.has(code) && (e.permanent === true || code === 'EENVELOPE');
   // The cause is not chained: nodemailer errors can hold connection details.
   return new MailTransportError(`mail not sent (${code}): ${redact(messageOf(error), secrets)}`, code, permanent, responseCode);
 }

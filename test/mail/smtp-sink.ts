@@ -17,7 +17,10 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(credentials: { user: string; pass: string }): Promise<SmtpSink> {
+export async function startSmtpSink(
+  credentials: { user: string; pass: string },
+  options: { rejectRecipients?: string[] } = {},
+): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     // Plain TCP on loopback: no STARTTLS offered, so the client does not try to upgrade.
@@ -30,6 +33,15 @@ export async function startSmtpSink(credentials: { user: string; pass: string })
         callback(null, { user: auth.username });
       } else {
         callback(new Error('Invalid username or password'));
+      }
+    },
+    onRcptTo(address, _session, callback) {
+      if (options.rejectRecipients?.includes(address.address)) {
+        const error = new Error('5.1.1 No such user') as Error & { responseCode: number };
+        error.responseCode = 550;
+        callback(error);
+      } else {
+        callback();
       }
     },
     onData(stream, session, callback) {

@@ -23,7 +23,7 @@ function message(id: string) {
 describe('SMTP transport', () => {
   let sink: SmtpSink;
   before(async () => {
-    sink = await startSmtpSink({ user: 'mailer', pass: PASSWORD });
+    sink = await startSmtpSink({ user: 'mailer', pass: PASSWORD }, { rejectRecipients: ['gone@example.co.jp'] });
   });
   after(async () => {
     await sink.close();
@@ -46,7 +46,7 @@ describe('SMTP transport', () => {
     }
   });
 
-  test('a refused login fails as a permanent error that does not show the password', async () => {
+  test('a refused login fails as a retryable error (the operator fixes the password) that does not show it', async () => {
     const url = sink.url().replace(encodeURIComponent(PASSWORD), encodeURIComponent(`${PASSWORD}-wrong`));
     const transport = createMailTransport({ smtpUrl: url, outboxDir: '/nonexistent' });
     try {
@@ -56,10 +56,29 @@ describe('SMTP transport', () => {
       );
       assert.ok(error instanceof MailTransportError);
       assert.equal(error.code, 'EAUTH');
-      assert.equal(error.permanent, true);
+      assert.equal(error.permanent, false);
       assert.ok(!error.message.includes(PASSWORD), error.message);
       assert.ok(!error.message.includes(encodeURIComponent(PASSWORD)), error.message);
       assert.ok(!String(error.stack).includes(PASSWORD));
+    } finally {
+      transport.close();
+    }
+  });
+
+  test('a recipient the server refuses for good (550) fails as a permanent error', async () => {
+    const transport = createMailTransport({ smtpUrl: sink.url(), outboxDir: '/nonexistent' });
+    try {
+      const error = await transport
+        .send({ ...message('smtp-4'), to: 'gone@example.co.jp' })
+        .then(
+          () => assert.fail('expected the send to fail'),
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof MailTransportError);
+      assert.equal(error.code, 'EENVELOPE');
+      assert.equal(error.permanent, true);
+      assert.equal(error.responseCode, 550);
+      assert.ok(!error.message.includes(PASSWORD), error.message);
     } finally {
       transport.close();
     }

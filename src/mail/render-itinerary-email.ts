@@ -55,7 +55,7 @@ function renderSegmentHtml(segment: ItinerarySegmentView): string {
     segment.mark && colours
       ? `<span style="display:inline-block;padding:1px 6px;margin-right:6px;border-radius:3px;font-size:12px;font-weight:bold;color:${colours.ink};background:${colours.paper};border:1px solid ${colours.ink};">${escapeHtml(segment.mark.label)}</span>`
       : '';
-  const summaryStyle = cancelled ? 'text-decoration:line-through;color:#5f6368;' : '';
+  const summaryStyle = cancelled ? ' style="text-decoration:line-through;color:#5f6368;"' : '';
   const rows = segment.rows
     .map(
       (row) =>
@@ -65,7 +65,7 @@ function renderSegmentHtml(segment: ItinerarySegmentView): string {
     .join('\n');
   const border = `border-left:4px solid ${colours ? colours.ink : '#dadce0'};`;
   return `<tr><td style="padding:12px 16px;${border}">
-<p style="margin:0 0 6px 0;font-size:16px;">${badge}<strong style="${summaryStyle}">${escapeHtml(segment.summary)}</strong></p>
+<p style="margin:0 0 6px 0;font-size:16px;">${badge}<strong${summaryStyle}>${escapeHtml(segment.summary)}</strong></p>
 <table role="presentation" cellspacing="0" cellpadding="0" style="font-size:14px;${FONT}">
 ${rows}
 </table>

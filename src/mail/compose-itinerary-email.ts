@@ -27,7 +27,7 @@ export function composeItineraryEmail(
   const { trip } = change;
   const locale = traveler.locale;
   const texts = ITINERARY_EMAIL_TEXTS[locale];
-  const subject = texts.subject(change.kind, trip);
+  const subject = oneLine(texts.subject(change.kind, trip));
 
   const segments = inTravelOrder(trip.segments).map((segment) => {
     const { summary, rows } = describeSegmentRows(segment, locale);
@@ -58,15 +58,15 @@ export function composeItineraryEmail(
     tripLink: { label: texts.viewTrip, url: tripUrl(options.publicUrl, trip.id) },
     segments,
     outlookReconnect: options.outlookReconnect ? texts.outlookReconnect : undefined,
-    calendarNote: primary?.method === 'CANCEL' ? texts.calendarFile.cancel : texts.calendarFile.update,
+    calendarNote: !primary ? undefined : primary.method === 'CANCEL' ? texts.calendarFile.cancel : texts.calendarFile.update,
     footer: texts.footer,
     signature: options.from.name,
   };
 
   const domain = mailDomain(options.from.address);
   return {
-    from: { name: options.from.name, address: options.from.address },
-    to: { name: traveler.displayName, address: traveler.email },
+    from: { name: oneLine(options.from.name), address: options.from.address },
+    to: { name: oneLine(traveler.displayName), address: traveler.email },
     subject,
     date: change.occurredAt,
     // Derived from the change alone, so a retried send carries the same Message-ID and a
@@ -132,6 +132,11 @@ function inTravelOrder(segments: Segment[]): Segment[] {
     .map((segment, index) => ({ segment, index, start: startOf(segment) }))
     .sort((a, b) => (a.start === b.start ? a.index - b.index : a.start < b.start ? -1 : 1))
     .map((entry) => entry.segment);
+}
+
+/** Header text on one line: names and titles come from booking engines and may hold line breaks. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
 }
 
 function tripUrl(publicUrl: string, tripId: string): string {

@@ -21,7 +21,8 @@ export interface ItineraryEmailView {
   segments: ItinerarySegmentView[];
   /** Paragraphs about the lapsed Outlook connection; absent when it is fine. */
   outlookReconnect?: string[];
-  calendarNote: string;
+  /** What the attached .ics does; absent when nothing is attached. */
+  calendarNote?: string;
   footer: string;
   signature: string;
 }
@@ -98,8 +99,7 @@ ${outlook}
 ${view.segments.map(renderSegmentHtml).join('\n')}
 <tr><td style="padding:8px 0 16px 0;">
 <p style="margin:0 0 16px 0;"><a href="${escapeHtml(view.tripLink.url)}" style="display:inline-block;padding:8px 16px;background:#1a73e8;color:#ffffff;text-decoration:none;border-radius:4px;">${escapeHtml(view.tripLink.label)}</a></p>
-<p style="margin:0 0 12px 0;color:#5f6368;font-size:13px;">${escapeHtml(view.calendarNote)}</p>
-<p style="margin:0;color:#5f6368;font-size:13px;">${escapeHtml(view.footer)}<br>${escapeHtml(view.signature)}</p>
+${view.calendarNote ? `<p style="margin:0 0 12px 0;color:#5f6368;font-size:13px;">${escapeHtml(view.calendarNote)}</p>\n` : ''}<p style="margin:0;color:#5f6368;font-size:13px;">${escapeHtml(view.footer)}<br>${escapeHtml(view.signature)}</p>
 </td></tr>
 </table>
 </body>
@@ -115,6 +115,8 @@ export function renderItineraryText(view: ItineraryEmailView): string {
     for (const row of segment.rows) lines.push(`  ${row.label}: ${row.value}`);
     lines.push('');
   }
-  lines.push(`${view.tripLink.label}: ${view.tripLink.url}`, '', view.calendarNote, '', view.footer, view.signature, '');
+  lines.push(`${view.tripLink.label}: ${view.tripLink.url}`, '');
+  if (view.calendarNote) lines.push(view.calendarNote, '');
+  lines.push(view.footer, view.signature, '');
   return lines.join('\n');
 }

@@ -77,6 +77,13 @@ describe('itinerary email: what the traveler reads', () => {
     assert.doesNotMatch(html, /<QA>|<Sunset>|<sales>/);
   });
 
+  test('line breaks in a trip title or a name never reach the headers', () => {
+    const change = { ...created, trip: { ...created.trip, title: 'Kickoff\r\nBcc: someone@example.net' } };
+    const message = composeItineraryEmail(change, { ...alex, displayName: 'Alex\nSmith' }, mailOptions);
+    assert.equal(message.subject, 'Your itinerary: Kickoff Bcc: someone@example.net (booking BK-2026-0042)');
+    assert.deepEqual(message.to, { name: 'Alex Smith', address: 'alex@example.com' });
+  });
+
   test('a lapsed Outlook connection: how to reconnect, with the home-screen label, and the .ics meanwhile', () => {
     const ja = composeItineraryEmail(flightMoved, hanako, { ...mailOptions, outlookReconnect: true });
     assert.match(String(ja.text), /ホーム画面で「Outlookカレンダーと接続」を選択してください。/);

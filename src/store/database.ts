@@ -19,6 +19,8 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** Folder of the embedded database; undefined keeps it in memory (tests). */
   dataDir?: string;
+  /** Seconds before the first retry of a failed job (doubling after each failure). */
+  retryDelaySeconds?: number;
 }
 
 export interface Store {
@@ -77,7 +79,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   await migrate(db);
   await boss.start();
   for (const queue of Object.values(QUEUES)) {
-    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, QUEUE_OPTIONS);
+    const queueOptions = { ...QUEUE_OPTIONS, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
+    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, queueOptions);
+    else await boss.updateQueue(queue, queueOptions);
   }
 
   return {

@@ -1,0 +1,144 @@
+// The itinerary email goes out for every booking change, through the pg-boss job, over real SMTP,
+// and survives failures: an SMTP server that is down, and a process killed before sending.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { simpleParser } from 'mailparser';
+import { startItineraryMailWorker } from '../../src/mail/itinerary-mail-job.ts';
+import { createMailTransport } from '../../src/mail/transport.ts';
+import { bookings } from '../../src/store/bookings.ts';
+import { openStore, QUEUES, type Store } from '../../src/store/database.ts';
+import { createOrganisation, createUser } from '../../src/store/organisations.ts';
+import { flightHndLax, hotelLa, tripInput } from '../fixtures/bookings.ts';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
+
+const from = { name: 'tripcal', address: 'itinerary@tripcal.example' };
+const creds = { user: 'tripcal', pass: 's3cret-smtp-pass' };
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function withWorker(store: Store, sink: SmtpSink, fn: () => Promise<void>, smtpUrl = sink.url()) {
+  const transport = createMailTransport({ smtpUrl, outboxDir: os.tmpdir() });
+  const stop = await startItineraryMailWorker({ store, transport, from, publicUrl: 'http://localhost:3000', pollingIntervalSeconds: 0.5, log: () => {} });
+  try {
+    await fn();
+  } finally {
+    await stop();
+    transport.close();
+  }
+}
+
+const calendarParts = (raw: Buffer) => {
+  const text = raw.toString('utf8');
+  return [...text.matchAll(/Content-Type: text\/calendar;[^\r\n]*method=(\w+)/gi)].map((m) => m[1]);
+};
+
+describe('itinerary mail job', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  test('each booking change sends the traveler one email over SMTP, with its calendar', async () => {
+    const sink = await startSmtpSink(creds);
+    cleanup.push(() => sink.close());
+    const store = await openStore({ retryDelaySeconds: 1 });
+    cleanup.push(() => store.close());
+    const org = await createOrganisation(store.db, 'Sakura Trading');
+    await createUser(store.db, org.id, { email: 'taro@example.com', displayName: '山田 太郎', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' });
+    const service = bookings(store);
+
+    await withWorker(store, sink, async () => {
+      await service.create(org.id, tripInput('taro@example.com'));
+      await until('the booking email', () => sink.received.length === 1 || undefined);
+      await service.change(org.id, 'OBT-1001', { segments: [{ ...flightHndLax, seat: '1A' }, hotelLa] });
+      await until('the change email', () => sink.received.length === 2 || undefined);
+      await service.cancel(org.id, 'OBT-1001');
+      await until('the cancellation email', () => sink.received.length === 3 || undefined);
+    });
+
+    const [created, changed, cancelled] = await Promise.all(sink.received.map((m) => simpleParser(m.raw)));
+    assert.deepEqual(sink.received.map((m) => m.to), [['taro@example.com'], ['taro@example.com'], ['taro@example.com']]);
+    assert.match(created.subject ?? '', /OBT-1001/);
+    assert.match(created.text ?? '', /山田 太郎/);
+    // The calendar part's METHOD matches its MIME method= parameter, in every email.
+    for (const [mail, raw, method] of [[created, sink.received[0].raw, 'REQUEST'], [changed, sink.received[1].raw, 'REQUEST'], [cancelled, sink.received[2].raw, 'CANCEL']] as const) {
+      const ics = mail.attachments.find((a) => a.contentType === 'text/calendar');
+      assert.ok(ics, 'an .ics attachment');
+      assert.match(ics.content.toString('utf8'), new RegExp(`METHOD:${method}\\r\\n`));
+      assert.ok(calendarParts(raw).every((m) => m === method), `every text/calendar part says method=${method}`);
+    }
+    // The change kept the UIDs and raised the flight's SEQUENCE.
+    const uids = (m: typeof created) => [...m.attachments[0].content.toString('utf8').matchAll(/^UID:(.+)$/gm)].map((x) => x[1].trim()).sort();
+    assert.deepEqual(uids(changed), uids(created));
+    assert.match(changed.attachments[0].content.toString('utf8'), /SEQUENCE:1/);
+  });
+
+  test('an SMTP server that is down delays the email; the retried job sends it once', async () => {
+    const store = await openStore({ retryDelaySeconds: 1 });
+    cleanup.push(() => store.close());
+    const org = await createOrganisation(store.db, 'Sakura Trading');
+    await createUser(store.db, org.id, { email: 'emily@example.com', displayName: 'Emily Clark', role: 'traveler', locale: 'en', timeZone: 'America/Los_Angeles' });
+    await bookings(store).create(org.id, tripInput('emily@example.com'));
+
+    // Nothing listens on this port yet: the first attempts fail with a refused connection.
+    const sink = await startSmtpSink(creds);
+    const deadUrl = sink.url();
+    await sink.close();
+    const sendErrors: string[] = [];
+    await withWorker(store, sink, async () => {
+      await until('a failed attempt', async () => {
+        const [job] = await store.boss.findJobs(QUEUES.itineraryMail);
+        if (job && job.retryCount > 0) return true;
+        return undefined;
+      });
+    }, deadUrl);
+
+    const revived = await startSmtpSink(creds);
+    cleanup.push(() => revived.close());
+    await withWorker(store, revived, async () => {
+      await until('the delayed email', () => revived.received.length === 1 || undefined);
+      await new Promise((r) => setTimeout(r, 1500));
+    });
+    assert.equal(revived.received.length, 1);
+    const mail = await simpleParser(revived.received[0].raw);
+    assert.match(mail.subject ?? '', /OBT-1001/);
+    assert.deepEqual(sendErrors, []);
+  });
+
+  test('a process killed right after the booking is written still sends the email after a restart', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-crash-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, '../support/book-then-crash.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    assert.equal(signal, 'SIGKILL');
+    assert.match(out, /booked/);
+
+    const sink = await startSmtpSink(creds);
+    cleanup.push(() => sink.close());
+    const store = await openStore({ dataDir, retryDelaySeconds: 1 });
+    try {
+      await withWorker(store, sink, async () => {
+        await until('the email of the booking made before the crash', () => sink.received.length === 1 || undefined);
+      });
+    } finally {
+      await store.close();
+    }
+    const mail = await simpleParser(sink.received[0].raw);
+    assert.match(mail.subject ?? '', /OBT-1001/);
+    assert.deepEqual(sink.received[0].to, ['taro@example.com']);
+  });
+});

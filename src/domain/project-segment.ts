@@ -1,0 +1,86 @@
+// The projection: a segment → the calendar event the traveler should have. Pure; a content hash of
+// the result decides whether a calendar write is needed at all.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './apply-booking.ts';
+import { describeSegment } from './describe-segment.ts';
+import type { Locale, Segment, Trip } from './types.ts';
+
+/** A wall-clock time in an IANA zone, as calendars take it ("2026-12-01T17:05:00"). */
+export interface EventTime {
+  dateTime: string;
+  timeZone: string;
+}
+
+export interface DesiredEvent {
+  /** The segment id: the event's key in the calendar (a single-value extended property). */
+  key: string;
+  subject: string;
+  body: string;
+  location: string;
+  start: EventTime;
+  end: EventTime;
+  isAllDay: boolean;
+  /** Always tentative (仮の予定): the booking is the traveler's plan, not a meeting. */
+  showAs: 'tentative';
+  categories: string[];
+  /** Minutes before start, or null for no reminder. */
+  reminderMinutesBeforeStart: number | null;
+}
+
+/** The category every event we write carries, so a traveler can see and filter them. */
+export const EVENT_CATEGORY: Record<Locale, string> = { ja: '出張', en: 'Travel' };
+
+// Reminders a traveler would choose: time to get to the airport, to the station, to the counter.
+// A hotel stay is all-day and transparent: a reminder at midnight helps no one.
+const REMINDER_MINUTES: Record<Segment['kind'], number | null> = { flight: 180, rail: 60, car: 60, hotel: null };
+
+const seconds = (local: string) => (local.length === 16 ? `${local}:00` : local);
+
+export function projectSegment(segment: Segment, trip: Trip, locale: Locale): DesiredEvent {
+  const text = describeSegment(segment, locale);
+  const common = {
+    key: segment.id,
+    subject: text.summary,
+    body: `${text.description}\n\n${locale === 'ja' ? '予約番号' : 'Booking reference'}: ${trip.bookingRef}`,
+    location: text.location,
+    showAs: 'tentative' as const,
+    categories: [EVENT_CATEGORY[locale]],
+    reminderMinutesBeforeStart: REMINDER_MINUTES[segment.kind],
+  };
+  switch (segment.kind) {
+    case 'flight':
+    case 'rail':
+      return {
+        ...common,
+        start: { dateTime: seconds(segment.departure.local), timeZone: segment.departure.timeZone },
+        end: { dateTime: seconds(segment.arrival.local), timeZone: segment.arrival.timeZone },
+        isAllDay: false,
+      };
+    case 'car':
+      return {
+        ...common,
+        start: { dateTime: seconds(segment.pickUp.local), timeZone: segment.pickUp.timeZone },
+        end: { dateTime: seconds(segment.dropOff.local), timeZone: segment.dropOff.timeZone },
+        isAllDay: false,
+      };
+    case 'hotel':
+      // All-day events run midnight to midnight in one zone, end exclusive (as in the .ics).
+      return {
+        ...common,
+        start: { dateTime: `${segment.checkIn.date}T00:00:00`, timeZone: segment.timeZone },
+        end: { dateTime: `${segment.checkOut.date}T00:00:00`, timeZone: segment.timeZone },
+        isAllDay: true,
+      };
+  }
+}
+
+/** The events a traveler should have for a trip: one per confirmed segment. */
+export function projectTrip(trip: Trip, locale: Locale): DesiredEvent[] {
+  if (trip.status === 'cancelled') return [];
+  return trip.segments.filter((s) => s.status === 'confirmed').map((s) => projectSegment(s, trip, locale));
+}
+
+/** Equal events hash equal; any visible difference changes the hash. */
+export function eventHash(event: DesiredEvent): string {
+  return createHash('sha256').update(canonicalJson(event)).digest('base64url').slice(0, 32);
+}

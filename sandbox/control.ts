@@ -1,0 +1,174 @@
+// Test and demo controls, usable in-process (Sandbox.control) and over HTTP under /_sandbox/.
+import type { SandboxClock } from "./clock.ts";
+import type { FaultRule, LatencyRule, Traffic } from "./graph/traffic.ts";
+import type { ThrottleConfig } from "./config.ts";
+import { json } from "./http-types.ts";
+import type { SbRequest, SbResponse } from "./http-types.ts";
+import type { LoggedRequest, RequestLog } from "./request-log.ts";
+import type { ConsentGrant, StoredEvent, Store } from "./store.ts";
+import { TRIPCAL_APP } from "./seed.ts";
+
+export interface SandboxControl {
+  /** Sandbox-clock now, ms since epoch. */
+  now(): number;
+  advanceClock(ms: number): number;
+  /** Revoke every refresh token of the user issued before now (AADSTS50173 on the next refresh). */
+  revokeUserSessions(userIdOrUpn: string): void;
+  /** Remove the app's consent (admin and user grants) in a tenant (AADSTS65001 on the next refresh). */
+  revokeConsent(tenantIdOrDomain: string, clientId?: string): number;
+  /** Grant tenant-wide admin consent without the browser flow. */
+  grantConsent(tenantIdOrDomain: string, scopes?: string[], clientId?: string): void;
+  consents(tenantIdOrDomain?: string): ConsentGrant[];
+  setFaults(rules: FaultRule[]): void;
+  addFault(rule: FaultRule): void;
+  faults(): FaultRule[];
+  clearFaults(): void;
+  setLatency(rules: LatencyRule[] | LatencyRule | number): void;
+  setThrottle(patch: Partial<ThrottleConfig>): ThrottleConfig;
+  /** Events of a mailbox as stored (start/end in their original time zone). */
+  mailboxEvents(userIdOrUpn: string): StoredEvent[];
+  clearMailbox(userIdOrUpn: string): void;
+  requestLog(): LoggedRequest[];
+  clearRequestLog(): void;
+  /** Back to the seed: no consents, sessions, events, faults or log entries. */
+  reset(): void;
+}
+
+export function createControl(store: Store, clock: SandboxClock, traffic: Traffic, log: RequestLog): SandboxControl {
+  const tenantId = (idOrDomain: string) => {
+    const t = store.tenant(idOrDomain);
+    if (!t) throw new ControlError(404, `unknown tenant '${idOrDomain}'`);
+    return t.id;
+  };
+  const userId = (idOrUpn: string) => {
+    const u = store.user(idOrUpn);
+    if (!u) throw new ControlError(404, `unknown user '${idOrUpn}'`);
+    return u.id;
+  };
+  return {
+    now: () => clock.now(),
+    advanceClock(ms) {
+      if (!Number.isFinite(ms)) throw new ControlError(400, "ms must be a number");
+      clock.advance(ms);
+      return clock.now();
+    },
+    revokeUserSessions(idOrUpn) {
+      // tokensValidFrom = now: grants that started before now are refused.
+      store.revokeSessions(userId(idOrUpn), clock.now() + 1);
+    },
+    revokeConsent: (t, clientId) => store.revokeConsent(tenantId(t), clientId),
+    grantConsent(t, scopes = ["User.Read", "Calendars.ReadWrite"], clientId = TRIPCAL_APP.clientId) {
+      store.grantConsent({ tenantId: tenantId(t), clientId, principal: "AllPrincipals", scopes, grantedAt: clock.now() });
+    },
+    consents: (t) => store.consents(t ? tenantId(t) : undefined),
+    setFaults: (rules) => traffic.setFaults(rules),
+    addFault: (rule) => traffic.addFault(rule),
+    faults: () => traffic.listFaults(),
+    clearFaults: () => traffic.setFaults([]),
+    setLatency(rules) {
+      if (typeof rules === "number") traffic.setLatency(rules > 0 ? [{ ms: rules }] : []);
+      else traffic.setLatency(Array.isArray(rules) ? rules : [rules]);
+    },
+    setThrottle(patch) {
+      traffic.setThrottle(patch);
+      return traffic.throttleConfig();
+    },
+    mailboxEvents: (u) => structuredClone(store.mailbox(userId(u))),
+    clearMailbox: (u) => store.clearMailbox(userId(u)),
+    requestLog: () => log.list(),
+    clearRequestLog: () => log.clear(),
+    reset() {
+      store.resetAll();
+      traffic.reset();
+      log.clear();
+    },
+  };
+}
+
+export class ControlError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** JSON routes under /_sandbox/ (see sandbox/README.md for the list). */
+export function handleControl(req: SbRequest, control: SandboxControl, info: () => unknown): SbResponse | null {
+  const segs = req.path.split("/").filter(Boolean).slice(1).map(decodeURIComponent);
+  const body = (): Record<string, unknown> => {
+    if (!req.bodyText) return {};
+    try {
+      return JSON.parse(req.bodyText) as Record<string, unknown>;
+    } catch {
+      throw new ControlError(400, "body must be JSON");
+    }
+  };
+  const m = req.method;
+  const route = segs.join("/");
+  try {
+    if (route === "info" && m === "GET") return json(200, info());
+    if (route === "clock" && m === "GET") return json(200, { now: new Date(control.now()).toISOString() });
+    if (route === "clock/advance" && m === "POST") {
+      const b = body();
+      const ms = Number(b.ms ?? 0) + Number(b.seconds ?? 0) * 1000 + Number(b.minutes ?? 0) * 60_000 + Number(b.hours ?? 0) * 3600_000 + Number(b.days ?? 0) * 86_400_000;
+      return json(200, { now: new Date(control.advanceClock(ms)).toISOString() });
+    }
+    if (segs[0] === "users" && segs[2] === "revoke-sessions" && m === "POST") {
+      control.revokeUserSessions(segs[1]!);
+      return json(200, { ok: true });
+    }
+    if (segs[0] === "tenants" && segs[2] === "consent" && segs.length === 3) {
+      if (m === "GET") return json(200, { value: control.consents(segs[1]!) });
+      if (m === "POST") {
+        const b = body();
+        control.grantConsent(segs[1]!, b.scopes as string[] | undefined, b.clientId as string | undefined);
+        return json(200, { value: control.consents(segs[1]!) });
+      }
+      if (m === "DELETE") return json(200, { removed: control.revokeConsent(segs[1]!, req.query.get("clientId") ?? undefined) });
+    }
+    if (route === "faults") {
+      if (m === "GET") return json(200, { value: control.faults() });
+      if (m === "PUT") {
+        control.setFaults(((body().faults ?? []) as FaultRule[]));
+        return json(200, { value: control.faults() });
+      }
+      if (m === "POST") {
+        control.addFault(body() as unknown as FaultRule);
+        return json(200, { value: control.faults() });
+      }
+      if (m === "DELETE") {
+        control.clearFaults();
+        return json(200, { value: [] });
+      }
+    }
+    if (route === "latency" && (m === "PUT" || m === "POST")) {
+      const b = body();
+      control.setLatency(Array.isArray(b.rules) ? (b.rules as LatencyRule[]) : { ms: Number(b.ms ?? 0), mailbox: b.mailbox as string | undefined });
+      return json(200, { ok: true });
+    }
+    if (route === "throttle" && (m === "PUT" || m === "POST")) return json(200, control.setThrottle(body() as Partial<ThrottleConfig>));
+    if (segs[0] === "mailboxes" && segs[2] === "events" && segs.length === 3) {
+      if (m === "GET") return json(200, { value: control.mailboxEvents(segs[1]!) });
+      if (m === "DELETE") {
+        control.clearMailbox(segs[1]!);
+        return json(200, { value: [] });
+      }
+    }
+    if (route === "requests") {
+      if (m === "GET") return json(200, { value: control.requestLog() });
+      if (m === "DELETE") {
+        control.clearRequestLog();
+        return json(200, { value: [] });
+      }
+    }
+    if (route === "reset" && m === "POST") {
+      control.reset();
+      return json(200, { ok: true });
+    }
+    return null;
+  } catch (e) {
+    if (e instanceof ControlError) return json(e.status, { error: { code: "SandboxControlError", message: e.message } });
+    throw e;
+  }
+}

@@ -1,0 +1,207 @@
+// Event storage operations and the way Graph presents events: all properties with defaults,
+// start/end in UTC unless Prefer: outlook.timezone asks otherwise, text bodies returned as HTML
+// unless Prefer: outlook.body-content-type="text", @odata.etag = W/"changeKey".
+import { randomBytes } from "node:crypto";
+import { DateTime } from "luxon";
+import type { DirectoryUser, StoredEvent } from "../store.ts";
+import { normalizeExtPropId } from "./filter.ts";
+import { resolveTimeZone } from "./timezones.ts";
+
+export interface DateTimeTimeZone {
+  dateTime: string;
+  timeZone: string;
+}
+
+/** Graph's timestamp style: 7 fractional digits. */
+export function graphInstant(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$10000Z");
+}
+
+function localString(dt: DateTime): string {
+  return `${dt.toFormat("yyyy-MM-dd'T'HH:mm:ss")}.${String(dt.millisecond).padStart(3, "0")}0000`;
+}
+
+export function toInstant(dtz: DateTimeTimeZone): DateTime {
+  const zone = resolveTimeZone(dtz.timeZone) ?? "UTC";
+  return DateTime.fromISO(dtz.dateTime.slice(0, 23), { zone });
+}
+
+export function normalizeDtz(dtz: DateTimeTimeZone): DateTimeTimeZone {
+  return { dateTime: localString(toInstant(dtz)), timeZone: dtz.timeZone };
+}
+
+function present(dtz: DateTimeTimeZone, targetZone: string, allDay: boolean): DateTimeTimeZone {
+  if (allDay) return { dateTime: normalizeDtz(dtz).dateTime, timeZone: targetZone };
+  const zone = resolveTimeZone(targetZone) ?? "UTC";
+  return { dateTime: localString(toInstant(dtz).setZone(zone)), timeZone: targetZone };
+}
+
+export function newEventId(): string {
+  // Exchange ids are long base64 strings; keep '-', '_' and '=' so clients must URL-encode.
+  return `AAMkAGSandbox${randomBytes(96).toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
+}
+
+export function newChangeKey(): string {
+  return `DwAAABYAAAA${randomBytes(18).toString("base64")}`;
+}
+
+function newICalUId(): string {
+  return `040000008200E00074C5B7101A82E00800000000${randomBytes(24).toString("hex").toUpperCase()}`;
+}
+
+function normalizeLocation(loc: unknown): Record<string, unknown> {
+  const l = (loc ?? {}) as Record<string, unknown>;
+  const displayName = typeof l.displayName === "string" ? l.displayName : "";
+  return {
+    displayName,
+    locationType: l.locationType ?? "default",
+    ...(displayName ? { uniqueId: l.uniqueId ?? displayName, uniqueIdType: l.uniqueIdType ?? "private" } : { uniqueIdType: l.uniqueIdType ?? "unknown" }),
+    ...(l.locationUri !== undefined ? { locationUri: l.locationUri } : {}),
+    ...(l.locationEmailAddress !== undefined ? { locationEmailAddress: l.locationEmailAddress } : {}),
+    address: l.address ?? {},
+    coordinates: l.coordinates ?? {},
+  };
+}
+
+function textOf(body: unknown): string {
+  const b = (body ?? {}) as { contentType?: string; content?: string };
+  const content = b.content ?? "";
+  if (b.contentType === "html") return content.replace(/<style[\s\S]*?<\/style>/gi, "").replace(/<[^>]+>/g, "").replace(/&nbsp;/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim();
+  return content;
+}
+
+function asHtml(text: string): string {
+  const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r?\n/g, "<br>\r\n");
+  return `<html>\r\n<head>\r\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\r\n</head>\r\n<body>\r\n<div class="PlainText">${escaped}</div>\r\n</body>\r\n</html>\r\n`;
+}
+
+function mergeExtended(existing: unknown, incoming: unknown): Array<Record<string, unknown>> {
+  const out = Array.isArray(existing) ? (structuredClone(existing) as Array<Record<string, unknown>>) : [];
+  for (const item of (incoming as Array<Record<string, unknown>>) ?? []) {
+    const key = normalizeExtPropId(String(item.id));
+    const i = out.findIndex((p) => normalizeExtPropId(String(p.id)) === key);
+    const clean = { id: String(item.id).trim(), value: item.value };
+    if (i >= 0) out[i] = clean;
+    else out.push(clean);
+  }
+  return out;
+}
+
+function applyBody(ev: StoredEvent, body: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (key === "singleValueExtendedProperties" || key === "multiValueExtendedProperties") {
+      ev[key] = mergeExtended(ev[key], value);
+    } else if (key === "start" || key === "end") {
+      const dtz = normalizeDtz(value as DateTimeTimeZone);
+      ev[key] = dtz;
+      ev[key === "start" ? "originalStartTimeZone" : "originalEndTimeZone"] = dtz.timeZone;
+    } else if (key === "location") {
+      ev.location = normalizeLocation(value);
+      if (!("locations" in body)) ev.locations = (ev.location as { displayName: string }).displayName ? [ev.location] : [];
+    } else if (key === "locations") {
+      ev.locations = ((value as unknown[]) ?? []).map(normalizeLocation);
+    } else if (key === "body") {
+      const b = (value ?? { contentType: "text", content: "" }) as Record<string, unknown>;
+      ev.body = { contentType: b.contentType ?? "text", content: b.content ?? "" };
+    } else if (key === "attendees") {
+      ev.attendees = ((value as Array<Record<string, unknown>>) ?? []).map((a) => ({
+        type: a.type ?? "required",
+        status: { response: "none", time: "0001-01-01T00:00:00Z" },
+        emailAddress: a.emailAddress,
+      }));
+    } else {
+      ev[key] = value;
+    }
+  }
+  ev.bodyPreview = textOf(ev.body).slice(0, 255);
+}
+
+export function createEvent(owner: DirectoryUser, body: Record<string, unknown>, nowMs: number, webLinkBase: string): StoredEvent {
+  const id = newEventId();
+  const ev: StoredEvent = {
+    id,
+    createdDateTime: graphInstant(nowMs),
+    lastModifiedDateTime: graphInstant(nowMs),
+    changeKey: newChangeKey(),
+    categories: [],
+    transactionId: null,
+    originalStartTimeZone: "UTC",
+    originalEndTimeZone: "UTC",
+    iCalUId: newICalUId(),
+    reminderMinutesBeforeStart: 15,
+    isReminderOn: true,
+    hasAttachments: false,
+    subject: "",
+    bodyPreview: "",
+    importance: "normal",
+    sensitivity: "normal",
+    isAllDay: false,
+    isCancelled: false,
+    isOrganizer: true,
+    responseRequested: true,
+    seriesMasterId: null,
+    showAs: "busy",
+    type: "singleInstance",
+    webLink: `${webLinkBase}?itemid=${encodeURIComponent(id)}`,
+    onlineMeetingUrl: null,
+    isOnlineMeeting: false,
+    onlineMeetingProvider: "unknown",
+    allowNewTimeProposals: true,
+    isDraft: false,
+    hideAttendees: false,
+    responseStatus: { response: "organizer", time: "0001-01-01T00:00:00Z" },
+    body: { contentType: "text", content: "" },
+    start: null,
+    end: null,
+    location: normalizeLocation({}),
+    locations: [],
+    recurrence: null,
+    attendees: [],
+    organizer: { emailAddress: { name: owner.displayName, address: owner.userPrincipalName } },
+    onlineMeeting: null,
+  };
+  applyBody(ev, body);
+  return ev;
+}
+
+export function updateEvent(ev: StoredEvent, body: Record<string, unknown>, nowMs: number): void {
+  applyBody(ev, body);
+  ev.lastModifiedDateTime = graphInstant(nowMs);
+  ev.changeKey = newChangeKey();
+}
+
+export interface PresentOptions {
+  timeZone: string;
+  bodyAsText: boolean;
+  select?: string[];
+  /** Extended properties to include (already filtered), by collection name. */
+  expand?: { single?: (p: Record<string, unknown>) => boolean; multi?: (p: Record<string, unknown>) => boolean };
+}
+
+export function presentEvent(ev: StoredEvent, opts: PresentOptions): Record<string, unknown> {
+  const allDay = ev.isAllDay === true;
+  const out: Record<string, unknown> = { "@odata.etag": `W/"${String(ev.changeKey)}"` };
+  const full: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ev)) {
+    if (k === "singleValueExtendedProperties" || k === "multiValueExtendedProperties") continue;
+    full[k] = structuredClone(v);
+  }
+  if (ev.start) full.start = present(ev.start as DateTimeTimeZone, opts.timeZone, allDay);
+  if (ev.end) full.end = present(ev.end as DateTimeTimeZone, opts.timeZone, allDay);
+  const body = (ev.body ?? { contentType: "text", content: "" }) as { contentType: string; content: string };
+  if (opts.bodyAsText) full.body = { contentType: "text", content: textOf(body) };
+  else full.body = { contentType: "html", content: body.contentType === "html" ? body.content : asHtml(body.content) };
+  if (opts.select) {
+    out.id = ev.id;
+    for (const p of opts.select) if (p in full) out[p] = full[p];
+  } else {
+    Object.assign(out, full);
+  }
+  if (opts.expand?.single) {
+    out.singleValueExtendedProperties = ((ev.singleValueExtendedProperties as Array<Record<string, unknown>>) ?? []).filter(opts.expand.single).map((p) => ({ ...p }));
+  }
+  if (opts.expand?.multi) {
+    out.multiValueExtendedProperties = ((ev.multiValueExtendedProperties as Array<Record<string, unknown>>) ?? []).filter(opts.expand.multi).map((p) => ({ ...p }));
+  }
+  return out;
+}

@@ -1,0 +1,217 @@
+// Everything the sandbox remembers: the directory (from config), consent grants, refresh tokens,
+// session revocations and mailboxes. Mutable state is written to <dataDir>/state.json on change so
+// a demo survives a restart.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ResolvedConfig } from "./config.ts";
+import type { SeedApp, SeedTenant, SeedUser } from "./seed.ts";
+
+export interface DirectoryUser extends SeedUser {
+  tenantId: string;
+}
+
+export interface ConsentGrant {
+  tenantId: string;
+  clientId: string;
+  /** "AllPrincipals" for admin (tenant-wide) consent, or a user's oid. */
+  principal: string;
+  /** Short Graph scope names, e.g. "Calendars.ReadWrite". */
+  scopes: string[];
+  grantedAt: number;
+}
+
+export interface RefreshTokenRecord {
+  userId: string;
+  tenantId: string;
+  clientId: string;
+  scopes: string[];
+  /** When the user signed in (start of this grant chain). Compared to tokensValidFrom (AADSTS50173). */
+  authTime: number;
+  /** When this token was issued; inactivity is measured from here (AADSTS700082). */
+  issuedAt: number;
+  /** Set when redeemed: a rotated token is no longer valid. */
+  redeemedAt?: number;
+}
+
+/** A Graph event as stored: Graph property names, plus sandbox bookkeeping. */
+export type StoredEvent = Record<string, unknown> & { id: string };
+
+interface PersistedState {
+  consents: ConsentGrant[];
+  tokensValidFrom: Record<string, number>;
+  refreshTokens: Record<string, RefreshTokenRecord>;
+  mailboxes: Record<string, StoredEvent[]>;
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
+}
+
+export function randomToken(bytes = 48): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+export class Store {
+  readonly config: ResolvedConfig;
+  private readonly statePath: string;
+  private state: PersistedState;
+  private saveScheduled = false;
+
+  constructor(dataDir: string, config: ResolvedConfig) {
+    this.config = config;
+    this.statePath = join(dataDir, "state.json");
+    this.state = { consents: [], tokensValidFrom: {}, refreshTokens: {}, mailboxes: {} };
+    if (config.persist && existsSync(this.statePath)) {
+      try {
+        this.state = { ...this.state, ...(JSON.parse(readFileSync(this.statePath, "utf8")) as PersistedState) };
+      } catch {
+        // A corrupt state file is replaced on the next write; the directory comes from config anyway.
+      }
+    } else {
+      for (const c of config.consents) {
+        this.state.consents.push({ ...c, principal: "AllPrincipals", grantedAt: 0 });
+      }
+    }
+  }
+
+  // ---- directory -------------------------------------------------------------------------------
+
+  get tenants(): SeedTenant[] {
+    return this.config.tenants;
+  }
+
+  get apps(): SeedApp[] {
+    return this.config.apps;
+  }
+
+  app(clientId: string): SeedApp | undefined {
+    return this.config.apps.find((a) => a.clientId.toLowerCase() === clientId.toLowerCase());
+  }
+
+  /** By GUID or verified domain. */
+  tenant(idOrDomain: string): SeedTenant | undefined {
+    const key = idOrDomain.toLowerCase();
+    return this.config.tenants.find((t) => t.id.toLowerCase() === key || t.domain.toLowerCase() === key);
+  }
+
+  allUsers(): DirectoryUser[] {
+    return this.config.tenants.flatMap((t) => t.users.map((u) => ({ ...u, tenantId: t.id })));
+  }
+
+  /** By oid or userPrincipalName (case-insensitive). */
+  user(idOrUpn: string): DirectoryUser | undefined {
+    const key = idOrUpn.toLowerCase();
+    return this.allUsers().find((u) => u.id.toLowerCase() === key || u.userPrincipalName.toLowerCase() === key);
+  }
+
+  // ---- consent ---------------------------------------------------------------------------------
+
+  consents(tenantId?: string): ConsentGrant[] {
+    return this.state.consents.filter((c) => !tenantId || c.tenantId === tenantId);
+  }
+
+  /** Scopes the app may use for this user: tenant-wide grants plus the user's own. */
+  consentedScopes(tenantId: string, clientId: string, userId: string): Set<string> {
+    const out = new Set<string>();
+    for (const c of this.state.consents) {
+      if (c.tenantId !== tenantId || c.clientId.toLowerCase() !== clientId.toLowerCase()) continue;
+      if (c.principal !== "AllPrincipals" && c.principal !== userId) continue;
+      for (const s of c.scopes) out.add(s.toLowerCase());
+    }
+    return out;
+  }
+
+  grantConsent(grant: ConsentGrant): void {
+    const existing = this.state.consents.find(
+      (c) => c.tenantId === grant.tenantId && c.clientId === grant.clientId && c.principal === grant.principal,
+    );
+    if (existing) {
+      const merged = new Set([...existing.scopes, ...grant.scopes]);
+      existing.scopes = [...merged];
+      existing.grantedAt = grant.grantedAt;
+    } else {
+      this.state.consents.push({ ...grant, scopes: [...new Set(grant.scopes)] });
+    }
+    this.save();
+  }
+
+  /** Removes every grant (admin and user) of the app in the tenant; all apps when clientId is omitted. */
+  revokeConsent(tenantId: string, clientId?: string): number {
+    const before = this.state.consents.length;
+    this.state.consents = this.state.consents.filter(
+      (c) => !(c.tenantId === tenantId && (!clientId || c.clientId.toLowerCase() === clientId.toLowerCase())),
+    );
+    this.save();
+    return before - this.state.consents.length;
+  }
+
+  // ---- sessions and refresh tokens -------------------------------------------------------------
+
+  tokensValidFrom(userId: string): number {
+    return this.state.tokensValidFrom[userId] ?? 0;
+  }
+
+  revokeSessions(userId: string, at: number): void {
+    this.state.tokensValidFrom[userId] = at;
+    this.save();
+  }
+
+  issueRefreshToken(record: RefreshTokenRecord): string {
+    const token = `1.SBX${randomToken(96)}`;
+    this.state.refreshTokens[hashToken(token)] = record;
+    this.save();
+    return token;
+  }
+
+  refreshToken(token: string): RefreshTokenRecord | undefined {
+    return this.state.refreshTokens[hashToken(token)];
+  }
+
+  markRefreshTokenRedeemed(token: string, at: number): void {
+    const rec = this.state.refreshTokens[hashToken(token)];
+    if (rec) rec.redeemedAt = at;
+    this.save();
+  }
+
+  // ---- mailboxes -------------------------------------------------------------------------------
+
+  mailbox(userId: string): StoredEvent[] {
+    let box = this.state.mailboxes[userId];
+    if (!box) {
+      box = [];
+      this.state.mailboxes[userId] = box;
+    }
+    return box;
+  }
+
+  clearMailbox(userId: string): void {
+    this.state.mailboxes[userId] = [];
+    this.save();
+  }
+
+  resetAll(): void {
+    this.state = { consents: [], tokensValidFrom: {}, refreshTokens: {}, mailboxes: {} };
+    for (const c of this.config.consents) {
+      this.state.consents.push({ ...c, principal: "AllPrincipals", grantedAt: 0 });
+    }
+    this.save();
+  }
+
+  /** Batches writes made in the same tick into one file write. */
+  save(): void {
+    if (!this.config.persist || this.saveScheduled) return;
+    this.saveScheduled = true;
+    queueMicrotask(() => {
+      this.saveScheduled = false;
+      this.flush();
+    });
+  }
+
+  flush(): void {
+    if (!this.config.persist) return;
+    const tmp = `${this.statePath}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state));
+    renameSync(tmp, this.statePath);
+  }
+}

@@ -123,7 +123,7 @@ describe("Graph client against the sandbox's calendar", () => {
     assert.equal(page1.value.length, 2);
     assert.ok(page1["@odata.nextLink"]);
     const seen = [...page1.value];
-    let next = page1["@odata.nextLink"];
+    let next: string | undefined = page1["@odata.nextLink"];
     while (next) {
       const page = (await client.api(next).get()) as { value: unknown[]; "@odata.nextLink"?: string };
       seen.push(...page.value);

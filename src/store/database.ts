@@ -28,16 +28,26 @@ export interface Store {
   db: Db;
   boss: PgBoss;
   /** Enqueues a job inside `tx`: it exists if and only if the transaction commits. */
-  enqueue(tx: Tx, queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<void>;
+  enqueue(tx: Tx | undefined, queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
 export const QUEUES = {
   itineraryMail: 'itinerary-mail',
+  calendarSync: 'calendar-sync',
+  connectionMaintenance: 'connection-maintenance',
 } as const;
 
-/** Retries with backoff: an SMTP server down for a while loses no email. */
-const QUEUE_OPTIONS = { retryLimit: 12, retryDelay: 5, retryBackoff: true, retryDelayMax: 600 };
+/** Retries with backoff: an SMTP server or a calendar down for a while loses nothing. */
+const RETRIES = { retryLimit: 12, retryDelay: 5, retryBackoff: true, retryDelayMax: 600 };
+
+const QUEUE_OPTIONS: Record<string, { policy?: 'stately' | 'singleton' } & typeof RETRIES> = {
+  [QUEUES.itineraryMail]: RETRIES,
+  // One reconcile per traveler (singletonKey = user id): at most one running and one waiting, so
+  // changes during a run coalesce into the next one and no traveler is reconciled twice at once.
+  [QUEUES.calendarSync]: { ...RETRIES, policy: 'stately' },
+  [QUEUES.connectionMaintenance]: { ...RETRIES, policy: 'singleton' },
+};
 
 async function migrate(db: Db): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -79,8 +89,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   await migrate(db);
   await boss.start();
   for (const queue of Object.values(QUEUES)) {
-    const queueOptions = { ...QUEUE_OPTIONS, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
-    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, queueOptions);
+    const { policy, ...retries } = QUEUE_OPTIONS[queue];
+    const queueOptions = { ...retries, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
+    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, { ...queueOptions, ...(policy ? { policy } : {}) });
     else await boss.updateQueue(queue, queueOptions);
   }
 
@@ -89,7 +100,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     boss,
     async enqueue(tx, queue, data, jobOptions) {
-      await boss.send(queue, data, { ...jobOptions, db: fromKysely(tx) });
+      await boss.send(queue, data, { ...jobOptions, ...(tx ? { db: fromKysely(tx) } : {}) });
     },
     async close() {
       await boss.stop({ graceful: true, timeout: 5000 });

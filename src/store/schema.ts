@@ -70,6 +70,74 @@ export interface TripChangesTable {
   occurred_at: Timestamp;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+export type ConsentStatus = 'none' | 'granted' | 'refused' | 'revoked';
+
+export interface OrganisationOutlookTable {
+  organisation_id: string;
+  tenant_id: string | null;
+  consent_status: ColumnType<ConsentStatus, ConsentStatus | undefined, ConsentStatus>;
+  consent_changed_at: Timestamp | null;
+  consent_error: string | null;
+  connected_by: string | null;
+  connected_at: Timestamp | null;
+  sync_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  sync_changed_at: Timestamp | null;
+  login_policy_days: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface OauthStatesTable {
+  state_hash: string;
+  purpose: 'admin_consent' | 'connect';
+  organisation_id: string;
+  user_id: string;
+  session_hash: string;
+  code_verifier: string | null;
+  return_to: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export type ConnectionStatus = 'connected' | 'lapsed' | 'revoked' | 'disconnected';
+
+export interface OutlookConnectionsTable {
+  user_id: string;
+  organisation_id: string;
+  tenant_id: string;
+  object_id: string;
+  home_account_id: string;
+  username: string;
+  status: ConnectionStatus;
+  status_reason: string | null;
+  status_changed_at: Timestamp;
+  token_cache: string | null;
+  connected_at: Timestamp;
+  last_refreshed_at: Timestamp | null;
+  last_synced_at: Timestamp | null;
+  last_sync_error: string | null;
+  reminder_sent_at: Timestamp | null;
+  rediscover: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export type MappingState = 'creating' | 'synced' | 'user_deleted' | 'failed';
+
+export interface EventMappingsTable {
+  user_id: string;
+  segment_id: string;
+  event_id: string | null;
+  content_hash: string;
+  transaction_id: string;
+  state: MappingState;
+  error: string | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -77,4 +145,9 @@ export interface Database {
   trips: TripsTable;
   segments: SegmentsTable;
   trip_changes: TripChangesTable;
+  sessions: SessionsTable;
+  organisation_outlook: OrganisationOutlookTable;
+  oauth_states: OauthStatesTable;
+  outlook_connections: OutlookConnectionsTable;
+  event_mappings: EventMappingsTable;
 }

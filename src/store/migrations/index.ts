@@ -1,7 +1,9 @@
 // Every migration, in order. Listed here (not read from disk) so they travel with the code.
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-bookings.ts';
+import * as m0002 from './0002-outlook.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-bookings': m0001,
+  '0002-outlook': m0002,
 };

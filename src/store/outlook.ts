@@ -1,0 +1,168 @@
+// The Outlook integration's state: the company's consent and sync switch, each user's connection
+// and its (encrypted) token cache, and the one-use OAuth states. Connection status changes only
+// through the named transitions below.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { ConnectedAccount, TokenCacheStore } from '../calendars/contract.ts';
+import type { Db } from './database.ts';
+import type { ConnectionStatus, OrganisationOutlookTable, OutlookConnectionsTable } from './schema.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export type OrganisationOutlook = Selectable<OrganisationOutlookTable>;
+export type OutlookConnection = Omit<Selectable<OutlookConnectionsTable>, 'token_cache'>;
+
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+export async function organisationOutlook(db: Db, organisationId: string): Promise<OrganisationOutlook> {
+  await db.insertInto('organisation_outlook').values({ organisation_id: organisationId }).onConflict((oc) => oc.column('organisation_id').doNothing()).execute();
+  return db.selectFrom('organisation_outlook').selectAll().where('organisation_id', '=', organisationId).executeTakeFirstOrThrow();
+}
+
+export async function recordConsent(db: Db, organisationId: string, outcome: { status: 'granted'; tenantId: string } | { status: 'refused' | 'revoked'; error: string; tenantId?: string }, at: Date): Promise<void> {
+  await organisationOutlook(db, organisationId);
+  await db
+    .updateTable('organisation_outlook')
+    .set({
+      consent_status: outcome.status,
+      consent_changed_at: at,
+      consent_error: outcome.status === 'granted' ? null : outcome.error,
+      ...(outcome.tenantId ? { tenant_id: outcome.tenantId } : {}),
+    })
+    .where('organisation_id', '=', organisationId)
+    .execute();
+}
+
+export async function recordAdminConnected(db: Db, organisationId: string, userId: string, at: Date): Promise<void> {
+  await db.updateTable('organisation_outlook').set({ connected_by: userId, connected_at: at }).where('organisation_id', '=', organisationId).execute();
+}
+
+export async function setSyncEnabled(db: Db, organisationId: string, enabled: boolean, at: Date): Promise<void> {
+  await organisationOutlook(db, organisationId);
+  await db.updateTable('organisation_outlook').set({ sync_enabled: enabled, sync_changed_at: at }).where('organisation_id', '=', organisationId).execute();
+}
+
+export async function setLoginPolicyDays(db: Db, organisationId: string, days: number | null): Promise<void> {
+  await organisationOutlook(db, organisationId);
+  await db.updateTable('organisation_outlook').set({ login_policy_days: days }).where('organisation_id', '=', organisationId).execute();
+}
+
+// ---- connections ----
+
+const connectionColumns = [
+  'user_id', 'organisation_id', 'tenant_id', 'object_id', 'home_account_id', 'username', 'status', 'status_reason',
+  'status_changed_at', 'connected_at', 'last_refreshed_at', 'last_synced_at', 'last_sync_error', 'reminder_sent_at', 'rediscover',
+] as const;
+
+export async function findConnection(db: Db, userId: string): Promise<OutlookConnection | undefined> {
+  return db.selectFrom('outlook_connections').select(connectionColumns).where('user_id', '=', userId).executeTakeFirst();
+}
+
+export async function listConnections(db: Db, organisationId: string): Promise<OutlookConnection[]> {
+  return db.selectFrom('outlook_connections').select(connectionColumns).where('organisation_id', '=', organisationId).execute();
+}
+
+/** The connection's MSAL token cache, sealed with the user id as associated data. */
+export function tokenCacheStore(db: Db, box: SecretBox, userId: string, now: () => Date = () => new Date()): TokenCacheStore {
+  const context = `outlook-token-cache:${userId}`;
+  return {
+    async load() {
+      const row = await db.selectFrom('outlook_connections').select('token_cache').where('user_id', '=', userId).executeTakeFirst();
+      return row?.token_cache ? box.open(row.token_cache, context) : null;
+    },
+    async save(serialized: string) {
+      // Only a connected account's cache is kept: a lapsed or disconnected one stays empty.
+      await db
+        .updateTable('outlook_connections')
+        .set({ token_cache: box.seal(serialized, context), last_refreshed_at: now() })
+        .where('user_id', '=', userId)
+        .where('status', '=', 'connected')
+        .execute();
+    },
+  };
+}
+
+/** A token cache held in memory: for a code redemption, before we know the account is acceptable. */
+export function memoryTokenCache(): TokenCacheStore & { value: string | null } {
+  const cache = {
+    value: null as string | null,
+    load: async () => cache.value,
+    save: async (serialized: string) => {
+      cache.value = serialized;
+    },
+  };
+  return cache;
+}
+
+/** Transition: (re)connected. Keyed by the Microsoft account (tenant id + object id). */
+export async function markConnected(db: Db, box: SecretBox, args: { userId: string; organisationId: string; account: ConnectedAccount; tokenCache: string; at: Date }): Promise<void> {
+  const { userId, organisationId, account, at } = args;
+  const sealed = box.seal(args.tokenCache, `outlook-token-cache:${userId}`);
+  const values = {
+    organisation_id: organisationId, tenant_id: account.tenantId, object_id: account.objectId, home_account_id: account.homeAccountId,
+    username: account.username, status: 'connected' as const, status_reason: null, status_changed_at: at, token_cache: sealed,
+    connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true,
+  };
+  await db.insertInto('outlook_connections').values({ user_id: userId, ...values }).onConflict((oc) => oc.column('user_id').doUpdateSet(values)).execute();
+}
+
+async function transition(db: Db, userId: string, status: ConnectionStatus, reason: string | null, at: Date, opts: { dropTokens?: boolean } = {}): Promise<void> {
+  await db
+    .updateTable('outlook_connections')
+    .set({ status, status_reason: reason, status_changed_at: at, ...(opts.dropTokens ? { token_cache: null } : {}) })
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+/** Transition: the tokens no longer work; the user must connect again (the home screen asks). */
+export const markLapsed = (db: Db, userId: string, reason: string, at: Date) => transition(db, userId, 'lapsed', reason, at, { dropTokens: true });
+/** Transition: the organisation's consent is gone; nothing works until an admin consents again. */
+export const markRevoked = (db: Db, userId: string, reason: string, at: Date) => transition(db, userId, 'revoked', reason, at, { dropTokens: true });
+/** Transition: the user disconnected. */
+export const markDisconnected = (db: Db, userId: string, at: Date) => transition(db, userId, 'disconnected', null, at, { dropTokens: true });
+
+export async function recordSyncOutcome(db: Db, userId: string, at: Date, error: string | null): Promise<void> {
+  await db.updateTable('outlook_connections').set({ last_synced_at: at, last_sync_error: error }).where('user_id', '=', userId).execute();
+}
+
+// ---- OAuth states ----
+
+export type StatePurpose = 'admin_consent' | 'connect';
+
+export class OAuthStateError extends Error {
+  readonly code: 'state_invalid' | 'state_expired' | 'state_used' | 'state_wrong_session';
+  constructor(code: OAuthStateError['code'], message: string) {
+    super(message);
+    this.name = 'OAuthStateError';
+    this.code = code;
+  }
+}
+
+/** A new one-use state; only its hash is stored. */
+export async function issueState(db: Db, args: { purpose: StatePurpose; organisationId: string; userId: string; sessionHash: string; codeVerifier?: string; returnTo?: string; ttlMs: number; now: Date }): Promise<string> {
+  const state = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('oauth_states')
+    .values({
+      state_hash: sha256(state), purpose: args.purpose, organisation_id: args.organisationId, user_id: args.userId,
+      session_hash: args.sessionHash, code_verifier: args.codeVerifier ?? null, return_to: args.returnTo ?? null,
+      expires_at: new Date(args.now.getTime() + args.ttlMs), used_at: null,
+    })
+    .execute();
+  return state;
+}
+
+/**
+ * Consumes a state: it must exist, be of this purpose, unexpired, unused and (when `sessionHash`
+ * is given) issued to this session. A replay finds it used.
+ */
+export async function consumeState(db: Db, state: string, purpose: StatePurpose, now: Date, sessionHash?: string) {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('oauth_states').selectAll().where('state_hash', '=', sha256(state)).forUpdate().executeTakeFirst();
+    if (!row || row.purpose !== purpose) throw new OAuthStateError('state_invalid', 'state: unknown');
+    if (row.used_at) throw new OAuthStateError('state_used', 'state: already used');
+    if (new Date(row.expires_at) <= now) throw new OAuthStateError('state_expired', 'state: expired');
+    if (sessionHash !== undefined && row.session_hash !== sessionHash) throw new OAuthStateError('state_wrong_session', 'state: issued to another session');
+    await tx.updateTable('oauth_states').set({ used_at: now }).where('state_hash', '=', row.state_hash).execute();
+    return row;
+  });
+}

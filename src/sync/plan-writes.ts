@@ -1,0 +1,108 @@
+// The reconcile plan: desired events against what we already wrote → only the difference. Pure.
+import { randomUUID } from 'node:crypto';
+import type { WriteOp } from '../calendars/contract.ts';
+import type { DesiredEvent } from '../domain/project-segment.ts';
+
+export interface Desired {
+  event: DesiredEvent;
+  hash: string;
+}
+
+export interface Mapping {
+  segmentId: string;
+  eventId: string | null;
+  contentHash: string;
+  transactionId: string;
+  state: 'creating' | 'synced' | 'user_deleted' | 'failed';
+}
+
+/** Keys whose event may exist without our knowing its id: look them up before writing. */
+export function keysToDiscover(desired: Map<string, Desired>, mappings: Map<string, Mapping>, rediscover: boolean): string[] {
+  const keys = new Set<string>();
+  for (const m of mappings.values()) if (m.state === 'creating' && !m.eventId) keys.add(m.segmentId);
+  if (rediscover) for (const key of desired.keys()) if (!mappings.has(key)) keys.add(key);
+  return [...keys];
+}
+
+/** A mapping row to write before the calendar writes are sent (so a crash loses nothing). */
+export type MappingWrite =
+  | { kind: 'upsert'; mapping: Mapping }
+  | { kind: 'remove'; segmentId: string };
+
+export interface Plan {
+  /** Written before any calendar write. */
+  before: MappingWrite[];
+  ops: WriteOp[];
+  /** The hash each op makes current, by key (for the mapping once the op succeeds). */
+  hashes: Map<string, string>;
+}
+
+/**
+ * - no mapping: create (or adopt the event found under our key);
+ * - synced: update when the content hash differs, else nothing;
+ * - creating (a create whose answer was lost): adopt the found event, or create again with the
+ *   SAME transactionId, which the provider de-duplicates;
+ * - user_deleted / failed: nothing until the content changes, then write again;
+ * - a mapping no longer desired (cancelled): delete the event.
+ */
+export function planWrites(desired: Map<string, Desired>, mappings: Map<string, Mapping>, found: Map<string, string>, newId: () => string = randomUUID): Plan {
+  const before: MappingWrite[] = [];
+  const ops: WriteOp[] = [];
+  const hashes = new Map<string, string>();
+
+  const create = (key: string, d: Desired, transactionId: string) => {
+    before.push({ kind: 'upsert', mapping: { segmentId: key, eventId: null, contentHash: d.hash, transactionId, state: 'creating' } });
+    ops.push({ kind: 'create', key, event: d.event, transactionId });
+    hashes.set(key, d.hash);
+  };
+  const update = (key: string, d: Desired, eventId: string) => {
+    ops.push({ kind: 'update', key, eventId, event: d.event });
+    hashes.set(key, d.hash);
+  };
+
+  for (const [key, d] of desired) {
+    const m = mappings.get(key);
+    const foundId = found.get(key);
+    if (!m) {
+      if (foundId) {
+        // Written before (then the mapping was lost): adopt it, and make its content right.
+        before.push({ kind: 'upsert', mapping: { segmentId: key, eventId: foundId, contentHash: '', transactionId: newId(), state: 'synced' } });
+        update(key, d, foundId);
+      } else {
+        create(key, d, newId());
+      }
+      continue;
+    }
+    switch (m.state) {
+      case 'creating':
+        if (m.eventId || foundId) {
+          const eventId = (m.eventId ?? foundId)!;
+          before.push({ kind: 'upsert', mapping: { ...m, eventId, state: 'synced' } });
+          if (m.contentHash !== d.hash) update(key, d, eventId);
+        } else {
+          create(key, d, m.contentHash === d.hash ? m.transactionId : newId());
+        }
+        break;
+      case 'synced':
+        if (m.contentHash !== d.hash) update(key, d, m.eventId!);
+        break;
+      case 'user_deleted':
+        if (m.contentHash !== d.hash) create(key, d, newId());
+        break;
+      case 'failed':
+        if (m.contentHash !== d.hash) {
+          if (m.eventId) update(key, d, m.eventId);
+          else create(key, d, newId());
+        }
+        break;
+    }
+  }
+
+  for (const [key, m] of mappings) {
+    if (desired.has(key)) continue;
+    const eventId = m.eventId ?? found.get(key);
+    if (eventId && m.state !== 'user_deleted') ops.push({ kind: 'delete', key, eventId });
+    else before.push({ kind: 'remove', segmentId: key });
+  }
+  return { before, ops, hashes };
+}

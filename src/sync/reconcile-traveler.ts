@@ -1,0 +1,130 @@
+// One traveler's reconcile: the events their bookings call for, against the mapping of events
+// already written; only the difference goes to the calendar. Safe to run twice, safe to kill at
+// any point: a create is recorded as `creating` before it is sent, and its answer as soon as it
+// arrives; a lost answer is recovered by looking the event up by its key.
+import { CalendarProviderError, type CalendarMailbox, type CalendarProvider, type WriteResult } from '../calendars/contract.ts';
+import { eventHash, projectTrip } from '../domain/project-segment.ts';
+import type { Db } from '../store/database.ts';
+import { findUser } from '../store/organisations.ts';
+import { findConnection, organisationOutlook, recordSyncOutcome, tokenCacheStore } from '../store/outlook.ts';
+import type { SecretBox } from '../store/secret-box.ts';
+import { loadSegments } from '../store/trips.ts';
+import { applyConnectionError } from './connection-policy.ts';
+import { keysToDiscover, planWrites, type Desired, type Mapping, type MappingWrite } from './plan-writes.ts';
+
+export interface SyncDeps {
+  db: Db;
+  provider: CalendarProvider;
+  box: SecretBox;
+  now?: () => Date;
+}
+
+export type ReconcileOutcome =
+  | { status: 'skipped'; reason: 'not_connected' | 'sync_off' | 'no_consent' }
+  | { status: 'done'; writes: number; failed: number }
+  | { status: 'retry'; writes: number; retryAfterMs: number }
+  | { status: 'lapsed' | 'revoked'; reason: string };
+
+/** The traveler's desired events: one per confirmed segment of every trip (past ones too). */
+async function desiredEvents(db: Db, userId: string, locale: 'ja' | 'en'): Promise<Map<string, Desired>> {
+  const trips = await db.selectFrom('trips').select(['id', 'organisation_id', 'traveler_id', 'booking_ref', 'title', 'version', 'status']).where('traveler_id', '=', userId).execute();
+  const desired = new Map<string, Desired>();
+  for (const t of trips) {
+    const trip = {
+      id: t.id, organisationId: t.organisation_id, travelerId: t.traveler_id, bookingRef: t.booking_ref,
+      ...(t.title ? { title: t.title } : {}), version: t.version, status: t.status, segments: await loadSegments(db, t.id),
+    };
+    for (const event of projectTrip(trip, locale)) desired.set(event.key, { event, hash: eventHash(event) });
+  }
+  return desired;
+}
+
+async function loadMappings(db: Db, userId: string): Promise<Map<string, Mapping>> {
+  const rows = await db.selectFrom('event_mappings').selectAll().where('user_id', '=', userId).execute();
+  return new Map(rows.map((r) => [r.segment_id, { segmentId: r.segment_id, eventId: r.event_id, contentHash: r.content_hash, transactionId: r.transaction_id, state: r.state }]));
+}
+
+async function applyMappingWrite(db: Db, userId: string, w: MappingWrite, at: Date): Promise<void> {
+  if (w.kind === 'remove') {
+    await db.deleteFrom('event_mappings').where('user_id', '=', userId).where('segment_id', '=', w.segmentId).execute();
+    return;
+  }
+  const m = w.mapping;
+  const values = { event_id: m.eventId, content_hash: m.contentHash, transaction_id: m.transactionId, state: m.state, error: null, updated_at: at };
+  await db
+    .insertInto('event_mappings')
+    .values({ user_id: userId, segment_id: m.segmentId, ...values })
+    .onConflict((oc) => oc.columns(['user_id', 'segment_id']).doUpdateSet(values))
+    .execute();
+}
+
+/** Records one calendar write's answer, the moment it is known. */
+async function recordResult(db: Db, userId: string, result: WriteResult, hash: string | undefined, at: Date): Promise<void> {
+  const row = () => db.updateTable('event_mappings').where('user_id', '=', userId).where('segment_id', '=', result.key);
+  const remove = () => db.deleteFrom('event_mappings').where('user_id', '=', userId).where('segment_id', '=', result.key).execute();
+  if (result.ok) {
+    if (result.kind === 'delete') await remove();
+    else await row().set({ event_id: result.eventId, content_hash: hash!, state: 'synced', error: null, updated_at: at }).execute();
+    return;
+  }
+  switch (result.error.code) {
+    case 'not_found':
+      // Deleted in Outlook by the traveler: not recreated until the booking changes.
+      if (result.kind === 'delete') await remove();
+      else await row().set({ event_id: null, content_hash: hash!, state: 'user_deleted', error: null, updated_at: at }).execute();
+      return;
+    case 'invalid':
+      await row().set({ content_hash: hash ?? '', state: 'failed', error: result.error.message.slice(0, 500), updated_at: at }).execute();
+      return;
+    default:
+      // temporary / throttled: left as it is; the job runs again and picks it up.
+      return;
+  }
+}
+
+export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise<ReconcileOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const { db } = deps;
+  // State is re-read every time: running the job twice, or after a switch-off, is harmless.
+  const connection = await findConnection(db, userId);
+  if (!connection || connection.status !== 'connected') return { status: 'skipped', reason: 'not_connected' };
+  const org = await organisationOutlook(db, connection.organisation_id);
+  if (org.consent_status !== 'granted') return { status: 'skipped', reason: 'no_consent' };
+  if (!org.sync_enabled) return { status: 'skipped', reason: 'sync_off' };
+  const user = await findUser(db, userId);
+  if (!user) return { status: 'skipped', reason: 'not_connected' };
+
+  const mailbox: CalendarMailbox = deps.provider.mailbox({ homeAccountId: connection.home_account_id, cache: tokenCacheStore(db, deps.box, userId, now) });
+  try {
+    const desired = await desiredEvents(db, userId, user.locale);
+    const mappings = await loadMappings(db, userId);
+    const lookup = keysToDiscover(desired, mappings, connection.rediscover);
+    const found = lookup.length ? await mailbox.findByKeys(lookup) : new Map<string, string>();
+    const plan = planWrites(desired, mappings, found);
+    for (const w of plan.before) await applyMappingWrite(db, userId, w, now());
+
+    const results = plan.ops.length
+      ? await mailbox.write(plan.ops, { onResult: (r) => recordResult(db, userId, r, plan.hashes.get(r.key), now()) })
+      : [];
+    const retryable = results.filter((r) => !r.ok && (r.error.code === 'temporary' || r.error.code === 'throttled'));
+    const failed = results.filter((r) => !r.ok && r.error.code === 'invalid').length;
+    if (connection.rediscover && !retryable.length) {
+      await db.updateTable('outlook_connections').set({ rediscover: false }).where('user_id', '=', userId).execute();
+    }
+    if (retryable.length) {
+      const retryAfterMs = Math.max(1000, ...retryable.map((r) => (!r.ok && r.error.retryAfterMs) || 0));
+      await recordSyncOutcome(db, userId, now(), `${retryable.length} calendar writes to retry`);
+      return { status: 'retry', writes: results.length - retryable.length, retryAfterMs };
+    }
+    await recordSyncOutcome(db, userId, now(), failed ? `${failed} events refused by the calendar` : null);
+    return { status: 'done', writes: results.length, failed };
+  } catch (error) {
+    if (error instanceof CalendarProviderError) {
+      const applied = await applyConnectionError(db, userId, error, now());
+      if (applied) return applied;
+      await recordSyncOutcome(db, userId, now(), `${error.code}: ${error.message}`.slice(0, 500));
+      return { status: 'retry', writes: 0, retryAfterMs: error.retryAfterMs ?? 30_000 };
+    }
+    throw error;
+  }
+}

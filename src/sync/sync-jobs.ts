@@ -1,0 +1,56 @@
+// The calendar-sync queue: one reconcile job per traveler (coalesced by pg-boss's stately policy),
+// enqueued in the same transaction as the booking change that calls for it.
+import type { Job } from 'pg-boss';
+import type { TripChange } from '../domain/types.ts';
+import { QUEUES, type Store, type Tx } from '../store/database.ts';
+import { reconcileTraveler, type ReconcileOutcome, type SyncDeps } from './reconcile-traveler.ts';
+
+export interface CalendarSyncJob {
+  userId: string;
+}
+
+export async function enqueueSync(store: Store, tx: Tx | undefined, userId: string, startAfterSeconds?: number): Promise<void> {
+  await store.enqueue(tx, QUEUES.calendarSync, { userId } satisfies CalendarSyncJob, {
+    singletonKey: userId,
+    ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
+  });
+}
+
+/** Booking hook: a change to a connected traveler's trip schedules their reconcile. */
+export function syncOnBookingChange(store: Store) {
+  return async (tx: Tx, change: TripChange): Promise<void> => {
+    const connected = await tx
+      .selectFrom('outlook_connections')
+      .select('user_id')
+      .where('user_id', '=', change.trip.travelerId)
+      .where('status', '=', 'connected')
+      .executeTakeFirst();
+    if (connected) await enqueueSync(store, tx, change.trip.travelerId);
+  };
+}
+
+export interface SyncWorkerOptions {
+  store: Store;
+  deps: SyncDeps;
+  /** Travelers reconciled at once by this process (each keeps its own mailbox limits). */
+  concurrency?: number;
+  pollingIntervalSeconds?: number;
+  onOutcome?: (userId: string, outcome: ReconcileOutcome) => void;
+}
+
+export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Promise<void>> {
+  const { boss } = opts.store;
+  await boss.work<CalendarSyncJob>(
+    QUEUES.calendarSync,
+    { batchSize: 1, localConcurrency: opts.concurrency ?? 4, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
+    async (jobs: Job<CalendarSyncJob>[]) => {
+      for (const job of jobs) {
+        const outcome = await reconcileTraveler(opts.deps, job.data.userId);
+        opts.onOutcome?.(job.data.userId, outcome);
+        // Throttled or unavailable: run again after the calendar's Retry-After; what succeeded is kept.
+        if (outcome.status === 'retry') await enqueueSync(opts.store, undefined, job.data.userId, Math.ceil(outcome.retryAfterMs / 1000));
+      }
+    },
+  );
+  return () => boss.offWork(QUEUES.calendarSync);
+}

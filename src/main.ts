@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const transport = createMailTransport({ smtpUrl: settings.mail.smtpUrl, outboxDir: settings.mail.outboxDir });
   const stopMail = await startItineraryMailWorker({ store, transport, from: settings.mail.from, publicUrl: settings.publicUrl });
 
-  const app = await buildServer({ store, bookings, organizer, logger: true });
+  const app = await buildServer({ store, bookings, organizer, publicUrl: settings.publicUrl, logger: true });
   await app.listen({ port: settings.port, host: settings.host });
   console.log(`tripcal: listening on ${settings.publicUrl} (${store.kind === 'pglite' ? `embedded database in ${settings.dataDir}` : 'PostgreSQL server'})`);
   if (!settings.mail.smtpUrl) console.log(`tripcal: SMTP_URL not set; itinerary emails are written to ${settings.mail.outboxDir}`);

@@ -1,18 +1,27 @@
 // The Fastify server: the booking API (and, as they come, the OAuth callbacks and the web app's
 // JSON API). Built from its parts so tests can start it on port 0.
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { segmentInputSchema } from '../domain/booking-schema.ts';
+import type { CalendarProvider } from '../calendars/contract.ts';
 import type { Bookings } from '../store/bookings.ts';
 import type { Store } from '../store/database.ts';
+import type { SecretBox } from '../store/secret-box.ts';
+import { appRoutes } from './app-routes.ts';
 import { bookingRoutes } from './booking-routes.ts';
 import { installErrorHandler } from './errors.ts';
+import { outlookRoutes } from './outlook-routes.ts';
 
 export interface ServerOptions {
   store: Store;
   bookings: Bookings;
   organizer: { name: string; email: string };
+  /** Where users reach the server (OAuth redirect URIs are built on it). */
+  publicUrl: string;
+  /** The Outlook integration; absent, its routes are not served. */
+  outlook?: { provider: CalendarProvider; box: SecretBox };
   logger?: boolean;
+  now?: () => Date;
 }
 
 /** A 10 MB body is refused before it is parsed; a real booking is a few kilobytes. */
@@ -41,9 +50,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "The company's API key" } } },
     },
   });
-  void segmentInputSchema;
+  await app.register(cookie);
 
   await app.register(bookingRoutes, { prefix: '/api/v1', store: opts.store, bookings: opts.bookings, organizer: opts.organizer });
+  const secureCookies = opts.publicUrl.startsWith('https:');
+  await app.register(appRoutes, { store: opts.store, organizer: opts.organizer, secureCookies, now: opts.now });
+  if (opts.outlook) {
+    await app.register(outlookRoutes, { store: opts.store, provider: opts.outlook.provider, box: opts.outlook.box, publicUrl: opts.publicUrl, now: opts.now });
+  }
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -20,6 +20,7 @@ export interface UsersTable {
   time_zone: string;
   password_hash: string | null;
   last_login_at: Date | null;
+  outlook_prompt_dismissed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Generated<Date>;
 }
 

@@ -5,11 +5,22 @@ import type { TripInput } from '../domain/parse-booking.ts';
 import type { Bookings } from './bookings.ts';
 import type { Store } from './database.ts';
 import { createOrganisation, createUser, issueApiKey } from './organisations.ts';
+import { hashPassword } from './sessions.ts';
 
 /** Documented in the README; only ever seeded into a local demo database. */
 export const DEMO_API_KEY = 'tc_demo_sakura_trading';
 
 export const DEMO_ORGANISATION = { id: '7f1c9a52-3e1b-4c55-9a57-5b2a10d1c0de', name: 'Sakura Trading' };
+
+/** Every demo user's password (README). */
+export const DEMO_PASSWORD = 'tripcal-demo';
+
+/** A second company, so a demo can show that companies never see each other. */
+export const OTHER_DEMO_ORGANISATION = { id: '2b8e4f10-6a3c-4d7e-8f91-0c5d3e2a1b77', name: 'Maple Logistics' };
+export const OTHER_DEMO_USERS = [
+  { email: 'admin@maple-logistics.example', displayName: 'Morgan Lee', role: 'admin', locale: 'en', timeZone: 'America/Toronto' },
+  { email: 'ken.ito@maple-logistics.example', displayName: '伊藤 健', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' },
+] as const;
 
 export const DEMO_USERS = [
   { email: 'hanako.sato@sakura-trading.example', displayName: '佐藤 花子', role: 'admin', locale: 'ja', timeZone: 'Asia/Tokyo' },
@@ -49,8 +60,11 @@ function demoTrips(today: DateTime): TripInput[] {
 export async function seedDemoIfEmpty(store: Store, bookings: Bookings, now: Date = new Date()): Promise<boolean> {
   const any = await store.db.selectFrom('organisations').select('id').limit(1).executeTakeFirst();
   if (any) return false;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
   const org = await createOrganisation(store.db, DEMO_ORGANISATION.name, DEMO_ORGANISATION.id);
-  for (const u of DEMO_USERS) await createUser(store.db, org.id, { ...u });
+  for (const u of DEMO_USERS) await createUser(store.db, org.id, { ...u, passwordHash });
+  const other = await createOrganisation(store.db, OTHER_DEMO_ORGANISATION.name, OTHER_DEMO_ORGANISATION.id);
+  for (const u of OTHER_DEMO_USERS) await createUser(store.db, other.id, { ...u, passwordHash });
   await issueApiKey(store.db, org.id, DEMO_API_KEY);
   const today = DateTime.fromJSDate(now, { zone: 'Asia/Tokyo' }).startOf('day');
   for (const trip of demoTrips(today)) await bookings.create(org.id, trip);

@@ -25,7 +25,7 @@ describe('booking API', () => {
     await createUser(store.db, other.id, { email: 'ken@example.com', displayName: '伊藤 健', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' });
     key = await issueApiKey(store.db, org.id);
     otherKey = await issueApiKey(store.db, other.id);
-    app = await buildServer({ store, bookings: bookings(store), organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' } });
+    app = await buildServer({ store, bookings: bookings(store), organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: 'http://localhost:3000' });
   });
   after(async () => {
     await app.close();

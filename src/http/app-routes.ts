@@ -1,0 +1,104 @@
+// The web app's JSON API for log-in, the user and their trips. Types: api-types.ts.
+import type { FastifyInstance } from 'fastify';
+import type { User } from '../domain/types.ts';
+import type { Store } from '../store/database.ts';
+import { logIn, logOut } from '../store/sessions.ts';
+import { findTripById, listTravelerTrips } from '../store/trips.ts';
+import type { Me, TripDetail, TripListItem } from './api-types.ts';
+import { sendIcs } from './booking-routes.ts';
+import { HttpError } from './errors.ts';
+import { clearSessionCookie, requestLocale, requireUser, sessionToken, setSessionCookie } from './session.ts';
+
+export interface AppRoutesOptions {
+  store: Store;
+  organizer: { name: string; email: string };
+  secureCookies: boolean;
+  now?: () => Date;
+}
+
+async function me(store: Store, user: User): Promise<Me> {
+  const org = await store.db.selectFrom('organisations').select(['id', 'name']).where('id', '=', user.organisationId).executeTakeFirstOrThrow();
+  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, locale: user.locale, timeZone: user.timeZone, organisation: org };
+}
+
+const LOGIN_FAILED = { ja: 'メールアドレスまたはパスワードが正しくありません。', en: 'The email or password is not correct.' } as const;
+
+export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): Promise<void> {
+  const { store } = opts;
+  const now = opts.now ?? (() => new Date());
+
+  app.post<{ Body: { email: string; password: string } }>('/api/session', {
+    schema: {
+      hide: true,
+      body: { type: 'object', required: ['email', 'password'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 200 } } },
+    },
+  }, async (request, reply) => {
+    const session = await logIn(store.db, request.body.email, request.body.password, now());
+    if (!session) throw new HttpError(401, 'invalid_credentials', LOGIN_FAILED[requestLocale(request)], 'password');
+    setSessionCookie(reply, session.token, opts.secureCookies);
+    return { user: await me(store, session.user) };
+  });
+
+  app.delete('/api/session', { schema: { hide: true } }, async (request, reply) => {
+    const token = sessionToken(request);
+    if (token) await logOut(store.db, token);
+    clearSessionCookie(reply);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me', { schema: { hide: true } }, async (request) => ({ user: await me(store, await requireUser(store.db, request, now())) }));
+
+  app.put<{ Body: { locale: 'ja' | 'en' } }>('/api/me', {
+    schema: { hide: true, body: { type: 'object', required: ['locale'], additionalProperties: false, properties: { locale: { enum: ['ja', 'en'] } } } },
+  }, async (request) => {
+    const user = await requireUser(store.db, request, now());
+    await store.db.updateTable('users').set({ locale: request.body.locale }).where('id', '=', user.id).execute();
+    return { user: await me(store, { ...user, locale: request.body.locale }) };
+  });
+
+  app.get('/api/trips', { schema: { hide: true } }, async (request) => {
+    const user = await requireUser(store.db, request, now());
+    const at = now().getTime();
+    const trips: TripListItem[] = (await listTravelerTrips(store.db, user.organisationId, user.id)).map((t) => ({
+      id: t.id, bookingRef: t.bookingRef, title: t.title, status: t.status,
+      startsAt: t.startsAt?.toISOString() ?? null, endsAt: t.endsAt?.toISOString() ?? null,
+      timing: t.endsAt && t.endsAt.getTime() < at ? 'past' : t.startsAt && t.startsAt.getTime() <= at ? 'current' : 'upcoming',
+    }));
+    return { trips };
+  });
+
+  // A traveler sees their own trips; a company admin also those of their company's travelers.
+  async function visibleTrip(user: User, tripId: string) {
+    const trip = /^[0-9a-f-]{36}$/i.test(tripId) ? await findTripById(store.db, user.organisationId, tripId) : undefined;
+    if (!trip || (trip.travelerId !== user.id && user.role !== 'admin')) {
+      throw new HttpError(404, 'trip_not_found', user.locale === 'ja' ? '旅程が見つかりません。' : 'Trip not found.');
+    }
+    return trip;
+  }
+
+  app.get<{ Params: { id: string } }>('/api/trips/:id', { schema: { hide: true } }, async (request): Promise<TripDetail> => {
+    const user = await requireUser(store.db, request, now());
+    const trip = await visibleTrip(user, request.params.id);
+    const mappings = await store.db.selectFrom('event_mappings').select(['segment_id', 'state', 'error']).where('user_id', '=', trip.travelerId).execute();
+    const connection = await store.db.selectFrom('outlook_connections').select('status').where('user_id', '=', trip.travelerId).executeTakeFirst();
+    const byId = new Map(mappings.map((m) => [m.segment_id, m]));
+    const calendar: TripDetail['calendar'] = {};
+    for (const s of trip.segments) {
+      const m = byId.get(s.id);
+      if (s.status === 'cancelled') calendar[s.id] = { state: m ? 'pending' : 'not_synced' };
+      else if (!m) calendar[s.id] = { state: connection?.status === 'connected' ? 'pending' : 'not_synced' };
+      else if (m.state === 'synced') calendar[s.id] = { state: 'synced' };
+      else if (m.state === 'user_deleted') calendar[s.id] = { state: 'deleted_in_outlook' };
+      else if (m.state === 'failed') calendar[s.id] = { state: 'failed', ...(m.error ? { error: m.error } : {}) };
+      else calendar[s.id] = { state: 'pending' };
+    }
+    return { trip, calendar };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/trips/:id/itinerary.ics', { schema: { hide: true } }, async (request, reply) => {
+    const user = await requireUser(store.db, request, now());
+    const trip = await visibleTrip(user, request.params.id);
+    const traveler = trip.travelerId === user.id ? user : undefined;
+    return sendIcs(reply, trip, traveler?.locale ?? user.locale, opts.organizer);
+  });
+}

@@ -1,0 +1,152 @@
+// Development only (never registered in production): the outbox of itinerary emails with their
+// .ics, and changes to a demo booking made the way a booking engine makes them, through the
+// booking API with the company's key, so a person can watch the email and the calendar follow.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ParsedMail } from 'mailparser';
+import type { SegmentInput, TripChangeInput } from '../domain/parse-booking.ts';
+import type { Segment, Trip } from '../domain/types.ts';
+
+export interface DevRoutesOptions {
+  /** Where the outbox transport writes `.eml` files (`$DATA_DIR/outbox`). */
+  outboxDir: string;
+  /** The booking API key of the demo company; changes go through /api/v1 with it. */
+  bookingApiKey: string;
+}
+
+export interface OutboxEmail {
+  file: string;
+  subject: string;
+  to: string;
+  date: string | null;
+  attachments: Array<{ index: number; filename: string; contentType: string; size: number }>;
+}
+
+const EML = /^[^/\\]+\.eml$/;
+
+async function parseEml(file: string): Promise<ParsedMail> {
+  // mailparser is a devDependency: loaded only when a developer opens the outbox.
+  const { simpleParser } = await import('mailparser');
+  return simpleParser(await readFile(file));
+}
+
+function addressText(a: ParsedMail['to']): string {
+  if (!a) return '';
+  return (Array.isArray(a) ? a : [a]).map((x) => x.text).join(', ');
+}
+
+/** The booking as the booking API takes it again (PUT): the stored segments minus our own fields. */
+export function toChangeInput(trip: Trip): TripChangeInput {
+  const segments: SegmentInput[] = trip.segments
+    .filter((s) => s.status === 'confirmed')
+    .map((s) => {
+      const { id: _id, status: _status, sequence: _sequence, kind, ...rest } = s;
+      return { type: kind, ...rest } as SegmentInput;
+    });
+  return { ...(trip.title !== undefined ? { title: trip.title } : {}), segments };
+}
+
+function shiftLocal(local: string, minutes: number): string {
+  // Wall-clock arithmetic on "YYYY-MM-DDTHH:mm": UTC is used only as a calendar, no zone involved.
+  const d = new Date(`${local}:00Z`);
+  d.setUTCMinutes(d.getUTCMinutes() + minutes);
+  return d.toISOString().slice(0, 16);
+}
+
+function shiftDate(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A change a booking engine could send: timed segments an hour later, a hotel stay a night longer. */
+export function shiftSegment(segment: SegmentInput, minutes: number): SegmentInput {
+  switch (segment.type) {
+    case 'flight':
+    case 'rail':
+      return { ...segment, departure: { ...segment.departure, local: shiftLocal(segment.departure.local, minutes) }, arrival: { ...segment.arrival, local: shiftLocal(segment.arrival.local, minutes) } } as SegmentInput;
+    case 'car':
+      return { ...segment, pickUp: { ...segment.pickUp, local: shiftLocal(segment.pickUp.local, minutes) }, dropOff: { ...segment.dropOff, local: shiftLocal(segment.dropOff.local, minutes) } };
+    case 'hotel':
+      return { ...segment, checkOut: { ...segment.checkOut, date: shiftDate(segment.checkOut.date, Math.max(1, Math.round(minutes / 1440))) } };
+  }
+}
+
+export async function devRoutes(app: FastifyInstance, opts: DevRoutesOptions): Promise<void> {
+  const outbox = path.resolve(opts.outboxDir);
+  const auth = { authorization: `Bearer ${opts.bookingApiKey}` };
+
+  const emlPath = (file: string) => {
+    if (!EML.test(file)) return null;
+    return path.join(outbox, file);
+  };
+
+  app.get('/dev/api/outbox', async () => {
+    const names = (await readdir(outbox).catch(() => [] as string[])).filter((n) => EML.test(n) && !n.startsWith('.'));
+    const emails: Array<OutboxEmail & { mtime: number }> = [];
+    for (const name of names) {
+      const file = path.join(outbox, name);
+      try {
+        const [mail, st] = await Promise.all([parseEml(file), stat(file)]);
+        emails.push({
+          file: name,
+          subject: mail.subject ?? '',
+          to: addressText(mail.to),
+          date: mail.date ? mail.date.toISOString() : null,
+          attachments: mail.attachments.map((a, index) => ({ index, filename: a.filename ?? `attachment-${index}`, contentType: a.contentType, size: a.size })),
+          mtime: st.mtimeMs,
+        });
+      } catch {
+        // A file being renamed into place as we read is skipped; it shows on the next look.
+      }
+    }
+    emails.sort((a, b) => b.mtime - a.mtime);
+    return { emails: emails.map(({ mtime: _m, ...e }) => e) };
+  });
+
+  app.get<{ Params: { file: string } }>('/dev/api/outbox/:file', async (request, reply) => {
+    const file = emlPath(request.params.file);
+    const body = file ? await readFile(file).catch(() => null) : null;
+    if (!body) return reply.code(404).send({ error: 'not_found', message: 'no such email in the outbox' });
+    return reply.type('message/rfc822').header('content-disposition', `attachment; filename="${request.params.file}"`).send(body);
+  });
+
+  app.get<{ Params: { file: string; index: string } }>('/dev/api/outbox/:file/attachments/:index', async (request, reply) => {
+    const file = emlPath(request.params.file);
+    const mail = file ? await parseEml(file).catch(() => null) : null;
+    const attachment = mail?.attachments[Number(request.params.index)];
+    if (!attachment) return reply.code(404).send({ error: 'not_found', message: 'no such attachment' });
+    const filename = (attachment.filename ?? 'attachment').replace(/["\r\n]/g, '');
+    return reply
+      .type(attachment.contentType)
+      .header('content-disposition', `attachment; filename="${encodeURIComponent(filename)}"; filename*=UTF-8''${encodeURIComponent(filename)}`)
+      .send(attachment.content);
+  });
+
+  const bookingApi = async (reply: FastifyReply, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
+    const res = await app.inject({ method, url, headers: { ...auth, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload: JSON.stringify(payload) } : {}) });
+    return reply.code(res.statusCode).type('application/json; charset=utf-8').send(res.body);
+  };
+  const tripUrl = (ref: string) => `/api/v1/trips/${encodeURIComponent(ref)}`;
+
+  app.get<{ Params: { ref: string } }>('/dev/api/bookings/:ref', async (request, reply) => bookingApi(reply, 'GET', tripUrl(request.params.ref)));
+
+  app.post<{ Params: { ref: string } }>('/dev/api/bookings/:ref/cancel', async (request, reply) => bookingApi(reply, 'POST', `${tripUrl(request.params.ref)}/cancel`));
+
+  app.post<{ Params: { ref: string; segmentRef: string } }>('/dev/api/bookings/:ref/segments/:segmentRef/cancel', async (request, reply) =>
+    bookingApi(reply, 'POST', `${tripUrl(request.params.ref)}/segments/${encodeURIComponent(request.params.segmentRef)}/cancel`),
+  );
+
+  app.post<{ Params: { ref: string; segmentRef: string }; Body: { minutes?: number } | undefined }>('/dev/api/bookings/:ref/segments/:segmentRef/shift', async (request, reply) => {
+    const current = await app.inject({ method: 'GET', url: tripUrl(request.params.ref), headers: auth });
+    if (current.statusCode !== 200) return reply.code(current.statusCode).type('application/json; charset=utf-8').send(current.body);
+    const trip = (current.json() as { trip: Trip }).trip;
+    const change = toChangeInput(trip);
+    const minutes = typeof request.body?.minutes === 'number' ? request.body.minutes : 60;
+    const target = trip.segments.find((s: Segment) => s.ref === request.params.segmentRef && s.status === 'confirmed');
+    if (!target) return reply.code(404).send({ error: 'segment_not_found', message: `no confirmed segment '${request.params.segmentRef}'` });
+    change.segments = change.segments.map((s) => (s.ref === target.ref ? shiftSegment(s, minutes) : s));
+    return bookingApi(reply, 'PUT', tripUrl(request.params.ref), change);
+  });
+}

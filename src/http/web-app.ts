@@ -1,0 +1,59 @@
+// Serves the built web app (web/dist, made by `npm run build:web`) and answers every client route
+// (/login, /trips/…, /company/…) with index.html, so a reload or a link from an email works.
+// /api, /oauth, /dev/api and /openapi.json stay JSON: an unknown path there is a 404, never the app.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+export interface WebAppOptions {
+  /** The folder vite built (holds index.html and assets/). */
+  webDist: string;
+}
+
+const NOT_THE_APP = /^\/(api|oauth|dev\/api|openapi\.json|healthz|_sandbox)(\/|\?|$)/;
+
+export async function webAppRoutes(app: FastifyInstance, opts: WebAppOptions): Promise<void> {
+  const root = path.resolve(opts.webDist);
+  const indexFile = path.join(root, 'index.html');
+  if (!existsSync(indexFile)) {
+    app.log.warn(`web app not built: ${indexFile} is missing (run \`npm run build:web\`)`);
+  }
+
+  await app.register(fastifyStatic, {
+    root,
+    // index.html is served by the fallback below with no-cache; hashed assets are immutable.
+    index: false,
+    wildcard: false,
+    setHeaders(res, filePath) {
+      if (filePath.includes(`${path.sep}assets${path.sep}`)) res.header('cache-control', 'public, max-age=31536000, immutable');
+    },
+  });
+
+  const sendIndex = async () => {
+    const html = await readFile(indexFile, 'utf8').catch(() => null);
+    return html;
+  };
+
+  app.get('/', async (_request, reply) => {
+    const html = await sendIndex();
+    if (html === null) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build:web`.');
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const url = request.url;
+    const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !NOT_THE_APP.test(url) && !/\.[a-z0-9]+(\?|$)/i.test(url.split('?')[0]!);
+    if (!wantsPage) {
+      return reply.code(404).send({ error: 'not_found', message: `${request.method} ${url.split('?')[0]} does not exist` });
+    }
+    const html = await sendIndex();
+    if (html === null) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build:web`.');
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+  });
+}
+
+// Registered at the root context (as fastify-plugin does), so the not-found fallback covers the
+// whole server rather than only this plugin's routes.
+(webAppRoutes as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

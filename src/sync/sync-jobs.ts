@@ -54,3 +54,24 @@ export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Pr
   );
   return () => boss.offWork(QUEUES.calendarSync);
 }
+
+/** Runs connection maintenance daily (pg-boss cron; one run at a time across workers). */
+export async function startMaintenanceWorker(store: Store, run: () => Promise<unknown>, cron = '17 3 * * *'): Promise<() => Promise<void>> {
+  const { boss } = store;
+  await boss.schedule(QUEUES.connectionMaintenance, cron, {});
+  await boss.work(QUEUES.connectionMaintenance, { batchSize: 1, pollingIntervalSeconds: 30 }, async () => {
+    await run();
+  });
+  return () => boss.offWork(QUEUES.connectionMaintenance);
+}
+
+/** Whether the traveler's itinerary emails should say how to reconnect Outlook. */
+export async function needsOutlookReconnect(store: Store, userId: string): Promise<boolean> {
+  const row = await store.db
+    .selectFrom('outlook_connections')
+    .innerJoin('organisation_outlook', 'organisation_outlook.organisation_id', 'outlook_connections.organisation_id')
+    .select(['outlook_connections.status', 'organisation_outlook.sync_enabled'])
+    .where('outlook_connections.user_id', '=', userId)
+    .executeTakeFirst();
+  return !!row && row.sync_enabled && (row.status === 'lapsed' || row.status === 'revoked');
+}

@@ -1,0 +1,4 @@
+// The Outlook calendar provider. Callers see the CalendarProvider interface only.
+export { createOutlookProvider } from './provider.ts';
+export type { OutlookProviderOptions } from './provider.ts';
+export { SEGMENT_KEY_PROPERTY_ID } from './constants.ts';

@@ -1,0 +1,158 @@
+// MSAL Node for one token cache: a ConfidentialClientApplication whose cache plugin reads and
+// writes the injected TokenCacheStore (which encrypts at rest), and a token source for Graph that
+// refreshes one at a time (a shared in-flight promise), as the token-manager pattern in STYLE.md.
+import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import type { AccountInfo, Configuration, ICachePlugin, TokenCacheContext } from '@azure/msal-node';
+import type { Dispatcher } from 'undici';
+import { CalendarProviderError } from '../contract.ts';
+import type { TokenCacheStore } from '../contract.ts';
+import { classifyError } from './classify-error.ts';
+import { TOKEN_SCOPES } from './constants.ts';
+import { createMsalNetworkClient } from './network.ts';
+import { redact } from './redact.ts';
+
+export interface MsalSettings {
+  clientId: string;
+  clientSecret: string;
+  /** "https://login.microsoftonline.com" or "https://localhost:PORT", no trailing slash. */
+  authorityHost: string;
+  dispatcher: Dispatcher | undefined;
+  log: (line: string) => void;
+}
+
+/** Hosts of Microsoft's clouds: MSAL knows them (instance discovery); any other host is named in knownAuthorities. */
+const MICROSOFT_AUTHORITY_HOSTS = new Set([
+  'login.microsoftonline.com',
+  'login.microsoft.com',
+  'login.windows.net',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+]);
+
+export function authorityFor(settings: Pick<MsalSettings, 'authorityHost'>, tenantId?: string): string {
+  return `${settings.authorityHost}/${tenantId ?? 'organizations'}`;
+}
+
+function cachePlugin(store: TokenCacheStore): ICachePlugin {
+  return {
+    async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
+      const serialized = await store.load();
+      if (serialized) context.tokenCache.deserialize(serialized);
+    },
+    async afterCacheAccess(context: TokenCacheContext): Promise<void> {
+      if (context.cacheHasChanged) await store.save(context.tokenCache.serialize());
+    },
+  };
+}
+
+export function createMsalApp(settings: MsalSettings, options: { cache?: TokenCacheStore; tenantId?: string } = {}): ConfidentialClientApplication {
+  const host = new URL(settings.authorityHost).host;
+  const config: Configuration = {
+    auth: {
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      authority: authorityFor(settings, options.tenantId),
+      ...(MICROSOFT_AUTHORITY_HOSTS.has(host.toLowerCase()) ? {} : { knownAuthorities: [host] }),
+    },
+    ...(options.cache ? { cache: { cachePlugin: cachePlugin(options.cache) } } : {}),
+    system: {
+      networkClient: createMsalNetworkClient(settings.dispatcher),
+      loggerOptions: {
+        piiLoggingEnabled: false,
+        logLevel: LogLevel.Warning,
+        loggerCallback: (level, message, containsPii) => {
+          if (containsPii || level > LogLevel.Warning) return;
+          settings.log(`msal: ${redact(message)}`);
+        },
+      },
+    },
+  };
+  return new ConfidentialClientApplication(config);
+}
+
+/** The tenant of an MSAL home account id ("<oid>.<tid>"). */
+export function tenantOfHomeAccountId(homeAccountId: string): string | undefined {
+  const dot = homeAccountId.lastIndexOf('.');
+  return dot > 0 ? homeAccountId.slice(dot + 1) : undefined;
+}
+
+export interface TokenSource {
+  /** A usable access token for Graph; throws CalendarProviderError (auth_lost, consent_missing, temporary). */
+  get(): Promise<string>;
+  /** Gets a new access token from the refresh token now (after a 401, or to keep a grant alive). */
+  refresh(): Promise<void>;
+  /** Removes the account (and its refresh token) from the cache, saved through the store. */
+  forget(): Promise<void>;
+}
+
+/** Refresh this long before an access token's expiry, so it never expires in flight. */
+const EXPIRY_MARGIN_MS = 5 * 60_000;
+
+export function createTokenSource(settings: MsalSettings, account: { homeAccountId: string; cache: TokenCacheStore }): TokenSource {
+  const app = createMsalApp(settings, { cache: account.cache, tenantId: tenantOfHomeAccountId(account.homeAccountId) });
+  let current: { token: string; expiresAt: number } | null = null;
+  let inFlight: Promise<string> | null = null;
+
+  async function findAccount(): Promise<AccountInfo> {
+    const found = await app.getTokenCache().getAccountByHomeId(account.homeAccountId);
+    if (!found) throw new CalendarProviderError('auth_lost', 'The account is not in its token cache (never connected, or forgotten after a refusal)', { providerCode: 'no_account' });
+    return found;
+  }
+
+  async function acquire(forceRefresh: boolean): Promise<string> {
+    const found = await findAccount();
+    try {
+      const result = await app.acquireTokenSilent({ account: found, scopes: TOKEN_SCOPES, forceRefresh });
+      if (!result?.accessToken) throw new CalendarProviderError('auth_lost', 'Microsoft sign-in returned no access token', { providerCode: 'no_access_token' });
+      current = { token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 60_000 };
+      return result.accessToken;
+    } catch (e) {
+      const error = classifyError(e);
+      if (error.code === 'auth_lost') {
+        // AADSTS700082 and friends: MSAL drops the refresh token in memory only; the stored blob
+        // would bring it back on the next load. Remove the account so the store forgets it too.
+        current = null;
+        try {
+          await app.getTokenCache().removeAccount(found);
+        } catch (removeError) {
+          settings.log(`outlook: could not remove a refused account from its cache: ${classifyError(removeError).message}`);
+        }
+      }
+      throw error;
+    }
+  }
+
+  let inFlightForced = false;
+  function single(forceRefresh: boolean): Promise<string> {
+    if (!inFlight) {
+      inFlightForced = forceRefresh;
+      inFlight = acquire(forceRefresh).finally(() => {
+        inFlight = null;
+      });
+    }
+    return inFlight;
+  }
+
+  return {
+    async get() {
+      if (current && current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return current.token;
+      return single(false);
+    },
+    async refresh() {
+      // A forced refresh already running counts: its token is as new as ours would be.
+      if (inFlight && inFlightForced) {
+        await inFlight;
+        return;
+      }
+      if (inFlight) await inFlight.catch(() => {});
+      current = null;
+      await single(true);
+    },
+    async forget() {
+      current = null;
+      const found = await app.getTokenCache().getAccountByHomeId(account.homeAccountId);
+      if (found) await app.getTokenCache().removeAccount(found);
+    },
+  };
+}

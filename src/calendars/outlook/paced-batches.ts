@@ -1,0 +1,228 @@
+// Runs Graph requests through JSON batches within the mailbox's limits, retrying what may be
+// retried, and hands each request's final outcome over as soon as it is known.
+//
+// Pacing (measured against the sandbox, which enforces Outlook's 4 concurrent requests per app and
+// mailbox; numbers in the report of test/calendars/outlook/pacing.test.ts): Exchange runs the items of
+// one $batch in parallel and counts each against the mailbox's concurrency, so a batch of 20 sends
+// 20 concurrent requests and 16 come back 429 (MailboxConcurrency). Three correct shapes were timed:
+// (a) batches of ≤4 items, one batch in flight; (b) batches of 20 made of 4 dependsOn chains of 5;
+// (c) single-item batches, 4 in flight. (a) is the default: the fewest round trips that never exceed
+// the limit, and one failed item costs nothing to its neighbours (with dependsOn chains a failure
+// turns the rest of its chain into 424 Failed Dependency, to be sent again).
+import type { CalendarProviderError } from '../contract.ts';
+import { classifyError, classifyGraphResponse } from './classify-error.ts';
+import { MAX_BATCH_REQUESTS } from './constants.ts';
+import { decideRetry } from './retry-policy.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+export interface BatchItemRequest {
+  id: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Relative to the Graph version root, e.g. "/me/events". */
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  dependsOn?: string[];
+}
+
+export interface BatchItemResponse {
+  id: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface Pacing {
+  /** Requests per $batch (≤ 20). */
+  itemsPerBatch: number;
+  /** $batch requests in flight at once. */
+  batchesInFlight: number;
+  /** dependsOn chains per batch; 0 lets every item of a batch run at once. */
+  chains: number;
+}
+
+/** The pacing we use: batches of at most `maxInFlight` items, one batch at a time (see above). */
+export function defaultPacing(maxInFlight: number): Pacing {
+  return { itemsPerBatch: Math.max(1, Math.min(maxInFlight, MAX_BATCH_REQUESTS)), batchesInFlight: 1, chains: 0 };
+}
+
+/** Requests Exchange would run at once for a pacing: what must stay ≤ the mailbox's limit. */
+export function concurrentRequests(p: Pacing): number {
+  const perBatch = p.chains > 0 ? Math.min(p.chains, p.itemsPerBatch) : p.itemsPerBatch;
+  return perBatch * p.batchesInFlight;
+}
+
+export type ItemOutcome =
+  | { ok: true; response: BatchItemResponse; indeterminate: boolean }
+  | { ok: false; error: CalendarProviderError; response?: BatchItemResponse; indeterminate: boolean };
+
+export interface PacedRunOptions {
+  pacing: Pacing;
+  policy: RetryPolicy;
+  /** Sends one $batch; resolves with its item responses; throws when the batch as a whole failed. */
+  send(requests: BatchItemRequest[]): Promise<BatchItemResponse[]>;
+  /** Called on a 401: get a fresh token, or throw (auth_lost) when there is none to get. */
+  onUnauthorized(): Promise<void>;
+  /** Awaited for each request as soon as its outcome is final, one at a time. */
+  onFinal(id: string, outcome: ItemOutcome): Promise<void>;
+  /** Decides whether a whole-batch failure ends the run (mailbox unreachable). */
+  isFatal(error: CalendarProviderError): boolean;
+  log?: (line: string) => void;
+  random?: () => number;
+}
+
+interface Pending {
+  request: BatchItemRequest;
+  attempts: number;
+  notBefore: number;
+  /** A previous attempt may have been carried out without us seeing the answer. */
+  indeterminate: boolean;
+  unauthorizedRetries: number;
+  dependencyRetries: number;
+}
+
+/** Adds dependsOn so that a batch runs as `chains` sequential chains. */
+export function chainBatch(requests: BatchItemRequest[], chains: number): BatchItemRequest[] {
+  if (chains <= 0 || chains >= requests.length) return requests;
+  return requests.map((r, i) => (i >= chains ? { ...r, dependsOn: [requests[i - chains]!.id] } : r));
+}
+
+const MAX_DEPENDENCY_RETRIES = 10;
+
+export async function runPaced(requests: BatchItemRequest[], opts: PacedRunOptions): Promise<void> {
+  const queue: Pending[] = requests.map((request) => ({ request, attempts: 0, notBefore: 0, indeterminate: false, unauthorizedRetries: 0, dependencyRetries: 0 }));
+  const running = new Set<Promise<void>>();
+  let fatal: unknown;
+  let finals: Promise<void> = Promise.resolve();
+  let refreshing: Promise<void> | null = null;
+  const log = opts.log ?? (() => {});
+
+  const final = (p: Pending, outcome: ItemOutcome): Promise<void> => {
+    finals = finals.then(() => (fatal === undefined ? opts.onFinal(p.request.id, outcome) : undefined));
+    return finals.catch((e: unknown) => {
+      fatal ??= e;
+    });
+  };
+
+  const unauthorized = async (): Promise<void> => {
+    refreshing ??= opts.onUnauthorized().finally(() => {
+      refreshing = null;
+    });
+    await refreshing;
+  };
+
+  const retryOrFinal = async (p: Pending, error: CalendarProviderError, response?: BatchItemResponse): Promise<void> => {
+    const decision = decideRetry(error, p.attempts, opts.policy, opts.random);
+    if (decision.retry) {
+      log(`outlook: ${p.request.method} ${error.code} (${error.providerCode ?? ''}), attempt ${p.attempts}, retrying in ${decision.delayMs} ms`);
+      p.notBefore = Date.now() + decision.delayMs;
+      queue.push(p);
+      return;
+    }
+    await final(p, { ok: false, error, ...(response ? { response } : {}), indeterminate: p.indeterminate });
+  };
+
+  const runBatch = async (batch: Pending[]): Promise<void> => {
+    for (const p of batch) p.attempts++;
+    const reqs = chainBatch(
+      batch.map((p) => p.request),
+      opts.pacing.chains,
+    );
+    let responses: BatchItemResponse[];
+    try {
+      responses = await opts.send(reqs);
+    } catch (e) {
+      const error = classifyError(e);
+      const status = (e as { statusCode?: unknown }).statusCode;
+      if (status === 401 && batch.every((p) => p.unauthorizedRetries < 1)) {
+        await unauthorized();
+        for (const p of batch) {
+          p.unauthorizedRetries++;
+          p.attempts--;
+          p.notBefore = 0;
+          queue.push(p);
+        }
+        return;
+      }
+      if (opts.isFatal(error)) {
+        fatal ??= error;
+        return;
+      }
+      // The batch may have been carried out before the answer was lost.
+      const unknownOutcome = error.code === 'temporary';
+      for (const p of batch) {
+        if (unknownOutcome) p.indeterminate = true;
+        await retryOrFinal(p, error);
+      }
+      return;
+    }
+    const byId = new Map(responses.map((r) => [String(r.id), r]));
+    for (const p of batch) {
+      const r = byId.get(p.request.id);
+      if (!r) {
+        p.indeterminate = true;
+        await retryOrFinal(p, classifyGraphResponse({ status: 0 }));
+        continue;
+      }
+      if (r.status >= 200 && r.status < 300) {
+        await final(p, { ok: true, response: r, indeterminate: p.indeterminate });
+        continue;
+      }
+      if (r.status === 424 && p.dependencyRetries < MAX_DEPENDENCY_RETRIES) {
+        // Not carried out because an earlier item of its chain failed: send again, no attempt spent.
+        p.dependencyRetries++;
+        p.attempts--;
+        queue.push(p);
+        continue;
+      }
+      if (r.status === 401 && p.unauthorizedRetries < 1) {
+        try {
+          await unauthorized();
+        } catch (e) {
+          fatal ??= e;
+          return;
+        }
+        p.unauthorizedRetries++;
+        p.attempts--;
+        queue.push(p);
+        continue;
+      }
+      const error = classifyGraphResponse(r);
+      if (r.status === 401 || opts.isFatal(error)) {
+        fatal ??= error;
+        return;
+      }
+      await retryOrFinal(p, error, r);
+    }
+  };
+
+  while (fatal === undefined && (queue.length > 0 || running.size > 0)) {
+    const now = Date.now();
+    const ready = queue.filter((p) => p.notBefore <= now);
+    if (ready.length > 0 && running.size < opts.pacing.batchesInFlight) {
+      const take = ready.slice(0, Math.min(opts.pacing.itemsPerBatch, MAX_BATCH_REQUESTS));
+      for (const p of take) queue.splice(queue.indexOf(p), 1);
+      const task: Promise<void> = runBatch(take)
+        .catch((e: unknown) => {
+          fatal ??= e;
+        })
+        .finally(() => running.delete(task));
+      running.add(task);
+      continue;
+    }
+    const wake = queue.length > 0 ? Math.max(1, Math.min(...queue.map((p) => p.notBefore)) - now) : undefined;
+    const ac = new AbortController();
+    const timer = wake !== undefined ? new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, wake);
+      ac.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    }) : null;
+    await Promise.race([...running, ...(timer ? [timer] : [])]);
+    ac.abort();
+  }
+  await Promise.allSettled([...running]);
+  await finals.catch(() => {});
+  if (fatal !== undefined) throw fatal;
+}

@@ -1,0 +1,138 @@
+// createOutlookProvider: the CalendarProvider for Outlook (Microsoft Entra ID through MSAL Node,
+// Microsoft Graph through its JS client). The same code talks to Microsoft or to sandbox/; only
+// the hosts and the extra CA differ.
+import { CalendarProviderError } from '../contract.ts';
+import type { CalendarProvider, ConnectedAccount } from '../contract.ts';
+import { classifyError } from './classify-error.ts';
+import { ADMIN_CONSENT_SCOPE, DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX, MAX_BATCH_REQUESTS, SIGN_IN_SCOPES } from './constants.ts';
+import { createGraphTransport } from './graph-transport.ts';
+import { createMailbox } from './mailbox.ts';
+import { authorityFor, createMsalApp, createTokenSource } from './msal-session.ts';
+import type { MsalSettings } from './msal-session.ts';
+import { createDispatcher } from './network.ts';
+import { defaultPacing } from './paced-batches.ts';
+import type { Pacing } from './paced-batches.ts';
+import { DEFAULT_RETRY_POLICY } from './retry-policy.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import { redact } from './redact.ts';
+
+export interface OutlookProviderOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Identity host root, e.g. "https://login.microsoftonline.com" or the sandbox's "https://localhost:PORT". */
+  authorityHost: string;
+  /** Graph host root, e.g. "https://graph.microsoft.com" or the sandbox's "https://localhost:PORT". */
+  graphUrl: string;
+  /** Extra CA (PEM) to trust for those hosts (the sandbox's local CA); undefined in production. */
+  caPem?: string;
+  /** Requests in flight per mailbox (Outlook allows 4 per app and mailbox); default 4. */
+  maxInFlightPerMailbox?: number;
+  /** Requests per JSON batch, at most 20 (Graph's limit); default 20. Pacing may use fewer (see paced-batches.ts). */
+  maxBatchSize?: number;
+  /** Retry tuning (tests shorten the waits); defaults in retry-policy.ts. */
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Overrides the batch shape; for measurements only (see test/calendars/outlook/pacing.test.ts). */
+  pacing?: Pacing;
+  /** Receives diagnostic lines; never a token, code, secret or header. */
+  log?: (line: string) => void;
+}
+
+const trimSlash = (s: string) => s.replace(/\/+$/, '');
+
+function requireHttps(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CalendarProviderError('invalid', `${name} is not a URL`);
+  }
+  if (url.protocol !== 'https:') throw new CalendarProviderError('invalid', `${name} must be https:// (MSAL and the Graph client refuse anything else)`);
+  return trimSlash(`${url.protocol}//${url.host}${url.pathname}`);
+}
+
+export function createOutlookProvider(options: OutlookProviderOptions): CalendarProvider {
+  const log = (line: string) => options.log?.(redact(line));
+  const dispatcher = createDispatcher(options.caPem);
+  const authorityHost = requireHttps('authorityHost', options.authorityHost);
+  const graphUrl = requireHttps('graphUrl', options.graphUrl);
+  const msal: MsalSettings = { clientId: options.clientId, clientSecret: options.clientSecret, authorityHost, dispatcher, log };
+  const maxInFlight = Math.max(1, Math.floor(options.maxInFlightPerMailbox ?? DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX));
+  const maxBatch = Math.max(1, Math.min(MAX_BATCH_REQUESTS, Math.floor(options.maxBatchSize ?? MAX_BATCH_REQUESTS)));
+  const base = defaultPacing(maxInFlight);
+  const pacing: Pacing = options.pacing ?? { ...base, itemsPerBatch: Math.min(base.itemsPerBatch, maxBatch) };
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
+
+  const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      const error = classifyError(e);
+      log(`outlook: ${what} failed: ${error.code}${error.providerCode ? ` (${error.providerCode})` : ''}`);
+      throw error;
+    }
+  };
+
+  return {
+    adminConsentUrl({ state, redirectUri, tenantId }) {
+      // Microsoft identity platform v2.0 admin consent endpoint ("Admin consent on the Microsoft
+      // identity platform"): /{tenant}/v2.0/adminconsent with client_id, scope, redirect_uri, state.
+      const url = new URL(`${authorityFor({ authorityHost }, tenantId)}/v2.0/adminconsent`);
+      url.searchParams.set('client_id', options.clientId);
+      url.searchParams.set('scope', ADMIN_CONSENT_SCOPE);
+      url.searchParams.set('redirect_uri', redirectUri);
+      url.searchParams.set('state', state);
+      return url.toString();
+    },
+
+    authorizationUrl(request) {
+      return guard('authorization URL', () =>
+        createMsalApp(msal, { tenantId: request.tenantId }).getAuthCodeUrl({
+          scopes: SIGN_IN_SCOPES,
+          redirectUri: request.redirectUri,
+          state: request.state,
+          codeChallenge: request.codeChallenge,
+          codeChallengeMethod: 'S256',
+          responseMode: 'query',
+          ...(request.loginHint ? { loginHint: request.loginHint } : {}),
+          ...(request.locale ? { extraQueryParameters: { ui_locales: request.locale } } : {}),
+        }),
+      );
+    },
+
+    redeemCode({ code, codeVerifier, redirectUri, cache }) {
+      return guard('code redemption', async (): Promise<ConnectedAccount> => {
+        const app = createMsalApp(msal, { cache });
+        const result = await app.acquireTokenByCode({ code, codeVerifier, redirectUri, scopes: SIGN_IN_SCOPES });
+        const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
+        const str = (v: unknown) => (typeof v === 'string' ? v : '');
+        const tenantId = str(claims.tid) || result.account?.tenantId || '';
+        const objectId = str(claims.oid) || result.account?.localAccountId || '';
+        const homeAccountId = result.account?.homeAccountId ?? '';
+        if (!tenantId || !objectId || !homeAccountId) {
+          throw new CalendarProviderError('invalid', 'The sign-in answer carries no tenant, object id or account', { providerCode: 'missing_claims' });
+        }
+        return {
+          tenantId,
+          objectId,
+          username: str(claims.preferred_username) || result.account?.username || '',
+          name: str(claims.name) || result.account?.name || '',
+          homeAccountId,
+        };
+      });
+    },
+
+    mailbox(account) {
+      const tokens = createTokenSource(msal, account);
+      const transport = createGraphTransport({ graphUrl, dispatcher }, tokens);
+      return createMailbox({ tokens, transport, pacing, policy, log });
+    },
+
+    refresh(account) {
+      return guard('token refresh', () => createTokenSource(msal, account).refresh());
+    },
+
+    forget(account) {
+      return guard('forget', () => createTokenSource(msal, account).forget());
+    },
+  };
+}

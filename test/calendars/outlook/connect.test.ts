@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MAPLE_LOGISTICS, SAKURA_TRADING } from '../../../sandbox/server.ts';
+import { connect, providerFor, startTestSandbox } from './support.ts';
+import type { TestSandbox } from './support.ts';
+
+describe('Outlook provider: connecting through the real MSAL against the sandbox', () => {
+  let t: TestSandbox;
+  before(async () => {
+    t = await startTestSandbox();
+    t.sandbox.control.grantConsent(SAKURA_TRADING.id);
+  });
+  after(() => t.close());
+
+  test('authorization code + PKCE gives the account Entra proved, and fills the token cache', async () => {
+    const provider = providerFor(t.sandbox);
+    const hanako = SAKURA_TRADING.users[1]!;
+    const { account, cache } = await connect(t.sandbox, provider, hanako.userPrincipalName, SAKURA_TRADING.id);
+    assert.deepEqual(account, {
+      tenantId: SAKURA_TRADING.id,
+      objectId: hanako.id,
+      username: hanako.userPrincipalName,
+      name: hanako.displayName,
+      homeAccountId: `${hanako.id}.${SAKURA_TRADING.id}`,
+    });
+    assert.ok(cache.value, 'the cache was saved');
+    const parsed = JSON.parse(cache.value!) as { RefreshToken: Record<string, unknown> };
+    assert.equal(Object.keys(parsed.RefreshToken).length, 1);
+  });
+
+  test('a new provider instance (a restart) gets a token silently from the same store and reaches Graph', async () => {
+    const emily = SAKURA_TRADING.users[3]!;
+    const { account, cache } = await connect(t.sandbox, providerFor(t.sandbox), emily.userPrincipalName, SAKURA_TRADING.id);
+    t.sandbox.control.clearRequestLog();
+    const restarted = providerFor(t.sandbox);
+    const found = await restarted.mailbox({ homeAccountId: account.homeAccountId, cache }).findByKeys(['nothing-here']);
+    assert.equal(found.size, 0);
+    const log = t.sandbox.control.requestLog();
+    // Silent: the access token came from the cache, no token request.
+    assert.equal(log.filter((r) => r.path.includes('/oauth2/v2.0/token')).length, 0, JSON.stringify(log.map((r) => r.path)));
+    assert.ok(log.some((r) => r.path === '/v1.0/$batch' && r.status === 200));
+  });
+
+  test('the admin-consent URL is Microsoft\'s v2.0 adminconsent endpoint for our app', () => {
+    const provider = providerFor(t.sandbox);
+    const url = new URL(provider.adminConsentUrl({ state: 's-1', redirectUri: 'http://localhost:3000/admin/consent/callback', tenantId: MAPLE_LOGISTICS.id }));
+    assert.equal(`${url.origin}${url.pathname}`, `${t.sandbox.url}/${MAPLE_LOGISTICS.id}/v2.0/adminconsent`);
+    assert.equal(url.searchParams.get('client_id'), t.sandbox.app.clientId);
+    assert.equal(url.searchParams.get('scope'), 'https://graph.microsoft.com/.default');
+    assert.equal(url.searchParams.get('redirect_uri'), 'http://localhost:3000/admin/consent/callback');
+    assert.equal(url.searchParams.get('state'), 's-1');
+    const common = new URL(provider.adminConsentUrl({ state: 's', redirectUri: 'http://localhost/x' }));
+    assert.equal(common.pathname, '/organizations/v2.0/adminconsent');
+  });
+});

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { SAKURA_TRADING } from '../../../sandbox/server.ts';
+import type { LoggedRequest } from '../../../sandbox/server.ts';
+import type { CalendarMailbox, WriteOp, WriteResult } from '../../../src/calendars/contract.ts';
+import { SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/index.ts';
+import { connect, flightEvent, providerFor, startTestSandbox } from './support.ts';
+import type { TestSandbox } from './support.ts';
+
+const TARO = SAKURA_TRADING.users[2]!;
+
+describe('Outlook provider: writing to a mailbox through paced JSON batches', () => {
+  let t: TestSandbox;
+  let mailbox: CalendarMailbox;
+
+  before(async () => {
+    t = await startTestSandbox();
+    t.sandbox.control.grantConsent(SAKURA_TRADING.id);
+    const provider = providerFor(t.sandbox, { retryPolicy: { baseDelayMs: 100 } });
+    const { account, cache } = await connect(t.sandbox, provider, TARO.userPrincipalName, SAKURA_TRADING.id);
+    mailbox = provider.mailbox({ homeAccountId: account.homeAccountId, cache });
+  });
+  after(() => t.close());
+  beforeEach(() => {
+    t.sandbox.control.clearMailbox(TARO.id);
+    t.sandbox.control.clearFaults();
+    t.sandbox.control.setLatency(0);
+    t.sandbox.control.clearRequestLog();
+  });
+
+  const events = () => t.sandbox.control.mailboxEvents(TARO.id);
+  const create = (over = {}): Extract<WriteOp, { kind: 'create' }> => {
+    const event = flightEvent(over);
+    return { kind: 'create', key: event.key, event, transactionId: randomUUID() };
+  };
+  const batchItems = (log: LoggedRequest[]) => log.filter((r) => r.batchId !== undefined);
+
+  test('create, update and delete are seen in the mailbox; each result is handed over as it is known', async () => {
+    const op = create();
+    const seen: WriteResult[] = [];
+    const [created] = await mailbox.write([op], { onResult: async (r) => void seen.push(r) });
+    assert.ok(created?.ok);
+    assert.deepEqual(seen, [created]);
+    let stored = events();
+    assert.equal(stored.length, 1);
+    const ev = stored[0]!;
+    assert.equal(ev.id, created.eventId);
+    assert.equal(ev.subject, op.event.subject);
+    assert.equal(ev.showAs, 'tentative');
+    assert.deepEqual(ev.categories, ['Travel']);
+    assert.equal(ev.isReminderOn, true);
+    assert.equal(ev.reminderMinutesBeforeStart, 180);
+    assert.deepEqual(ev.start, { dateTime: '2026-12-01T09:00:00.0000000', timeZone: 'Tokyo Standard Time' });
+    assert.equal(ev.transactionId, op.transactionId);
+    assert.deepEqual(ev.singleValueExtendedProperties, [{ id: SEGMENT_KEY_PROPERTY_ID, value: op.key }]);
+
+    const moved = { ...op.event, subject: 'NH 999 moved', start: { dateTime: '2026-12-02T11:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2026-12-02T12:00:00', timeZone: 'Asia/Tokyo' }, reminderMinutesBeforeStart: null };
+    const [updated] = await mailbox.write([{ kind: 'update', key: op.key, eventId: created.eventId, event: moved }]);
+    assert.deepEqual(updated, { key: op.key, kind: 'update', ok: true, eventId: created.eventId });
+    stored = events();
+    assert.equal(stored[0]!.subject, 'NH 999 moved');
+    assert.equal(stored[0]!.isReminderOn, false);
+    assert.match(String((stored[0]!.start as { dateTime: string }).dateTime), /^2026-12-02T11:00:00/);
+    // The key and transactionId written at create time are untouched by the PATCH.
+    assert.equal(stored[0]!.transactionId, op.transactionId);
+
+    const [deleted] = await mailbox.write([{ kind: 'delete', key: op.key, eventId: created.eventId }]);
+    assert.deepEqual(deleted, { key: op.key, kind: 'delete', ok: true, eventId: created.eventId });
+    assert.equal(events().length, 0);
+  });
+
+  test('an update or delete of an event the traveler deleted ends as not_found', async () => {
+    const results = await mailbox.write([
+      { kind: 'update', key: 'gone-1', eventId: 'AAMkAGI2-does-not-exist', event: flightEvent() },
+      { kind: 'delete', key: 'gone-2', eventId: 'AAMkAGI2-does-not-exist' },
+    ]);
+    assert.equal(results.length, 2);
+    for (const r of results) {
+      assert.equal(r.ok, false);
+      assert.equal(!r.ok && r.error.code, 'not_found');
+      assert.equal(!r.ok && r.error.providerCode, 'ErrorItemNotFound');
+    }
+  });
+
+  test('45 creates: batches of at most 20, never more than 4 requests at once, no self-inflicted 429', async () => {
+    // Latency makes the items of a batch overlap in the sandbox, so any excess over 4 would be refused.
+    t.sandbox.control.setLatency(40);
+    const ops = Array.from({ length: 45 }, () => create());
+    const results = await mailbox.write(ops);
+    assert.equal(results.length, 45);
+    assert.ok(results.every((r) => r.ok));
+    assert.equal(events().length, 45);
+    assert.equal(new Set(results.map((r) => r.ok && r.eventId)).size, 45);
+    const log = t.sandbox.control.requestLog();
+    const batches = log.filter((r) => r.path === '/v1.0/$batch');
+    for (const b of batches) {
+      const n = ((b.body as { requests: unknown[] }).requests ?? []).length;
+      assert.ok(n >= 1 && n <= 20, `batch of ${n}`);
+      // Exchange runs a batch's items at once: a batch must not hold more than the mailbox's 4.
+      assert.ok(n <= 4, `batch of ${n} would exceed MailboxConcurrency`);
+    }
+    assert.equal(batches.reduce((s, b) => s + (b.body as { requests: unknown[] }).requests.length, 0), 45);
+    assert.deepEqual(log.filter((r) => r.status === 429), [], 'no 429 at all');
+  });
+
+  test('an injected 429 and an injected 503 are retried, ending with exactly one event each', async () => {
+    t.sandbox.control.addFault({ kind: 429, method: 'POST', pathContains: '/events', times: 1, retryAfterSeconds: 1 });
+    t.sandbox.control.addFault({ kind: 503, method: 'POST', pathContains: '/events', times: 1, retryAfterSeconds: 0 });
+    const ops = [create(), create()];
+    const started = Date.now();
+    const results = await mailbox.write(ops);
+    assert.ok(results.every((r) => r.ok), JSON.stringify(results));
+    assert.ok(Date.now() - started >= 900, 'the 429 waited for its Retry-After');
+    const stored = events();
+    assert.equal(stored.length, 2);
+    assert.deepEqual(stored.map((e) => e.transactionId).sort(), ops.map((o) => o.transactionId).sort());
+    const items = batchItems(t.sandbox.control.requestLog());
+    assert.deepEqual(items.map((r) => r.status).sort(), [201, 201, 429, 503]);
+  });
+
+  test('a dropped connection mid-batch is retried; transactionId keeps it to one event per create', async () => {
+    t.sandbox.control.addFault({ kind: 'drop', method: 'POST', pathContains: '/events', times: 1 });
+    const ops = [create(), create(), create()];
+    const results = await mailbox.write(ops);
+    assert.ok(results.every((r) => r.ok), JSON.stringify(results));
+    assert.equal(events().length, 3);
+    const log = t.sandbox.control.requestLog();
+    assert.ok(log.some((r) => r.path === '/v1.0/$batch' && r.status === 0), 'the connection was dropped once');
+  });
+
+  test('a create sent again with the same transactionId returns the first event, not a second one', async () => {
+    const op = create();
+    const [first] = await mailbox.write([op]);
+    const [again] = await mailbox.write([op]);
+    assert.ok(first?.ok && again?.ok);
+    assert.equal(again.eventId, first.eventId);
+    assert.equal(events().length, 1);
+  });
+
+  test('503s that never end are reported as temporary after bounded attempts', async () => {
+    t.sandbox.control.addFault({ kind: 503, method: 'POST', pathContains: '/events', retryAfterSeconds: 0 });
+    const [r] = await mailbox.write([create()]);
+    assert.equal(r?.ok, false);
+    assert.equal(!r!.ok && r!.error.code, 'temporary');
+    const attempts = batchItems(t.sandbox.control.requestLog()).length;
+    assert.equal(attempts, 4);
+  });
+
+  test('findByKeys finds our events again when the mapping is lost', async () => {
+    const ops = Array.from({ length: 7 }, (_, i) => create({ key: `trip-9/seg-${i}'quote` }));
+    const results = await mailbox.write(ops);
+    const byKey = new Map(results.map((r) => [r.key, r.ok ? r.eventId : '']));
+    const found = await mailbox.findByKeys([...ops.map((o) => o.key), 'never-written']);
+    assert.equal(found.size, 7);
+    for (const o of ops) assert.equal(found.get(o.key), byKey.get(o.key));
+    assert.equal(found.has('never-written'), false);
+    const gets = batchItems(t.sandbox.control.requestLog()).filter((r) => r.method === 'GET');
+    assert.equal(gets.length, 8);
+  });
+
+});

@@ -69,9 +69,11 @@ async function recordResult(db: Db, userId: string, result: WriteResult, hash: s
   }
   switch (result.error.code) {
     case 'not_found':
-      // Deleted in Outlook by the traveler: not recreated until the booking changes.
+      // Deleted in Outlook by the traveler. Found out by an update, i.e. because the booking
+      // changed: the hash is cleared so the changed booking is written again. An unchanged
+      // booking is never written, so a deleted event stays deleted until its booking changes.
       if (result.kind === 'delete') await remove();
-      else await row().set({ event_id: null, content_hash: hash!, state: 'user_deleted', error: null, updated_at: at }).execute();
+      else await row().set({ event_id: null, content_hash: '', state: 'user_deleted', error: null, updated_at: at }).execute();
       return;
     case 'invalid':
       await row().set({ content_hash: hash ?? '', state: 'failed', error: result.error.message.slice(0, 500), updated_at: at }).execute();
@@ -100,12 +102,18 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
     const mappings = await loadMappings(db, userId);
     const lookup = keysToDiscover(desired, mappings, connection.rediscover);
     const found = lookup.length ? await mailbox.findByKeys(lookup) : new Map<string, string>();
-    const plan = planWrites(desired, mappings, found);
-    for (const w of plan.before) await applyMappingWrite(db, userId, w, now());
-
-    const results = plan.ops.length
-      ? await mailbox.write(plan.ops, { onResult: (r) => recordResult(db, userId, r, plan.hashes.get(r.key), now()) })
-      : [];
+    const results: WriteResult[] = [];
+    // A second pass only when an update found its event deleted in Outlook: the booking changed
+    // since, so the event is written again (recordResult marked it user_deleted, hash unknown).
+    for (let pass = 0; pass < 2; pass++) {
+      const plan = planWrites(desired, pass === 0 ? mappings : await loadMappings(db, userId), found);
+      for (const w of plan.before) await applyMappingWrite(db, userId, w, now());
+      const round = plan.ops.length
+        ? await mailbox.write(plan.ops, { onResult: (r) => recordResult(db, userId, r, plan.hashes.get(r.key), now()) })
+        : [];
+      results.push(...round);
+      if (!round.some((r) => !r.ok && r.kind === 'update' && r.error.code === 'not_found')) break;
+    }
     const retryable = results.filter((r) => !r.ok && (r.error.code === 'temporary' || r.error.code === 'throttled'));
     const failed = results.filter((r) => !r.ok && r.error.code === 'invalid').length;
     if (connection.rediscover && !retryable.length) {

@@ -1,0 +1,205 @@
+// A whole world for end-to-end tests of the Outlook integration: the sandbox (Microsoft's stand-in),
+// the product's HTTP server and its sync and mail workers on one store, and "browsers" that hold an
+// OBT session cookie and sign in on the sandbox's pages like a person would.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { answerConsent, firstForm, postForm, redirectParams, startTestSandbox, type TestSandbox } from '../../sandbox/test/helpers.ts';
+import { createOutlookProvider } from '../../src/calendars/outlook/index.ts';
+import type { CalendarProvider } from '../../src/calendars/contract.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { startItineraryMailWorker } from '../../src/mail/itinerary-mail-job.ts';
+import { createMailTransport } from '../../src/mail/transport.ts';
+import { bookings as makeBookings, type Bookings } from '../../src/store/bookings.ts';
+import { openStore, type Store, type StoreOptions } from '../../src/store/database.ts';
+import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
+import { secretBox, type SecretBox } from '../../src/store/secret-box.ts';
+import { hashPassword } from '../../src/store/sessions.ts';
+import type { ReconcileOutcome } from '../../src/sync/reconcile-traveler.ts';
+import { needsOutlookReconnect, startSyncWorker, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
+
+export const PASSWORD = 'correct horse battery staple';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Company {
+  id: string;
+  apiKey: string;
+  tenantId: string;
+  admin: { id: string; email: string };
+  travelers: { id: string; email: string; locale: 'ja' | 'en' }[];
+}
+
+export interface World {
+  sandbox: TestSandbox;
+  store: Store;
+  provider: CalendarProvider;
+  box: SecretBox;
+  bookings: Bookings;
+  server: FastifyInstance;
+  baseUrl: string;
+  outboxDir: string;
+  sakura: Company;
+  maple: Company;
+  outcomes: { userId: string; outcome: ReconcileOutcome }[];
+  /** The sandbox clock, as the product sees it too. */
+  now(): Date;
+  browser(): Browser;
+  /** Resolves once every queued calendar-sync job has run. */
+  syncIdle(timeoutMs?: number): Promise<void>;
+  startSync(): Promise<void>;
+  stopSync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class Browser {
+  cookie = '';
+  readonly world: World;
+  constructor(world: World) {
+    this.world = world;
+  }
+
+  async api<T = any>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }> {
+    const res = await fetch(`${this.world.baseUrl}${route}`, {
+      method,
+      redirect: 'manual',
+      headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0];
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {}
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  async logIn(email: string, password = PASSWORD) {
+    const res = await this.api('POST', '/api/session', { email, password });
+    if (res.status !== 200) throw new Error(`log-in of ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.user;
+  }
+
+  /**
+   * Opens a Microsoft sign-in URL, signs in as `login` on the sandbox's page, and follows the
+   * redirect back into the product with this browser's cookie. Returns where the product sent us.
+   */
+  async signInWithMicrosoft(url: string, login: string): Promise<URL> {
+    const page = await (await fetch(url)).text();
+    const form = firstForm(page, url);
+    let res = await postForm(form.action, { ...form.fields, login });
+    // A consent prompt for the user (when the tenant has no admin consent) is not ours to answer here.
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`the sandbox did not redirect after sign-in (${res.status}): ${(await res.text()).slice(0, 300)}`);
+    const back = new URL(location);
+    res = await fetch(back, { redirect: 'manual', headers: this.cookie ? { cookie: this.cookie } : {} });
+    const finalLocation = res.headers.get('location');
+    if (!finalLocation) throw new Error(`the product did not redirect after the callback (${res.status}): ${(await res.text()).slice(0, 300)}`);
+    return new URL(finalLocation, this.world.baseUrl);
+  }
+
+  /** The Entra administrator: opens the consent link, signs in, ticks "on behalf of your organization", accepts or cancels. */
+  async adminConsent(url: string, login: string, decision: 'accept' | 'cancel' = 'accept'): Promise<Response> {
+    const page = await (await fetch(url)).text();
+    const form = firstForm(page, url);
+    const signedIn = await postForm(form.action, { ...form.fields, login });
+    const answered = await answerConsent(signedIn, url, decision);
+    const location = answered.headers.get('location');
+    if (!location) throw new Error(`no redirect after consent (${answered.status})`);
+    void redirectParams;
+    return fetch(location, { redirect: 'manual' });
+  }
+}
+
+export async function startWorld(options: { store?: StoreOptions; syncConcurrency?: number } = {}): Promise<World> {
+  const sandbox = await startTestSandbox();
+  const store = await openStore({ retryDelaySeconds: 1, ...options.store });
+  const box = secretBox([randomBytes(32)]);
+  const now = () => new Date(sandbox.control.now());
+  const provider = createOutlookProvider({
+    clientId: sandbox.app.clientId, clientSecret: sandbox.app.clientSecret,
+    authorityHost: sandbox.url, graphUrl: sandbox.url, caPem: sandbox.caPem,
+  });
+  const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)], now });
+  const port = await freePort();
+  const baseUrl = `http://localhost:${port}`;
+  const server = await buildServer({
+    store, bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, outlook: { provider, box }, now,
+  });
+  await server.listen({ port, host: '127.0.0.1' });
+
+  const passwordHash = await hashPassword(PASSWORD);
+  const [sakuraTenant, mapleTenant] = sandbox.tenants;
+  async function company(name: string, tenant: typeof sakuraTenant): Promise<Company> {
+    const org = await createOrganisation(store.db, name);
+    const [adminEntry, ...rest] = tenant.users.filter((u) => !u.isAdmin);
+    const admin = await createUser(store.db, org.id, { email: adminEntry.userPrincipalName, displayName: adminEntry.displayName, role: 'admin', locale: 'ja', timeZone: 'Asia/Tokyo', passwordHash });
+    const travelers = [];
+    for (const u of rest) {
+      const locale = u.preferredLanguage?.startsWith('ja') ? 'ja' : 'en';
+      const t = await createUser(store.db, org.id, { email: u.userPrincipalName, displayName: u.displayName, role: 'traveler', locale, timeZone: locale === 'ja' ? 'Asia/Tokyo' : 'America/Los_Angeles', passwordHash });
+      travelers.push({ id: t.id, email: t.email, locale: t.locale });
+    }
+    return { id: org.id, apiKey: await issueApiKey(store.db, org.id), tenantId: tenant.id, admin: { id: admin.id, email: admin.email }, travelers };
+  }
+  const sakura = await company('Sakura Trading', sakuraTenant);
+  const maple = await company('Maple Logistics', mapleTenant);
+
+  const outboxDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-outbox-'));
+  const transport = createMailTransport({ outboxDir });
+  const stopMail = await startItineraryMailWorker({
+    store, transport, from: { name: 'tripcal', address: 'itinerary@tripcal.example' }, publicUrl: baseUrl, pollingIntervalSeconds: 0.5,
+    outlookReconnect: (userId) => needsOutlookReconnect(store, userId), log: () => {},
+  });
+
+  const outcomes: World['outcomes'] = [];
+  let stopSync: (() => Promise<void>) | undefined;
+  const world: World = {
+    sandbox, store, provider, box, bookings, server, baseUrl, outboxDir, sakura, maple, outcomes, now,
+    browser: () => new Browser(world),
+    async startSync() {
+      stopSync ??= await startSyncWorker({
+        store, deps: { db: store.db, provider, box, now }, pollingIntervalSeconds: 0.5, concurrency: options.syncConcurrency ?? 4,
+        onOutcome: (userId, outcome) => outcomes.push({ userId, outcome }),
+      });
+    },
+    async stopSync() {
+      await stopSync?.();
+      stopSync = undefined;
+    },
+    async syncIdle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const jobs = await store.db.selectFrom('pgboss.job' as any).select('state' as any).where('name' as any, '=', 'calendar-sync').where('state' as any, 'in', ['created', 'retry', 'active']).execute();
+        if (jobs.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`calendar sync still busy after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    },
+    async close() {
+      await stopSync?.();
+      await stopMail();
+      transport.close();
+      await server.close();
+      await store.close();
+      await sandbox.stop();
+      await rm(outboxDir, { recursive: true, force: true });
+    },
+  };
+  await world.startSync();
+  return world;
+}

@@ -9,6 +9,17 @@ export interface MailSettings {
   from: { name: string; address: string };
 }
 
+export interface MicrosoftSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Identity host root, e.g. https://login.microsoftonline.com */
+  authorityHost: string;
+  /** Graph host root, e.g. https://graph.microsoft.com */
+  graphUrl: string;
+  /** An extra CA certificate file to trust for those hosts (the sandbox's). */
+  caFile: string | undefined;
+}
+
 export interface Settings {
   port: number;
   host: string;
@@ -20,6 +31,10 @@ export interface Settings {
   mail: MailSettings;
   /** Seed a demo company when the database is empty. */
   seedDemo: boolean;
+  /** Microsoft's identity platform and Graph; undefined: `npm start` runs the local sandbox instead. */
+  microsoft: MicrosoftSettings | undefined;
+  /** Port of the local sandbox started when no Microsoft app is configured. */
+  sandboxPort: number;
 }
 
 export class SettingsError extends Error {
@@ -91,5 +106,22 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
       },
     },
     seedDemo: readBoolean(env, 'SEED_DEMO', true),
+    microsoft: readMicrosoft(env),
+    sandboxPort: readPort(env, 'SANDBOX_PORT', 3443),
+  };
+}
+
+function readMicrosoft(env: Env): MicrosoftSettings | undefined {
+  const clientId = env.MICROSOFT_CLIENT_ID;
+  if (!clientId) return undefined;
+  const clientSecret = env.MICROSOFT_CLIENT_SECRET;
+  if (!clientSecret) throw new SettingsError('MICROSOFT_CLIENT_SECRET', 'is required with MICROSOFT_CLIENT_ID');
+  if (!/^[0-9a-f-]{36}$/i.test(clientId)) throw new SettingsError('MICROSOFT_CLIENT_ID', 'must be the application (client) id, a GUID');
+  return {
+    clientId,
+    clientSecret,
+    authorityHost: (readUrl(env, 'MICROSOFT_AUTHORITY_HOST', ['https:']) ?? 'https://login.microsoftonline.com').replace(/\/$/, ''),
+    graphUrl: (readUrl(env, 'MICROSOFT_GRAPH_URL', ['https:']) ?? 'https://graph.microsoft.com').replace(/\/$/, ''),
+    caFile: env.MICROSOFT_CA_FILE || undefined,
   };
 }

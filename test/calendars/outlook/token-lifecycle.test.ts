@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { SAKURA_TRADING, MAPLE_LOGISTICS } from '../../../sandbox/server.ts';
+import { CalendarProviderError } from '../../../src/calendars/contract.ts';
+import { connect, flightEvent, providerFor, startTestSandbox, tokenShaped } from './support.ts';
+import type { TestSandbox } from './support.ts';
+
+const DAY = 86_400_000;
+
+function refreshTokens(serialized: string | null): number {
+  if (!serialized) return 0;
+  return Object.keys((JSON.parse(serialized) as { RefreshToken?: Record<string, unknown> }).RefreshToken ?? {}).length;
+}
+
+async function rejectsWith(p: Promise<unknown>, code: string, providerCode?: string): Promise<CalendarProviderError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof CalendarProviderError, `a CalendarProviderError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (providerCode) assert.equal(e.providerCode, providerCode, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe('Outlook provider: the token lifecycle', () => {
+  let t: TestSandbox;
+  const lines: string[] = [];
+  before(async () => {
+    t = await startTestSandbox();
+    t.sandbox.control.grantConsent(SAKURA_TRADING.id);
+    t.sandbox.control.grantConsent(MAPLE_LOGISTICS.id);
+  });
+  after(() => t.close());
+  const provider = () => providerFor(t.sandbox, { log: (l) => lines.push(l) });
+
+  test('refresh gets new tokens and saves them; an access token expired on the server is renewed once and the write goes through', async () => {
+    const p = provider();
+    const user = SAKURA_TRADING.users[1]!;
+    const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
+    const before = cache.value;
+    await p.refresh({ homeAccountId: account.homeAccountId, cache });
+    assert.notEqual(cache.value, before, 'the rotated refresh token was saved');
+    // Two hours on: the cached access token has expired for Graph, not for MSAL's own clock.
+    t.sandbox.control.advanceClock(2 * 3600_000);
+    t.sandbox.control.clearRequestLog();
+    const event = flightEvent();
+    const [r] = await p.mailbox({ homeAccountId: account.homeAccountId, cache }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+    assert.ok(r?.ok, JSON.stringify(r));
+    const log = t.sandbox.control.requestLog();
+    assert.equal(log.filter((e) => e.path.includes('/oauth2/v2.0/token')).length, 1, 'one refresh');
+    assert.equal(t.sandbox.control.mailboxEvents(user.id).length, 1);
+  });
+
+  test('after 91 idle days: refresh → auth_lost (AADSTS700082), and the stored cache holds no refresh token', async () => {
+    const p = provider();
+    const user = SAKURA_TRADING.users[2]!;
+    const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
+    assert.equal(refreshTokens(cache.value), 1);
+    t.sandbox.control.advanceClock(91 * DAY);
+    const err = await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost', 'AADSTS700082');
+    assert.deepEqual(tokenShaped(err.message, [t.sandbox.app.clientSecret]), []);
+    assert.equal(refreshTokens(cache.value), 0, 'the refused refresh token is gone from the store');
+    // A restart reads the store: nothing usable comes back, the mailbox is unreachable.
+    const restarted = provider();
+    await rejectsWith(restarted.mailbox({ homeAccountId: account.homeAccountId, cache }).findByKeys(['k']), 'auth_lost');
+    await rejectsWith(restarted.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost');
+  });
+
+  test('sessions revoked by the admin → auth_lost (AADSTS50173); a write throws instead of returning results', async () => {
+    const p = provider();
+    const user = SAKURA_TRADING.users[3]!;
+    const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
+    t.sandbox.control.revokeUserSessions(user.id);
+    await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost', 'AADSTS50173');
+    const event = flightEvent();
+    await rejectsWith(p.mailbox({ homeAccountId: account.homeAccountId, cache }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]), 'auth_lost');
+  });
+
+  test('consent revoked for the company → consent_missing (AADSTS65001), the account kept for when consent returns', async () => {
+    const p = provider();
+    const user = MAPLE_LOGISTICS.users[1]!;
+    const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, MAPLE_LOGISTICS.id);
+    t.sandbox.control.revokeConsent(MAPLE_LOGISTICS.id);
+    await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'consent_missing', 'AADSTS65001');
+    assert.equal(refreshTokens(cache.value), 1);
+    t.sandbox.control.grantConsent(MAPLE_LOGISTICS.id);
+    await p.refresh({ homeAccountId: account.homeAccountId, cache });
+  });
+
+  test('forget removes the account from its cache', async () => {
+    const p = provider();
+    const user = SAKURA_TRADING.users[0]!;
+    const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
+    await p.forget({ homeAccountId: account.homeAccountId, cache });
+    assert.equal(refreshTokens(cache.value), 0);
+    await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost');
+  });
+
+  test('no log line carries a token, a code or the client secret', () => {
+    for (const line of lines) assert.deepEqual(tokenShaped(line, [t.sandbox.app.clientSecret]), [], line);
+    assert.ok(lines.some((l) => l.includes('AADSTS700082')), lines.join('\n'));
+  });
+});

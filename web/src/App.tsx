@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useState } from 'react';
+import { RouterProvider } from 'react-aria-components';
+import { useTranslation } from 'react-i18next';
+import { Navigate, Route, Routes, useHref, useLocation, useNavigate } from 'react-router';
+import { api, ApiError, type Locale, type Me } from './api.ts';
+import { Layout } from './components/Layout.tsx';
+import { Loading } from './components/Status.tsx';
+import { applyLocale } from './i18n.ts';
+import { CompanyPage } from './pages/CompanyPage.tsx';
+import { DevBookingsPage } from './pages/DevBookingsPage.tsx';
+import { DevOutboxPage } from './pages/DevOutboxPage.tsx';
+import { HomePage } from './pages/HomePage.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { ProfilePage } from './pages/ProfilePage.tsx';
+import { TripPage } from './pages/TripPage.tsx';
+import { SessionContext } from './session.tsx';
+
+export function App() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const { t } = useTranslation();
+  const [me, setMeState] = useState<Me | null | undefined>(undefined);
+
+  const setMe = useCallback((m: Me | null) => {
+    if (m) applyLocale(m.locale);
+    setMeState(m);
+  }, []);
+
+  useEffect(() => {
+    api.me().then(setMe, (e: unknown) => {
+      if (e instanceof ApiError && e.status === 401) setMe(null);
+      else setMe(null);
+    });
+  }, [setMe]);
+
+  const changeLocale = useCallback(
+    async (locale: Locale) => {
+      applyLocale(locale);
+      if (me) setMe(await api.setLocale(locale));
+    },
+    [me, setMe],
+  );
+
+  useEffect(() => {
+    document.title = `${t('app.name')}`;
+  }, [t]);
+
+  let body;
+  if (me === undefined) {
+    body = (
+      <main id="main">
+        <Loading />
+      </main>
+    );
+  } else if (me === null) {
+    const next = location.pathname === '/login' ? '/' : `${location.pathname}${location.search}`;
+    body = (
+      <Routes>
+        <Route path="/login" element={<LoginPage onLogin={setMe} changeLocale={changeLocale} />} />
+        <Route path="*" element={<Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />} />
+      </Routes>
+    );
+  } else {
+    body = (
+      <SessionContext.Provider value={{ me, setMe, changeLocale }}>
+        <Layout>
+          <Routes>
+            <Route path="/" element={<HomePage />} />
+            <Route path="/login" element={<Navigate to="/" replace />} />
+            <Route path="/trips/:id" element={<TripPage />} />
+            <Route path="/profile" element={<ProfilePage section="basic" />} />
+            <Route path="/profile/connected-apps" element={<ProfilePage section="connected-apps" />} />
+            <Route path="/company" element={<CompanyPage view="overview" />} />
+            <Route path="/company/settings/integrations" element={<Navigate to="/company/settings/integrations/calendar" replace />} />
+            <Route path="/company/settings/integrations/:tab" element={<CompanyPage view="integrations" />} />
+            <Route path="/company/settings/integrations/calendar/outlook" element={<CompanyPage view="outlook-dialog" />} />
+            <Route path="/dev/outbox" element={<DevOutboxPage />} />
+            <Route path="/dev/bookings" element={<DevBookingsPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Routes>
+        </Layout>
+      </SessionContext.Provider>
+    );
+  }
+  return (
+    <RouterProvider navigate={navigate} useHref={useHref}>
+      {body}
+    </RouterProvider>
+  );
+}

@@ -1,0 +1,99 @@
+// Every signed-in screen: the top bar (Program menu, language switch, the name icon with My
+// profile), the notice left by an OAuth round trip, and the page itself in <main>.
+import { useEffect, useState, type ReactNode } from 'react';
+import { Button, Link, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-components';
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
+import { api } from '../api.ts';
+import { useSession } from '../session.tsx';
+import { OutlookNotice } from './OutlookNotice.tsx';
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/);
+  return parts.length > 1 ? `${parts[0]![0]}${parts[1]![0]}` : name.slice(0, 2);
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { me, setMe, changeLocale } = useSession();
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [dev, setDev] = useState(false);
+
+  useEffect(() => {
+    fetch('/dev/api/info', { credentials: 'same-origin' }).then(
+      (r) => setDev(r.ok),
+      () => setDev(false),
+    );
+  }, []);
+
+  const logout = async () => {
+    await api.logout().catch(() => undefined);
+    setMe(null);
+    navigate('/login');
+  };
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t('app.skipToContent')}
+      </a>
+      <header className="topbar">
+        <Link href="/" className="brand">
+          {t('app.name')}
+        </Link>
+        <nav aria-label={t('nav.main')} className="topnav">
+          <Link href="/" className="navlink">
+            {t('nav.home')}
+          </Link>
+          {me.role === 'admin' && (
+            <MenuTrigger>
+              <Button className="navlink menu-button">{t('nav.program')}</Button>
+              <Popover placement="bottom start" className="popover">
+                <Menu className="menu" aria-label={t('nav.program')}>
+                  <MenuItem className="menu-item" href="/company">
+                    {t('nav.company')}
+                  </MenuItem>
+                </Menu>
+              </Popover>
+            </MenuTrigger>
+          )}
+        </nav>
+        <div className="topbar-right">
+          <Button className="button link-like" onPress={() => void changeLocale(me.locale === 'ja' ? 'en' : 'ja')}>
+            <span lang={me.locale === 'ja' ? 'en' : 'ja'}>{t('nav.switchLanguage')}</span>
+          </Button>
+          <MenuTrigger>
+            <Button className="name-icon" aria-label={me.displayName}>
+              <span className="avatar" aria-hidden="true">
+                {initials(me.displayName)}
+              </span>
+              <span className="name">{me.displayName}</span>
+            </Button>
+            <Popover placement="bottom end" className="popover">
+              <Menu className="menu" aria-label={t('nav.accountMenu')} onAction={(key) => (key === 'logout' ? void logout() : undefined)}>
+                <MenuItem className="menu-item" id="profile" href="/profile">
+                  {t('nav.myProfile')}
+                </MenuItem>
+                <MenuItem className="menu-item" id="logout">
+                  {t('nav.logout')}
+                </MenuItem>
+              </Menu>
+            </Popover>
+          </MenuTrigger>
+        </div>
+      </header>
+      <OutlookNotice />
+      <main id="main" className="page" tabIndex={-1}>
+        {children}
+      </main>
+      {dev && (
+        <footer className="footer">
+          <nav aria-label={t('nav.devTools')}>
+            <Link href="/dev/outbox">{t('nav.devOutbox')}</Link>
+            <Link href="/dev/bookings">{t('nav.devBookings')}</Link>
+          </nav>
+        </footer>
+      )}
+    </>
+  );
+}

@@ -1,6 +1,7 @@
 // MSAL and Graph failures → CalendarProviderError. Pure: it reads only the error values given.
 // Messages are built from codes plus Microsoft's description with tokens scrubbed (redact.ts);
 // a token, code, secret or Authorization header never reaches them.
+import { GraphError } from '@microsoft/microsoft-graph-client';
 import { CalendarProviderError } from '../contract.ts';
 import type { ProviderErrorCode } from '../contract.ts';
 import { redact } from './redact.ts';
@@ -60,7 +61,9 @@ function isMsalError(e: unknown): e is MsalLike {
 }
 
 function isGraphError(e: unknown): e is GraphLike {
-  return typeof e === 'object' && e !== null && (e as { name?: string }).name === 'GraphError' && typeof (e as GraphLike).statusCode === 'number';
+  if (e instanceof GraphError) return true;
+  // Another copy of the client: its GraphError carries statusCode, requestId and body.
+  return typeof e === 'object' && e !== null && typeof (e as GraphLike).statusCode === 'number' && 'requestId' in e && 'body' in e;
 }
 
 function header(headers: Headers | Record<string, string> | undefined, name: string): string | undefined {

@@ -21,8 +21,20 @@ const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-g
 
 export function createGraphTransport(settings: GraphSettings, tokens: TokenSource): GraphTransport {
   const hostname = new URL(settings.graphUrl).hostname;
+  // The client wraps an authProvider failure into GraphError(-1), which reads like a network
+  // failure; keep the token source's own error (auth_lost, consent_missing) to throw instead.
+  let tokenFailure: unknown;
   const client = Client.initWithMiddleware({
-    authProvider: { getAccessToken: () => tokens.get() },
+    authProvider: {
+      getAccessToken: async () => {
+        try {
+          return await tokens.get();
+        } catch (e) {
+          tokenFailure = e;
+          throw e;
+        }
+      },
+    },
     baseUrl: `${settings.graphUrl}/`,
     defaultVersion: 'v1.0',
     ...(GRAPH_HOSTS.has(hostname) ? {} : { customHosts: new Set([hostname]) }),
@@ -42,7 +54,13 @@ export function createGraphTransport(settings: GraphSettings, tokens: TokenSourc
           ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
         })),
       };
-      const answer = (await client.api('/$batch').middlewareOptions([noClientRetries]).post(body)) as { responses?: BatchItemResponse[] } | undefined;
+      tokenFailure = undefined;
+      let answer: { responses?: BatchItemResponse[] } | undefined;
+      try {
+        answer = (await client.api('/$batch').middlewareOptions([noClientRetries]).post(body)) as typeof answer;
+      } catch (e) {
+        throw tokenFailure ?? e;
+      }
       return Array.isArray(answer?.responses) ? answer.responses : [];
     },
   };

@@ -69,6 +69,21 @@ describe('Outlook provider: the token lifecycle', () => {
     await rejectsWith(restarted.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost');
   });
 
+  test('a write after 91 idle days: Graph refuses the cached access token, the refresh is refused → write throws auth_lost', async () => {
+    const p = provider();
+    const user = MAPLE_LOGISTICS.users[0]!;
+    const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, MAPLE_LOGISTICS.id);
+    const mailbox = p.mailbox({ homeAccountId: account.homeAccountId, cache });
+    await mailbox.findByKeys(['warm-up']);
+    t.sandbox.control.advanceClock(91 * DAY);
+    const event = flightEvent();
+    const seen: unknown[] = [];
+    await rejectsWith(mailbox.write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }], { onResult: async (r) => void seen.push(r) }), 'auth_lost', 'AADSTS700082');
+    assert.deepEqual(seen, [], 'no per-op results for an unreachable mailbox');
+    assert.equal(t.sandbox.control.mailboxEvents(user.id).length, 0);
+    assert.equal(refreshTokens(cache.value), 0);
+  });
+
   test('sessions revoked by the admin → auth_lost (AADSTS50173); a write throws instead of returning results', async () => {
     const p = provider();
     const user = SAKURA_TRADING.users[3]!;

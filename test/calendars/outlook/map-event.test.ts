@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { validateEventBody } from '../../../sandbox/graph/validate-event.ts';
+import { findByKeyUrl, graphTimeZone, mapCreate, mapEvent, odataString } from '../../../src/calendars/outlook/map-event.ts';
+import { SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/constants.ts';
+import type { DesiredEvent } from '../../../src/domain/project-segment.ts';
+
+const flight: DesiredEvent = {
+  key: 'seg-nh6',
+  subject: 'NH 6 東京(HND) → ロサンゼルス(LAX)',
+  body: 'NH 6\n\n予約番号: BK-2026-0042',
+  location: '羽田空港 (HND)',
+  start: { dateTime: '2026-12-01T22:55:00', timeZone: 'Asia/Tokyo' },
+  end: { dateTime: '2026-12-01T16:50:00', timeZone: 'America/Los_Angeles' },
+  isAllDay: false,
+  showAs: 'tentative',
+  categories: ['出張'],
+  reminderMinutesBeforeStart: 180,
+};
+
+const hotel: DesiredEvent = {
+  ...flight,
+  key: 'seg-hotel',
+  subject: 'Hotel <Sunset> & Spa',
+  start: { dateTime: '2026-12-01T00:00:00', timeZone: 'America/Los_Angeles' },
+  end: { dateTime: '2026-12-04T00:00:00', timeZone: 'America/Los_Angeles' },
+  isAllDay: true,
+  reminderMinutesBeforeStart: null,
+};
+
+describe('map-event: DesiredEvent → Graph event JSON', () => {
+  test('a flight: tentative, text body, category, reminder, location, each end in its own zone (Windows names)', () => {
+    assert.deepEqual(mapEvent(flight), {
+      subject: flight.subject,
+      body: { contentType: 'text', content: flight.body },
+      start: { dateTime: '2026-12-01T22:55:00', timeZone: 'Tokyo Standard Time' },
+      end: { dateTime: '2026-12-01T16:50:00', timeZone: 'Pacific Standard Time' },
+      isAllDay: false,
+      showAs: 'tentative',
+      categories: ['出張'],
+      isReminderOn: true,
+      reminderMinutesBeforeStart: 180,
+      location: { displayName: '羽田空港 (HND)' },
+    });
+  });
+
+  test('a hotel stay: all day, no reminder', () => {
+    const body = mapEvent(hotel);
+    assert.equal(body.isAllDay, true);
+    assert.equal(body.isReminderOn, false);
+    assert.equal('reminderMinutesBeforeStart' in body, false);
+  });
+
+  test('create carries the transactionId and our key in a single-value extended property; update carries neither', () => {
+    const create = mapCreate(flight, flight.key, 'txn-1');
+    assert.equal(create.transactionId, 'txn-1');
+    assert.deepEqual(create.singleValueExtendedProperties, [{ id: SEGMENT_KEY_PROPERTY_ID, value: 'seg-nh6' }]);
+    assert.match(SEGMENT_KEY_PROPERTY_ID, /^String \{[0-9a-f-]{36}\} Name tripcalSegmentKey$/);
+    const update = mapEvent(flight);
+    assert.equal('transactionId' in update, false);
+    assert.equal('singleValueExtendedProperties' in update, false);
+  });
+
+  test('the bodies pass strict validation against Graph v1.0 CSDL (the sandbox validator)', () => {
+    for (const e of [flight, hotel]) {
+      const created = validateEventBody(JSON.parse(JSON.stringify(mapCreate(e, e.key, 'txn'))), 'create');
+      assert.ok(created.ok, JSON.stringify(!created.ok && created.error));
+      const patched = validateEventBody(JSON.parse(JSON.stringify(mapEvent(e))), 'update');
+      assert.ok(patched.ok, JSON.stringify(!patched.ok && patched.error));
+    }
+  });
+
+  test('IANA zones become Windows names through CLDR; an alias CLDR lacks stays IANA', () => {
+    assert.equal(graphTimeZone('Asia/Tokyo'), 'Tokyo Standard Time');
+    assert.equal(graphTimeZone('Asia/Kolkata'), 'India Standard Time');
+    assert.equal(graphTimeZone('Europe/London'), 'GMT Standard Time');
+    assert.equal(graphTimeZone('UTC'), 'UTC');
+    assert.ok(['FLE Standard Time', 'Europe/Kyiv'].includes(graphTimeZone('Europe/Kyiv')));
+  });
+
+  test('a subject over 255 characters is shortened (Exchange refuses longer ones)', () => {
+    const long = mapEvent({ ...flight, subject: 'あ'.repeat(400) });
+    assert.equal([...long.subject].length, 255);
+    assert.ok(long.subject.endsWith('…'));
+  });
+
+  test('the key filter quotes OData strings', () => {
+    assert.equal(odataString("it's"), "'it''s'");
+    const url = findByKeyUrl("trip'1/seg 2");
+    const q = new URL(url, 'https://x.invalid/v1.0').searchParams;
+    assert.equal(q.get('$filter'), `singleValueExtendedProperties/Any(ep: ep/id eq '${SEGMENT_KEY_PROPERTY_ID}' and ep/value eq 'trip''1/seg 2')`);
+    assert.equal(q.get('$select'), 'id');
+  });
+});

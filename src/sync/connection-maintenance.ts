@@ -71,7 +71,7 @@ export async function runConnectionMaintenance(deps: MaintenanceDeps): Promise<M
         report.refreshed++;
       } catch (error) {
         if (!(error instanceof CalendarProviderError)) throw error;
-        if (await applyConnectionError(db, c.user_id, error, now)) report.lapsedByProvider++;
+        if (await applyConnectionError(db, { userId: c.user_id, organisationId: c.organisation_id }, error, now)) report.lapsedByProvider++;
       }
     }
   }

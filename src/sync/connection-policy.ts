@@ -2,7 +2,7 @@
 // (temporary, throttled, not_found, invalid) leaves the connection as it is.
 import type { CalendarProviderError, ProviderErrorCode } from '../calendars/contract.ts';
 import type { Db } from '../store/database.ts';
-import { markLapsed, markRevoked } from '../store/outlook.ts';
+import { markLapsed, markRevoked, recordConsent } from '../store/outlook.ts';
 
 type Transition = { status: 'lapsed' | 'revoked'; mark: typeof markLapsed };
 
@@ -14,11 +14,13 @@ const TRANSITIONS: Partial<Record<ProviderErrorCode, Transition>> = {
 };
 
 /** Applies the transition for `error`, if any; returns what happened, or undefined. */
-export async function applyConnectionError(db: Db, userId: string, error: CalendarProviderError, at: Date) {
+export async function applyConnectionError(db: Db, who: { userId: string; organisationId: string }, error: CalendarProviderError, at: Date) {
   const t = TRANSITIONS[error.code];
   if (!t) return undefined;
   const reason = error.providerCode ?? error.code;
   // The stored token cache is dropped with the transition: a refused refresh token is never tried again.
-  await t.mark(db, userId, reason, at);
+  await t.mark(db, who.userId, reason, at);
+  // Consent is the organisation's: the company status says it is gone until an admin consents again.
+  if (t.status === 'revoked') await recordConsent(db, who.organisationId, { status: 'revoked', error: reason }, at);
   return { status: t.status, reason };
 }

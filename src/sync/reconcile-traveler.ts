@@ -128,7 +128,7 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
     return { status: 'done', writes: results.length, failed };
   } catch (error) {
     if (error instanceof CalendarProviderError) {
-      const applied = await applyConnectionError(db, userId, error, now());
+      const applied = await applyConnectionError(db, { userId, organisationId: connection.organisation_id }, error, now());
       if (applied) return applied;
       await recordSyncOutcome(db, userId, now(), `${error.code}: ${error.message}`.slice(0, 500));
       return { status: 'retry', writes: 0, retryAfterMs: error.retryAfterMs ?? 30_000 };

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { answerConsent, firstForm, postForm, redirectParams, startTestSandbox, type TestSandbox } from '../../sandbox/test/helpers.ts';
+import { answerConsent, firstForm, postForm, startTestSandbox, type TestSandbox } from '../../sandbox/test/helpers.ts';
 import { createOutlookProvider } from '../../src/calendars/outlook/index.ts';
 import type { CalendarProvider } from '../../src/calendars/contract.ts';
 import { buildServer } from '../../src/http/server.ts';
@@ -94,22 +94,30 @@ export class Browser {
     return res.body.user;
   }
 
+  /** Signs in as `login` on the sandbox's page for a Microsoft sign-in URL; returns the redirect back to the product, not followed. */
+  async microsoftRedirect(url: string, login: string): Promise<URL> {
+    const page = await (await fetch(url)).text();
+    const form = firstForm(page, url);
+    const res = await postForm(form.action, { ...form.fields, login });
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`the sandbox did not redirect after sign-in (${res.status}): ${(await res.text()).slice(0, 300)}`);
+    return new URL(location);
+  }
+
+  /** Opens a URL of the product with this browser's cookie; returns where the product redirected. */
+  async follow(url: URL): Promise<URL> {
+    const res = await fetch(url, { redirect: 'manual', headers: this.cookie ? { cookie: this.cookie } : {} });
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`the product did not redirect (${res.status}): ${(await res.text()).slice(0, 300)}`);
+    return new URL(location, this.world.baseUrl);
+  }
+
   /**
    * Opens a Microsoft sign-in URL, signs in as `login` on the sandbox's page, and follows the
    * redirect back into the product with this browser's cookie. Returns where the product sent us.
    */
   async signInWithMicrosoft(url: string, login: string): Promise<URL> {
-    const page = await (await fetch(url)).text();
-    const form = firstForm(page, url);
-    let res = await postForm(form.action, { ...form.fields, login });
-    // A consent prompt for the user (when the tenant has no admin consent) is not ours to answer here.
-    const location = res.headers.get('location');
-    if (!location) throw new Error(`the sandbox did not redirect after sign-in (${res.status}): ${(await res.text()).slice(0, 300)}`);
-    const back = new URL(location);
-    res = await fetch(back, { redirect: 'manual', headers: this.cookie ? { cookie: this.cookie } : {} });
-    const finalLocation = res.headers.get('location');
-    if (!finalLocation) throw new Error(`the product did not redirect after the callback (${res.status}): ${(await res.text()).slice(0, 300)}`);
-    return new URL(finalLocation, this.world.baseUrl);
+    return this.follow(await this.microsoftRedirect(url, login));
   }
 
   /** The Entra administrator: opens the consent link, signs in, ticks "on behalf of your organization", accepts or cancels. */
@@ -120,9 +128,33 @@ export class Browser {
     const answered = await answerConsent(signedIn, url, decision);
     const location = answered.headers.get('location');
     if (!location) throw new Error(`no redirect after consent (${answered.status})`);
-    void redirectParams;
     return fetch(location, { redirect: 'manual' });
   }
+}
+
+/** Consent, the admin's connection and sync on for a company: the source document's steps 1-3. */
+export async function setUpCompany(world: World, company: Company, entraAdmin: string): Promise<Browser> {
+  const admin = world.browser();
+  await admin.logIn(company.admin.email);
+  const link = await admin.api('POST', '/api/company/outlook/consent-link');
+  const page = await admin.adminConsent(link.body.url, entraAdmin);
+  if (page.status !== 200) throw new Error(`admin consent failed: ${page.status}`);
+  const connect = await admin.api('POST', '/api/company/outlook/connect');
+  const landed = await admin.signInWithMicrosoft(connect.body.url, company.admin.email);
+  if (landed.searchParams.get('outlook') !== 'connected') throw new Error(`admin connect failed: ${landed}`);
+  const sync = await admin.api('PUT', '/api/company/outlook/sync', { enabled: true });
+  if (sync.status !== 200) throw new Error(`sync switch failed: ${sync.status}`);
+  return admin;
+}
+
+/** A traveler logs in and connects their own Outlook calendar. */
+export async function connectTraveler(world: World, email: string): Promise<Browser> {
+  const traveler = world.browser();
+  await traveler.logIn(email);
+  const connect = await traveler.api('POST', '/api/me/outlook/connect');
+  const landed = await traveler.signInWithMicrosoft(connect.body.url, email);
+  if (landed.searchParams.get('outlook') !== 'connected') throw new Error(`traveler connect failed: ${landed}`);
+  return traveler;
 }
 
 export async function startWorld(options: { store?: StoreOptions; syncConcurrency?: number } = {}): Promise<World> {

@@ -1,0 +1,118 @@
+// The Outlook integration refuses what it must: forged or replayed OAuth states, a callback meant
+// for another session or company, another company's admin, a traveler reaching past their own
+// data; and it keeps tokens out of the database's plain text.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connectTraveler, setUpCompany, startWorld, type Browser, type World } from '../support/outlook-world.ts';
+
+describe('Outlook integration security', () => {
+  let world: World;
+  let sakuraAdmin: Browser;
+
+  before(async () => {
+    world = await startWorld();
+    sakuraAdmin = await setUpCompany(world, world.sakura, 'it-admin@sakura-trading.example');
+  });
+  after(() => world?.close());
+
+  const connections = async () => world.store.db.selectFrom('outlook_connections').select(['user_id', 'username', 'status']).execute();
+
+  test('a forged state is refused and connects nothing', async () => {
+    const traveler = world.browser();
+    await traveler.logIn(world.sakura.travelers[0].email);
+    const before = await connections();
+    const landed = await traveler.follow(new URL(`${world.baseUrl}/oauth/outlook/callback?code=forged-code&state=forged-state`));
+    assert.equal(landed.searchParams.get('outlook'), 'error');
+    assert.equal(landed.searchParams.get('code'), 'state_invalid');
+    assert.deepEqual(await connections(), before);
+  });
+
+  test('a replayed callback (same code and state) is refused', async () => {
+    const traveler = world.browser();
+    await traveler.logIn(world.sakura.travelers[0].email);
+    const connect = await traveler.api('POST', '/api/me/outlook/connect');
+    const callback = await traveler.microsoftRedirect(connect.body.url, world.sakura.travelers[0].email);
+    assert.equal((await traveler.follow(callback)).searchParams.get('outlook'), 'connected');
+    const replay = await traveler.follow(callback);
+    assert.equal(replay.searchParams.get('outlook'), 'error');
+    assert.equal(replay.searchParams.get('code'), 'state_used');
+  });
+
+  test("a callback carried into another person's session is refused: the state is bound to the session that started it", async () => {
+    const emily = world.browser();
+    await emily.logIn(world.sakura.travelers[1].email);
+    const connect = await emily.api('POST', '/api/me/outlook/connect');
+    const callback = await emily.microsoftRedirect(connect.body.url, world.sakura.travelers[1].email);
+    // An attacker (another company's admin, logged in to the OBT) tries to finish Emily's sign-in as themselves.
+    const mallory = world.browser();
+    await mallory.logIn(world.maple.admin.email);
+    const landed = await mallory.follow(callback);
+    assert.equal(landed.searchParams.get('outlook'), 'error');
+    assert.equal(landed.searchParams.get('code'), 'state_wrong_session');
+    const rows = await connections();
+    assert.ok(!rows.some((r) => r.user_id === world.maple.admin.id), 'nothing connected to the attacker');
+    // Emily, in her own session, still finishes her sign-in.
+    assert.equal((await emily.follow(callback)).searchParams.get('outlook'), 'connected');
+  });
+
+  test("an admin-consent callback cannot be steered to another company, and a forged one changes nothing", async () => {
+    const mapleAdmin = world.browser();
+    await mapleAdmin.logIn(world.maple.admin.email);
+    const forged = await fetch(`${world.baseUrl}/oauth/outlook/consent-callback?admin_consent=True&tenant=${world.maple.tenantId}&state=forged`);
+    assert.equal(forged.status, 400);
+    const sakura = await sakuraAdmin.api('GET', '/api/company/outlook');
+    assert.equal(sakura.body.consent.tenantId, world.sakura.tenantId, "Sakura's consent is untouched");
+    const maple = await mapleAdmin.api('GET', '/api/company/outlook');
+    assert.equal(maple.body.consent.status, 'none');
+  });
+
+  test("another company's admin sees only their own company; a traveler sees no company settings", async () => {
+    const mapleAdmin = world.browser();
+    await mapleAdmin.logIn(world.maple.admin.email);
+    const maple = await mapleAdmin.api('GET', '/api/company/outlook');
+    assert.equal(maple.status, 200);
+    const emails = maple.body.travelers.map((t: { email: string }) => t.email);
+    assert.ok(emails.every((e: string) => e.endsWith('@maple-logistics.example')), JSON.stringify(emails));
+    assert.equal(maple.body.syncEnabled, false);
+
+    const traveler = world.browser();
+    await traveler.logIn(world.sakura.travelers[0].email);
+    for (const [method, route] of [['GET', '/api/company/outlook'], ['POST', '/api/company/outlook/consent-link'], ['PUT', '/api/company/outlook/sync']] as const) {
+      const res = await traveler.api(method, route, method === 'PUT' ? { enabled: false } : undefined);
+      assert.equal(res.status, 403, `${method} ${route}`);
+    }
+  });
+
+  test("a traveler cannot read another traveler's trips or calendar status", async () => {
+    await world.bookings.create(world.sakura.id, {
+      bookingRef: 'EMILY-1', travelerEmail: world.sakura.travelers[1].email,
+      segments: [{ type: 'hotel', ref: 'H1', property: 'Hotel Gajoen Tokyo', checkIn: { date: '2026-12-10' }, checkOut: { date: '2026-12-12' }, timeZone: 'Asia/Tokyo' }],
+    });
+    const emilyTrip = await world.store.db.selectFrom('trips').select('id').where('booking_ref', '=', 'EMILY-1').executeTakeFirstOrThrow();
+    const taro = world.browser();
+    await taro.logIn(world.sakura.travelers[0].email);
+    assert.equal((await taro.api('GET', `/api/trips/${emilyTrip.id}`)).status, 404);
+    assert.equal((await taro.api('GET', `/api/trips/${emilyTrip.id}/itinerary.ics`)).status, 404);
+    const trips = await taro.api('GET', '/api/trips');
+    assert.ok(!trips.body.trips.some((t: { bookingRef: string }) => t.bookingRef === 'EMILY-1'));
+    // The only Outlook status a traveler can read is their own.
+    const mine = await taro.api('GET', '/api/me/outlook');
+    assert.notEqual(mine.body.username, world.sakura.travelers[1].email);
+    // Not logged in: nothing.
+    assert.equal((await world.browser().api('GET', '/api/me/outlook')).status, 401);
+  });
+
+  test('tokens are stored encrypted: the database holds no refresh or access token in plain text', async () => {
+    await connectTraveler(world, world.sakura.travelers[0].email);
+    const rows = await world.store.db.selectFrom('outlook_connections').select(['user_id', 'token_cache']).where('status', '=', 'connected').execute();
+    assert.ok(rows.length >= 2);
+    for (const row of rows) {
+      assert.ok(row.token_cache?.startsWith('v1.'));
+      assert.doesNotMatch(row.token_cache!, /RefreshToken|AccessToken|secret|eyJ/);
+      const plain = world.box.open(row.token_cache!, `outlook-token-cache:${row.user_id}`);
+      assert.match(plain, /RefreshToken/, 'the sealed cache does hold the tokens');
+      // Sealed for one user, it cannot be passed off as another's.
+      assert.throws(() => world.box.open(row.token_cache!, 'outlook-token-cache:someone-else'));
+    }
+  });
+});

@@ -165,6 +165,9 @@ export async function runPaced(requests: BatchItemRequest[], opts: PacedRunOptio
       return;
     }
     const byId = new Map(responses.map((r) => [String(r.id), r]));
+    // The access token was refused (expired on the service's clock, revoked): one refresh for
+    // the whole batch, then its refused items go again.
+    const unauthorizedItems: Pending[] = [];
     for (const p of batch) {
       const r = byId.get(p.request.id);
       if (!r) {
@@ -184,15 +187,7 @@ export async function runPaced(requests: BatchItemRequest[], opts: PacedRunOptio
         continue;
       }
       if (r.status === 401 && p.unauthorizedRetries < 1) {
-        try {
-          await unauthorized();
-        } catch (e) {
-          fatal ??= e;
-          return;
-        }
-        p.unauthorizedRetries++;
-        p.attempts--;
-        queue.push(p);
+        unauthorizedItems.push(p);
         continue;
       }
       const error = classifyGraphResponse(r);
@@ -201,6 +196,20 @@ export async function runPaced(requests: BatchItemRequest[], opts: PacedRunOptio
         return;
       }
       await retryOrFinal(p, error, r);
+    }
+    if (unauthorizedItems.length > 0 && fatal === undefined) {
+      try {
+        await unauthorized();
+      } catch (e) {
+        fatal ??= e;
+        return;
+      }
+      for (const p of unauthorizedItems) {
+        p.unauthorizedRetries++;
+        p.attempts--;
+        p.notBefore = 0;
+        queue.push(p);
+      }
     }
   };
 

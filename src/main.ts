@@ -81,7 +81,11 @@ async function main(): Promise<void> {
     }),
   );
 
-  const app = await buildServer({ store, bookings, organizer, publicUrl: settings.publicUrl, outlook: { provider, box }, logger: true });
+  const app = await buildServer({
+    store, bookings, organizer, publicUrl: settings.publicUrl, outlook: { provider, box }, logger: true,
+    web: { webDist: path.resolve(import.meta.dirname, '../web/dist') },
+    ...(settings.devTools ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
+  });
   await app.listen({ port: settings.port, host: settings.host });
   console.log(`tripcal: listening on ${settings.publicUrl} (${store.kind === 'pglite' ? `embedded database in ${settings.dataDir}` : 'PostgreSQL server'})`);
   if (!settings.mail.smtpUrl) console.log(`tripcal: SMTP_URL not set; itinerary emails are written to ${settings.mail.outboxDir}`);

@@ -35,6 +35,8 @@ export interface Settings {
   microsoft: MicrosoftSettings | undefined;
   /** Port of the local sandbox started when no Microsoft app is configured. */
   sandboxPort: number;
+  /** Development pages (outbox, demo-booking changes): on unless NODE_ENV=production. */
+  devTools: boolean;
 }
 
 export class SettingsError extends Error {
@@ -108,6 +110,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     seedDemo: readBoolean(env, 'SEED_DEMO', true),
     microsoft: readMicrosoft(env),
     sandboxPort: readPort(env, 'SANDBOX_PORT', 3443),
+    devTools: readBoolean(env, 'DEV_TOOLS', env.NODE_ENV !== 'production'),
   };
 }
 

@@ -8,6 +8,8 @@ import type { Bookings } from '../store/bookings.ts';
 import type { Store } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { appRoutes } from './app-routes.ts';
+import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
+import { webAppRoutes, type WebAppOptions } from './web-app.ts';
 import { bookingRoutes } from './booking-routes.ts';
 import { installErrorHandler } from './errors.ts';
 import { outlookRoutes } from './outlook-routes.ts';
@@ -20,6 +22,10 @@ export interface ServerOptions {
   publicUrl: string;
   /** The Outlook integration; absent, its routes are not served. */
   outlook?: { provider: CalendarProvider; box: SecretBox };
+  /** The built web app; absent, only the APIs are served. */
+  web?: WebAppOptions;
+  /** Development pages (outbox, demo-booking changes); never in production. */
+  dev?: DevRoutesOptions;
   logger?: boolean;
   now?: () => Date;
 }
@@ -58,6 +64,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   if (opts.outlook) {
     await app.register(outlookRoutes, { store: opts.store, provider: opts.outlook.provider, box: opts.outlook.box, publicUrl: opts.publicUrl, now: opts.now });
   }
+
+  if (opts.dev) await app.register(devRoutes, opts.dev);
+  if (opts.web) await app.register(webAppRoutes, opts.web);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

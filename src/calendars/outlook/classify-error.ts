@@ -87,7 +87,9 @@ export function parseRetryAfter(value: string | undefined | null, nowMs = Date.n
 /** Microsoft's description, shortened: the part before "Trace ID", tokens scrubbed, at most 300 chars. */
 function describe(text: string | undefined): string {
   if (!text) return '';
-  const head = text.split(/\r?\n|\s+Trace ID:/)[0] ?? '';
+  // MSAL prefixes the server's text: "Error(s): 7000215 - Timestamp: … - Description: AADSTS7000215: …".
+  const described = /Description:\s*([\s\S]*)$/.exec(text)?.[1] ?? text;
+  const head = described.split(/\r?\n|\s+Trace ID:/)[0] ?? '';
   const clean = redact(head).trim();
   return clean.length > 300 ? `${clean.slice(0, 299)}…` : clean;
 }

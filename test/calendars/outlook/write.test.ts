@@ -129,6 +129,22 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.ok(log.some((r) => r.path === '/v1.0/$batch' && r.status === 0), 'the connection was dropped once');
   });
 
+  test('a delete carried out before the connection dropped is not reported as not_found on its retry', async () => {
+    const created = await mailbox.write([create(), create()]);
+    const [a, b] = created.map((r) => (r.ok ? r.eventId : ''));
+    // The batch runs A, then B's connection drops: the answer for A is lost with it.
+    t.sandbox.control.addFault({ kind: 'drop', method: 'DELETE', pathContains: encodeURIComponent(b!), times: 1 });
+    const results = await mailbox.write([
+      { kind: 'delete', key: 'a', eventId: a! },
+      { kind: 'delete', key: 'b', eventId: b! },
+    ]);
+    assert.deepEqual(results.map((r) => r.ok).sort(), [true, true], JSON.stringify(results));
+    assert.equal(events().length, 0);
+    const deletes = t.sandbox.control.requestLog().filter((r) => r.method === 'DELETE').map((r) => r.status);
+    // A deleted and B dropped (the answer to both lost); then A 404 (our own deletion) and B deleted.
+    assert.deepEqual(deletes.sort(), [0, 204, 204, 404]);
+  });
+
   test('a create sent again with the same transactionId returns the first event, not a second one', async () => {
     const op = create();
     const [first] = await mailbox.write([op]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MAPLE_LOGISTICS, SAKURA_TRADING } from '../../../sandbox/server.ts';
-import { connect, providerFor, startTestSandbox } from './support.ts';
+import { connect, providerFor, REDIRECT_URI, startTestSandbox } from './support.ts';
 import type { TestSandbox } from './support.ts';
 
 describe('Outlook provider: connecting through the real MSAL against the sandbox', () => {
@@ -39,6 +39,28 @@ describe('Outlook provider: connecting through the real MSAL against the sandbox
     // Silent: the access token came from the cache, no token request.
     assert.equal(log.filter((r) => r.path.includes('/oauth2/v2.0/token')).length, 0, JSON.stringify(log.map((r) => r.path)));
     assert.ok(log.some((r) => r.path === '/v1.0/$batch' && r.status === 200));
+  });
+
+  test('the authorization URL asks for the calendar with PKCE S256, our state, the login hint and the locale', async () => {
+    const provider = providerFor(t.sandbox);
+    const url = new URL(
+      await provider.authorizationUrl({ state: 'state-1', redirectUri: REDIRECT_URI, codeChallenge: 'c'.repeat(43), loginHint: 'emily.clark@sakura-trading.example', tenantId: SAKURA_TRADING.id, locale: 'ja' }),
+    );
+    assert.equal(`${url.origin}${url.pathname}`, `${t.sandbox.url}/${SAKURA_TRADING.id}/oauth2/v2.0/authorize`);
+    const q = url.searchParams;
+    assert.equal(q.get('client_id'), t.sandbox.app.clientId);
+    assert.equal(q.get('response_type'), 'code');
+    assert.equal(q.get('redirect_uri'), REDIRECT_URI);
+    assert.equal(q.get('state'), 'state-1');
+    assert.equal(q.get('code_challenge'), 'c'.repeat(43));
+    assert.equal(q.get('code_challenge_method'), 'S256');
+    assert.equal(q.get('login_hint'), 'emily.clark@sakura-trading.example');
+    assert.equal(q.get('ui_locales'), 'ja');
+    const scopes = new Set(q.get('scope')!.split(' '));
+    for (const s of ['https://graph.microsoft.com/Calendars.ReadWrite', 'offline_access', 'openid', 'profile']) assert.ok(scopes.has(s), s);
+    assert.equal(q.get('client_secret'), null);
+    const organizations = new URL(await provider.authorizationUrl({ state: 's', redirectUri: REDIRECT_URI, codeChallenge: 'c'.repeat(43) }));
+    assert.equal(organizations.pathname, '/organizations/oauth2/v2.0/authorize');
   });
 
   test('the admin-consent URL is Microsoft\'s v2.0 adminconsent endpoint for our app', () => {

@@ -34,19 +34,31 @@ export function authorityFor(settings: Pick<MsalSettings, 'authorityHost'>, tena
   return `${settings.authorityHost}/${tenantId ?? 'organizations'}`;
 }
 
-function cachePlugin(store: TokenCacheStore): ICachePlugin {
+/** The plugin, and the last blob it read or wrote (to notice another process's write). */
+interface TrackedPlugin extends ICachePlugin {
+  lastSeen(): string | null;
+}
+
+function cachePlugin(store: TokenCacheStore): TrackedPlugin {
+  let seen: string | null = null;
   return {
     async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
       const serialized = await store.load();
+      seen = serialized;
       if (serialized) context.tokenCache.deserialize(serialized);
     },
     async afterCacheAccess(context: TokenCacheContext): Promise<void> {
-      if (context.cacheHasChanged) await store.save(context.tokenCache.serialize());
+      if (!context.cacheHasChanged) return;
+      const serialized = context.tokenCache.serialize();
+      await store.save(serialized);
+      seen = serialized;
     },
+    lastSeen: () => seen,
   };
 }
 
-export function createMsalApp(settings: MsalSettings, options: { cache?: TokenCacheStore; tenantId?: string } = {}): ConfidentialClientApplication {
+export function createMsalApp(settings: MsalSettings, options: { cache?: TokenCacheStore; tenantId?: string; plugin?: ICachePlugin } = {}): ConfidentialClientApplication {
+  const plugin = options.plugin ?? (options.cache ? cachePlugin(options.cache) : undefined);
   const host = new URL(settings.authorityHost).host;
   const config: Configuration = {
     auth: {
@@ -55,7 +67,7 @@ export function createMsalApp(settings: MsalSettings, options: { cache?: TokenCa
       authority: authorityFor(settings, options.tenantId),
       ...(MICROSOFT_AUTHORITY_HOSTS.has(host.toLowerCase()) ? {} : { knownAuthorities: [host] }),
     },
-    ...(options.cache ? { cache: { cachePlugin: cachePlugin(options.cache) } } : {}),
+    ...(plugin ? { cache: { cachePlugin: plugin } } : {}),
     system: {
       networkClient: createMsalNetworkClient(settings.dispatcher),
       loggerOptions: {
@@ -90,7 +102,8 @@ export interface TokenSource {
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 export function createTokenSource(settings: MsalSettings, account: { homeAccountId: string; cache: TokenCacheStore }): TokenSource {
-  const app = createMsalApp(settings, { cache: account.cache, tenantId: tenantOfHomeAccountId(account.homeAccountId) });
+  const plugin = cachePlugin(account.cache);
+  const app = createMsalApp(settings, { plugin, tenantId: tenantOfHomeAccountId(account.homeAccountId) });
   let current: { token: string; expiresAt: number } | null = null;
   let inFlight: Promise<string> | null = null;
 
@@ -100,7 +113,7 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
     return found;
   }
 
-  async function acquire(forceRefresh: boolean): Promise<string> {
+  async function acquire(forceRefresh: boolean, secondTry = false): Promise<string> {
     const found = await findAccount();
     try {
       const result = await app.acquireTokenSilent({ account: found, scopes: TOKEN_SCOPES, forceRefresh });
@@ -109,6 +122,11 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
       return result.accessToken;
     } catch (e) {
       const error = classifyError(e);
+      if (error.code === 'auth_lost' && !secondTry && (await account.cache.load()) !== plugin.lastSeen()) {
+        // Another process refreshed this account meanwhile (a sync job beside a keep-alive
+        // refresh) and saved a newer refresh token; ours was the older one. Try again with theirs.
+        return acquire(forceRefresh, true);
+      }
       if (error.code === 'auth_lost') {
         // AADSTS700082 and friends: MSAL drops the refresh token in memory only; the stored blob
         // would bring it back on the next load. Remove the account so the store forgets it too.

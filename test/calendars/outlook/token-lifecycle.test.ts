@@ -54,6 +54,23 @@ describe('Outlook provider: the token lifecycle', () => {
     assert.equal(t.sandbox.control.mailboxEvents(user.id).length, 1);
   });
 
+  test('a refresh racing another process\'s refresh uses the newer refresh token it saved, instead of lapsing', async () => {
+    const user = SAKURA_TRADING.users[1]!;
+    const { account, cache } = await connect(t.sandbox, provider(), user.userPrincipalName, SAKURA_TRADING.id);
+    const stale = cache.value;
+    // Another worker refreshes first: the sandbox rotates refresh tokens, the old one is spent.
+    await provider().refresh({ homeAccountId: account.homeAccountId, cache });
+    assert.notEqual(cache.value, stale);
+    // This worker read the store before that save: its first reads still see the old blob.
+    let staleReads = 2;
+    const racing = {
+      load: async () => (staleReads-- > 0 ? stale : cache.load()),
+      save: (s: string) => cache.save(s),
+    };
+    await provider().refresh({ homeAccountId: account.homeAccountId, cache: racing });
+    assert.equal(refreshTokens(cache.value), 1);
+  });
+
   test('after 91 idle days: refresh → auth_lost (AADSTS700082), and the stored cache holds no refresh token', async () => {
     const p = provider();
     const user = SAKURA_TRADING.users[2]!;

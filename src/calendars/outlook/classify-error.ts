@@ -158,6 +158,7 @@ export function classifyGraphResponse(res: GraphResponseLike, nowMs = Date.now()
 /** fetch's own failure ("fetch failed" with a socket or TLS cause), not a bug of ours. */
 export function isNetworkFailure(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
   const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
   const text = `${e.message} ${typeof cause?.code === 'string' ? cause.code : ''} ${typeof cause?.message === 'string' ? cause.message : ''}`;
   return /fetch failed|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR|socket hang up|other side closed/i.test(text);

@@ -11,6 +11,8 @@ export interface GraphSettings {
   /** "https://graph.microsoft.com" or "https://localhost:PORT", no trailing slash. */
   graphUrl: string;
   dispatcher: Dispatcher | undefined;
+  /** Per $batch request (20 items of Exchange work at most); default 120 s. */
+  timeoutMs?: number;
 }
 
 export interface GraphTransport {
@@ -57,7 +59,12 @@ export function createGraphTransport(settings: GraphSettings, tokens: TokenSourc
       tokenFailure = undefined;
       let answer: { responses?: BatchItemResponse[] } | undefined;
       try {
-        answer = (await client.api('/$batch').middlewareOptions([noClientRetries]).post(body)) as typeof answer;
+        answer = (await client
+          .api('/$batch')
+          .middlewareOptions([noClientRetries])
+          // A hung connection must end as a temporary failure, not hang the sync job.
+          .options({ signal: AbortSignal.timeout(settings.timeoutMs ?? 120_000) } as unknown as Record<string, string>)
+          .post(body)) as typeof answer;
       } catch (e) {
         throw tokenFailure ?? e;
       }

@@ -29,6 +29,8 @@ export interface OutlookProviderOptions {
   maxInFlightPerMailbox?: number;
   /** Requests per JSON batch, at most 20 (Graph's limit); default 20. Pacing may use fewer (see paced-batches.ts). */
   maxBatchSize?: number;
+  /** Time allowed for one Graph $batch request before it counts as a temporary failure; default 120 s. */
+  requestTimeoutMs?: number;
   /** Retry tuning (tests shorten the waits); defaults in retry-policy.ts. */
   retryPolicy?: Partial<RetryPolicy>;
   /** Overrides the batch shape; for measurements only (see test/calendars/outlook/pacing.test.ts). */
@@ -123,7 +125,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
 
     mailbox(account) {
       const tokens = createTokenSource(msal, account);
-      const transport = createGraphTransport({ graphUrl, dispatcher }, tokens);
+      const transport = createGraphTransport({ graphUrl, dispatcher, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }, tokens);
       return createMailbox({ tokens, transport, pacing, policy, log });
     },
 

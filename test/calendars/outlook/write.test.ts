@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SAKURA_TRADING } from '../../../sandbox/server.ts';
 import type { LoggedRequest } from '../../../sandbox/server.ts';
-import type { CalendarMailbox, WriteOp, WriteResult } from '../../../src/calendars/contract.ts';
+import type { CalendarMailbox, TokenCacheStore, WriteOp, WriteResult } from '../../../src/calendars/contract.ts';
 import { SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/index.ts';
 import { connect, flightEvent, providerFor, startTestSandbox } from './support.ts';
 import type { TestSandbox } from './support.ts';
@@ -13,13 +13,15 @@ const TARO = SAKURA_TRADING.users[2]!;
 describe('Outlook provider: writing to a mailbox through paced JSON batches', () => {
   let t: TestSandbox;
   let mailbox: CalendarMailbox;
+  let account: { homeAccountId: string; cache: TokenCacheStore };
 
   before(async () => {
     t = await startTestSandbox();
     t.sandbox.control.grantConsent(SAKURA_TRADING.id);
     const provider = providerFor(t.sandbox, { retryPolicy: { baseDelayMs: 100 } });
-    const { account, cache } = await connect(t.sandbox, provider, TARO.userPrincipalName, SAKURA_TRADING.id);
-    mailbox = provider.mailbox({ homeAccountId: account.homeAccountId, cache });
+    const c = await connect(t.sandbox, provider, TARO.userPrincipalName, SAKURA_TRADING.id);
+    account = { homeAccountId: c.account.homeAccountId, cache: c.cache };
+    mailbox = provider.mailbox(account);
   });
   after(() => t.close());
   beforeEach(() => {
@@ -104,9 +106,10 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.deepEqual(log.filter((r) => r.status === 429), [], 'no 429 at all');
   });
 
-  test('an injected 429 and an injected 503 are retried, ending with exactly one event each', async () => {
+  test('injected 429, 503 and 504 answers are retried, ending with exactly one event each', async () => {
     t.sandbox.control.addFault({ kind: 429, method: 'POST', pathContains: '/events', times: 1, retryAfterSeconds: 1 });
     t.sandbox.control.addFault({ kind: 503, method: 'POST', pathContains: '/events', times: 1, retryAfterSeconds: 0 });
+    t.sandbox.control.addFault({ kind: 504, method: 'POST', pathContains: '/events', times: 1 });
     const ops = [create(), create()];
     const started = Date.now();
     const results = await mailbox.write(ops);
@@ -116,7 +119,7 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.equal(stored.length, 2);
     assert.deepEqual(stored.map((e) => e.transactionId).sort(), ops.map((o) => o.transactionId).sort());
     const items = batchItems(t.sandbox.control.requestLog());
-    assert.deepEqual(items.map((r) => r.status).sort(), [201, 201, 429, 503]);
+    assert.deepEqual(items.map((r) => r.status).sort(), [201, 201, 429, 503, 504]);
   });
 
   test('a dropped connection mid-batch is retried; transactionId keeps it to one event per create', async () => {
@@ -161,6 +164,18 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.equal(!r!.ok && r!.error.code, 'temporary');
     const attempts = batchItems(t.sandbox.control.requestLog()).length;
     assert.equal(attempts, 4);
+  });
+
+  test('a request that hangs times out as temporary; the create it carried still makes one event only', async () => {
+    const provider = providerFor(t.sandbox, { requestTimeoutMs: 300, retryPolicy: { baseDelayMs: 100, maxAttempts: 2 } });
+    const slow = provider.mailbox(account);
+    t.sandbox.control.setLatency(1200);
+    const [r] = await slow.write([create()]);
+    assert.equal(r?.ok, false);
+    assert.equal(!r!.ok && r!.error.code, 'temporary');
+    // The sandbox finishes what it was sent; transactionId folds the two attempts into one event.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(events().length, 1);
   });
 
   test('findByKeys finds our events again when the mapping is lost', async () => {

@@ -10,6 +10,10 @@ import { itineraryDownload } from './ics/itinerary-calendars.ts';
 import { isValidTimeZone } from './domain/zoned-time.ts';
 
 const USAGE = `Usage:
+  tripcal serve      the HTTP server alone (booking API, web app, OAuth callbacks)
+  tripcal worker     the mail, calendar-sync and maintenance workers alone
+      Run any number of each against one PostgreSQL server (DATABASE_URL); settings as for
+      npm start (README). SIGTERM stops taking jobs and lets jobs in hand finish.
   tripcal ics <trip.json> [--locale ja|en] [--time-zone <IANA zone>]
       Prints the itinerary .ics (METHOD:PUBLISH) of a trip given in the booking API's JSON
       format. --time-zone is the traveler's home zone, used for hotels, cars and trains that
@@ -68,7 +72,10 @@ async function ics(args: string[]): Promise<number> {
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'ics') process.exitCode = await ics(rest);
-else {
+else if (command === 'serve' || command === 'worker') {
+  const { run } = await import('./run.ts');
+  await run({ api: command === 'serve', workers: command === 'worker' });
+} else {
   console.error(USAGE);
   process.exitCode = command === undefined || command === '--help' ? 0 : 2;
 }

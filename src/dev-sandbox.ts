@@ -16,7 +16,28 @@ export interface DevSandbox {
   stop(): void;
 }
 
+async function answers(url: string, caFile: string): Promise<boolean> {
+  if (!fs.existsSync(caFile)) return false;
+  const dispatcher = new Agent({ connect: { ca: fs.readFileSync(caFile, 'utf8') } });
+  try {
+    return await fetch(`${url}/_sandbox/info`, { dispatcher } as RequestInit).then((r) => r.ok, () => false);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/**
+ * Starts the sandbox, or uses the one already running on that port with that data folder (when
+ * `tripcal serve` and `tripcal worker` run beside each other without a Microsoft app).
+ */
 export async function startDevSandbox(opts: { port: number; dataDir: string; log: (line: string) => void }): Promise<DevSandbox> {
+  const caFile = path.join(opts.dataDir, 'tls', 'sandbox-ca.pem');
+  const url = `https://localhost:${opts.port}`;
+  const settings = { ...SANDBOX_APP, authorityHost: url, graphUrl: url, caFile };
+  if (await answers(url, caFile)) {
+    opts.log(`tripcal: no Microsoft app configured (MICROSOFT_CLIENT_ID); using the local sandbox already running at ${url}`);
+    return { url, settings, stop: () => {} };
+  }
   const entry = path.resolve(import.meta.dirname, '../sandbox/main.ts');
   const child: ChildProcess = spawn(process.execPath, [entry], {
     env: { ...process.env, SANDBOX_PORT: String(opts.port), SANDBOX_DATA_DIR: opts.dataDir },
@@ -24,17 +45,9 @@ export async function startDevSandbox(opts: { port: number; dataDir: string; log
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
-  const caFile = path.join(opts.dataDir, 'tls', 'sandbox-ca.pem');
-  const url = `https://localhost:${opts.port}`;
   const deadline = Date.now() + 30_000;
-  for (;;) {
+  while (!(await answers(url, caFile))) {
     if (child.exitCode !== null) throw new Error(`the sandbox exited (${child.exitCode}): ${output.slice(-500)}`);
-    if (fs.existsSync(caFile)) {
-      const dispatcher = new Agent({ connect: { ca: fs.readFileSync(caFile, 'utf8') } });
-      const ok = await fetch(`${url}/_sandbox/info`, { dispatcher } as RequestInit).then((r) => r.ok, () => false);
-      await dispatcher.close();
-      if (ok) break;
-    }
     if (Date.now() > deadline) {
       child.kill();
       throw new Error('the sandbox did not start within 30 s');
@@ -42,9 +55,5 @@ export async function startDevSandbox(opts: { port: number; dataDir: string; log
     await new Promise((r) => setTimeout(r, 200));
   }
   opts.log(`tripcal: no Microsoft app configured (MICROSOFT_CLIENT_ID); using the local sandbox at ${url} (calendars: ${url}/)`);
-  return {
-    url,
-    settings: { ...SANDBOX_APP, authorityHost: url, graphUrl: url, caFile },
-    stop: () => child.kill('SIGTERM'),
-  };
+  return { url, settings, stop: () => child.kill('SIGTERM') };
 }

@@ -27,7 +27,17 @@ export interface ServerOptions {
   /** Development pages (outbox, demo-booking changes); never in production. */
   dev?: DevRoutesOptions;
   logger?: boolean;
+  /** Where log lines go (stdout by default). */
+  logStream?: NodeJS.WritableStream;
   now?: () => Date;
+}
+
+/** "/oauth/outlook/callback?code=…&state=…" → "/oauth/outlook/callback?code=[redacted]&state=[redacted]". */
+export function redactQuery(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  return `${url.slice(0, q)}?${[...params.keys()].map((k) => `${k}=[redacted]`).join('&')}`;
 }
 
 /** A 10 MB body is refused before it is parsed; a real booking is a few kilobytes. */
@@ -36,7 +46,17 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    logger: opts.logger ? { level: 'info' } : false,
+    logger: opts.logger
+      ? {
+          level: 'info',
+          ...(opts.logStream ? { stream: opts.logStream } : {}),
+          // Query strings can hold an OAuth code or state (the callbacks), and no header is
+          // logged at all (Authorization, cookies): method, path and peer are enough.
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: redactQuery(req.url), remoteAddress: req.ip }),
+          },
+        }
+      : false,
     ajv: {
       // Unknown fields are refused (not silently dropped), types are not coerced, and the segment
       // type decides which schema applies, so errors speak about the right fields.
@@ -67,6 +87,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   if (opts.dev) await app.register(devRoutes, opts.dev);
   if (opts.web) await app.register(webAppRoutes, opts.web);
+  // (webAppRoutes answers unknown paths itself.) Fastify's own 404 would log the query string.
+  else app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url.split('?')[0]} does not exist` }));
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -64,5 +64,6 @@ export async function startItineraryMailWorker(opts: MailJobOptions & { pollingI
       for (const job of jobs) await sendItineraryMail(job.data, opts);
     },
   );
-  return () => boss.offWork(QUEUES.itineraryMail);
+  // Jobs in hand finish first; the rest stay queued for another worker.
+  return () => boss.offWork(QUEUES.itineraryMail, { wait: true });
 }

@@ -41,13 +41,22 @@ export const QUEUES = {
 /** Retries with backoff: an SMTP server or a calendar down for a while loses nothing. */
 const RETRIES = { retryLimit: 12, retryDelay: 5, retryBackoff: true, retryDelayMax: 600 };
 
-const QUEUE_OPTIONS: Record<string, { policy?: 'stately' | 'singleton' } & typeof RETRIES> = {
-  [QUEUES.itineraryMail]: RETRIES,
+/**
+ * A worker that dies (SIGKILL, a lost machine) stops sending heartbeats; after this many seconds
+ * its job goes back to the queue for another worker instead of waiting out a 15-minute expiry.
+ */
+const HEARTBEAT = { heartbeatSeconds: 10 };
+
+const QUEUE_OPTIONS: Record<string, { policy?: 'stately' | 'singleton' } & typeof RETRIES & Partial<typeof HEARTBEAT>> = {
+  [QUEUES.itineraryMail]: { ...RETRIES, ...HEARTBEAT },
   // One reconcile per traveler (singletonKey = user id): at most one running and one waiting, so
   // changes during a run coalesce into the next one and no traveler is reconciled twice at once.
-  [QUEUES.calendarSync]: { ...RETRIES, policy: 'stately' },
+  [QUEUES.calendarSync]: { ...RETRIES, ...HEARTBEAT, policy: 'stately' },
   [QUEUES.connectionMaintenance]: { ...RETRIES, policy: 'singleton' },
 };
+
+/** How often pg-boss looks for jobs whose worker went silent (see HEARTBEAT). */
+const SUPERVISE_SECONDS = 5;
 
 async function migrate(db: Db): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -68,7 +77,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     kind = 'postgres';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    boss = new PgBoss({ connectionString: options.databaseUrl, max: 4 });
+    boss = new PgBoss({ connectionString: options.databaseUrl, max: 4, superviseIntervalSeconds: SUPERVISE_SECONDS });
     closeDriver = () => pool.end();
   } else {
     kind = 'pglite';
@@ -80,7 +89,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const pglite = new PGlite(dataPath);
     const lock = new SessionLock();
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pglitePool(pglite, lock) }) });
-    boss = new PgBoss({ db: fromPglite(lockedPglite(pglite, lock)), backend: 'pglite' });
+    boss = new PgBoss({ db: fromPglite(lockedPglite(pglite, lock)), backend: 'pglite', superviseIntervalSeconds: SUPERVISE_SECONDS });
     closeDriver = () => pglite.close();
   }
 
@@ -89,9 +98,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   await migrate(db);
   await boss.start();
   for (const queue of Object.values(QUEUES)) {
-    const { policy, ...retries } = QUEUE_OPTIONS[queue];
+    const { policy, heartbeatSeconds, ...retries } = QUEUE_OPTIONS[queue];
     const queueOptions = { ...retries, ...(options.retryDelaySeconds ? { retryDelay: options.retryDelaySeconds } : {}) };
-    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, { ...queueOptions, ...(policy ? { policy } : {}) });
+    // A queue's policy and heartbeat are fixed when it is created.
+    if (!(await boss.getQueue(queue))) await boss.createQueue(queue, { ...queueOptions, ...(policy ? { policy } : {}), ...(heartbeatSeconds ? { heartbeatSeconds } : {}) });
     else await boss.updateQueue(queue, queueOptions);
   }
 

@@ -52,7 +52,8 @@ export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Pr
       }
     },
   );
-  return () => boss.offWork(QUEUES.calendarSync);
+  // Jobs in hand finish first; the rest stay queued for another worker.
+  return () => boss.offWork(QUEUES.calendarSync, { wait: true });
 }
 
 /** Runs connection maintenance daily (pg-boss cron; one run at a time across workers). */
@@ -62,7 +63,7 @@ export async function startMaintenanceWorker(store: Store, run: () => Promise<un
   await boss.work(QUEUES.connectionMaintenance, { batchSize: 1, pollingIntervalSeconds: 30 }, async () => {
     await run();
   });
-  return () => boss.offWork(QUEUES.connectionMaintenance);
+  return () => boss.offWork(QUEUES.connectionMaintenance, { wait: true });
 }
 
 /** Whether the traveler's itinerary emails should say how to reconnect Outlook. */

@@ -198,11 +198,24 @@ describe('Outlook calendar sync, end to end', () => {
     assert.equal(new Set(keys).size, keys.length);
   });
 
+  test('disconnecting with "remove events" takes our events out of the calendar, and the prompt returns', async () => {
+    const res = await taro.api('DELETE', '/api/me/outlook?removeEvents=true');
+    assert.equal(res.status, 200);
+    assert.deepEqual([res.body.status, res.body.showConnectPrompt], ['disconnected', true]);
+    assert.equal(world.sandbox.control.mailboxEvents(taroOid).length, 0);
+    // A later booking change writes nothing to a disconnected calendar.
+    await book(world, world.sakura.apiKey, 'POST', '/trips/LAX-1/cancel');
+    await world.syncIdle();
+    assert.equal(world.sandbox.control.mailboxEvents(taroOid).length, 0);
+  });
+
   test('company status counts connected, lapsed and never-connected travelers', async () => {
     await admin.logIn(world.sakura.admin.email);
     const status = await admin.api('GET', '/api/company/outlook');
-    assert.equal(status.body.counts.connected, 2, 'the admin and Taro');
-    assert.ok(status.body.counts.neverConnected >= 1, 'Emily');
+    assert.equal(status.body.counts.connected, 1, 'the admin');
+    assert.equal(status.body.counts.neverConnected, 2, 'Emily, and Taro who disconnected');
+    const taroRow = status.body.travelers.find((t: { email: string }) => t.email === world.sakura.travelers[0].email);
+    assert.equal(taroRow.status, 'disconnected');
   });
 });
 

@@ -1,0 +1,125 @@
+// The composition root: settings → store → booking service → HTTP server and workers.
+// `npm start` runs both roles in one process; `tripcal serve` and `tripcal worker` run one each,
+// any number of them against one PostgreSQL server.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createOutlookProvider } from './calendars/outlook/index.ts';
+import { loadSettings, SettingsError, type MicrosoftSettings, type Settings } from './config/settings.ts';
+import { loadTokenKeys } from './config/token-keys.ts';
+import { startDevSandbox } from './dev-sandbox.ts';
+import { buildServer } from './http/server.ts';
+import { startItineraryMailWorker } from './mail/itinerary-mail-job.ts';
+import { composeReconnectReminder } from './mail/reconnect-reminder-email.ts';
+import { createMailTransport } from './mail/transport.ts';
+import { bookings as makeBookings } from './store/bookings.ts';
+import { openStore } from './store/database.ts';
+import { secretBox } from './store/secret-box.ts';
+import { DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERS, seedDemoIfEmpty } from './store/seed-demo.ts';
+import { runConnectionMaintenance } from './sync/connection-maintenance.ts';
+import { needsOutlookReconnect, startMaintenanceWorker, startSyncWorker, syncOnBookingChange } from './sync/sync-jobs.ts';
+
+function settingsOrExit(load: () => Settings): Settings {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(`tripcal: bad setting ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+export interface Roles {
+  /** The HTTP server: booking API, web app, OAuth callbacks. */
+  api: boolean;
+  /** The mail, calendar-sync and maintenance workers. */
+  workers: boolean;
+}
+
+export async function run(roles: Roles): Promise<void> {
+  const settings = settingsOrExit(() => loadSettings());
+  const tokenKeys = (() => {
+    try {
+      return loadTokenKeys(process.env, { dataDir: settings.dataDir, embedded: !settings.databaseUrl });
+    } catch (error) {
+      if (error instanceof SettingsError) {
+        console.error(`tripcal: bad setting ${error.message}`);
+        process.exit(2);
+      }
+      throw error;
+    }
+  })();
+  const box = secretBox(tokenKeys);
+
+  let microsoft: MicrosoftSettings | undefined = settings.microsoft;
+  let stopSandbox = () => {};
+  if (!microsoft) {
+    const sandbox = await startDevSandbox({ port: settings.sandboxPort, dataDir: path.join(settings.dataDir, 'sandbox'), log: console.log });
+    microsoft = sandbox.settings;
+    stopSandbox = sandbox.stop;
+  }
+  const provider = createOutlookProvider({
+    clientId: microsoft.clientId,
+    clientSecret: microsoft.clientSecret,
+    authorityHost: microsoft.authorityHost,
+    graphUrl: microsoft.graphUrl,
+    caPem: microsoft.caFile ? fs.readFileSync(microsoft.caFile, 'utf8') : undefined,
+  });
+
+  const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });
+  if (roles.api && settings.seedDemo && (await seedDemoIfEmpty(store, bookings))) {
+    console.log(`tripcal: seeded the demo company (${DEMO_USERS.map((u) => u.email).join(', ')}; password ${DEMO_PASSWORD}; booking API key ${DEMO_API_KEY})`);
+  }
+
+  const organizer = { name: settings.mail.from.name, email: settings.mail.from.address };
+  const transport = createMailTransport({ smtpUrl: settings.mail.smtpUrl, outboxDir: settings.mail.outboxDir });
+  const stops: (() => Promise<void>)[] = [];
+  if (roles.workers) {
+    stops.push(await startItineraryMailWorker({
+      store, transport, from: settings.mail.from, publicUrl: settings.publicUrl,
+      outlookReconnect: (userId) => needsOutlookReconnect(store, userId),
+    }));
+    const syncDeps = { db: store.db, provider, box };
+    stops.push(await startSyncWorker({ store, deps: syncDeps }));
+    stops.push(await startMaintenanceWorker(store, () =>
+      runConnectionMaintenance({
+        ...syncDeps,
+        remind: async (user, policyDays, deadline) => {
+          await transport.send(composeReconnectReminder(user, { policyDays, deadline, from: settings.mail.from, publicUrl: settings.publicUrl }));
+        },
+      }),
+    ));
+    console.log(`tripcal: workers running (itinerary mail, calendar sync, connection maintenance)`);
+  }
+
+  if (roles.api) {
+    const app = await buildServer({
+      store, bookings, organizer, publicUrl: settings.publicUrl, outlook: { provider, box }, logger: true,
+      web: { webDist: path.resolve(import.meta.dirname, '../web/dist') },
+      ...(settings.devTools ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
+    });
+    await app.listen({ port: settings.port, host: settings.host });
+    // The HTTP server stops first: no new bookings while the workers finish what they hold.
+    stops.unshift(() => app.close());
+    console.log(`tripcal: listening on ${settings.publicUrl} (${store.kind === 'pglite' ? `embedded database in ${settings.dataDir}` : 'PostgreSQL server'})`);
+    if (!settings.mail.smtpUrl) console.log(`tripcal: SMTP_URL not set; itinerary emails are written to ${settings.mail.outboxDir}`);
+  }
+
+  // SIGTERM/SIGINT: jobs in hand finish (or, past the timeout, go back to the queue when their
+  // heartbeat stops); nothing new is taken.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`tripcal: ${signal}, stopping`);
+    for (const s of stops) await s();
+    transport.close();
+    await store.close();
+    stopSandbox();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

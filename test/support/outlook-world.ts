@@ -61,6 +61,8 @@ export interface World {
   syncIdle(timeoutMs?: number): Promise<void>;
   startSync(): Promise<void>;
   stopSync(): Promise<void>;
+  /** Stops the product (HTTP server, workers, store); the sandbox keeps running until close(). */
+  closeProduct(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -157,7 +159,14 @@ export async function connectTraveler(world: World, email: string): Promise<Brow
   return traveler;
 }
 
-export async function startWorld(options: { store?: StoreOptions; syncConcurrency?: number } = {}): Promise<World> {
+export interface WorldOptions {
+  store?: StoreOptions;
+  syncConcurrency?: number;
+  /** Start the in-process sync worker (default true); false when another process runs it. */
+  startSync?: boolean;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const sandbox = await startTestSandbox();
   const store = await openStore({ retryDelaySeconds: 1, ...options.store });
   const box = secretBox([randomBytes(32)]);
@@ -222,16 +231,31 @@ export async function startWorld(options: { store?: StoreOptions; syncConcurrenc
         await new Promise((r) => setTimeout(r, 150));
       }
     },
+    async closeProduct() {
+      productClosed ??= (async () => {
+        await stopSync?.();
+        stopSync = undefined;
+        await stopMail();
+        transport.close();
+        await server.close();
+        await store.close();
+      })();
+      await productClosed;
+    },
     async close() {
-      await stopSync?.();
-      await stopMail();
-      transport.close();
-      await server.close();
-      await store.close();
+      await world.closeProduct();
       await sandbox.stop();
       await rm(outboxDir, { recursive: true, force: true });
     },
   };
-  await world.startSync();
+  let productClosed: Promise<void> | undefined;
+  if (options.startSync !== false) await world.startSync();
   return world;
+}
+
+/** The user's object id in the sandbox's directory (their mailbox). */
+export function objectId(world: World, email: string): string {
+  const user = world.sandbox.tenants.flatMap((t) => t.users).find((u) => u.userPrincipalName === email);
+  if (!user) throw new Error(`no sandbox user ${email}`);
+  return user.id;
 }

@@ -25,6 +25,8 @@ export interface OutlookRoutesOptions {
 
 /** A consent link is handed to the Entra administrator, who may open it a while later. */
 export const CONSENT_LINK_TTL_MS = 24 * 3600_000;
+const COMPANY_RETURN = '/company/settings/integrations/calendar?outlook=connected';
+
 /** A sign-in is finished within minutes. */
 export const CONNECT_TTL_MS = 10 * 60_000;
 
@@ -32,6 +34,7 @@ const TEXT = {
   syncOff: { ja: '会社のカレンダー同期がオンになっていません。', en: 'Calendar sync is not turned on for your company.' },
   noConsent: { ja: 'Microsoft Entra 管理者がまだアクセスを承認していません。', en: 'The Microsoft Entra administrator has not approved access yet.' },
   wrongTenant: { ja: 'このMicrosoftアカウントは会社のMicrosoft組織のものではありません。会社のアカウントでサインインしてください。', en: "This Microsoft account does not belong to your company's Microsoft organization. Sign in with your work account." },
+  accountInUse: { ja: 'このMicrosoftアカウントは既に別のユーザーに接続されています。', en: 'This Microsoft account is already connected to another user.' },
   badState: { ja: 'この接続リンクは無効か、期限切れか、既に使用されています。もう一度お試しください。', en: 'This connection link is invalid, expired or already used. Please try again.' },
   microsoftRefused: { ja: 'Microsoftが接続を拒否しました', en: 'Microsoft refused the connection' },
   consentGranted: { ja: 'アクセスが承認されました。OBTの管理者に、「Outlookカレンダーと接続」を選択するよう伝えてください。', en: 'Access was approved. Tell your OBT administrator to choose "Connect to Outlook calendar".' },
@@ -111,16 +114,19 @@ export async function outlookRoutes(app: FastifyInstance, opts: OutlookRoutesOpt
     };
   }
 
-  async function startConnect(user: User, returnTo: string, session: string | undefined): Promise<{ url: string }> {
+  async function startConnect(user: User, returnTo: string, session: string | undefined, opts: { companyConnect: boolean }): Promise<{ url: string }> {
     if (!session) throw new HttpError(401, 'not_logged_in', 'session');
     const org = await organisationOutlook(db, user.organisationId);
-    if (org.consent_status !== 'granted' || !org.tenant_id) throw new HttpError(409, 'consent_missing', TEXT.noConsent[user.locale]);
+    // A traveler needs the company's consent first. The admin's "Connect to Outlook calendar" is
+    // itself the check that the Entra administrator approved: without consent, Microsoft issues
+    // no calendar token (and the callback records the tenant that did consent).
+    if (!opts.companyConnect && (org.consent_status !== 'granted' || !org.tenant_id)) throw new HttpError(409, 'consent_missing', TEXT.noConsent[user.locale]);
     const { verifier, challenge } = pkce();
     const state = await issueState(db, {
       purpose: 'connect', organisationId: user.organisationId, userId: user.id, sessionHash: session,
       codeVerifier: box.seal(verifier, 'pkce'), returnTo, ttlMs: CONNECT_TTL_MS, now: now(),
     });
-    const url = await provider.authorizationUrl({ state, redirectUri: callbackUrl, codeChallenge: challenge, loginHint: user.email, tenantId: org.tenant_id, locale: user.locale });
+    const url = await provider.authorizationUrl({ state, redirectUri: callbackUrl, codeChallenge: challenge, loginHint: user.email, tenantId: org.tenant_id ?? undefined, locale: user.locale });
     return { url };
   }
 
@@ -132,7 +138,7 @@ export async function outlookRoutes(app: FastifyInstance, opts: OutlookRoutesOpt
     const user = await requireUser(db, request, now());
     const org = await organisationOutlook(db, user.organisationId);
     if (!org.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', TEXT.syncOff[user.locale]);
-    return startConnect(user, '/?outlook=connected', sessionHash(request));
+    return startConnect(user, '/?outlook=connected', sessionHash(request), { companyConnect: false });
   });
 
   app.post('/api/me/outlook/dismiss-prompt', { schema: { hide: true } }, async (request) => {
@@ -141,12 +147,12 @@ export async function outlookRoutes(app: FastifyInstance, opts: OutlookRoutesOpt
     return myStatus(user);
   });
 
-  app.delete<{ Querystring: { removeEvents?: boolean } }>('/api/me/outlook', {
-    schema: { hide: true, querystring: { type: 'object', properties: { removeEvents: { type: 'boolean' } } } },
+  app.delete<{ Querystring: { removeEvents?: 'true' | 'false' } }>('/api/me/outlook', {
+    schema: { hide: true, querystring: { type: 'object', additionalProperties: false, properties: { removeEvents: { enum: ['true', 'false'] } } } },
   }, async (request) => {
     const user = await requireUser(db, request, now());
     const connection = await findConnection(db, user.id);
-    if (connection?.status === 'connected' && request.query.removeEvents) {
+    if (connection?.status === 'connected' && request.query.removeEvents === 'true') {
       const mapped = await db.selectFrom('event_mappings').select(['segment_id', 'event_id']).where('user_id', '=', user.id).where('event_id', 'is not', null).execute();
       const mailbox = provider.mailbox({ homeAccountId: connection.home_account_id, cache: tokenCacheStore(db, box, user.id, now) });
       const results = await mailbox.write(mapped.map((m) => ({ kind: 'delete' as const, key: m.segment_id, eventId: m.event_id! })));
@@ -173,7 +179,7 @@ export async function outlookRoutes(app: FastifyInstance, opts: OutlookRoutesOpt
 
   app.post('/api/company/outlook/connect', { schema: { hide: true } }, async (request) => {
     const admin = await requireAdmin(db, request, now());
-    return startConnect(admin, '/company/settings/integrations/calendar?outlook=connected', sessionHash(request));
+    return startConnect(admin, COMPANY_RETURN, sessionHash(request), { companyConnect: true });
   });
 
   app.put<{ Body: { enabled: boolean } }>('/api/company/outlook/sync', {
@@ -243,11 +249,21 @@ export async function outlookRoutes(app: FastifyInstance, opts: OutlookRoutesOpt
       throw error;
     }
     // The consent callback's `tenant` is only a claim; the signed-in account's tenant proves it.
-    if (org.consent_status !== 'granted' || !org.tenant_id) return fail('consent_missing', TEXT.noConsent[user.locale], returnTo);
-    if (account.tenantId !== org.tenant_id) return fail('wrong_tenant', TEXT.wrongTenant[user.locale], returnTo);
+    const companyConnect = user.role === 'admin' && returnTo === COMPANY_RETURN;
+    if (org.consent_status === 'granted' && org.tenant_id) {
+      if (account.tenantId !== org.tenant_id) return fail('wrong_tenant', TEXT.wrongTenant[user.locale], returnTo);
+    } else if (companyConnect) {
+      // Microsoft issued a calendar token to an account of this tenant: its admin has consented
+      // (perhaps from the Entra admin centre rather than through our link).
+      await recordConsent(db, user.organisationId, { status: 'granted', tenantId: account.tenantId }, now());
+    } else {
+      return fail('consent_missing', TEXT.noConsent[user.locale], returnTo);
+    }
 
+    const owner = await db.selectFrom('outlook_connections').select('user_id').where('tenant_id', '=', account.tenantId).where('object_id', '=', account.objectId).executeTakeFirst();
+    if (owner && owner.user_id !== user.id) return fail('account_in_use', TEXT.accountInUse[user.locale], returnTo);
     await markConnected(db, box, { userId: user.id, organisationId: user.organisationId, account, tokenCache: cache.value ?? '', at: now() });
-    if (user.role === 'admin' && returnTo.startsWith('/company/')) await recordAdminConnected(db, user.organisationId, user.id, now());
+    if (companyConnect) await recordAdminConnected(db, user.organisationId, user.id, now());
     // Backfill: every booking, upcoming, current and past; after a lapse, a full reconcile.
     await enqueueSync(store, undefined, user.id);
     return reply.redirect(returnTo);

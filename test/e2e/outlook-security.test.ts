@@ -66,6 +66,19 @@ describe('Outlook integration security', () => {
     assert.equal(maple.body.consent.status, 'none');
   });
 
+  test('an admin cannot connect the company while Microsoft has no consent: the refusal is shown and nothing is recorded', async () => {
+    const mapleAdmin = world.browser();
+    await mapleAdmin.logIn(world.maple.admin.email);
+    const connect = await mapleAdmin.api('POST', '/api/company/outlook/connect');
+    assert.equal(connect.status, 200);
+    const landed = await mapleAdmin.signInWithMicrosoft(connect.body.url, world.maple.admin.email).catch((e: Error) => e);
+    // Microsoft (the sandbox) either shows its "needs admin approval" page or redirects with an error.
+    if (landed instanceof URL) assert.equal(landed.searchParams.get('outlook'), 'error');
+    const status = await mapleAdmin.api('GET', '/api/company/outlook');
+    assert.equal(status.body.consent.status, 'none');
+    assert.equal(status.body.connectedBy, undefined);
+  });
+
   test("another company's admin sees only their own company; a traveler sees no company settings", async () => {
     const mapleAdmin = world.browser();
     await mapleAdmin.logIn(world.maple.admin.email);

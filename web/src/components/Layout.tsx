@@ -63,7 +63,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <span lang={me.locale === 'ja' ? 'en' : 'ja'}>{t('nav.switchLanguage')}</span>
           </Button>
           <MenuTrigger>
-            <Button className="name-icon" aria-label={me.displayName}>
+            <Button className="name-icon">
               <span className="avatar" aria-hidden="true">
                 {initials(me.displayName)}
               </span>

@@ -45,35 +45,43 @@ function SegmentDetails({ s }: { s: Segment }) {
   switch (s.kind) {
     case 'flight':
       return (
+        <>
         <dl>
           <When label={t('trip.departure')} local={s.departure.local} timeZone={s.departure.timeZone} extra={join(s.departure.airport, s.departure.terminal && t('trip.terminal', { terminal: s.departure.terminal }))} />
           <When label={t('trip.arrival')} local={s.arrival.local} timeZone={s.arrival.timeZone} extra={join(s.arrival.airport, s.arrival.terminal && t('trip.terminal', { terminal: s.arrival.terminal }))} />
-          {(s.seat || s.recordLocator) && <p className="muted">{join(s.seat && t('trip.seat', { seat: s.seat }), s.cabin, s.recordLocator && t('trip.confirmation', { code: s.recordLocator }))}</p>}
         </dl>
+        {(s.seat || s.recordLocator) && <p className="muted">{join(s.seat && t('trip.seat', { seat: s.seat }), s.cabin, s.recordLocator && t('trip.confirmation', { code: s.recordLocator }))}</p>}
+        </>
       );
     case 'rail':
       return (
+        <>
         <dl>
           <When label={t('trip.departure')} local={s.departure.local} timeZone={s.departure.timeZone} extra={s.departure.station} />
           <When label={t('trip.arrival')} local={s.arrival.local} timeZone={s.arrival.timeZone} extra={s.arrival.station} />
-          {(s.seat || s.confirmation) && <p className="muted">{join(s.car && t('trip.car', { car: s.car }), s.seat && t('trip.seat', { seat: s.seat }), s.confirmation && t('trip.confirmation', { code: s.confirmation }))}</p>}
         </dl>
+        {(s.seat || s.confirmation) && <p className="muted">{join(s.car && t('trip.car', { car: s.car }), s.seat && t('trip.seat', { seat: s.seat }), s.confirmation && t('trip.confirmation', { code: s.confirmation }))}</p>}
+        </>
       );
     case 'hotel':
       return (
+        <>
         <dl>
           <When label={t('trip.checkIn')} local={s.checkIn.time ? `${s.checkIn.date}T${s.checkIn.time}` : s.checkIn.date} timeZone={s.timeZone} />
           <When label={t('trip.checkOut')} local={s.checkOut.time ? `${s.checkOut.date}T${s.checkOut.time}` : s.checkOut.date} timeZone={s.timeZone} />
-          {(s.address || s.confirmation) && <p className="muted">{join(s.address, s.confirmation && t('trip.confirmation', { code: s.confirmation }))}</p>}
         </dl>
+        {(s.address || s.confirmation) && <p className="muted">{join(s.address, s.confirmation && t('trip.confirmation', { code: s.confirmation }))}</p>}
+        </>
       );
     case 'car':
       return (
+        <>
         <dl>
           <When label={t('trip.pickUp')} local={s.pickUp.local} timeZone={s.pickUp.timeZone} extra={s.pickUp.place} />
           <When label={t('trip.dropOff')} local={s.dropOff.local} timeZone={s.dropOff.timeZone} extra={s.dropOff.place} />
-          {s.confirmation && <p className="muted">{join(s.carType, t('trip.confirmation', { code: s.confirmation }))}</p>}
         </dl>
+        {s.confirmation && <p className="muted">{join(s.carType, t('trip.confirmation', { code: s.confirmation }))}</p>}
+        </>
       );
   }
 }

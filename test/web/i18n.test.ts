@@ -1,0 +1,111 @@
+// Every string the web app shows exists in both locales, and every name the source document's
+// step-by-step uses is on screen exactly as labels.md gives it (ja and en).
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SRC = path.join(ROOT, 'web', 'src');
+type Tree = { [key: string]: string | Tree };
+const load = (l: string) => JSON.parse(readFileSync(path.join(SRC, 'locales', `${l}.json`), 'utf8')) as Tree;
+const ja = load('ja');
+const en = load('en');
+
+function flatten(tree: Tree, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(tree)) {
+    if (typeof v === 'string') out.set(prefix + k, v);
+    else for (const [kk, vv] of flatten(v, `${prefix}${k}.`)) out.set(kk, vv);
+  }
+  return out;
+}
+const flat = { ja: flatten(ja), en: flatten(en) };
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : /\.(tsx?|ts)$/.test(e.name) ? [path.join(dir, e.name)] : []));
+}
+
+/** t('a.b') and t(`a.${x}`) calls in the app's source. */
+function keysUsed(): { literal: Set<string>; prefixes: Set<string> } {
+  const literal = new Set<string>();
+  const prefixes = new Set<string>();
+  for (const file of sourceFiles(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)) literal.add(m[1]!);
+    for (const m of text.matchAll(/\bt\(\s*`([a-zA-Z0-9_.]+)\.\$\{/g)) prefixes.add(m[1]!);
+  }
+  return { literal, prefixes };
+}
+
+/** labels.md (the names the source document uses; the consent screen's two are the sandbox's). */
+const LABELS: Array<[string, string, string]> = [
+  ['top menu', 'プログラム', 'Program'],
+  ['top menu item', '会社', 'Company'],
+  ['left menu', '設定', 'Settings'],
+  ['left menu item', '連携', 'Integrations'],
+  ['tab', 'カレンダー', 'Calendar'],
+  ['row', 'Outlookカレンダー連携', 'Outlook calendar integration'],
+  ['row button', '管理', 'Manage'],
+  ['dialog field', 'アクセス承認用リンク', 'Access approval link'],
+  ['dialog text', '下記のリンクを利用してアクセスを承認', 'Approve access using the link below'],
+  ['dialog button', 'Outlookカレンダーと接続', 'Connect to Outlook calendar'],
+  ['dialog switch', 'カレンダー同期', 'Calendar sync'],
+  ['home screen', 'Outlookカレンダーと接続', 'Connect to Outlook calendar'],
+  ['account menu', 'マイプロフィール', 'My profile'],
+  ['profile page', 'プロフィール', 'Profile'],
+  ['profile left menu', '接続済みアプリ', 'Connected apps'],
+  ['tile', 'Outlook', 'Outlook'],
+];
+
+const placeholders = (s: string) => [...s.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]).sort();
+
+describe('web app translations', () => {
+  it('has the same keys in Japanese and English, none of them empty', () => {
+    const onlyJa = [...flat.ja.keys()].filter((k) => !flat.en.has(k));
+    const onlyEn = [...flat.en.keys()].filter((k) => !flat.ja.has(k));
+    assert.deepEqual(onlyJa, [], `keys missing in en: ${onlyJa.join(', ')}`);
+    assert.deepEqual(onlyEn, [], `keys missing in ja: ${onlyEn.join(', ')}`);
+    for (const [locale, map] of Object.entries(flat)) for (const [k, v] of map) assert.ok(v.trim() !== '', `${locale}: ${k} is empty`);
+  });
+
+  it('uses the same placeholders in both locales', () => {
+    for (const [k, v] of flat.ja) assert.deepEqual(placeholders(v), placeholders(flat.en.get(k) ?? ''), `placeholders of ${k}`);
+  });
+
+  it('defines every key the source asks for, in both locales', () => {
+    const { literal, prefixes } = keysUsed();
+    assert.ok(literal.size > 100, `found only ${literal.size} keys: is the scan broken?`);
+    for (const key of literal) {
+      assert.ok(flat.ja.has(key), `web/src uses '${key}', missing in ja`);
+      assert.ok(flat.en.has(key), `web/src uses '${key}', missing in en`);
+    }
+    for (const prefix of prefixes) {
+      assert.ok([...flat.ja.keys()].some((k) => k.startsWith(`${prefix}.`)), `web/src uses '${prefix}.*', nothing in ja`);
+      assert.ok([...flat.en.keys()].some((k) => k.startsWith(`${prefix}.`)), `web/src uses '${prefix}.*', nothing in en`);
+    }
+  });
+
+  it('shows every label of labels.md word for word, in its locale', () => {
+    const values = { ja: new Set(flat.ja.values()), en: new Set(flat.en.values()) };
+    for (const [where, jaLabel, enLabel] of LABELS) {
+      assert.ok(values.ja.has(jaLabel), `ja label '${jaLabel}' (${where}) is not a translation value`);
+      assert.ok(values.en.has(enLabel), `en label '${enLabel}' (${where}) is not a translation value`);
+    }
+  });
+
+  it('keeps its copy of the labels table equal to ../shared/mission/labels.md where that exists', (t) => {
+    const file = path.resolve(ROOT, '../shared/mission/labels.md');
+    if (!existsSync(file)) {
+      t.diagnostic(`${file} is not beside this clone; the copy in this test is used alone`);
+      return;
+    }
+    const rows = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('|') && !l.includes('---') && !l.includes('日本語 (ja)'))
+      .map((l) => l.split('|').map((c) => c.trim()))
+      .filter((c) => c[1] !== 'consent screen')
+      .map((c) => [c[1]!, c[2]!, c[3]!]);
+    assert.deepEqual(rows, LABELS);
+  });
+});

@@ -177,6 +177,13 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
   const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     void onRequest(req, res);
   });
+  // Track raw sockets ourselves: closeAllConnections() misses sockets still in the TLS handshake,
+  // and one of those would keep close() waiting forever.
+  const sockets = new Set<import("node:net").Socket>();
+  server.on("connection", (socket: import("node:net").Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
@@ -202,6 +209,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       });
     },
   };

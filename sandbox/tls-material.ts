@@ -51,8 +51,10 @@ export function loadOrCreateTls(dataDir: string): TlsMaterial {
   ca.serialNumber = serial();
   ca.validity.notBefore = new Date(now.getTime() - 24 * 3600_000);
   ca.validity.notAfter = new Date(now.getTime() + 10 * 365 * 24 * 3600_000);
+  // A unique name per CA: several sandboxes' CAs may be trusted by one process, and OpenSSL picks
+  // the issuer by name before checking the signature.
   const caName = [
-    { name: "commonName", value: "tripcal sandbox local CA" },
+    { name: "commonName", value: `tripcal sandbox local CA ${randomBytes(4).toString("hex")}` },
     { name: "organizationName", value: "tripcal sandbox" },
   ];
   ca.setSubject(caName);
@@ -86,6 +88,7 @@ export function loadOrCreateTls(dataDir: string): TlsMaterial {
       ],
     },
     { name: "subjectKeyIdentifier" },
+    { name: "authorityKeyIdentifier", keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
 

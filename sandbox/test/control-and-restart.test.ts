@@ -82,12 +82,18 @@ describe("restart", () => {
     const dir = mkdtempSync(join(tmpdir(), "tripcal-sandbox-restart-"));
     try {
       const first = await startTestSandbox(undefined, dir);
+      let cache: string;
+      let account;
       const ca = readFileSync(first.caPath, "utf8");
-      first.control.grantConsent(SAKURA_TRADING.id);
-      const { app, result } = await connectWithMsal(first, HANAKO);
-      const cache = app.getTokenCache().serialize();
       const port = first.port;
-      await first.stop();
+      try {
+        first.control.grantConsent(SAKURA_TRADING.id);
+        const { app, result } = await connectWithMsal(first, HANAKO);
+        cache = app.getTokenCache().serialize();
+        account = result.account!;
+      } finally {
+        await first.stop();
+      }
       // Let this process notice the closed keep-alive sockets (a real restart looks the same to a
       // client: its first request on a stale connection fails).
       await new Promise((r) => setTimeout(r, 50));
@@ -98,7 +104,7 @@ describe("restart", () => {
         assert.equal(second.caPem, ca);
         const app2 = msalApp(second);
         await app2.getTokenCache().deserialize(cache);
-        const refreshed = await app2.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true });
+        const refreshed = await app2.acquireTokenSilent({ account, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true });
         assert.ok(refreshed.accessToken);
       } finally {
         await second.close();

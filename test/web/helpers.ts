@@ -15,11 +15,23 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'web');
 export const CHROMIUM = '/usr/bin/chromium';
 export const DEMO_PASSWORD = 'tripcal-demo';
 
-/** Installs Debian's chromium when it is missing. Throws (the test fails) when that is impossible. */
+function hasJapaneseFont(): boolean {
+  try {
+    return execFileSync('fc-list', [':lang=ja'], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Installs Debian's chromium (and a Japanese font, so the screenshots of the Japanese screens can
+ * be read) when missing. Throws, failing the tests, when that is impossible: nothing is skipped.
+ */
 export function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
+  const missing = [...(existsSync(CHROMIUM) ? [] : ['chromium']), ...(hasJapaneseFont() ? [] : ['fonts-ipafont-gothic'])];
+  if (missing.length === 0) return;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env, timeout: 600_000 });
+  const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env, timeout: 600_000 });
   try {
     install();
   } catch {
@@ -28,6 +40,7 @@ export function ensureChromium(): void {
     install();
   }
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get install chromium ran but ${CHROMIUM} is still missing`);
+  if (!hasJapaneseFont()) throw new Error('apt-get install fonts-ipafont-gothic ran but fc-list knows no Japanese font');
 }
 
 /** Flags for Chromium on this machine: no sandbox as root, and no calls to Google's hosts. */
@@ -141,7 +154,15 @@ export async function screen(page: Page, name: string): Promise<void> {
   await page.getByRole('status').filter({ hasText: /読み込み中|Loading/ }).first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
   shotNumber += 1;
   const file = path.join(ARTIFACTS, `${String(shotNumber).padStart(2, '0')}-${name}.png`);
+  // A dialog scrolls inside the viewport: make the viewport as tall as the dialog for the picture.
+  const viewport = page.viewportSize();
+  const dialogHeight = await page.evaluate(() => {
+    const d = document.querySelector('[role=dialog]');
+    return d ? (d.parentElement ?? d).scrollHeight : 0;
+  });
+  if (viewport && dialogHeight + 80 > viewport.height) await page.setViewportSize({ width: viewport.width, height: dialogHeight + 80 });
   await page.screenshot({ path: file, fullPage: true });
+  if (viewport && dialogHeight + 80 > viewport.height) await page.setViewportSize(viewport);
   const violations = await axeViolations(page);
   if (violations.length) {
     const detail = violations.map((v) => `${v.impact} ${v.id}: ${v.help}\n   ${v.nodes.slice(0, 3).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('\n   ')}`).join('\n');

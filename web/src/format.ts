@@ -39,12 +39,13 @@ export function formatLocal(local: string, timeZone: string, locale: string): st
   }).format(instantOf(hasTime ? local : `${local}T12:00`, timeZone));
 }
 
-export function formatInstant(iso: string | undefined | null, locale: string): string {
+export function formatInstant(iso: string | undefined | null, locale: string, timeZone?: string): string {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(iso));
 }
 
-export function formatDate(iso: string | null, locale: string): string {
+/** A date as the user's home zone sees it (a trip starting at 08:00 in Tokyo is not "yesterday"). */
+export function formatDate(iso: string | null, locale: string, timeZone?: string): string {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', ...(timeZone ? { timeZone } : {}) }).format(new Date(iso));
 }

@@ -9,6 +9,8 @@ import { useSession } from '../session.tsx';
 import { OutlookNotice } from './OutlookNotice.tsx';
 
 function initials(name: string): string {
+  // Japanese names: the family name's first character, as a hanko-style badge.
+  if (/[\u3040-\u30ff\u3400-\u9fff]/.test(name)) return name.trim().charAt(0);
   const parts = name.trim().split(/\s+/);
   return parts.length > 1 ? `${parts[0]![0]}${parts[1]![0]}` : name.slice(0, 2);
 }

@@ -32,6 +32,7 @@ function ConnectPrompt({ outlook, onDismissed }: { outlook: MyOutlookStatus; onD
 
 function TripList({ trips }: { trips: TripListItem[] }) {
   const { t, i18n } = useTranslation();
+  const { me } = useSession();
   if (trips.length === 0) return <p className="muted">{t('home.noTrips')}</p>;
   return (
     <ul className="trip-list">
@@ -42,7 +43,7 @@ function TripList({ trips }: { trips: TripListItem[] }) {
           </Link>
           <p className="muted">
             {t('home.bookingRef', { ref: trip.bookingRef })}
-            {trip.startsAt && ` · ${t('home.period', { start: formatDate(trip.startsAt, i18n.language), end: formatDate(trip.endsAt ?? trip.startsAt, i18n.language) })}`}
+            {trip.startsAt && ` · ${t('home.period', { start: formatDate(trip.startsAt, i18n.language, me.timeZone), end: formatDate(trip.endsAt ?? trip.startsAt, i18n.language, me.timeZone) })}`}
           </p>
           {trip.status === 'cancelled' && <span className="badge cancelled">{t('home.cancelled')}</span>}
         </li>

@@ -93,7 +93,18 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
   const log = new RequestLog();
   const traffic = new Traffic(clock, config.throttle, (idOrUpn) => store.user(idOrUpn)?.id);
   const control = createControl(store, clock, traffic, log);
-  const entra = createEntra({ store, clock, key });
+  const entra = createEntra({
+    store,
+    clock,
+    key,
+    fault: (method, path) => {
+      const v = traffic.fault(method, path, undefined, "login");
+      if (!v) return null;
+      if (v.kind === "drop") return { kind: "drop" };
+      if (v.kind === "error") return { kind: "error", status: v.error.status, retryAfter: v.error.headers?.["retry-after"] };
+      return null;
+    },
+  });
   const graph = createGraph({ store, clock, key, traffic, log: (e) => log.add(e) });
   let port = 0;
   const defaultBase = () => `https://localhost:${port}`;

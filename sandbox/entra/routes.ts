@@ -21,6 +21,8 @@ export interface EntraDeps {
   store: Store;
   clock: SandboxClock;
   key: SigningKey;
+  /** Injected faults for the token endpoint (target "login"). */
+  fault?: (method: string, path: string) => { kind: "drop" } | { kind: "error"; status: number; retryAfter?: string } | null;
 }
 
 interface AuthCode {
@@ -594,7 +596,18 @@ export function createEntra(deps: EntraDeps): { handle(req: SbRequest): SbRespon
     } else if ((tail === "discovery/v2.0/keys" || tail === "discovery/keys") && req.method === "GET") res = json(200, jwks(key));
     else if (tail === "oauth2/v2.0/authorize") res = req.method === "POST" ? authorizePost(req, segment, "authorize") : authorizeGet(req, segment, "authorize");
     else if (tail === "v2.0/adminconsent") res = req.method === "POST" ? authorizePost(req, segment, "adminconsent") : authorizeGet(req, segment, "adminconsent");
-    else if (tail === "oauth2/v2.0/token" && req.method === "POST") res = token(req, segment);
+    else if (tail === "oauth2/v2.0/token" && req.method === "POST") {
+      const f = deps.fault?.(req.method, req.path);
+      if (f?.kind === "drop") res = { status: 0, drop: true };
+      else if (f?.kind === "error") {
+        const e: AadError =
+          f.status === 429
+            ? { status: 429, error: "temporarily_unavailable", code: 50196, message: "The server terminated an operation because it encountered a client request loop." }
+            : { status: f.status, error: "temporarily_unavailable", code: 90033, message: "A transient error has occurred. Please try again." };
+        res = aadError(req, e);
+        if (f.retryAfter) res.headers = { ...res.headers, "retry-after": f.retryAfter };
+      } else res = token(req, segment);
+    }
     else if (tail === "oauth2/v2.0/logout") res = logout(req);
     if (res && req.method === "POST") res.logRequestBody = redactForm(req);
     return res;

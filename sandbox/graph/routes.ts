@@ -284,9 +284,32 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
       }
     }
     const ev = createEvent(owner, v.body, clock.now(), webLinkBase(req, owner));
+    const badRange = invalidRange(ev);
+    if (badRange) return err(req, badRange);
     box.push(ev);
     store.save();
     return withPrefs(req, json(201, { "@odata.context": `${contextFor(req, owner)}/$entity`, ...presentEvent(ev, opts) }, locationHeader(req, owner, ev)));
+  }
+
+  /** End before start, or an all-day event not on midnight boundaries, as Exchange refuses them. */
+  function invalidRange(ev: StoredEvent): GraphErrorSpec | null {
+    const s = ev.start as DateTimeTimeZone | null;
+    const e = ev.end as DateTimeTimeZone | null;
+    if (!s || !e) return null;
+    if (toInstant(e).toMillis() < toInstant(s).toMillis()) {
+      return { status: 400, code: "ErrorPropertyValidationFailure", message: "At least one property failed validation." };
+    }
+    if (ev.isAllDay === true) {
+      const midnight = (d: DateTimeTimeZone) => /T00:00:00(\.0+)?$/.test(d.dateTime);
+      if (!midnight(s) || !midnight(e) || s.timeZone !== e.timeZone || toInstant(e).toMillis() === toInstant(s).toMillis()) {
+        return {
+          status: 400,
+          code: "ErrorInvalidRequest",
+          message: "Your request can't be completed. If the event is an all-day event, the start and end times must be set to midnight, and in the same time zone.",
+        };
+      }
+    }
+    return null;
   }
 
   function locationHeader(req: SbRequest, owner: DirectoryUser, ev: StoredEvent): Record<string, string> {
@@ -327,11 +350,8 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     }
     const next = structuredClone(ev);
     updateEvent(next, v.body, clock.now());
-    const s = next.start as DateTimeTimeZone | null;
-    const e = next.end as DateTimeTimeZone | null;
-    if (s && e && toInstant(e).toMillis() < toInstant(s).toMillis()) {
-      return err(req, { status: 400, code: "ErrorPropertyValidationFailure", message: "At least one property failed validation." });
-    }
+    const badRange = invalidRange(next);
+    if (badRange) return err(req, badRange);
     Object.assign(ev, next);
     store.save();
     const opts = readOptions(req);

@@ -8,6 +8,8 @@ export type FaultKind = 429 | 503 | 504 | "drop";
 
 export interface FaultRule {
   kind: FaultKind;
+  /** "graph" (default): Graph requests; "login": the token endpoint. */
+  target?: "graph" | "login";
   /** A mailbox (user oid or UPN); every Graph request when absent. */
   mailbox?: string;
   /** Only requests whose method matches. */
@@ -86,8 +88,9 @@ export class Traffic {
   }
 
   /** An injected fault for this request, if a rule matches (consumes one use). */
-  fault(method: string, path: string, mailbox: string | undefined): TrafficVerdict | null {
+  fault(method: string, path: string, mailbox: string | undefined, target: "graph" | "login" = "graph"): TrafficVerdict | null {
     for (const rule of this.faults) {
+      if ((rule.target ?? "graph") !== target) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
       if (!this.matches(rule.mailbox, mailbox)) continue;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;

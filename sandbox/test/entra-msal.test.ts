@@ -117,4 +117,16 @@ describe("MSAL Node against the sandbox's Entra ID", () => {
     assert.match(String(body.error_description), /^AADSTS70000: .* Trace ID: .* Correlation ID: .* Timestamp: /);
     void first;
   });
+
+  it("can make the token endpoint fail with 503 (MSAL then throttles that request itself)", async () => {
+    const { app, result } = await connectWithMsal(sb, EMILY);
+    sb.control.addFault({ kind: 503, target: "login", times: 1, retryAfterSeconds: 30 });
+    await assert.rejects(app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true }), (e: unknown) => {
+      assert.ok(e instanceof ServerError);
+      assert.equal(e.errorCode, "temporarily_unavailable");
+      return true;
+    });
+    const tokenCalls = sb.control.requestLog().filter((e) => e.path.includes("/oauth2/v2.0/token"));
+    assert.equal(tokenCalls.at(-1)!.status, 503);
+  });
 });

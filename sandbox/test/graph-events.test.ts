@@ -141,6 +141,12 @@ describe("Graph client against the sandbox's calendar", () => {
       [tentativeFlight({ start: { dateTime: "1 Dec 2026 11:05", timeZone: "UTC" } }), "UnableToDeserializePostBody", /deserialize/],
       [tentativeFlight({ location: { displayName: "HND", kind: "airport" } }), "RequestBodyRead", /'kind' does not exist on type 'microsoft\.graph\.location'/],
       [tentativeFlight({ singleValueExtendedProperties: [{ id: "tripcal.segmentId", value: "x" }] }), "ErrorInvalidExtendedPropertyValue", /tripcal\.segmentId/],
+      [tentativeFlight({ end: { dateTime: "2026-11-30T10:00:00", timeZone: "UTC" } }), "ErrorPropertyValidationFailure", /failed validation/],
+      [
+        tentativeFlight({ isAllDay: true, start: { dateTime: "2026-12-01T09:00:00", timeZone: "UTC" }, end: { dateTime: "2026-12-02T00:00:00", timeZone: "UTC" } }),
+        "ErrorInvalidRequest",
+        /midnight/,
+      ],
     ];
     for (const [body, code, message] of cases) {
       const e = await graphErrorOf(client.api("/me/events").post(body));

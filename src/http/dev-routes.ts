@@ -82,7 +82,7 @@ export async function devRoutes(app: FastifyInstance, opts: DevRoutesOptions): P
     return path.join(outbox, file);
   };
 
-  app.get('/dev/api/info', async () => ({ dev: true, outboxDir: outbox }));
+  app.get('/dev/api/info', async () => ({ dev: true }));
 
   app.get('/dev/api/outbox', async () => {
     const names = (await readdir(outbox).catch(() => [] as string[])).filter((n) => EML.test(n) && !n.startsWith('.'));

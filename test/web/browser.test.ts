@@ -364,6 +364,28 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await tile.getByText('Connected', { exact: true }).waitFor();
     await tile.getByText(new RegExp(EMILY.replace(/\./g, '\\.'))).waitFor();
     await screen(traveler, 'profile-connected-apps-en-connected');
+
+    // Disconnect, removing our events; the prompt comes back; closed by mistake, it stays closed,
+    // and the Outlook tile on Connected apps connects again (the source document's note).
+    await tile.getByRole('checkbox', { name: 'Also remove the events this app created from Outlook' }).check({ force: true });
+    await tile.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await tile.getByText('Disconnected', { exact: true }).first().waitFor();
+    await poll('events removed', async () => (await mailboxEvents(product, EMILY)).length === 0);
+    await traveler.getByRole('link', { name: 'Home', exact: true }).click();
+    const again = traveler.getByRole('region', { name: 'Add your bookings to Outlook automatically' });
+    await again.getByRole('button', { name: 'Close this message', exact: true }).click();
+    await again.waitFor({ state: 'detached' });
+    await traveler.reload();
+    await traveler.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    await traveler.getByRole('region', { name: 'Upcoming trips' }).waitFor();
+    assert.equal(await again.count(), 0, 'a dismissed prompt stays dismissed');
+    await traveler.getByRole('button', { name: 'Emily Clark' }).click();
+    await traveler.getByRole('menuitem', { name: 'My profile', exact: true }).click();
+    await traveler.getByRole('link', { name: 'Connected apps', exact: true }).click();
+    await tile.getByRole('button', { name: 'Connect to Outlook calendar', exact: true }).click();
+    await sandboxSignIn(traveler, EMILY);
+    await traveler.waitForURL((u) => u.href.startsWith(product.url));
+    await poll('Emily’s events again', async () => (await mailboxEvents(product, EMILY)).length === 4);
   });
 
   it('a traveler whose token lapsed (91 idle days) reconnects from the home screen, with no duplicates', async () => {
@@ -404,6 +426,13 @@ describe('web app in Chromium', { concurrency: false }, () => {
     }, 45_000);
     assert.equal(events.length, 3);
     for (const e of events) assert.equal(e.showAs, 'tentative');
+
+    // The booking engine cancels the return train: its event leaves the calendar.
+    await traveler.goto(`${product.url}/dev/bookings`);
+    await traveler.getByRole('button', { name: 'DEMO-OSA-1', exact: true }).click();
+    await traveler.getByRole('button', { name: '区間をキャンセル: R2', exact: true }).click();
+    await traveler.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
+    await poll('the cancelled train gone', async () => (await mailboxEvents(product, TARO)).length === 2, 30_000);
 
     await traveler.goto(`${product.url}/dev/outbox`);
     await traveler.getByRole('row', { name: /大阪出張|DEMO-OSA-1/ }).first().waitFor();

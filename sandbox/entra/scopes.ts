@@ -9,12 +9,9 @@ export const USER_CONSENTABLE = new Set(["user.read"]);
 
 /** The Graph delegated permissions the sandbox knows, with consent-page descriptions. */
 export const GRAPH_PERMISSIONS: Record<string, { en: string; ja: string }> = {
-  "User.Read": { en: "Sign you in and read your profile", ja: "サインインとユーザー プロファイルの読み取り" },
-  "Calendars.ReadWrite": {
-    en: "Have full access to calendars in the organization's mailboxes",
-    ja: "組織のメールボックスの予定表へのフル アクセス",
-  },
-  "Calendars.Read": { en: "Read calendars", ja: "予定表の読み取り" },
+  "User.Read": { en: "Sign in and read user profile", ja: "サインインとユーザー プロファイルの読み取り" },
+  "Calendars.ReadWrite": { en: "Have full access to user calendars", ja: "ユーザーの予定表へのフル アクセス" },
+  "Calendars.Read": { en: "Read user calendars", ja: "ユーザーの予定表の読み取り" },
 };
 
 const KNOWN = new Map(Object.keys(GRAPH_PERMISSIONS).map((k) => [k.toLowerCase(), k]));

@@ -64,7 +64,10 @@ export function calendarPage(req: SbRequest, store: Store, nowMs: number, idOrUp
           const showAs = String(e.showAs ?? "busy");
           const label = SHOW_AS_LABEL[showAs]?.[lang] ?? showAs;
           const loc = (e.location as { displayName?: string } | undefined)?.displayName;
-          const time = e.isAllDay ? (lang === "ja" ? "終日" : "All day") : `${s.toFormat("HH:mm")}–${en.toFormat("HH:mm")}`;
+          // An event crossing midnight shows where it starts and ends, like Outlook's "→" marks.
+          const from = s < day ? `(${s.toFormat("M/d")}) ${s.toFormat("HH:mm")}` : s.toFormat("HH:mm");
+          const to = en > dayEnd ? `${en.toFormat("HH:mm")} (${en.toFormat("M/d")})` : en.toFormat("HH:mm");
+          const time = e.isAllDay ? (lang === "ja" ? "終日" : "All day") : `${from}–${to}`;
           return `<article class="ev ${escapeHtml(showAs)}${e.isCancelled ? " cancelled" : ""}" data-show-as="${escapeHtml(showAs)}" aria-label="${escapeHtml(`${String(e.subject ?? "")} (${label})`)}">
 <div class="time">${escapeHtml(time)}</div><div class="subj">${escapeHtml(String(e.subject ?? ""))}</div>${loc ? `<div class="loc">${escapeHtml(loc)}</div>` : ""}<div class="status">${escapeHtml(label)}</div></article>`;
         })

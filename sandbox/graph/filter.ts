@@ -168,6 +168,8 @@ function compare(a: unknown, op: string, b: unknown): boolean {
   return x <= 0;
 }
 
+const EXT_ID_SHAPE = /^\s*\w+\s+(\{|0x)/;
+
 /** Extended property ids compare case-insensitively on the type and GUID, exactly on the name. */
 export function normalizeExtPropId(id: string): string {
   return id
@@ -197,7 +199,8 @@ export function evaluate(node: Node, obj: Record<string, unknown>, scope: Record
     case "cmp": {
       let v = resolve(node.path, obj, scope);
       let want = node.value;
-      if (node.path[node.path.length - 1] === "id" && node.path.length === 2 && node.path[0] in scope && typeof v === "string" && typeof want === "string") {
+      // Extended property ids, in a lambda (ep/id) or an $expand filter (id): compare normalised.
+      if (node.path[node.path.length - 1] === "id" && typeof v === "string" && typeof want === "string" && EXT_ID_SHAPE.test(want)) {
         v = normalizeExtPropId(v);
         want = normalizeExtPropId(want);
       }

@@ -117,6 +117,10 @@ describe("Graph client against the sandbox's calendar", () => {
     assert.equal(found.value.length, 1);
     assert.equal(found.value[0]!.subject, "flight 3");
     assert.deepEqual(found.value[0]!.singleValueExtendedProperties, [{ id: PROP_ID, value: "seg-3" }]);
+    // Type names and GUIDs compare case-insensitively, as in Exchange.
+    const upperGuid = "string {66F5A359-4659-4830-9070-00047EC6AC6E} Name tripcal.segmentId";
+    const again = (await client.api("/me/events").filter(`singleValueExtendedProperties/any(ep: ep/id eq '${upperGuid}' and ep/value eq 'seg-3')`).get()) as { value: unknown[] };
+    assert.equal(again.value.length, 1);
     assert.equal(found.value[0]!.start, undefined, "$select leaves other properties out");
 
     const page1 = (await client.api("/me/events").top(2).select("subject").get()) as { value: unknown[]; "@odata.nextLink"?: string };
@@ -130,6 +134,16 @@ describe("Graph client against the sandbox's calendar", () => {
       next = page["@odata.nextLink"];
     }
     assert.equal(seen.length, 5);
+  });
+
+  it("answers calendarView and Prefer: outlook.body-content-type", async () => {
+    await client.api("/me/events").post(tentativeFlight());
+    const inWindow = (await client.api("/me/calendarView").query({ startDateTime: "2026-12-01T00:00:00Z", endDateTime: "2026-12-02T00:00:00Z" }).get()) as { value: Array<Record<string, any>> };
+    assert.equal(inWindow.value.length, 1);
+    const outside = (await client.api("/me/calendarView").query({ startDateTime: "2026-12-05T00:00:00Z", endDateTime: "2026-12-06T00:00:00Z" }).get()) as { value: unknown[] };
+    assert.equal(outside.value.length, 0);
+    const text = (await client.api(`/me/events/${encodeURIComponent(inWindow.value[0]!.id)}`).header("Prefer", 'outlook.body-content-type="text"').get()) as Record<string, any>;
+    assert.deepEqual(text.body, { contentType: "text", content: "Booking ref ABC123\nSeat 32A" });
   });
 
   it("refuses invalid events the way Graph does", async () => {

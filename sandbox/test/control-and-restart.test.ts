@@ -1,6 +1,6 @@
 // The HTTP control API, the calendar web view, and state surviving a restart on the same port.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -91,6 +91,12 @@ describe("restart", () => {
         const { app, result } = await connectWithMsal(first, HANAKO);
         cache = app.getTokenCache().serialize();
         account = result.account!;
+        const created = await fetch(`${first.url}/v1.0/me/events`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${result.accessToken}`, "content-type": "application/json" },
+          body: JSON.stringify({ subject: "kept", start: { dateTime: "2026-12-01T09:00:00", timeZone: "UTC" }, end: { dateTime: "2026-12-01T10:00:00", timeZone: "UTC" } }),
+        });
+        assert.equal(created.status, 201);
       } finally {
         await first.stop();
       }
@@ -106,10 +112,42 @@ describe("restart", () => {
         await app2.getTokenCache().deserialize(cache);
         const refreshed = await app2.acquireTokenSilent({ account, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true });
         assert.ok(refreshed.accessToken);
+        assert.deepEqual(second.control.mailboxEvents(HANAKO).map((e) => e.subject), ["kept"]);
       } finally {
         await second.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("configuration", () => {
+  it("adds tenants, users and pre-granted consent from <dataDir>/sandbox-config.json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tripcal-sandbox-config-"));
+    writeFileSync(
+      join(dir, "sandbox-config.json"),
+      JSON.stringify({
+        seed: {
+          tenants: [
+            {
+              id: "11111111-2222-4333-8444-555555555555",
+              displayName: "Fuji Travel",
+              domain: "fuji-travel.example",
+              users: [{ id: "11111111-2222-4333-8444-000000000001", userPrincipalName: "aiko@fuji-travel.example", displayName: "Aiko", givenName: "Aiko", surname: "Mori", isAdmin: false }],
+            },
+          ],
+          consents: [{ tenantId: "11111111-2222-4333-8444-555555555555", clientId: "3f6c1a52-8d4e-4b7a-9c21-5e0f7d2b9a14", scopes: ["User.Read", "Calendars.ReadWrite"] }],
+        },
+      }),
+    );
+    const sb = await startTestSandbox(undefined, dir);
+    try {
+      assert.equal(sb.tenants.length, 3);
+      const { result } = await connectWithMsal(sb, "aiko@fuji-travel.example");
+      assert.equal(result.tenantId, "11111111-2222-4333-8444-555555555555");
+    } finally {
+      await sb.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

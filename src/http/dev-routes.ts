@@ -31,6 +31,12 @@ async function parseEml(file: string): Promise<ParsedMail> {
   return simpleParser(await readFile(file));
 }
 
+/** The text/calendar alternative of an invitation has no file name: call it what it is. */
+function partName(a: ParsedMail['attachments'][number], index: number): string {
+  if (a.filename) return a.filename;
+  return a.contentType === 'text/calendar' ? `calendar-part-${index}.ics` : `attachment-${index}`;
+}
+
 function addressText(a: ParsedMail['to']): string {
   if (!a) return '';
   return (Array.isArray(a) ? a : [a]).map((x) => x.text).join(', ');
@@ -96,7 +102,7 @@ export async function devRoutes(app: FastifyInstance, opts: DevRoutesOptions): P
           subject: mail.subject ?? '',
           to: addressText(mail.to),
           date: mail.date ? mail.date.toISOString() : null,
-          attachments: mail.attachments.map((a, index) => ({ index, filename: a.filename ?? `attachment-${index}`, contentType: a.contentType, size: a.size })),
+          attachments: mail.attachments.map((a, index) => ({ index, filename: partName(a, index), contentType: a.contentType, size: a.size })),
           mtime: st.mtimeMs,
         });
       } catch {
@@ -119,7 +125,7 @@ export async function devRoutes(app: FastifyInstance, opts: DevRoutesOptions): P
     const mail = file ? await parseEml(file).catch(() => null) : null;
     const attachment = mail?.attachments[Number(request.params.index)];
     if (!attachment) return reply.code(404).send({ error: 'not_found', message: 'no such attachment' });
-    const filename = (attachment.filename ?? 'attachment').replace(/["\r\n]/g, '');
+    const filename = partName(attachment, Number(request.params.index)).replace(/["\r\n]/g, '');
     return reply
       .type(attachment.contentType)
       .header('content-disposition', `attachment; filename="${encodeURIComponent(filename)}"; filename*=UTF-8''${encodeURIComponent(filename)}`)

@@ -435,7 +435,12 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await poll('the cancelled train gone', async () => (await mailboxEvents(product, TARO)).length === 2, 30_000);
 
     await traveler.goto(`${product.url}/dev/outbox`);
-    await traveler.getByRole('row', { name: /大阪出張|DEMO-OSA-1/ }).first().waitFor();
+    const latest = traveler.getByRole('row', { name: /大阪出張|DEMO-OSA-1/ }).first();
+    await latest.waitFor();
+    const icsLink = latest.getByRole('link', { name: /\.ics$/ }).first();
+    const icsRes = await traveler.request.get(new URL((await icsLink.getAttribute('href'))!, product.url).href);
+    assert.equal(icsRes.status(), 200);
+    assert.match(await icsRes.text(), /BEGIN:VCALENDAR/);
     await screen(traveler, 'dev-outbox-ja');
   });
 });

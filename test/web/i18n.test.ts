@@ -86,6 +86,36 @@ describe('web app translations', () => {
     }
   });
 
+  it('names every state the API can report (api-types.ts), in both locales', () => {
+    const states: Record<string, string[]> = {
+      calendarState: ['synced', 'pending', 'failed', 'deleted_in_outlook', 'not_synced'],
+      connection: ['not_connected', 'connected', 'lapsed', 'revoked', 'disconnected'],
+      'outlookDialog.consentState': ['none', 'granted', 'refused', 'revoked'],
+      home: ['upcoming', 'current', 'past'],
+      'trip.kind': ['flight', 'hotel', 'car', 'rail'],
+      notice: ['connected', 'consent_granted', 'consent_refused', 'error'],
+    };
+    for (const [prefix, values] of Object.entries(states)) {
+      for (const v of values) for (const locale of ['ja', 'en'] as const) assert.ok(flat[locale].has(`${prefix}.${v}`), `${locale}: ${prefix}.${v}`);
+    }
+  });
+
+  it('has no words written straight into the markup (every visible string goes through t())', () => {
+    const found: string[] = [];
+    for (const file of sourceFiles(SRC).filter((f) => f.endsWith('.tsx'))) {
+      // Comments and arrows (=>) are not markup.
+      const text = readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '').replace(/=>/g, '__');
+      // Text right after an opening or closing tag, up to the next tag or expression.
+      for (const m of text.matchAll(/(?<![\w$.\])])<\/?[A-Za-z][\w.]*(?:\s[^<>]*)?>([^<>{}]*)/g)) {
+        const words = m[1]!.trim();
+        // What follows a self-closing tag or a closing parenthesis of JSX is code, not text.
+        if (m[0].includes('/>') || /^[)};:]|[?;]|&&/.test(words)) continue;
+        if (/[A-Za-z\u3040-\u30ff\u3400-\u9fff]/.test(words)) found.push(`${path.relative(ROOT, file)}: "${words}"`);
+      }
+    }
+    assert.deepEqual(found, []);
+  });
+
   it('shows every label of labels.md word for word, in its locale', () => {
     const values = { ja: new Set(flat.ja.values()), en: new Set(flat.en.values()) };
     for (const [where, jaLabel, enLabel] of LABELS) {

@@ -148,6 +148,7 @@ export function createEntra(deps: EntraDeps): { handle(req: SbRequest): SbRespon
     const app = store.app(clientId);
     if (!app) return page(AAD.unknownClient(clientId, ref.segment));
     const redirectUri = params.get("redirect_uri") ?? "";
+    if (!redirectUri) return page({ status: 400, error: "invalid_request", code: 900971, message: "No reply address provided." });
     if (!isAllowedRedirect(app, redirectUri)) return page(AAD.redirectMismatch(app.clientId));
     return { ref, app, params, redirectUri, locale };
   }
@@ -286,13 +287,15 @@ export function createEntra(deps: EntraDeps): { handle(req: SbRequest): SbRespon
     return redirectWith(v, values);
   }
 
-  function declined(v: Validated, tenantId: string | undefined, code: 65004 | 90094): SbResponse {
+  /** access_denied back to the app; the admin-consent endpoint also names the tenant. */
+  function declined(v: Validated, tenantId: string | undefined, code: 65004 | 90094, tenantParam = true): SbResponse {
+    const tenantName = (tenantId && store.tenant(tenantId)?.displayName) || "your organization";
     const message =
       code === 65004
         ? "User declined to consent to access the app."
-        : "Admin consent is required for the permissions requested by this application. An admin consent request may be sent to the admin.";
+        : `An administrator of ${tenantName} has set a policy that prevents you from granting ${v.app.consentDisplayName} the permissions it is requesting. Contact an administrator of ${tenantName}, who can grant permissions to this app on your behalf.`;
     const extra: Record<string, string> = { error_subcode: "cancel" };
-    if (tenantId) extra.tenant = tenantId;
+    if (tenantId && tenantParam) extra.tenant = tenantId;
     return redirectError(v, { status: 400, error: "access_denied", code, message }, extra);
   }
 
@@ -326,7 +329,7 @@ export function createEntra(deps: EntraDeps): { handle(req: SbRequest): SbRespon
 
     if (flow === "adminconsent") {
       if (!user.isAdmin) {
-        if (step === "consent") return declined(v, tenant.id, 65004);
+        if (step === "consent") return declined(v, tenant.id, 90094);
         return html(200, needAdminApprovalPage({ locale: v.locale, action, ctx, appName, user, signInAgainUrl }));
       }
       if (step === "consent") {
@@ -353,8 +356,8 @@ export function createEntra(deps: EntraDeps): { handle(req: SbRequest): SbRespon
 
     // flow === "authorize"
     if (step === "consent") {
+      if (adminOnly.length && !user.isAdmin) return declined(v, tenant.id, 90094, false);
       if (form.get("decision") !== "accept") return declined(v, undefined, 65004);
-      if (adminOnly.length && !user.isAdmin) return declined(v, undefined, 90094);
       const principal = user.isAdmin && form.get("consent_org") === "true" ? "AllPrincipals" : user.id;
       store.grantConsent({ tenantId: tenant.id, clientId: v.app.clientId, principal, scopes: wanted, grantedAt: clock.now() });
       return issueCode(v, user);

@@ -451,6 +451,8 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
       return err(req, GE.methodNotAllowed());
     }
     const id = rest[1]!;
+    // Exchange ids are base64 (URL-safe variants allowed); anything else, e.g. a double-encoded id, is malformed.
+    if (!/^[A-Za-z0-9+/_=-]{20,}$/.test(id)) return err(req, { status: 400, code: "ErrorInvalidIdMalformed", message: "Id is malformed." });
     if (req.method === "GET") return getOne(req, owner, id);
     if (req.method === "PATCH") return patchOne(req, owner, id);
     if (req.method === "DELETE") return deleteOne(req, owner, id);

@@ -96,6 +96,8 @@ describe("admin consent and consent-dependent sign-in", () => {
     assert.match(page, /Need admin approval/);
     const back = await postForm(firstForm(page, sb.url).action, { ...firstForm(page, sb.url).fields, decision: "cancel" });
     assert.equal(redirectParams(back).get("error"), "access_denied");
+    assert.match(redirectParams(back).get("error_description")!, /^AADSTS90094: An administrator of Sakura Trading has set a policy/);
+    assert.equal(redirectParams(back).get("tenant"), SAKURA_TRADING.id);
     assert.equal(sb.control.consents().length, 0);
   });
 
@@ -123,6 +125,13 @@ describe("admin consent and consent-dependent sign-in", () => {
     const res = await signIn(authorizeUrl(sb, {}, SAKURA_TRADING.id), "admin@maple-logistics.example");
     assert.equal(res.status, 400);
     assert.match(await res.text(), /AADSTS50020/);
+  });
+
+  it("shows AADSTS900971 for an admin-consent link without redirect_uri", async () => {
+    const url = adminConsentUrl(sb).replace(/&redirect_uri=[^&]*/, "");
+    const res = await fetch(url);
+    assert.equal(res.status, 400);
+    assert.match(await res.text(), /AADSTS900971/);
   });
 
   it("never redirects to an unregistered redirect URI", async () => {

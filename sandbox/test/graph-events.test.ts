@@ -94,6 +94,9 @@ describe("Graph client against the sandbox's calendar", () => {
     assert.equal(gone.statusCode, 404);
     assert.equal(gone.code, "ErrorItemNotFound");
     assert.deepEqual(sb.control.mailboxEvents(EMILY), []);
+    const malformed = await graphErrorOf(client.api(`/me/events/${encodeURIComponent(encodeURIComponent(created.id + "%"))}`).get());
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(malformed.code, "ErrorInvalidIdMalformed");
   });
 
   it("de-duplicates a retried POST with the same transactionId", async () => {

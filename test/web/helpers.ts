@@ -83,7 +83,7 @@ export interface Product {
 /** `npm start` in a fresh data folder on free ports: the product, its workers and the sandbox. */
 export async function startProduct(): Promise<Product> {
   if (!existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(ROOT, 'web', 'build.ts')], { cwd: ROOT, stdio: 'inherit' });
   }
   const [port, sandboxPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tripcal-web-'));

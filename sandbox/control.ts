@@ -7,6 +7,8 @@ import type { SbRequest, SbResponse } from "./http-types.ts";
 import type { LoggedRequest, RequestLog } from "./request-log.ts";
 import type { ConsentGrant, StoredEvent, Store } from "./store.ts";
 import { TRIPCAL_APP } from "./seed.ts";
+import { updateEvent } from "./graph/events.ts";
+import { validateEventBody } from "./graph/validate-event.ts";
 
 export interface SandboxControl {
   /** Sandbox-clock now, ms since epoch. */
@@ -28,6 +30,10 @@ export interface SandboxControl {
   /** Events of a mailbox as stored (start/end in their original time zone). */
   mailboxEvents(userIdOrUpn: string): StoredEvent[];
   clearMailbox(userIdOrUpn: string): void;
+  /** What the traveler does in Outlook: edit an event (a Graph PATCH body; new changeKey) ... */
+  editEvent(userIdOrUpn: string, eventId: string, patch: Record<string, unknown>): StoredEvent;
+  /** ... or delete it. Returns false when there was no such event. */
+  deleteEvent(userIdOrUpn: string, eventId: string): boolean;
   requestLog(): LoggedRequest[];
   clearRequestLog(): void;
   /** Back to the seed: no consents, sessions, events, faults or log entries. */
@@ -74,6 +80,23 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
       return traffic.throttleConfig();
     },
     mailboxEvents: (u) => structuredClone(store.mailbox(userId(u))),
+    editEvent(u, eventId, patch) {
+      const ev = store.mailbox(userId(u)).find((e) => e.id === eventId);
+      if (!ev) throw new ControlError(404, `no event '${eventId}' in that mailbox`);
+      const v = validateEventBody(patch, "update");
+      if (!v.ok) throw new ControlError(400, `${v.error.code}: ${v.error.message}`);
+      updateEvent(ev, v.body, clock.now());
+      store.save();
+      return structuredClone(ev);
+    },
+    deleteEvent(u, eventId) {
+      const box = store.mailbox(userId(u));
+      const i = box.findIndex((e) => e.id === eventId);
+      if (i < 0) return false;
+      box.splice(i, 1);
+      store.save();
+      return true;
+    },
     clearMailbox: (u) => store.clearMailbox(userId(u)),
     requestLog: () => log.list(),
     clearRequestLog: () => log.clear(),
@@ -154,6 +177,10 @@ export function handleControl(req: SbRequest, control: SandboxControl, info: () 
         control.clearMailbox(segs[1]!);
         return json(200, { value: [] });
       }
+    }
+    if (segs[0] === "mailboxes" && segs[2] === "events" && segs.length === 4) {
+      if (m === "PATCH") return json(200, control.editEvent(segs[1]!, segs[3]!, body()));
+      if (m === "DELETE") return control.deleteEvent(segs[1]!, segs[3]!) ? json(200, { deleted: true }) : json(404, { error: { code: "SandboxControlError", message: "no such event" } });
     }
     if (route === "requests") {
       if (m === "GET") return json(200, { value: control.requestLog() });

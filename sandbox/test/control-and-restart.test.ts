@@ -69,11 +69,27 @@ describe("control API over HTTP", () => {
     assert.equal((await call("GET", "nope")).status, 404);
   });
 
+  it("edits and deletes events as the traveler would in Outlook", async () => {
+    const [ev] = (await call("GET", `mailboxes/${HANAKO}/events`)).body.value;
+    const edited = await call("PATCH", `mailboxes/${HANAKO}/events/${encodeURIComponent(ev.id)}`, { showAs: "busy" });
+    assert.equal(edited.status, 200);
+    assert.notEqual(edited.body.changeKey, ev.changeKey);
+    assert.equal((await call("PATCH", `mailboxes/${HANAKO}/events/${encodeURIComponent(ev.id)}`, { showAs: "maybe" })).status, 400);
+    assert.equal(sb.control.editEvent(HANAKO, ev.id, { showAs: "tentative" }).showAs, "tentative");
+    const copy = sb.control.mailboxEvents(HANAKO)[0]!;
+    assert.equal(copy.id, ev.id);
+  });
+
   it("shows a mailbox's week with tentative events marked as tentative", async () => {
     const page = await (await fetch(`${sb.url}/_sandbox/calendar/${HANAKO}`)).text();
     assert.match(page, /class="ev tentative"/);
     assert.match(page, /仮の予定/);
     assert.match(page, /Frankfurter Hof/);
+
+    const [ev] = sb.control.mailboxEvents(HANAKO);
+    assert.equal((await call("DELETE", `mailboxes/${HANAKO}/events/${encodeURIComponent(ev!.id)}`)).status, 200);
+    assert.equal(sb.control.deleteEvent(HANAKO, ev!.id), false);
+    assert.deepEqual(sb.control.mailboxEvents(HANAKO), []);
   });
 });
 

@@ -120,6 +120,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
 
     await upcoming.getByRole('link', { name: '大阪出張' }).click();
     await page.getByRole('heading', { level: 1, name: '大阪出張' }).waitFor();
+    assert.equal(await page.title(), '大阪出張 – tripcal');
     taroTripId = page.url().split('/trips/')[1]!;
     const rail = page.getByRole('listitem', { name: /のぞみ 15号/ });
     await rail.getByText('日本標準時').first().waitFor();

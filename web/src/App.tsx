@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
 import { RouterProvider } from 'react-aria-components';
-import { useTranslation } from 'react-i18next';
 import { Navigate, Route, Routes, useHref, useLocation, useNavigate } from 'react-router';
 import { api, ApiError, type Locale, type Me } from './api.ts';
 import { Layout } from './components/Layout.tsx';
@@ -19,7 +18,6 @@ import { SessionContext } from './session.tsx';
 export function App() {
   const navigate = useNavigate();
   const location = useLocation();
-  const { t } = useTranslation();
   const [me, setMeState] = useState<Me | null | undefined>(undefined);
 
   const setMe = useCallback((m: Me | null) => {
@@ -41,10 +39,6 @@ export function App() {
     },
     [me, setMe],
   );
-
-  useEffect(() => {
-    document.title = `${t('app.name')}`;
-  }, [t]);
 
   let body;
   if (me === undefined) {

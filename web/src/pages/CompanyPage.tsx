@@ -10,6 +10,7 @@ import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 import { NotFoundPage } from './NotFoundPage.tsx';
 import { OutlookIntegrationDialog } from './OutlookIntegrationDialog.tsx';
+import { usePageTitle } from '../use-title.ts';
 
 const TABS = ['calendar', 'email'] as const;
 
@@ -92,6 +93,7 @@ export function CompanyPage({ view }: { view: 'overview' | 'integrations' | 'out
   const { me } = useSession();
   const { t } = useTranslation();
   const { tab = 'calendar' } = useParams();
+  usePageTitle(view === 'overview' ? t('company.title') : `${t('integrations.title')} – ${t('company.title')}`);
   if (me.role !== 'admin') return <NotFoundPage forbidden />;
   return (
     <div className="with-sidebar">

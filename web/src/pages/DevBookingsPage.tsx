@@ -7,10 +7,12 @@ import { api, devApi, type TripDetail } from '../api.ts';
 import { ErrorMessage } from '../components/Status.tsx';
 import { useLoad } from '../use-load.ts';
 import { segmentTitle } from './TripPage.tsx';
+import { usePageTitle } from '../use-title.ts';
 
 export function DevBookingsPage() {
   const { t } = useTranslation();
   const mine = useLoad(api.trips, []);
+  usePageTitle(t('dev.bookingsTitle'));
   const [ref, setRef] = useState('');
   const [trip, setTrip] = useState<TripDetail['trip'] | null>(null);
   const [error, setError] = useState<unknown>(null);

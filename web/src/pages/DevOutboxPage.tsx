@@ -4,10 +4,12 @@ import { ApiError, devApi } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatInstant } from '../format.ts';
 import { useLoad } from '../use-load.ts';
+import { usePageTitle } from '../use-title.ts';
 
 export function DevOutboxPage() {
   const { t, i18n } = useTranslation();
   const { data, error, reload } = useLoad(devApi.outbox, []);
+  usePageTitle(t('dev.outboxTitle'));
   const file = (f: string) => `/dev/api/outbox/${encodeURIComponent(f)}`;
   return (
     <>

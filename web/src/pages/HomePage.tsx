@@ -7,6 +7,7 @@ import { formatDate } from '../format.ts';
 import { reasonText } from '../reason.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
+import { usePageTitle } from '../use-title.ts';
 
 function ConnectPrompt({ outlook, onDismissed }: { outlook: MyOutlookStatus; onDismissed: () => void }) {
   const { t } = useTranslation();
@@ -55,6 +56,7 @@ function TripList({ trips }: { trips: TripListItem[] }) {
 export function HomePage() {
   const { me } = useSession();
   const { t } = useTranslation();
+  usePageTitle(t('home.title'));
   const trips = useLoad(api.trips, []);
   const outlook = useLoad(api.myOutlook, []);
 

@@ -3,6 +3,7 @@ import { Button, Form, Input, Label, TextField } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, type Locale, type Me } from '../api.ts';
+import { usePageTitle } from '../use-title.ts';
 
 export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void; changeLocale: (l: Locale) => Promise<void> }) {
   const { t, i18n } = useTranslation();
@@ -12,6 +13,7 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  usePageTitle(t('login.title'));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

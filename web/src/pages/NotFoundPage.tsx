@@ -1,8 +1,10 @@
 import { Link } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
+import { usePageTitle } from '../use-title.ts';
 
 export function NotFoundPage({ forbidden = false }: { forbidden?: boolean }) {
   const { t } = useTranslation();
+  usePageTitle(forbidden ? t('app.forbiddenTitle') : t('app.notFoundTitle'));
   return (
     <section>
       <h1>{forbidden ? t('app.forbiddenTitle') : t('app.notFoundTitle')}</h1>

@@ -8,6 +8,7 @@ import { formatInstant } from '../format.ts';
 import { reasonText } from '../reason.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
+import { usePageTitle } from '../use-title.ts';
 
 function OutlookTile() {
   const { t, i18n } = useTranslation();
@@ -71,6 +72,7 @@ function OutlookTile() {
 export function ProfilePage({ section }: { section: 'basic' | 'connected-apps' }) {
   const { me } = useSession();
   const { t } = useTranslation();
+  usePageTitle(section === 'basic' ? t('profile.title') : `${t('profile.connectedApps')} – ${t('profile.title')}`);
   return (
     <div className="with-sidebar">
       <nav aria-label={t('profile.menu')} className="sidebar">

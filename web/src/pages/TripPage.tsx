@@ -7,6 +7,7 @@ import { formatLocal, zoneName } from '../format.ts';
 import { reasonText } from '../reason.ts';
 import { useLoad } from '../use-load.ts';
 import { NotFoundPage } from './NotFoundPage.tsx';
+import { usePageTitle } from '../use-title.ts';
 
 type Segment = TripDetail['trip']['segments'][number];
 
@@ -90,6 +91,7 @@ export function TripPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const { data, error, reload } = useLoad(() => api.trip(id), [id]);
+  usePageTitle(data ? (data.trip.title ?? data.trip.bookingRef) : t('trip.title'));
 
   if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return <NotFoundPage />;
   if (error) return <ErrorMessage error={error} onRetry={reload} />;

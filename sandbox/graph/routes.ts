@@ -1,25 +1,20 @@
 // Microsoft Graph v1.0: /me, /users/{id}, events CRUD under /me and /users/{id} (also
 // /calendar/events), calendarView, and $batch. Bearer tokens are validated (signature, audience,
 // expiry on the sandbox clock, scopes); throttling and injected faults come before the handler.
-import { randomUUID } from "node:crypto";
 import { setImmediate as yieldTurn, setTimeout as sleep } from "node:timers/promises";
 import type { SandboxClock } from "../clock.ts";
 import { json } from "../http-types.ts";
 import type { SbRequest, SbResponse } from "../http-types.ts";
 import { verifyJwt } from "../jwt.ts";
 import type { SigningKey } from "../jwt.ts";
-import { parseLoggedBody } from "../request-log.ts";
 import type { LoggedRequest } from "../request-log.ts";
 import { GRAPH_RESOURCE } from "../seed.ts";
-import type { DirectoryUser, StoredEvent, Store } from "../store.ts";
+import type { DirectoryUser, Store } from "../store.ts";
+import { runBatch } from "./batch.ts";
 import { GE, graphError } from "./errors.ts";
 import type { GraphErrorSpec } from "./errors.ts";
-import { createEvent, presentEvent, toInstant, updateEvent } from "./events.ts";
-import type { DateTimeTimeZone, PresentOptions } from "./events.ts";
-import { evaluate, FilterError, parseFilter, topLevelProps } from "./filter.ts";
+import { createEventHandlers } from "./event-handlers.ts";
 import type { Traffic } from "./traffic.ts";
-import { resolveTimeZone } from "./timezones.ts";
-import { isEventProperty, validateEventBody } from "./validate-event.ts";
 
 export interface GraphDeps {
   store: Store;
@@ -35,9 +30,6 @@ interface Caller {
   scopes: Set<string>;
 }
 
-const MAX_BATCH = 20;
-const DEFAULT_PAGE = 10;
-const MAX_PAGE = 1000;
 
 export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<SbResponse> | null } {
   const { store, clock, key, traffic } = deps;
@@ -87,287 +79,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     };
   }
 
-  function preferences(req: SbRequest): { timeZone: string; bodyAsText: boolean; applied: string[] } {
-    const prefer = req.headers.prefer ?? "";
-    const applied: string[] = [];
-    let timeZone = "UTC";
-    const tz = /outlook\.timezone\s*=\s*"([^"]*)"/i.exec(prefer);
-    if (tz && resolveTimeZone(tz[1]!)) {
-      timeZone = tz[1]!;
-      applied.push(`outlook.timezone="${timeZone}"`);
-    }
-    const bodyType = /outlook\.body-content-type\s*=\s*"?(text|html)"?/i.exec(prefer);
-    const bodyAsText = bodyType?.[1]?.toLowerCase() === "text";
-    if (bodyType) applied.push(`outlook.body-content-type="${bodyType[1]!.toLowerCase()}"`);
-    return { timeZone, bodyAsText, applied };
-  }
-
-  function parseBody(req: SbRequest): { ok: true; value: unknown } | { ok: false } {
-    try {
-      return { ok: true, value: JSON.parse(req.bodyText) };
-    } catch {
-      return { ok: false };
-    }
-  }
-
-  /** $select, $expand and Prefer, shared by GET one and GET many. */
-  function readOptions(req: SbRequest): PresentOptions | GraphErrorSpec {
-    const prefs = preferences(req);
-    const opts: PresentOptions = { timeZone: prefs.timeZone, bodyAsText: prefs.bodyAsText };
-    const select = req.query.get("$select");
-    if (select) {
-      const names = select.split(",").map((s) => s.trim()).filter(Boolean);
-      for (const n of names) {
-        if (!isEventProperty(n)) {
-          return { status: 400, code: "RequestBroker--ParseUri", message: `Could not find a property named '${n}' on type 'Microsoft.OutlookServices.Event'.` };
-        }
-      }
-      opts.select = names;
-    }
-    const expand = req.query.get("$expand");
-    if (expand) {
-      opts.expand = {};
-      for (const part of splitTopLevel(expand)) {
-        const m = /^(singleValueExtendedProperties|multiValueExtendedProperties)(\((.*)\))?$/i.exec(part.trim());
-        if (!m) {
-          return { status: 400, code: "BadRequest", message: `Parsing OData Select and Expand failed: Could not find a property named '${part.trim()}' on type 'microsoft.graph.event'.` };
-        }
-        let predicate: (p: Record<string, unknown>) => boolean = () => true;
-        const inner = m[3];
-        if (inner) {
-          const f = /^\$filter=(.*)$/i.exec(inner.trim());
-          if (!f) return GE.invalidFilter(inner);
-          try {
-            const node = parseFilter(f[1]!);
-            predicate = (p) => evaluate(node, p);
-          } catch (e) {
-            return GE.invalidFilter((e as Error).message);
-          }
-        }
-        if (m[1]!.toLowerCase().startsWith("single")) opts.expand.single = predicate;
-        else opts.expand.multi = predicate;
-      }
-    }
-    return opts;
-  }
-
-  function splitTopLevel(s: string): string[] {
-    const out: string[] = [];
-    let depth = 0;
-    let cur = "";
-    for (const c of s) {
-      if (c === "(") depth++;
-      if (c === ")") depth--;
-      if (c === "," && depth === 0) {
-        out.push(cur);
-        cur = "";
-      } else cur += c;
-    }
-    if (cur) out.push(cur);
-    return out;
-  }
-
-  function withPrefs(req: SbRequest, res: SbResponse): SbResponse {
-    const applied = preferences(req).applied;
-    if (applied.length) res.headers = { ...res.headers, "preference-applied": applied.join(",") };
-    return res;
-  }
-
-  function contextFor(req: SbRequest, owner: DirectoryUser): string {
-    return `${req.baseUrl}/v1.0/$metadata#users('${owner.id}')/events`;
-  }
-
-  function webLinkBase(req: SbRequest, owner: DirectoryUser): string {
-    return `${req.baseUrl}/_sandbox/calendar/${encodeURIComponent(owner.userPrincipalName)}`;
-  }
-
-  function findEvent(owner: DirectoryUser, id: string): StoredEvent | undefined {
-    return store.mailbox(owner.id).find((e) => e.id === id);
-  }
-
-  // ---- events ----------------------------------------------------------------------------------
-
-  function listEvents(req: SbRequest, owner: DirectoryUser, window?: { start: number; end: number }): SbResponse {
-    const opts = readOptions(req);
-    if ("status" in opts) return err(req, opts);
-    let events = [...store.mailbox(owner.id)];
-    if (window) {
-      events = events.filter((e) => {
-        if (!e.start || !e.end) return false;
-        const s = toInstant(e.start as DateTimeTimeZone).toMillis();
-        const en = toInstant(e.end as DateTimeTimeZone).toMillis();
-        return s < window.end && en > window.start;
-      });
-    }
-    const filter = req.query.get("$filter");
-    if (filter) {
-      let node;
-      try {
-        node = parseFilter(filter);
-      } catch (e) {
-        return err(req, GE.invalidFilter(e instanceof FilterError ? e.message : undefined));
-      }
-      for (const p of topLevelProps(node)) {
-        if (!isEventProperty(p)) {
-          return err(req, { status: 400, code: "RequestBroker--ParseUri", message: `Could not find a property named '${p}' on type 'Microsoft.OutlookServices.Event'.` });
-        }
-      }
-      events = events.filter((e) => {
-        const view = presentEvent(e, { timeZone: "UTC", bodyAsText: true });
-        view.singleValueExtendedProperties = e.singleValueExtendedProperties ?? [];
-        view.multiValueExtendedProperties = e.multiValueExtendedProperties ?? [];
-        return evaluate(node, view);
-      });
-    }
-    const orderby = req.query.get("$orderby");
-    if (orderby) {
-      const clauses = orderby.split(",").map((c) => c.trim().split(/\s+/));
-      for (const [path] of clauses) {
-        if (!isEventProperty(path!.split("/")[0]!)) {
-          return err(req, { status: 400, code: "RequestBroker--ParseUri", message: `Could not find a property named '${path}' on type 'Microsoft.OutlookServices.Event'.` });
-        }
-      }
-      const keyOf = (e: StoredEvent, path: string): unknown => {
-        if (path === "start/dateTime" || path === "end/dateTime") {
-          const v = e[path.split("/")[0]!] as DateTimeTimeZone | null;
-          return v ? toInstant(v).toMillis() : null;
-        }
-        return path.split("/").reduce<unknown>((o, p) => (o && typeof o === "object" ? (o as Record<string, unknown>)[p] : undefined), e);
-      };
-      events.sort((a, b) => {
-        for (const [path, dir] of clauses) {
-          const x = keyOf(a, path!);
-          const y = keyOf(b, path!);
-          const c = x === y ? 0 : x === null || x === undefined ? -1 : y === null || y === undefined ? 1 : x < y ? -1 : 1;
-          if (c !== 0) return dir?.toLowerCase() === "desc" ? -c : c;
-        }
-        return 0;
-      });
-    } else if (window) {
-      events.sort((a, b) => toInstant(a.start as DateTimeTimeZone).toMillis() - toInstant(b.start as DateTimeTimeZone).toMillis());
-    }
-    const topRaw = req.query.get("$top");
-    const skipRaw = req.query.get("$skip");
-    const top = topRaw === null ? DEFAULT_PAGE : Number(topRaw);
-    const skip = skipRaw === null ? 0 : Number(skipRaw);
-    if (!Number.isInteger(top) || top < 0 || !Number.isInteger(skip) || skip < 0) {
-      return err(req, { status: 400, code: "BadRequest", message: `Invalid value for $top or $skip query option.` });
-    }
-    const pageSize = Math.min(top, MAX_PAGE);
-    const page = events.slice(skip, skip + pageSize);
-    const body: Record<string, unknown> = { "@odata.context": contextFor(req, owner) };
-    if (req.query.get("$count") === "true") body["@odata.count"] = events.length;
-    body.value = page.map((e) => presentEvent(e, opts));
-    if (skip + pageSize < events.length) {
-      const q = new URLSearchParams(req.query);
-      q.set("$top", String(pageSize));
-      q.set("$skip", String(skip + pageSize));
-      body["@odata.nextLink"] = `${req.baseUrl}${req.path}?${q.toString().replace(/%24/g, "$")}`;
-    }
-    return withPrefs(req, json(200, body));
-  }
-
-  function createOne(req: SbRequest, owner: DirectoryUser): SbResponse {
-    const parsed = parseBody(req);
-    if (!parsed.ok) return err(req, GE.badJson());
-    const v = validateEventBody(parsed.value, "create");
-    if (!v.ok) return err(req, v.error);
-    const box = store.mailbox(owner.id);
-    const opts = readOptions(req);
-    if ("status" in opts) return err(req, opts);
-    const txn = v.body.transactionId;
-    if (typeof txn === "string") {
-      // transactionId: a retried POST returns the event the first POST created, never a second one.
-      const existing = box.find((e) => e.transactionId === txn);
-      if (existing) {
-        return withPrefs(req, json(201, { "@odata.context": `${contextFor(req, owner)}/$entity`, ...presentEvent(existing, opts) }, locationHeader(req, owner, existing)));
-      }
-    }
-    const ev = createEvent(owner, v.body, clock.now(), webLinkBase(req, owner));
-    const badRange = invalidRange(ev);
-    if (badRange) return err(req, badRange);
-    box.push(ev);
-    store.save();
-    return withPrefs(req, json(201, { "@odata.context": `${contextFor(req, owner)}/$entity`, ...presentEvent(ev, opts) }, locationHeader(req, owner, ev)));
-  }
-
-  /** End before start, or an all-day event not on midnight boundaries, as Exchange refuses them. */
-  function invalidRange(ev: StoredEvent): GraphErrorSpec | null {
-    const s = ev.start as DateTimeTimeZone | null;
-    const e = ev.end as DateTimeTimeZone | null;
-    if (!s || !e) return null;
-    if (toInstant(e).toMillis() < toInstant(s).toMillis()) {
-      return { status: 400, code: "ErrorPropertyValidationFailure", message: "At least one property failed validation." };
-    }
-    if (ev.isAllDay === true) {
-      const midnight = (d: DateTimeTimeZone) => /T00:00:00(\.0+)?$/.test(d.dateTime);
-      if (!midnight(s) || !midnight(e) || s.timeZone !== e.timeZone || toInstant(e).toMillis() === toInstant(s).toMillis()) {
-        return {
-          status: 400,
-          code: "ErrorInvalidRequest",
-          message: "Your request can't be completed. If the event is an all-day event, the start and end times must be set to midnight, and in the same time zone.",
-        };
-      }
-    }
-    return null;
-  }
-
-  function locationHeader(req: SbRequest, owner: DirectoryUser, ev: StoredEvent): Record<string, string> {
-    return { location: `${req.baseUrl}/v1.0/Users('${owner.id}')/Events('${ev.id}')` };
-  }
-
-  function getOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse {
-    const ev = findEvent(owner, id);
-    if (!ev) return err(req, GE.notFound());
-    const opts = readOptions(req);
-    if ("status" in opts) return err(req, opts);
-    return withPrefs(req, json(200, { "@odata.context": `${contextFor(req, owner)}/$entity`, ...presentEvent(ev, opts) }));
-  }
-
-  function ifMatchFails(req: SbRequest, ev: StoredEvent): boolean {
-    const ifMatch = req.headers["if-match"];
-    if (!ifMatch || ifMatch === "*") return false;
-    const tag = ifMatch.replace(/^W\//, "").replace(/^"|"$/g, "");
-    return tag !== ev.changeKey;
-  }
-
-  const CONFLICT: GraphErrorSpec = {
-    status: 412,
-    code: "ErrorIrresolvableConflict",
-    message: "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
-  };
-
-  function patchOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse {
-    const ev = findEvent(owner, id);
-    if (!ev) return err(req, GE.notFound());
-    const parsed = parseBody(req);
-    if (!parsed.ok) return err(req, GE.badJson());
-    const v = validateEventBody(parsed.value, "update");
-    if (!v.ok) return err(req, v.error);
-    if (ifMatchFails(req, ev)) return err(req, CONFLICT);
-    if ("transactionId" in v.body && ev.transactionId !== null && v.body.transactionId !== ev.transactionId) {
-      return err(req, { status: 400, code: "ErrorInvalidRequest", message: "The transactionId of an event cannot be changed once it is set." });
-    }
-    const next = structuredClone(ev);
-    updateEvent(next, v.body, clock.now());
-    const badRange = invalidRange(next);
-    if (badRange) return err(req, badRange);
-    Object.assign(ev, next);
-    store.save();
-    const opts = readOptions(req);
-    if ("status" in opts) return err(req, opts);
-    return withPrefs(req, json(200, { "@odata.context": `${contextFor(req, owner)}/$entity`, ...presentEvent(ev, opts) }));
-  }
-
-  function deleteOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse {
-    const box = store.mailbox(owner.id);
-    const i = box.findIndex((e) => e.id === id);
-    if (i < 0) return err(req, GE.notFound());
-    if (ifMatchFails(req, box[i]!)) return err(req, CONFLICT);
-    box.splice(i, 1);
-    store.save();
-    return { status: 204, headers: {}, body: "" };
-  }
+  const { listEvents, createOne, getOne, patchOne, deleteOne } = createEventHandlers(store, clock);
 
   // ---- dispatch --------------------------------------------------------------------------------
 
@@ -376,7 +88,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     if (segs.length === 1 && segs[0] === "$batch") {
       if (req.method !== "POST") return err(req, GE.methodNotAllowed());
       if (req.inBatch) return err(req, { status: 400, code: "BadRequest", message: "Batch requests cannot be nested." });
-      return batch(req);
+      return runBatch(req, { clock, execute: withFaults, log: deps.log });
     }
     const caller = authenticate(req);
     if ("status" in caller) return caller;
@@ -475,99 +187,6 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     const token = (req.headers.authorization ?? "").replace(/^bearer\s+/i, "");
     const claims = token ? verifyJwt(key, token) : null;
     return typeof claims?.oid === "string" ? claims.oid : undefined;
-  }
-
-  // ---- $batch (JSON batching: at most 20 requests, dependsOn, 424 Failed Dependency) -----------
-
-  interface BatchItem {
-    id: string;
-    method: string;
-    url: string;
-    headers?: Record<string, string>;
-    body?: unknown;
-    dependsOn?: string[];
-  }
-
-  async function batch(req: SbRequest): Promise<SbResponse> {
-    const parsed = parseBody(req);
-    const invalid = (message = "Invalid batch payload format.") => err(req, { status: 400, code: "BadRequest", message });
-    if (!parsed.ok || !parsed.value || typeof parsed.value !== "object") return invalid();
-    const requests = (parsed.value as { requests?: unknown }).requests;
-    if (!Array.isArray(requests) || requests.length === 0) return invalid();
-    if (requests.length > MAX_BATCH) return invalid(`The number of requests in the batch exceeds the limit of ${MAX_BATCH}.`);
-    const items = new Map<string, BatchItem>();
-    for (const raw of requests as BatchItem[]) {
-      if (!raw || typeof raw.id !== "string" || !raw.id || typeof raw.method !== "string" || typeof raw.url !== "string") return invalid();
-      if (items.has(raw.id)) return invalid(`Batch request ids must be unique; '${raw.id}' appears more than once.`);
-      if (/^https?:/i.test(raw.url)) return invalid("Batch request urls must be relative.");
-      const headers = Object.fromEntries(Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-      if (raw.body !== undefined && raw.body !== null && !headers["content-type"]) {
-        return invalid(`Content-Type header must be specified for request '${raw.id}' because it has a body.`);
-      }
-      items.set(raw.id, { ...raw, headers });
-    }
-    for (const item of items.values()) {
-      for (const dep of item.dependsOn ?? []) {
-        if (!items.has(dep) || dep === item.id) return invalid(`Request '${item.id}' depends on unknown request '${dep}'.`);
-      }
-    }
-    const runs = new Map<string, Promise<SbResponse>>();
-    const completed: Array<{ id: string; res: SbResponse }> = [];
-    const run = (item: BatchItem, chain: Set<string>): Promise<SbResponse> => {
-      const memo = runs.get(item.id);
-      if (memo) return memo;
-      const p = (async () => {
-        if (chain.has(item.id)) return err(req, { status: 400, code: "BadRequest", message: "Circular dependsOn." });
-        const deps = await Promise.all((item.dependsOn ?? []).map((d) => run(items.get(d)!, new Set([...chain, item.id]))));
-        let res: SbResponse;
-        if (deps.some((d) => d.status >= 400 || d.drop)) {
-          res = err(req, { status: 424, code: "FailedDependency", message: "The request could not be executed because a request it depends on failed." });
-        } else {
-          const url = item.url.startsWith("/") ? item.url : `/${item.url}`;
-          const u = new URL(`https://batch.invalid/v1.0${url}`);
-          const sub: SbRequest = {
-            method: item.method.toUpperCase(),
-            path: u.pathname,
-            rawUrl: `${u.pathname}${u.search}`,
-            query: u.searchParams,
-            headers: { ...item.headers!, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
-            bodyText: item.body === undefined || item.body === null ? "" : JSON.stringify(item.body),
-            baseUrl: req.baseUrl,
-            inBatch: true,
-          };
-          res = await withFaults(sub);
-          deps_log(sub, res, item);
-        }
-        completed.push({ id: item.id, res });
-        return res;
-      })();
-      runs.set(item.id, p);
-      return p;
-    };
-    const deps_log = (sub: SbRequest, res: SbResponse, item: BatchItem) => {
-      deps.log({
-        time: new Date(clock.now()).toISOString(),
-        method: sub.method,
-        path: sub.rawUrl,
-        status: res.drop ? 0 : res.status,
-        body: item.body ?? undefined,
-        mailbox: res.mailbox,
-        batchId: item.id,
-      });
-    };
-    await Promise.all([...items.values()].map((i) => run(i, new Set())));
-    if (completed.some((c) => c.res.drop)) return { status: 0, drop: true };
-    // Answers come in completion order, not request order: match them by id.
-    const responses = completed.map(({ id, res }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers ?? {})) {
-        if (["content-type", "retry-after", "location", "etag", "preference-applied"].includes(k)) headers[k === "content-type" ? "Content-Type" : k === "retry-after" ? "Retry-After" : k === "location" ? "Location" : k] = v;
-      }
-      const out: Record<string, unknown> = { id, status: res.status, headers };
-      if (res.body) out.body = parseLoggedBody(res.body, res.headers?.["content-type"]);
-      return out;
-    });
-    return json(200, { responses }, { "request-id": randomUUID() });
   }
 
   function handle(req: SbRequest): Promise<SbResponse> | null {

@@ -1,0 +1,121 @@
+// JSON batching ($batch): at most 20 requests, unique ids, dependsOn, 424 Failed Dependency for
+// dependents of a failure, answers in completion order. Items without dependencies start together,
+// so they compete for the mailbox's concurrency slots as they do in Exchange.
+import { randomUUID } from "node:crypto";
+import type { SandboxClock } from "../clock.ts";
+import { json } from "../http-types.ts";
+import type { SbRequest, SbResponse } from "../http-types.ts";
+import { parseLoggedBody } from "../request-log.ts";
+import type { LoggedRequest } from "../request-log.ts";
+import { graphError } from "./errors.ts";
+import type { GraphErrorSpec } from "./errors.ts";
+
+const MAX_BATCH = 20;
+
+export interface BatchDeps {
+  clock: SandboxClock;
+  /** Runs one sub-request through faults, throttling and the Graph routes. */
+  execute: (sub: SbRequest) => Promise<SbResponse>;
+  log: (entry: Omit<LoggedRequest, "seq">) => void;
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export interface BatchItem {
+  id: string;
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  dependsOn?: string[];
+}
+
+export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbResponse> {
+  const { clock } = deps;
+  const err = (r: SbRequest, e: GraphErrorSpec) => graphError(r, clock.now(), e);
+  const parsed = parseJson(req.bodyText);
+  const invalid = (message = "Invalid batch payload format.") => err(req, { status: 400, code: "BadRequest", message });
+  if (!parsed.ok || !parsed.value || typeof parsed.value !== "object") return invalid();
+  const requests = (parsed.value as { requests?: unknown }).requests;
+  if (!Array.isArray(requests) || requests.length === 0) return invalid();
+  if (requests.length > MAX_BATCH) return invalid(`The number of requests in the batch exceeds the limit of ${MAX_BATCH}.`);
+  const items = new Map<string, BatchItem>();
+  for (const raw of requests as BatchItem[]) {
+    if (!raw || typeof raw.id !== "string" || !raw.id || typeof raw.method !== "string" || typeof raw.url !== "string") return invalid();
+    if (items.has(raw.id)) return invalid(`Batch request ids must be unique; '${raw.id}' appears more than once.`);
+    if (/^https?:/i.test(raw.url)) return invalid("Batch request urls must be relative.");
+    const headers = Object.fromEntries(Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    if (raw.body !== undefined && raw.body !== null && !headers["content-type"]) {
+      return invalid(`Content-Type header must be specified for request '${raw.id}' because it has a body.`);
+    }
+    items.set(raw.id, { ...raw, headers });
+  }
+  for (const item of items.values()) {
+    for (const dep of item.dependsOn ?? []) {
+      if (!items.has(dep) || dep === item.id) return invalid(`Request '${item.id}' depends on unknown request '${dep}'.`);
+    }
+  }
+  const runs = new Map<string, Promise<SbResponse>>();
+  const completed: Array<{ id: string; res: SbResponse }> = [];
+  const run = (item: BatchItem, chain: Set<string>): Promise<SbResponse> => {
+    const memo = runs.get(item.id);
+    if (memo) return memo;
+    const p = (async () => {
+      if (chain.has(item.id)) return err(req, { status: 400, code: "BadRequest", message: "Circular dependsOn." });
+      const depResults = await Promise.all((item.dependsOn ?? []).map((d) => run(items.get(d)!, new Set([...chain, item.id]))));
+      let res: SbResponse;
+      if (depResults.some((d) => d.status >= 400 || d.drop)) {
+        res = err(req, { status: 424, code: "FailedDependency", message: "The request could not be executed because a request it depends on failed." });
+      } else {
+        const url = item.url.startsWith("/") ? item.url : `/${item.url}`;
+        const u = new URL(`https://batch.invalid/v1.0${url}`);
+        const sub: SbRequest = {
+          method: item.method.toUpperCase(),
+          path: u.pathname,
+          rawUrl: `${u.pathname}${u.search}`,
+          query: u.searchParams,
+          headers: { ...item.headers!, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
+          bodyText: item.body === undefined || item.body === null ? "" : JSON.stringify(item.body),
+          baseUrl: req.baseUrl,
+          inBatch: true,
+        };
+        res = await deps.execute(sub);
+        logItem(sub, res, item);
+      }
+      completed.push({ id: item.id, res });
+      return res;
+    })();
+    runs.set(item.id, p);
+    return p;
+  };
+  const logItem = (sub: SbRequest, res: SbResponse, item: BatchItem) => {
+    deps.log({
+      time: new Date(clock.now()).toISOString(),
+      method: sub.method,
+      path: sub.rawUrl,
+      status: res.drop ? 0 : res.status,
+      body: item.body ?? undefined,
+      mailbox: res.mailbox,
+      batchId: item.id,
+    });
+  };
+  await Promise.all([...items.values()].map((i) => run(i, new Set())));
+  if (completed.some((c) => c.res.drop)) return { status: 0, drop: true };
+  // Answers come in completion order, not request order: match them by id.
+  const responses = completed.map(({ id, res }) => {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers ?? {})) {
+      if (["content-type", "retry-after", "location", "etag", "preference-applied"].includes(k)) headers[k === "content-type" ? "Content-Type" : k === "retry-after" ? "Retry-After" : k === "location" ? "Location" : k] = v;
+    }
+    const out: Record<string, unknown> = { id, status: res.status, headers };
+    if (res.body) out.body = parseLoggedBody(res.body, res.headers?.["content-type"]);
+    return out;
+  });
+  return json(200, { responses }, { "request-id": randomUUID() });
+}

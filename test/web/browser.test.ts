@@ -70,8 +70,10 @@ async function openOutlookDialog(page: Page, l: { program: string; company: stri
 /** Back on the Integrations page after a reload or an OAuth round trip: the dialog, open. */
 async function reopenDialogIfClosed(page: Page, l: { row: string; manage: string }) {
   const dialog = page.getByRole('dialog', { name: l.row });
-  // The dialog has its own URL: there it opens by itself; elsewhere 管理 opens it.
-  if (!new URL(page.url()).pathname.endsWith('/calendar/outlook')) {
+  // The dialog has its own URL, and Microsoft's return (?outlook=…) reopens it: there it opens by
+  // itself; elsewhere 管理 opens it.
+  const url = new URL(page.url());
+  if (!url.pathname.endsWith('/calendar/outlook') && !url.searchParams.has('outlook')) {
     await page.getByRole('row', { name: new RegExp(l.row) }).getByRole('button', { name: l.manage, exact: true }).click();
   }
   await dialog.waitFor();

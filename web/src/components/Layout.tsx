@@ -3,10 +3,10 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Button, Link, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
+import { useLocation, useNavigate } from 'react-router';
 import { api } from '../api.ts';
 import { useSession } from '../session.tsx';
-import { OutlookNotice } from './OutlookNotice.tsx';
+import { OUTLOOK_DIALOG_SUFFIX, OutlookNotice } from './OutlookNotice.tsx';
 
 function initials(name: string): string {
   // Japanese names: the family name's first character, as a hanko-style badge.
@@ -19,6 +19,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const { me, setMe, changeLocale } = useSession();
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const location = useLocation();
   const [dev, setDev] = useState(false);
 
   useEffect(() => {
@@ -84,7 +85,8 @@ export function Layout({ children }: { children: ReactNode }) {
           </MenuTrigger>
         </div>
       </header>
-      <OutlookNotice />
+      {/* In the Outlook dialog the notice shows inside it (the page behind is inert). */}
+      {!location.pathname.endsWith(OUTLOOK_DIALOG_SUFFIX) && <OutlookNotice />}
       <main id="main" className="page" tabIndex={-1}>
         {children}
       </main>

@@ -4,6 +4,9 @@ import { Button } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 
+/** The Outlookカレンダー連携 dialog's own URL ends so. */
+export const OUTLOOK_DIALOG_SUFFIX = '/calendar/outlook';
+
 const CODES = ['connected', 'consent_granted', 'consent_refused', 'error'] as const;
 type Code = (typeof CODES)[number];
 

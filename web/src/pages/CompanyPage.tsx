@@ -1,10 +1,10 @@
 // プログラム → 会社: the company area. Left: the 設定 menu with 連携. 連携 holds the カレンダー tab
 // with the Outlookカレンダー連携 row, whose 管理 opens the dialog (its own URL, so the OAuth
 // callbacks can bring the admin straight back to it).
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, Link, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useParams } from 'react-router';
+import { useLocation, useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
@@ -38,6 +38,13 @@ function Sidebar({ view }: { view: 'overview' | 'integrations' }) {
 function Integrations({ tab, dialogOpen }: { tab: string; dialogOpen: boolean }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const { search } = useLocation();
+  // Back from Microsoft after the dialog's "Connect" (?outlook=…): the source document goes on in
+  // the same dialog (カレンダー同期), so it opens again, with the outcome shown inside it.
+  const back = tab === 'calendar' && !dialogOpen && new URLSearchParams(search).has('outlook');
+  useEffect(() => {
+    if (back) navigate(`/company/settings/integrations/calendar/outlook${search}`, { replace: true });
+  }, [back, navigate, search]);
   const status = useLoad(api.companyOutlook, [dialogOpen]);
   const selected = (TABS as readonly string[]).includes(tab) ? tab : 'calendar';
   return (

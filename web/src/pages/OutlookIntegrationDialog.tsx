@@ -5,6 +5,7 @@ import { Button, Dialog, Heading, Input, Label, Modal, ModalOverlay, Switch, Tex
 import { useTranslation } from 'react-i18next';
 import { api, type CompanyOutlookStatus, type ConsentLinkResponse } from '../api.ts';
 import { ConnectOutlookButton } from '../components/ConnectOutlookButton.tsx';
+import { OutlookNotice } from '../components/OutlookNotice.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatInstant } from '../format.ts';
 import { reasonText } from '../reason.ts';
@@ -175,6 +176,7 @@ export function OutlookIntegrationDialog({ isOpen, onClose }: { isOpen: boolean;
               {t('app.close')}
             </Button>
           </div>
+          <OutlookNotice />
           <DialogBody />
         </Dialog>
       </Modal>

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CalendarProviderError, type CalendarProvider } from '../calendars/contract.ts';
 import type { Locale, User } from '../domain/types.ts';
+import { escapeHtml } from '../mail/render-itinerary-email.ts';
 import type { Store } from '../store/database.ts';
 import {
   consumeState, findConnection, issueState, listConnections, markConnected, markDisconnected, memoryTokenCache,
@@ -45,10 +46,6 @@ const TEXT = {
 function pkce(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function consentPage(reply: FastifyReply, locale: Locale, ok: boolean, detail?: string) {

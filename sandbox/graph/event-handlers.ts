@@ -6,7 +6,7 @@ import type { SbRequest, SbResponse } from "../http-types.ts";
 import type { DirectoryUser, StoredEvent, Store } from "../store.ts";
 import { GE, graphError } from "./errors.ts";
 import type { GraphErrorSpec } from "./errors.ts";
-import { createEvent, presentEvent, toInstant, updateEvent } from "./events.ts";
+import { createEvent, filterView, presentEvent, toInstant, updateEvent } from "./events.ts";
 import type { DateTimeTimeZone, PresentOptions } from "./events.ts";
 import { evaluate, FilterError, parseFilter, topLevelProps } from "./filter.ts";
 import { resolveTimeZone } from "./timezones.ts";
@@ -151,12 +151,7 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
           return err(req, { status: 400, code: "RequestBroker--ParseUri", message: `Could not find a property named '${p}' on type 'Microsoft.OutlookServices.Event'.` });
         }
       }
-      events = events.filter((e) => {
-        const view = presentEvent(e, { timeZone: "UTC", bodyAsText: true });
-        view.singleValueExtendedProperties = e.singleValueExtendedProperties ?? [];
-        view.multiValueExtendedProperties = e.multiValueExtendedProperties ?? [];
-        return evaluate(node, view);
-      });
+      events = events.filter((e) => evaluate(node, filterView(e)));
     }
     const orderby = req.query.get("$orderby");
     if (orderby) {

@@ -178,6 +178,18 @@ export interface PresentOptions {
   expand?: { single?: (p: Record<string, unknown>) => boolean; multi?: (p: Record<string, unknown>) => boolean };
 }
 
+/** What $filter sees: stored values (not copied), start/end in UTC as Graph compares them. */
+export function filterView(ev: StoredEvent): Record<string, unknown> {
+  const allDay = ev.isAllDay === true;
+  return {
+    ...ev,
+    start: ev.start ? present(ev.start as DateTimeTimeZone, "UTC", allDay) : null,
+    end: ev.end ? present(ev.end as DateTimeTimeZone, "UTC", allDay) : null,
+    singleValueExtendedProperties: ev.singleValueExtendedProperties ?? [],
+    multiValueExtendedProperties: ev.multiValueExtendedProperties ?? [],
+  };
+}
+
 export function presentEvent(ev: StoredEvent, opts: PresentOptions): Record<string, unknown> {
   const allDay = ev.isAllDay === true;
   const out: Record<string, unknown> = { "@odata.etag": `W/"${String(ev.changeKey)}"` };

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { RouterProvider } from 'react-aria-components';
 import { Navigate, Route, Routes, useHref, useLocation, useNavigate } from 'react-router';
-import { api, ApiError, type Locale, type Me } from './api.ts';
+import { api, ApiError, SESSION_ENDED, type Locale, type Me } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/Status.tsx';
 import { applyLocale } from './i18n.ts';
@@ -30,6 +30,12 @@ export function App() {
       if (e instanceof ApiError && e.status === 401) setMe(null);
       else setMe(null);
     });
+  }, [setMe]);
+
+  useEffect(() => {
+    const ended = () => setMe(null);
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => window.removeEventListener(SESSION_ENDED, ended);
   }, [setMe]);
 
   const changeLocale = useCallback(

@@ -13,6 +13,9 @@ import type {
 
 export type { CompanyOutlookStatus, ConsentLinkResponse, Locale, Me, MyOutlookStatus, TripDetail, TripListItem };
 
+/** Dispatched on window when an API call finds the session gone. */
+export const SESSION_ENDED = 'tripcal:session-ended';
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -40,6 +43,8 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   }
   if (!res.ok) {
     const e = (data ?? {}) as { error?: string; message?: string };
+    // The session ended (logged out elsewhere, expired): back to the log-in screen.
+    if (res.status === 401 && !url.startsWith('/api/session') && !url.startsWith('/api/me')) window.dispatchEvent(new Event(SESSION_ENDED));
     throw new ApiError(res.status, e.error ?? `http_${res.status}`, e.message ?? res.statusText);
   }
   return data as T;

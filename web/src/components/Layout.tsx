@@ -1,11 +1,12 @@
 // Every signed-in screen: the top bar (Program menu, language switch, the name icon with My
 // profile), the notice left by an OAuth round trip, and the page itself in <main>.
-import { useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Button, Link, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import { api } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { useDevTools } from '../use-dev-tools.ts';
 import { OUTLOOK_DIALOG_SUFFIX, OutlookNotice } from './OutlookNotice.tsx';
 
 function initials(name: string): string {
@@ -20,14 +21,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const location = useLocation();
-  const [dev, setDev] = useState(false);
-
-  useEffect(() => {
-    fetch('/dev/api/info', { credentials: 'same-origin' }).then(
-      (r) => setDev(r.ok),
-      () => setDev(false),
-    );
-  }, []);
+  const dev = useDevTools();
 
   const logout = async () => {
     await api.logout().catch(() => undefined);

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, type Locale, type Me } from '../api.ts';
 import { usePageTitle } from '../use-title.ts';
+import { useDevTools } from '../use-dev-tools.ts';
 
 export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void; changeLocale: (l: Locale) => Promise<void> }) {
   const { t, i18n } = useTranslation();
@@ -13,6 +14,7 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const dev = useDevTools();
   usePageTitle(t('login.title'));
 
   const submit = async (e: FormEvent) => {
@@ -61,7 +63,7 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
             {t('login.submit')}
           </Button>
         </Form>
-        <p className="muted small">{t('login.demoHint')}</p>
+        {dev && <p className="muted small">{t('login.demoHint')}</p>}
       </div>
     </main>
   );

@@ -57,6 +57,7 @@ export class Store {
   private readonly statePath: string;
   private state: PersistedState;
   private saveScheduled = false;
+  private pendingTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(dataDir: string, config: ResolvedConfig) {
     this.config = config;
@@ -198,17 +199,22 @@ export class Store {
     this.save();
   }
 
-  /** Batches writes made in the same tick into one file write. */
+  /**
+   * Writes within 200 ms are batched into one file write (a busy mailbox would otherwise rewrite
+   * the whole file per request); close() flushes.
+   */
   save(): void {
     if (!this.config.persist || this.saveScheduled) return;
     this.saveScheduled = true;
-    queueMicrotask(() => {
-      this.saveScheduled = false;
-      this.flush();
-    });
+    const timer = setTimeout(() => this.flush(), 200);
+    timer.unref();
+    this.pendingTimer = timer;
   }
 
   flush(): void {
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = undefined;
+    this.saveScheduled = false;
     if (!this.config.persist) return;
     const tmp = `${this.statePath}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.state));

@@ -178,16 +178,27 @@ export interface PresentOptions {
   expand?: { single?: (p: Record<string, unknown>) => boolean; multi?: (p: Record<string, unknown>) => boolean };
 }
 
+const utcCache = new WeakMap<StoredEvent, { changeKey: unknown; start: DateTimeTimeZone | null; end: DateTimeTimeZone | null }>();
+
 /** What $filter sees: stored values (not copied), start/end in UTC as Graph compares them. */
 export function filterView(ev: StoredEvent): Record<string, unknown> {
-  const allDay = ev.isAllDay === true;
-  return {
-    ...ev,
-    start: ev.start ? present(ev.start as DateTimeTimeZone, "UTC", allDay) : null,
-    end: ev.end ? present(ev.end as DateTimeTimeZone, "UTC", allDay) : null,
+  let utc = utcCache.get(ev);
+  if (!utc || utc.changeKey !== ev.changeKey) {
+    const allDay = ev.isAllDay === true;
+    utc = {
+      changeKey: ev.changeKey,
+      start: ev.start ? present(ev.start as DateTimeTimeZone, "UTC", allDay) : null,
+      end: ev.end ? present(ev.end as DateTimeTimeZone, "UTC", allDay) : null,
+    };
+    utcCache.set(ev, utc);
+  }
+  // The stored event as prototype: property reads fall through, nothing is copied.
+  return Object.assign(Object.create(ev) as Record<string, unknown>, {
+    start: utc.start,
+    end: utc.end,
     singleValueExtendedProperties: ev.singleValueExtendedProperties ?? [],
     multiValueExtendedProperties: ev.multiValueExtendedProperties ?? [],
-  };
+  });
 }
 
 export function presentEvent(ev: StoredEvent, opts: PresentOptions): Record<string, unknown> {

@@ -171,7 +171,19 @@ function compare(a: unknown, op: string, b: unknown): boolean {
 const EXT_ID_SHAPE = /^\s*\w+\s+(\{|0x)/;
 
 /** Extended property ids compare case-insensitively on the type and GUID, exactly on the name. */
+const normalized = new Map<string, string>();
+
 export function normalizeExtPropId(id: string): string {
+  let out = normalized.get(id);
+  if (out === undefined) {
+    out = normalizeUncached(id);
+    if (normalized.size > 10_000) normalized.clear();
+    normalized.set(id, out);
+  }
+  return out;
+}
+
+function normalizeUncached(id: string): string {
   return id
     .trim()
     .replace(/\s+/g, " ")

@@ -104,7 +104,9 @@ export function signInPage(p: SignInPageInput): string {
   const accounts = p.users
     .map(
       (u) =>
-        `<button class="account" type="submit" name="login" value="${escapeHtml(u.userPrincipalName)}" aria-label="${escapeHtml(
+        `<button class="account" type="submit" name="login" value="${escapeHtml(u.userPrincipalName)}"${
+          p.loginHint && p.loginHint.toLowerCase() === u.userPrincipalName.toLowerCase() ? " autofocus" : ""
+        } aria-label="${escapeHtml(
           `${u.displayName} ${u.userPrincipalName}`,
         )}">${escapeHtml(u.displayName)}<small>${escapeHtml(u.userPrincipalName)}</small></button>`,
     )

@@ -5,7 +5,13 @@ import { startSandbox } from "./server.ts";
 
 const port = Number(process.env.SANDBOX_PORT ?? 8443);
 const dataDir = resolve(process.env.SANDBOX_DATA_DIR ?? ".data/sandbox");
-const sandbox = await startSandbox({ port, dataDir });
+const sandbox = await startSandbox({ port, dataDir }).catch((err: NodeJS.ErrnoException) => {
+  if (err.code === "EADDRINUSE") {
+    process.stderr.write(`sandbox: port ${port} is in use (another sandbox?). Set SANDBOX_PORT to another port.\n`);
+    process.exit(1);
+  }
+  throw err;
+});
 const tenants = sandbox.tenants.map((t) => `  ${t.displayName.padEnd(16)} ${t.id}  (${t.users.map((u) => u.userPrincipalName).join(", ")})`).join("\n");
 process.stdout.write(`tripcal sandbox (Microsoft Entra ID + Graph calendar) is running
 

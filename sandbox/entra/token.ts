@@ -78,7 +78,6 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
         authTime,
         issuedAt: now,
       });
-      body.refresh_token_expires_in = store.config.refreshTokenIdleDays * 86400;
     }
     if (parsed.oidc.includes("openid")) {
       const claims: Record<string, unknown> = {

@@ -411,6 +411,15 @@ describe('web app in Chromium', { concurrency: false }, () => {
     }, 45_000);
     assert.equal(status.showConnectPrompt, true);
 
+    // The company admin sees him lapsed, and why.
+    const admin = await open('ja-JP');
+    await logIn(admin, product, HANAKO, JA);
+    await admin.goto(`${product.url}/company/settings/integrations/calendar/outlook`);
+    const row = admin.getByRole('dialog', { name: 'Outlookカレンダー連携' }).getByTestId(`traveler-${TARO}`);
+    await row.getByText(/失効/).waitFor();
+    assert.match((await row.textContent())!, /90日間使用されなかった|90日間ログインしていません|Microsoft/);
+    await screen(admin, 'outlook-dialog-ja-lapsed');
+
     await traveler.goto(product.url);
     const prompt = traveler.getByRole('region', { name: 'Outlookカレンダーとの接続の有効期限が切れました' });
     await prompt.waitFor();

@@ -35,6 +35,13 @@ describe("MSAL Node against the sandbox's Entra ID", () => {
     assert.ok(!JSON.stringify(log).includes(result.accessToken));
   });
 
+  it("works with a tenant-specific authority too", async () => {
+    const { app, result } = await connectWithMsal(sb, "hanako.sato@sakura-trading.example", { tenant: SAKURA_TRADING.id });
+    assert.equal(result.tenantId, SAKURA_TRADING.id);
+    const again = await app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true });
+    assert.ok(again.accessToken);
+  });
+
   it("answers acquireTokenSilent from cache and refreshes (rotating refresh tokens) on forceRefresh, repeatedly", async () => {
     const { app, result } = await connectWithMsal(sb, EMILY);
     const silent = await app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES });

@@ -59,8 +59,8 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
       return clock.now();
     },
     revokeUserSessions(idOrUpn) {
-      // tokensValidFrom = now: grants that started before now are refused.
-      store.revokeSessions(userId(idOrUpn), clock.now() + 1);
+      // tokensValidFrom = now: grants that started before now are refused; a sign-in right after works.
+      store.revokeSessions(userId(idOrUpn), clock.now());
     },
     revokeConsent: (t, clientId) => store.revokeConsent(tenantId(t), clientId),
     grantConsent(t, scopes = ["User.Read", "Calendars.ReadWrite"], clientId = TRIPCAL_APP.clientId) {

@@ -87,8 +87,9 @@ describe("MSAL Node against the sandbox's Entra ID", () => {
       assert.equal(String(e.errorNo), "50173");
       return true;
     });
-    // Signing in again works.
-    await connectWithMsal(sb, "taro.yamada@sakura-trading.example");
+    // Signing in again works, and so do its refreshes.
+    const again = await connectWithMsal(sb, "taro.yamada@sakura-trading.example");
+    await again.app.acquireTokenSilent({ account: again.result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true });
   });
 
   it("answers a reused refresh token with invalid_grant", async () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export interface WebAppOptions {
   /** The folder vite built (holds index.html and assets/). */
@@ -31,26 +31,21 @@ export async function webAppRoutes(app: FastifyInstance, opts: WebAppOptions): P
     },
   });
 
-  const sendIndex = async () => {
+  const sendIndex = async (reply: FastifyReply) => {
+    // Read on every request: a rebuild (npm run build:web) shows without a restart of the server.
     const html = await readFile(indexFile, 'utf8').catch(() => null);
-    return html;
+    if (html === null) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build:web`.');
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
   };
 
-  app.get('/', async (_request, reply) => {
-    const html = await sendIndex();
-    if (html === null) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build:web`.');
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
-  });
+  app.get('/', async (_request, reply) => sendIndex(reply));
 
   app.setNotFoundHandler(async (request, reply) => {
-    const url = request.url;
-    const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !NOT_THE_APP.test(url) && !/\.[a-z0-9]+(\?|$)/i.test(url.split('?')[0]!);
-    if (!wantsPage) {
-      return reply.code(404).send({ error: 'not_found', message: `${request.method} ${url.split('?')[0]} does not exist` });
-    }
-    const html = await sendIndex();
-    if (html === null) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build:web`.');
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+    const pathname = request.url.split('?')[0]!;
+    // A client route: a GET of a path that is not the API's and has no file extension.
+    const clientRoute = (request.method === 'GET' || request.method === 'HEAD') && !NOT_THE_APP.test(pathname) && !/\.[a-z0-9]+$/i.test(pathname);
+    if (!clientRoute) return reply.code(404).send({ error: 'not_found', message: `${request.method} ${pathname} does not exist` });
+    return sendIndex(reply);
   });
 }
 

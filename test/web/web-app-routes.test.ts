@@ -1,0 +1,144 @@
+// The server side of the web app: index.html for client routes (a reload of /trips/… works), JSON
+// 404s for the API's paths, immutable hashed assets; the development routes' outbox listing and
+// the booking changes they send through the booking API.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { SegmentInput } from '../../src/domain/parse-booking.ts';
+import type { Trip } from '../../src/domain/types.ts';
+import { devRoutes, shiftSegment, toChangeInput } from '../../src/http/dev-routes.ts';
+import { webAppRoutes } from '../../src/http/web-app.ts';
+import { createMailTransport } from '../../src/mail/transport.ts';
+
+describe('webAppRoutes', () => {
+  let dir: string;
+  let app: FastifyInstance;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tripcal-webdist-'));
+    mkdirSync(path.join(dir, 'assets'));
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
+    writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    app = Fastify();
+    app.get('/api/me', async () => ({ user: 'x' }));
+    await app.register(webAppRoutes, { webDist: dir });
+  });
+  after(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the app’s own routes with index.html, never cached', async () => {
+    for (const url of ['/', '/login', '/trips/6f1c?x=1', '/company/settings/integrations/calendar/outlook', '/profile/connected-apps']) {
+      const res = await app.inject({ url });
+      assert.equal(res.statusCode, 200, url);
+      assert.match(res.headers['content-type'] as string, /text\/html/);
+      assert.equal(res.headers['cache-control'], 'no-cache');
+      assert.match(res.body, /id="root"/);
+    }
+  });
+
+  it('serves hashed assets as immutable', async () => {
+    const res = await app.inject({ url: '/assets/index-abc123.js' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['cache-control'] as string, /immutable/);
+  });
+
+  it('keeps the API’s paths JSON: an unknown one is a 404, not the app', async () => {
+    for (const url of ['/api/nope', '/api/v1/nope', '/oauth/outlook/nope', '/dev/api/nope', '/assets/missing.js', '/openapi.json']) {
+      const res = await app.inject({ url });
+      assert.equal(res.statusCode, 404, url);
+      assert.match(res.headers['content-type'] as string, /application\/json/, url);
+    }
+    assert.equal((await app.inject({ url: '/trips/x', method: 'POST' })).statusCode, 404);
+    assert.deepEqual((await app.inject({ url: '/api/me' })).json(), { user: 'x' });
+  });
+});
+
+describe('devRoutes', () => {
+  let dir: string;
+  let app: FastifyInstance;
+  const seen: Array<{ method: string; url: string; auth?: string; body?: unknown }> = [];
+  const stored: Trip = {
+    id: 't1', organisationId: 'o1', travelerId: 'u1', bookingRef: 'DEMO-1', title: 'Trip', version: 2, status: 'active',
+    segments: [
+      { id: 's1', ref: 'R1', status: 'confirmed', sequence: 0, kind: 'rail', operator: 'JR', trainNumber: '1', departure: { station: 'A', local: '2026-12-01T23:30', timeZone: 'Asia/Tokyo' }, arrival: { station: 'B', local: '2026-12-02T00:10', timeZone: 'Asia/Tokyo' } },
+      { id: 's2', ref: 'H1', status: 'confirmed', sequence: 1, kind: 'hotel', property: 'H', checkIn: { date: '2026-12-02' }, checkOut: { date: '2026-12-03' }, timeZone: 'Asia/Tokyo' },
+      { id: 's3', ref: 'R2', status: 'cancelled', sequence: 2, kind: 'rail', operator: 'JR', trainNumber: '2', departure: { station: 'B', local: '2026-12-03T10:00', timeZone: 'Asia/Tokyo' }, arrival: { station: 'A', local: '2026-12-03T12:00', timeZone: 'Asia/Tokyo' } },
+    ],
+  };
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tripcal-outbox-'));
+    const transport = createMailTransport({ outboxDir: dir });
+    await transport.send({
+      from: 'itinerary@tripcal.example', to: '山田 太郎 <taro@example.com>', subject: '【旅程のご案内】大阪出張', text: 'x', date: new Date('2026-11-25T03:00:00Z'),
+      icalEvent: { method: 'REQUEST', content: 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n' },
+      attachments: [{ filename: 'itinerary-DEMO-1.ics', content: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n', contentType: 'text/calendar' }],
+    });
+    transport.close();
+    app = Fastify();
+    // The booking API as the dev routes see it: what they send is recorded.
+    app.all('/api/v1/*', async (request) => {
+      seen.push({ method: request.method, url: request.url, auth: request.headers.authorization, body: request.body });
+      return { trip: stored, version: stored.version + 1 };
+    });
+    await app.register(devRoutes, { outboxDir: dir, bookingApiKey: 'tc_test_key' });
+  });
+  after(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the outbox with subject, recipient, date and the .ics files, and downloads them', async () => {
+    const { emails } = (await app.inject({ url: '/dev/api/outbox' })).json() as { emails: Array<{ file: string; subject: string; to: string; date: string; attachments: Array<{ index: number; filename: string }> }> };
+    assert.equal(emails.length, 1);
+    const [mail] = emails;
+    assert.equal(mail!.subject, '【旅程のご案内】大阪出張');
+    assert.match(mail!.to, /taro@example\.com/);
+    assert.equal(mail!.date, '2026-11-25T03:00:00.000Z');
+    const names = mail!.attachments.map((a) => a.filename);
+    assert.ok(names.includes('itinerary-DEMO-1.ics'), names.join());
+    assert.ok(names.every((n) => n.endsWith('.ics')), names.join());
+    const eml = await app.inject({ url: `/dev/api/outbox/${encodeURIComponent(mail!.file)}` });
+    assert.equal(eml.statusCode, 200);
+    assert.match(eml.headers['content-type'] as string, /message\/rfc822/);
+    const ics = await app.inject({ url: `/dev/api/outbox/${encodeURIComponent(mail!.file)}/attachments/${mail!.attachments.find((a) => a.filename === 'itinerary-DEMO-1.ics')!.index}` });
+    assert.equal(ics.statusCode, 200);
+    assert.match(ics.body, /BEGIN:VCALENDAR/);
+  });
+
+  it('refuses paths outside the outbox', async () => {
+    for (const file of ['..%2F..%2Fetc%2Fpasswd', '..%2Fx.eml', 'x.txt']) assert.equal((await app.inject({ url: `/dev/api/outbox/${file}` })).statusCode, 404, file);
+  });
+
+  it('changes a booking through the booking API with the company’s key, as a booking engine would', async () => {
+    seen.length = 0;
+    const res = await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/segments/R1/shift', payload: { minutes: 60 } });
+    assert.equal(res.statusCode, 200);
+    const put = seen.find((s) => s.method === 'PUT')!;
+    assert.equal(put.url, '/api/v1/trips/DEMO-1');
+    assert.equal(put.auth, 'Bearer tc_test_key');
+    const body = put.body as { segments: SegmentInput[] };
+    assert.deepEqual(body.segments.map((s) => s.ref), ['R1', 'H1'], 'the cancelled segment stays out');
+    const r1 = body.segments[0] as Extract<SegmentInput, { type: 'rail' }>;
+    assert.equal(r1.departure.local, '2026-12-02T00:30', 'across midnight');
+    assert.equal(r1.arrival.local, '2026-12-02T01:10');
+
+    seen.length = 0;
+    await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/segments/H1/cancel' });
+    await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/cancel' });
+    assert.deepEqual(seen.map((s) => `${s.method} ${s.url} ${s.auth}`), ['POST /api/v1/trips/DEMO-1/segments/H1/cancel Bearer tc_test_key', 'POST /api/v1/trips/DEMO-1/cancel Bearer tc_test_key']);
+  });
+
+  it('turns a stored trip back into the booking API’s input, and moves a hotel stay by whole nights', () => {
+    const input = toChangeInput(stored);
+    assert.equal(input.title, 'Trip');
+    assert.equal(input.segments[0]!.type, 'rail');
+    assert.ok(!('id' in input.segments[0]!) && !('sequence' in input.segments[0]!));
+    const hotel = shiftSegment(input.segments[1]!, 60) as Extract<SegmentInput, { type: 'hotel' }>;
+    assert.equal(hotel.checkOut.date, '2026-12-04');
+  });
+});

@@ -58,6 +58,11 @@ class Invalid extends Error {
   }
 }
 
+/** Outlook-backed Graph errors name the Exchange type: "Microsoft.OutlookServices.Event". */
+function outlookTypeName(typeName: string): string {
+  return `Microsoft.OutlookServices.${typeName.charAt(0).toUpperCase()}${typeName.slice(1)}`;
+}
+
 function nodeKind(v: unknown): string {
   if (Array.isArray(v)) return "StartArray";
   if (v !== null && typeof v === "object") return "StartObject";
@@ -113,7 +118,7 @@ function checkValue(value: unknown, odataType: string, nullable: boolean, propNa
   const members = CSDL.enums[name];
   if (members) {
     if (typeof value !== "string") {
-      throw new Invalid(GE.requestBodyRead(`Cannot convert the literal '${literal(value)}' to the expected type 'microsoft.graph.${name}'.`));
+      throw new Invalid(GE.requestBodyRead(`Cannot convert the literal '${literal(value)}' to the expected type '${outlookTypeName(name)}'.`));
     }
     // Flags-free enums: exactly one member, exact spelling.
     if (!members.includes(value)) throw new Invalid(GE.requestBodyRead(`Requested value '${value}' was not found.`));
@@ -133,7 +138,7 @@ function checkObject(value: unknown, typeName: string): void {
     const def = props[key];
     if (!def) {
       if (!known) continue; // a type the extract does not carry (e.g. locationConstraintItem): not ours to judge
-      throw new Invalid(GE.requestBodyRead(`The property '${key}' does not exist on type 'microsoft.graph.${typeName}'. Make sure to only use property names that are defined by the type or mark the type as open type.`));
+      throw new Invalid(GE.requestBodyRead(`The property '${key}' does not exist on type '${outlookTypeName(typeName)}'. Make sure to only use property names that are defined by the type or mark the type as open type.`));
     }
     checkValue(v, def.type, true, key);
   }
@@ -173,7 +178,7 @@ export function validateEventBody(raw: unknown, mode: "create" | "update"): Vali
       if (key.startsWith("@odata.") || key.includes("@odata.")) continue; // annotations
       const def = EVENT_PROPS[key];
       if (!def) {
-        throw new Invalid(GE.requestBodyRead(`The property '${key}' does not exist on type 'microsoft.graph.event'. Make sure to only use property names that are defined by the type or mark the type as open type.`));
+        throw new Invalid(GE.requestBodyRead(`The property '${key}' does not exist on type '${outlookTypeName("event")}'. Make sure to only use property names that are defined by the type or mark the type as open type.`));
       }
       if (def.nav && !DEEP_INSERT.has(key)) {
         throw new Invalid({ status: 400, code: "ErrorInvalidRequest", message: `The navigation property '${key}' cannot be written with the event in this request.` });

@@ -151,12 +151,12 @@ describe("Graph client against the sandbox's calendar", () => {
 
   it("refuses invalid events the way Graph does", async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
-      [tentativeFlight({ colour: "red" }), "RequestBodyRead", /The property 'colour' does not exist on type 'microsoft\.graph\.event'/],
+      [tentativeFlight({ colour: "red" }), "RequestBodyRead", /The property 'colour' does not exist on type 'Microsoft\.OutlookServices\.Event'/],
       [tentativeFlight({ showAs: "maybe" }), "RequestBodyRead", /Requested value 'maybe' was not found/],
       [tentativeFlight({ isReminderOn: "no" }), "RequestBodyRead", /Cannot convert the literal 'no' to the expected type 'Edm\.Boolean'/],
       [tentativeFlight({ start: { dateTime: "2026-12-01T11:05:00", timeZone: "Mars/Olympus" } }), "TimeZoneNotSupportedException", /Mars\/Olympus/],
       [tentativeFlight({ start: { dateTime: "1 Dec 2026 11:05", timeZone: "UTC" } }), "UnableToDeserializePostBody", /deserialize/],
-      [tentativeFlight({ location: { displayName: "HND", kind: "airport" } }), "RequestBodyRead", /'kind' does not exist on type 'microsoft\.graph\.location'/],
+      [tentativeFlight({ location: { displayName: "HND", kind: "airport" } }), "RequestBodyRead", /'kind' does not exist on type 'Microsoft\.OutlookServices\.Location'/],
       [tentativeFlight({ singleValueExtendedProperties: [{ id: "tripcal.segmentId", value: "x" }] }), "ErrorInvalidExtendedPropertyValue", /tripcal\.segmentId/],
       [tentativeFlight({ end: { dateTime: "2026-11-30T10:00:00", timeZone: "UTC" } }), "ErrorPropertyValidationFailure", /failed validation/],
       [

@@ -26,19 +26,22 @@ export interface EventHandlers {
 export function createEventHandlers(store: Store, clock: SandboxClock): EventHandlers {
   const err = (req: SbRequest, e: GraphErrorSpec) => graphError(req, clock.now(), e);
 
-  function preferences(req: SbRequest): { timeZone: string; bodyAsText: boolean; applied: string[] } {
+  function preferences(req: SbRequest): { timeZone: string; bodyAsText: boolean; applied: string[]; badTimeZone?: string } {
     const prefer = req.headers.prefer ?? "";
     const applied: string[] = [];
     let timeZone = "UTC";
+    let badTimeZone: string | undefined;
     const tz = /outlook\.timezone\s*=\s*"([^"]*)"/i.exec(prefer);
     if (tz && resolveTimeZone(tz[1]!)) {
       timeZone = tz[1]!;
       applied.push(`outlook.timezone="${timeZone}"`);
+    } else if (tz) {
+      badTimeZone = tz[1]!;
     }
     const bodyType = /outlook\.body-content-type\s*=\s*"?(text|html)"?/i.exec(prefer);
     const bodyAsText = bodyType?.[1]?.toLowerCase() === "text";
     if (bodyType) applied.push(`outlook.body-content-type="${bodyType[1]!.toLowerCase()}"`);
-    return { timeZone, bodyAsText, applied };
+    return { timeZone, bodyAsText, applied, badTimeZone };
   }
 
   function parseBody(req: SbRequest): { ok: true; value: unknown } | { ok: false } {
@@ -52,6 +55,14 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
   /** $select, $expand and Prefer, shared by GET one and GET many. */
   function readOptions(req: SbRequest): PresentOptions | GraphErrorSpec {
     const prefs = preferences(req);
+    if (prefs.badTimeZone !== undefined) {
+      // Graph refuses an unknown Prefer time zone instead of falling back to UTC.
+      return {
+        status: 400,
+        code: "TimeZoneNotSupportedException",
+        message: `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${prefs.badTimeZone}'.`,
+      };
+    }
     const opts: PresentOptions = { timeZone: prefs.timeZone, bodyAsText: prefs.bodyAsText };
     const select = req.query.get("$select");
     if (select) {
@@ -278,6 +289,8 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     if (!parsed.ok) return err(req, GE.badJson());
     const v = validateEventBody(parsed.value, "update");
     if (!v.ok) return err(req, v.error);
+    const opts = readOptions(req);
+    if ("status" in opts) return err(req, opts);
     if (ifMatchFails(req, ev)) return err(req, CONFLICT);
     if ("transactionId" in v.body && ev.transactionId !== null && v.body.transactionId !== ev.transactionId) {
       return err(req, { status: 400, code: "ErrorInvalidRequest", message: "The transactionId of an event cannot be changed once it is set." });
@@ -288,8 +301,6 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     if (badRange) return err(req, badRange);
     Object.assign(ev, next);
     store.save();
-    const opts = readOptions(req);
-    if ("status" in opts) return err(req, opts);
     return withPrefs(req, json(200, { "@odata.context": `${contextFor(req, owner)}/$entity`, ...presentEvent(ev, opts) }));
   }
 

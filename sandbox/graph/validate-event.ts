@@ -147,10 +147,7 @@ function checkObject(value: unknown, typeName: string): void {
 function checkDateTimeTimeZone(value: unknown, prop: string): void {
   if (value === null || value === undefined) return;
   const v = value as { dateTime?: unknown; timeZone?: unknown };
-  if (typeof v.dateTime !== "string" || !DATE_TIME_LOCAL.test(v.dateTime) || Number.isNaN(Date.parse(`${v.dateTime.slice(0, 19)}Z`))) {
-    // Graph refuses unparseable or offset-carrying values here; the zone lives in timeZone.
-    throw new Invalid({ status: 400, code: "UnableToDeserializePostBody", message: `were unable to deserialize ${prop}.dateTime` });
-  }
+  // The zone is checked first: Graph answers an empty {} with TimeZoneNotSupportedException.
   const tz = typeof v.timeZone === "string" ? v.timeZone : "";
   if (!resolveTimeZone(tz)) {
     throw new Invalid({
@@ -158,6 +155,10 @@ function checkDateTimeTimeZone(value: unknown, prop: string): void {
       code: "TimeZoneNotSupportedException",
       message: `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${tz}'.`,
     });
+  }
+  if (typeof v.dateTime !== "string" || !DATE_TIME_LOCAL.test(v.dateTime) || Number.isNaN(Date.parse(`${v.dateTime.slice(0, 19)}Z`))) {
+    // Graph refuses unparseable or offset-carrying values here; the zone lives in timeZone.
+    throw new Invalid({ status: 400, code: "UnableToDeserializePostBody", message: `were unable to deserialize ${prop}.dateTime` });
   }
 }
 

@@ -79,6 +79,8 @@ describe("Graph client against the sandbox's calendar", () => {
 
     const inTokyo = (await client.api(`/me/events/${encodeURIComponent(created.id)}`).header("Prefer", 'outlook.timezone="Tokyo Standard Time"').get()) as Record<string, any>;
     assert.deepEqual(inTokyo.start, { dateTime: "2026-12-01T11:05:00.0000000", timeZone: "Tokyo Standard Time" });
+    const badZone = await graphErrorOf(client.api(`/me/events/${encodeURIComponent(created.id)}`).header("Prefer", 'outlook.timezone="Tokyo"').get());
+    assert.equal(badZone.code, "TimeZoneNotSupportedException");
 
     const updated = (await client.api(`/me/events/${encodeURIComponent(created.id)}`).patch({ subject: "changed", showAs: "tentative" })) as Record<string, any>;
     assert.equal(updated.subject, "changed");
@@ -156,6 +158,7 @@ describe("Graph client against the sandbox's calendar", () => {
       [tentativeFlight({ isReminderOn: "no" }), "RequestBodyRead", /Cannot convert the literal 'no' to the expected type 'Edm\.Boolean'/],
       [tentativeFlight({ start: { dateTime: "2026-12-01T11:05:00", timeZone: "Mars/Olympus" } }), "TimeZoneNotSupportedException", /Mars\/Olympus/],
       [tentativeFlight({ start: { dateTime: "1 Dec 2026 11:05", timeZone: "UTC" } }), "UnableToDeserializePostBody", /deserialize/],
+      [tentativeFlight({ end: {} }), "TimeZoneNotSupportedException", /not supported: ''/],
       [tentativeFlight({ location: { displayName: "HND", kind: "airport" } }), "RequestBodyRead", /'kind' does not exist on type 'Microsoft\.OutlookServices\.Location'/],
       [tentativeFlight({ singleValueExtendedProperties: [{ id: "tripcal.segmentId", value: "x" }] }), "ErrorInvalidExtendedPropertyValue", /tripcal\.segmentId/],
       [tentativeFlight({ end: { dateTime: "2026-11-30T10:00:00", timeZone: "UTC" } }), "ErrorPropertyValidationFailure", /failed validation/],

@@ -144,8 +144,10 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     if (window) {
       events = events.filter((e) => {
         if (!e.start || !e.end) return false;
-        const s = toInstant(e.start as DateTimeTimeZone).toMillis();
-        const en = toInstant(e.end as DateTimeTimeZone).toMillis();
+        // All-day events float: Exchange matches them to the window as UTC midnight to midnight.
+        const zoned = (d: DateTimeTimeZone) => (e.isAllDay === true ? { dateTime: d.dateTime, timeZone: "UTC" } : d);
+        const s = toInstant(zoned(e.start as DateTimeTimeZone)).toMillis();
+        const en = toInstant(zoned(e.end as DateTimeTimeZone)).toMillis();
         return s < window.end && en > window.start;
       });
     }

@@ -155,6 +155,10 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
       if (Number.isNaN(s) || Number.isNaN(e)) {
         return err(req, { status: 400, code: "ErrorInvalidParameter", message: "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime." });
       }
+      if (e - s > 1825 * 86_400_000) {
+        // Observed on Microsoft: windows over 1825 days are refused.
+        return err(req, { status: 400, code: "ErrorInvalidRequest", message: "The time window is too big; it may not exceed 1825 days." });
+      }
       return listEvents(req, owner, { start: s, end: e });
     }
     if (rest.length === 1) {

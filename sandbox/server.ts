@@ -13,7 +13,7 @@ import type { SandboxControl } from "./control.ts";
 import { createEntra } from "./entra/routes.ts";
 import { createGraph } from "./graph/routes.ts";
 import { Traffic } from "./graph/traffic.ts";
-import { json } from "./http-types.ts";
+import { html, json } from "./http-types.ts";
 import type { SbRequest, SbResponse } from "./http-types.ts";
 import { loadOrCreateSigningKey } from "./jwt.ts";
 import { parseLoggedBody, RequestLog } from "./request-log.ts";
@@ -131,6 +131,11 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       return handleControl(req, control, info) ?? json(404, { error: { code: "NotFound", message: `no control route ${req.method} ${req.path}` } });
     }
     if (req.path === "/" || req.path === "/_sandbox") return indexPage(store, req.baseUrl);
+    if (req.path === "/error" && req.method === "GET") {
+      // Where error_uri points: Microsoft's page names the AADSTS code; so does ours.
+      const code = (req.query.get("code") ?? "").replace(/\D/g, "");
+      return html(200, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AADSTS${code}</title></head><body><h1>AADSTS${code}</h1><p>See Microsoft's AADSTS error code reference for error ${code}.</p></body></html>`);
+    }
     const g = graph.handle(req);
     if (g) return g;
     const e = entra.handle(req);

@@ -36,7 +36,6 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
     const iat = Math.floor(now / 1000);
     const lifetime = store.config.accessTokenLifetimeSeconds;
     const scp = [...graphScopes, ...parsed.oidc.filter((s) => s !== "offline_access")];
-    const tenant = store.tenant(user.tenantId)!;
     const accessToken = signJwt(key, {
       aud: GRAPH_RESOURCE,
       iss: `https://sts.windows.net/${user.tenantId}/`,
@@ -96,7 +95,6 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
       };
       if (parsed.oidc.includes("email")) claims.email = user.userPrincipalName;
       if (nonce) claims.nonce = nonce;
-      void tenant;
       body.id_token = signJwt(key, claims);
     }
     if (form.get("client_info") === "1") body.client_info = clientInfo(user);

@@ -5,7 +5,7 @@ import { toInstant } from "../graph/events.ts";
 import type { DateTimeTimeZone } from "../graph/events.ts";
 import { escapeHtml, html } from "../http-types.ts";
 import type { SbRequest, SbResponse } from "../http-types.ts";
-import type { DirectoryUser, Store } from "../store.ts";
+import type { Store } from "../store.ts";
 
 const SHOW_AS_LABEL: Record<string, { en: string; ja: string }> = {
   free: { en: "Free", ja: "空き時間" },
@@ -98,4 +98,3 @@ header{background:#0f6cbd;color:#fff;padding:10px 20px}header a{color:#fff;margi
   );
 }
 
-export type { DirectoryUser };

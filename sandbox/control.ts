@@ -2,7 +2,7 @@
 import type { SandboxClock } from "./clock.ts";
 import type { FaultRule, LatencyRule, Traffic } from "./graph/traffic.ts";
 import type { ThrottleConfig } from "./config.ts";
-import { json } from "./http-types.ts";
+import { decodeSegment, json } from "./http-types.ts";
 import type { SbRequest, SbResponse } from "./http-types.ts";
 import type { LoggedRequest, RequestLog } from "./request-log.ts";
 import type { ConsentGrant, StoredEvent, Store } from "./store.ts";
@@ -118,7 +118,7 @@ export class ControlError extends Error {
 
 /** JSON routes under /_sandbox/ (see sandbox/README.md for the list). */
 export function handleControl(req: SbRequest, control: SandboxControl, info: () => unknown): SbResponse | null {
-  const segs = req.path.split("/").filter(Boolean).slice(1).map(decodeURIComponent);
+  const segs = req.path.split("/").filter(Boolean).slice(1).map(decodeSegment);
   const body = (): Record<string, unknown> => {
     if (!req.bodyText) return {};
     try {

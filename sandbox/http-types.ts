@@ -58,3 +58,12 @@ export function escapeHtml(value: string): string {
 export function formBody(req: SbRequest): URLSearchParams {
   return new URLSearchParams(req.bodyText);
 }
+
+/** decodeURIComponent that keeps a malformed segment as it is (it then fails validation, not the server). */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -13,7 +13,7 @@ import type { SandboxControl } from "./control.ts";
 import { createEntra } from "./entra/routes.ts";
 import { createGraph } from "./graph/routes.ts";
 import { Traffic } from "./graph/traffic.ts";
-import { html, json } from "./http-types.ts";
+import { decodeSegment, html, json } from "./http-types.ts";
 import type { SbRequest, SbResponse } from "./http-types.ts";
 import { loadOrCreateSigningKey } from "./jwt.ts";
 import { parseLoggedBody, RequestLog } from "./request-log.ts";
@@ -127,7 +127,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
   async function dispatch(req: SbRequest): Promise<SbResponse> {
     if (req.path.startsWith("/_sandbox/")) {
       const segs = req.path.split("/").filter(Boolean);
-      if (segs[1] === "calendar" && segs[2] && req.method === "GET") return calendarPage(req, store, clock.now(), decodeURIComponent(segs[2]));
+      if (segs[1] === "calendar" && segs[2] && req.method === "GET") return calendarPage(req, store, clock.now(), decodeSegment(segs[2]));
       return handleControl(req, control, info) ?? json(404, { error: { code: "NotFound", message: `no control route ${req.method} ${req.path}` } });
     }
     if (req.path === "/" || req.path === "/_sandbox") return indexPage(store, req.baseUrl);

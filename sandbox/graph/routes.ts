@@ -3,7 +3,7 @@
 // expiry on the sandbox clock, scopes); throttling and injected faults come before the handler.
 import { setImmediate as yieldTurn, setTimeout as sleep } from "node:timers/promises";
 import type { SandboxClock } from "../clock.ts";
-import { json } from "../http-types.ts";
+import { decodeSegment, json } from "../http-types.ts";
 import type { SbRequest, SbResponse } from "../http-types.ts";
 import { verifyJwt } from "../jwt.ts";
 import type { SigningKey } from "../jwt.ts";
@@ -84,7 +84,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
   // ---- dispatch --------------------------------------------------------------------------------
 
   async function handleGraph(req: SbRequest): Promise<SbResponse> {
-    const segs = req.path.split("/").slice(2).map((s) => decodeURIComponent(s));
+    const segs = req.path.split("/").slice(2).map(decodeSegment);
     if (segs.length === 1 && segs[0] === "$batch") {
       if (req.method !== "POST") return err(req, GE.methodNotAllowed());
       if (req.inBatch) return err(req, { status: 400, code: "BadRequest", message: "Batch requests cannot be nested." });
@@ -176,7 +176,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
   }
 
   async function withFaults(req: SbRequest): Promise<SbResponse> {
-    const segs = req.path.split("/").slice(2).map((s) => decodeURIComponent(s));
+    const segs = req.path.split("/").slice(2).map(decodeSegment);
     let mailbox: string | undefined;
     if (segs[0] === "users" && segs[1]) mailbox = store.user(segs[1])?.id;
     else if (segs[0] === "me") mailbox = meOf(req);

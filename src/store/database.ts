@@ -55,8 +55,14 @@ const QUEUE_OPTIONS: Record<string, { policy?: 'stately' | 'singleton' } & typeo
   [QUEUES.connectionMaintenance]: { ...RETRIES, policy: 'singleton' },
 };
 
-/** How often pg-boss looks for jobs whose worker went silent (see HEARTBEAT). */
+/**
+ * How often pg-boss looks for jobs whose worker went silent (see HEARTBEAT). pg-boss fails a
+ * silent job only in a queue's monitor pass, which runs at most every monitorIntervalSeconds
+ * (default 60) whatever the supervise interval: a sync worker SIGKILLed twice within a minute
+ * (test/e2e/sync-faults.test.ts) left the traveler's job active for 60 s more, so both are set.
+ */
 const SUPERVISE_SECONDS = 5;
+const SUPERVISION = { superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS };
 
 async function migrate(db: Db): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -77,7 +83,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     kind = 'postgres';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    boss = new PgBoss({ connectionString: options.databaseUrl, max: 4, superviseIntervalSeconds: SUPERVISE_SECONDS });
+    boss = new PgBoss({ connectionString: options.databaseUrl, max: 4, ...SUPERVISION });
     closeDriver = () => pool.end();
   } else {
     kind = 'pglite';
@@ -89,7 +95,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const pglite = new PGlite(dataPath);
     const lock = new SessionLock();
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pglitePool(pglite, lock) }) });
-    boss = new PgBoss({ db: fromPglite(lockedPglite(pglite, lock)), backend: 'pglite', superviseIntervalSeconds: SUPERVISE_SECONDS });
+    boss = new PgBoss({ db: fromPglite(lockedPglite(pglite, lock)), backend: 'pglite', ...SUPERVISION });
     closeDriver = () => pglite.close();
   }
 

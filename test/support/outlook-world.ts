@@ -164,12 +164,14 @@ export interface WorldOptions {
   syncConcurrency?: number;
   /** Start the in-process sync worker (default true); false when another process runs it. */
   startSync?: boolean;
+  /** The token caches' key (32 bytes), for another process to share; random by default. */
+  boxKey?: Buffer;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const sandbox = await startTestSandbox();
   const store = await openStore({ retryDelaySeconds: 1, ...options.store });
-  const box = secretBox([randomBytes(32)]);
+  const box = secretBox([options.boxKey ?? randomBytes(32)]);
   const now = () => new Date(sandbox.control.now());
   const provider = createOutlookProvider({
     clientId: sandbox.app.clientId, clientSecret: sandbox.app.clientSecret,

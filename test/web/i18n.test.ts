@@ -86,6 +86,12 @@ describe('web app translations', () => {
     }
   });
 
+  it('has no key that nothing shows (a stale key hides a missing one)', () => {
+    const { literal, prefixes } = keysUsed();
+    const unused = [...flat.ja.keys()].filter((k) => !literal.has(k) && ![...prefixes].some((p) => k.startsWith(`${p}.`)));
+    assert.deepEqual(unused, []);
+  });
+
   it('names every state the API can report (api-types.ts), in both locales', () => {
     const states: Record<string, string[]> = {
       calendarState: ['synced', 'pending', 'failed', 'deleted_in_outlook', 'not_synced'],

@@ -40,11 +40,12 @@ export function startFleetSandbox(travelers: number): Promise<TestSandbox> {
   return startTestSandbox({ seed: { tenants: [fleetTenant(travelers)] }, persist: false });
 }
 
-/** The company in the store: the OBT admin and one traveler per fleet user. */
-export async function createFleetCompany(db: Db, sandbox: TestSandbox, passwordHash: string): Promise<Company> {
+/** The company in the store: the OBT admin and one traveler per fleet user (or per user of a range of them). */
+export async function createFleetCompany(db: Db, sandbox: TestSandbox, passwordHash: string, range?: { from: number; count: number }): Promise<Company> {
   const tenant = sandbox.tenants.find((t) => t.domain === FLEET_DOMAIN)!;
   const org = await createOrganisation(db, 'Fleet Travel');
-  const [, adminEntry, ...rest] = tenant.users;
+  const [, adminEntry, ...all] = tenant.users;
+  const rest = range ? all.slice(range.from, range.from + range.count) : all;
   const admin = await createUser(db, org.id, { email: adminEntry!.userPrincipalName, displayName: adminEntry!.displayName, role: 'admin', locale: 'en', timeZone: 'Asia/Tokyo', passwordHash });
   const travelers = [];
   for (const u of rest) {
@@ -267,6 +268,8 @@ export function spawnProduct(args: string[], env: Record<string, string>, readyT
   const onData = (d: Buffer) => {
     out += d.toString('utf8');
     if (out.includes(readyText)) markReady();
+    // Keep the tail only: a long benchmark run logs every HTTP request.
+    if (out.length > 256_000) out = out.slice(-128_000);
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);

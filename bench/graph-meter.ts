@@ -1,0 +1,60 @@
+// Counts what reaches the sandbox's Graph, request by request, as the sandbox itself logs it: the
+// sandbox runs in the benchmark's process, and every request it answers passes through its
+// RequestLog. A meter is a window over that stream (one workload at a time), so counts need no
+// guessing about which client sent what. Times are this process's performance.now().
+import type { LoggedRequest } from '../sandbox/request-log.ts';
+import { RequestLog } from '../sandbox/request-log.ts';
+
+export class GraphMeter {
+  /** HTTP requests to Graph ($batch calls, or single REST calls). */
+  http = 0;
+  /** Requests against mailboxes: the items of each $batch, or a single REST call; what Outlook's limits count. */
+  items = 0;
+  /** Event writes (POST/PATCH/DELETE) that succeeded. */
+  writes = 0;
+  throttled = 0;
+  unavailable = 0;
+  /** Distinct events created (mailbox + transactionId: a retried create is one event). */
+  readonly created = new Set<string>();
+  lastWriteAt = 0;
+  readonly started = performance.now();
+  /** Called for each successful PATCH with its body. */
+  onPatch?: (mailbox: string, body: unknown, at: number) => void;
+
+  see(e: LoggedRequest, at: number): void {
+    const isItem = e.batchId !== undefined;
+    if (!isItem && !e.path.startsWith('/v1.0/')) return; // sign-in and token traffic
+    if (!isItem) this.http++;
+    const isBatch = !isItem && e.path.startsWith('/v1.0/$batch');
+    if (!isBatch) this.items++;
+    if (e.status === 429) this.throttled++;
+    if (e.status === 503 || e.status === 504) this.unavailable++;
+    if (isBatch || e.status < 200 || e.status >= 300 || e.method === 'GET') return;
+    this.writes++;
+    this.lastWriteAt = at;
+    if (e.method === 'POST') {
+      const txn = (e.body as { transactionId?: string } | undefined)?.transactionId ?? `${e.seq}`;
+      this.created.add(`${e.mailbox}|${txn}`);
+    }
+    if (e.method === 'PATCH') this.onPatch?.(e.mailbox ?? '', e.body, at);
+  }
+}
+
+const meters = new Set<GraphMeter>();
+let installed = false;
+
+/** Starts a meter (and, the first time, taps the sandbox's request log). */
+export function startMeter(): GraphMeter & { stop(): void } {
+  if (!installed) {
+    installed = true;
+    const add = RequestLog.prototype.add;
+    RequestLog.prototype.add = function (entry) {
+      const at = performance.now();
+      for (const m of meters) m.see({ seq: 0, ...entry }, at);
+      add.call(this, entry);
+    };
+  }
+  const m = Object.assign(new GraphMeter(), { stop: () => void meters.delete(m) });
+  meters.add(m);
+  return m;
+}

@@ -1,0 +1,448 @@
+// `npm run bench`: how fast bookings reach Outlook calendars, against the sandbox with realistic
+// Graph behaviour, compared with a naive integration and with what Graph's limits allow. One run
+// measures everything and prints one table (README, "Benchmark", says how to read it).
+//
+//   npm run bench -- [--travelers 50] [--segments 40] [--latency 100] [--rate 20] [--steady-seconds 10]
+//                    [--scale-travelers 120] [--scale-segments 2] [--naive-travelers 2]
+//                    [--fault-share 0.05] [--database-url postgres://…]
+//
+// 1. The product as `npm start` runs it (one process, HTTP server + workers, embedded PGlite), a
+//    child process pointed at the sandbox by settings alone: backfill from "sync on", a stream of
+//    booking changes, one change and one no-op, and the process's peak RSS.
+// 2. The naive baseline (bench/naive.ts), same sandbox and settings.
+// 3. One, then two `tripcal worker` processes on PostgreSQL, same backfill of many travelers with
+//    few segments each (skipped when no PostgreSQL server answers).
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { TestSandbox } from '../sandbox/test/helpers.ts';
+import { createOutlookProvider } from '../src/calendars/outlook/index.ts';
+import type { TripInput } from '../src/domain/parse-booking.ts';
+import { bookings as makeBookings } from '../src/store/bookings.ts';
+import { openStore, type Store } from '../src/store/database.ts';
+import { secretBox } from '../src/store/secret-box.ts';
+import { hashPassword } from '../src/store/sessions.ts';
+import { syncOnBookingChange } from '../src/sync/sync-jobs.ts';
+import {
+  browsingWorld, createFleetCompany, fleetTenant, freePort, inParallel, objectIdOf, productEnv, spawnProduct, spawnWorker, startProductServer,
+  syncQueueIdle, tripsOf, until, type WorkerProcess,
+} from '../test/scale/fleet.ts';
+import { startTestSandbox } from '../sandbox/test/helpers.ts';
+import { PASSWORD, connectTraveler, setUpCompany, type Browser, type Company } from '../test/support/outlook-world.ts';
+import { segmentKey, seeded } from '../test/support/sync-faults.ts';
+import { startMeter } from './graph-meter.ts';
+import { eventsOf, naiveBackfill, naiveSteady, openNaiveMailbox } from './naive.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    travelers: { type: 'string', default: '50' },
+    segments: { type: 'string', default: '40' },
+    latency: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '20' },
+    'steady-seconds': { type: 'string', default: '10' },
+    'scale-travelers': { type: 'string', default: '120' },
+    'scale-segments': { type: 'string', default: '2' },
+    'naive-travelers': { type: 'string', default: '2' },
+    'naive-steady-seconds': { type: 'string', default: '3' },
+    'fault-share': { type: 'string', default: '0.05' },
+    sections: { type: 'string', default: 'embedded,naive,postgres' },
+    'database-url': { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+});
+const T = Number(args.travelers);
+const S = Number(args.segments);
+const L = Number(args.latency);
+const RATE = Number(args.rate);
+const STEADY_S = Number(args['steady-seconds']);
+const ST = Number(args['scale-travelers']);
+const SS = Number(args['scale-segments']);
+const NT = Number(args['naive-travelers']);
+const NAIVE_STEADY_S = Number(args['naive-steady-seconds']);
+const FAULT_SHARE = Number(args['fault-share']);
+const MAILBOX_CONCURRENCY = 4;
+const BUDGET = 10_000;
+
+const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : 'n/a');
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+
+/**
+ * What the sandbox's limits allow for a backfill of `perMailbox` events in each of `mailboxes`
+ * mailboxes: at most 4 requests in service per mailbox, each taking the latency, and at most 10,000
+ * requests per mailbox in 10 minutes. Every event needs one request (a JSON batch saves round trips,
+ * not requests: its items count against the mailbox).
+ */
+function ceiling(mailboxes: number, perMailbox: number, latencyMs: number): { seconds: number; eventsPerSecond: number } {
+  const windows = Math.ceil(perMailbox / BUDGET) - 1;
+  const last = perMailbox - windows * BUDGET;
+  const seconds = windows * 600 + (last * latencyMs) / MAILBOX_CONCURRENCY / 1000;
+  return { seconds, eventsPerSecond: (mailboxes * perMailbox) / seconds };
+}
+
+/** Occasional 429s and 503s: in a share of 100 ms slices, the next Graph request fails once. */
+function startFaults(sandbox: TestSandbox, share: number): () => void {
+  if (share <= 0) return () => {};
+  const random = seeded(2026);
+  const timer = setInterval(() => {
+    const r = random();
+    if (r < share / 2) sandbox.control.setFaults([{ kind: 429, times: 1, retryAfterSeconds: 1 }]);
+    else if (r < share) sandbox.control.setFaults([{ kind: 503, times: 1, retryAfterSeconds: 1 }]);
+    else sandbox.control.setFaults([]);
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    sandbox.control.clearFaults();
+  };
+}
+
+async function api(baseUrl: string, apiKey: string, method: 'POST' | 'PUT', route: string, body: unknown): Promise<void> {
+  const res = await fetch(`${baseUrl}/api/v1${route}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+async function setSync(admin: Browser, enabled: boolean): Promise<void> {
+  const res = await admin.api('PUT', '/api/company/outlook/sync', { enabled });
+  if (res.status !== 200) throw new Error(`sync switch: ${res.status}`);
+}
+
+/** Checks that each mailbox holds exactly one event per expected segment key count. */
+function calendarsExact(sandbox: TestSandbox, emails: string[], perMailbox: number): string[] {
+  const problems: string[] = [];
+  for (const email of emails) {
+    const events = sandbox.control.mailboxEvents(objectIdOf(sandbox, email));
+    const keys = new Set(events.map((e) => segmentKey(e)));
+    if (events.length !== perMailbox || keys.size !== perMailbox) problems.push(`${email}: ${events.length} events, ${keys.size} keys (expected ${perMailbox})`);
+  }
+  return problems;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+interface Backfill {
+  events: number;
+  seconds: number;
+  http: number;
+  items: number;
+  throttled: number;
+  unavailable: number;
+}
+
+/** Turns sync on and waits for `events` distinct creates; the clock stops at the last write. */
+async function measureBackfill(start: () => Promise<void>, events: number, timeoutMs: number): Promise<Backfill> {
+  const meter = startMeter();
+  const t0 = performance.now();
+  await start();
+  await until(`${events} events written`, () => meter.created.size >= events, timeoutMs, 20);
+  meter.stop();
+  return { events: meter.created.size, seconds: (meter.lastWriteAt - t0) / 1000, http: meter.http, items: meter.items, throttled: meter.throttled, unavailable: meter.unavailable };
+}
+
+// ---- 1. the product as `npm start` runs it (embedded PGlite, one process) ------------------------
+
+async function embedded(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: string) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-bench-'));
+  // The company and its people exist before the product starts (no API creates them); the
+  // embedded database belongs to one process, so it is written here first, then handed over.
+  let company: Company;
+  {
+    const store = await openStore({ dataDir });
+    company = await createFleetCompany(store.db, sandbox, passwordHash, { from: 0, count: T });
+    await store.close();
+  }
+  const port = await freePort();
+  const product = spawnProduct(['src/main.ts'], productEnv({ dataDir, tokenKey, sandbox, extra: { PORT: String(port), DEV_TOOLS: 'false' } }), 'listening on');
+  await product.ready;
+  // Peak RSS: the kernel's high-water mark (VmHWM, start-up included), and the highest RSS sampled
+  // while the workloads run.
+  let rssUnderLoad = 0;
+  const sampler = setInterval(() => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${product.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+      rssUnderLoad = Math.max(rssUnderLoad, kb / 1024);
+    } catch {}
+  }, 100);
+  const baseUrl = `http://localhost:${port}`;
+  const world = browsingWorld(baseUrl);
+  say(`embedded: product running (pid ${product.child.pid}); consent, ${T} travelers connecting`);
+  const admin = await setUpCompany(world, company, 'it-admin@fleet.example');
+  await inParallel(company.travelers, 6, async (t) => {
+    await connectTraveler(world, t.email);
+  });
+  // Bookings go in with sync off, so the backfill starts, all at once, when sync is turned on.
+  await setSync(admin, false);
+  const trips = new Map<string, TripInput[]>();
+  for (const [i, t] of company.travelers.entries()) trips.set(t.email, tripsOf(t.email, S, `E${i}`));
+  const allTrips = [...trips.values()].flat();
+  say(`embedded: booking ${allTrips.length} trips (${T * S} segments)`);
+  await inParallel(allTrips, 8, (trip) => api(baseUrl, company.apiKey, 'POST', '/trips', trip));
+  // The itinerary emails of those bookings go out first; they are not what is measured.
+  const outbox = path.join(dataDir, 'outbox');
+  await until('itinerary emails sent', () => {
+    try {
+      return readdirSync(outbox).length >= allTrips.length;
+    } catch {
+      return false;
+    }
+  }, 300_000, 250);
+  await new Promise((r) => setTimeout(r, 1500));
+
+  sandbox.control.setLatency(L);
+  const stopFaults = startFaults(sandbox, FAULT_SHARE);
+  say(`embedded: backfill ${T} × ${S}`);
+  const backfill = await measureBackfill(() => setSync(admin, true), T * S, 600_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const problems = calendarsExact(sandbox, company.travelers.map((t) => t.email), S);
+
+  // Steady state: a seat change on a different trip each time, `RATE` per second.
+  const changes = Math.round(RATE * STEADY_S);
+  say(`embedded: steady state, ${changes} changes at ${RATE}/s`);
+  const emails = company.travelers.map((t) => t.email);
+  const sent = new Map<number, number>();
+  const latencies = new Map<number, number>();
+  const tripOf = (n: number) => {
+    const email = emails[n % emails.length]!;
+    const list = trips.get(email)!;
+    return list[Math.floor(n / emails.length) % list.length]!;
+  };
+  // A PATCH carrying change n's seat also delivers every earlier change to the same trip (changes
+  // made during a reconcile coalesce into the next one).
+  const onPatch = (_mailbox: string, body: unknown, at: number) => {
+    const m = /mk(\d+)x/.exec(JSON.stringify(body));
+    if (!m) return;
+    const n = Number(m[1]);
+    const ref = tripOf(n).bookingRef;
+    for (const [k, t] of sent) if (k <= n && !latencies.has(k) && tripOf(k).bookingRef === ref) latencies.set(k, at - t);
+  };
+  const meter = startMeter();
+  meter.onPatch = onPatch;
+  const change = (n: number, seat: string) => {
+    const trip = tripOf(n);
+    return { route: `/trips/${trip.bookingRef}`, body: { title: trip.title, segments: trip.segments.map((s) => (s.ref === 'R1' && s.type === 'rail' ? { ...s, seat } : s)) } };
+  };
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let n = 0; n < changes; n++) {
+    const wait = start + (n * 1000) / RATE - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const c = change(n, `mk${n}x`);
+    sent.set(n, performance.now());
+    inFlight.push(api(baseUrl, company.apiKey, 'PUT', c.route, c.body));
+  }
+  await Promise.all(inFlight);
+  const achievedRate = changes / ((performance.now() - start) / 1000);
+  await until('every change in its calendar', () => latencies.size >= changes, 120_000, 50).catch((e: Error) => say(`${e.message}: ${latencies.size} written; Graph requests ${meter.items}, writes ${meter.writes}\n${product.output().slice(-3000)}`));
+  meter.stop();
+  const steady = { changes, latencies: [...latencies.values()], writes: meter.writes, throttled: meter.throttled, achievedRate };
+
+  // One change, then the same booking again (a no-op), on a quiet system.
+  await new Promise((r) => setTimeout(r, 2000));
+  const one = startMeter();
+  one.onPatch = onPatch;
+  const single = change(changes, `mk${changes}x`);
+  sent.set(changes, performance.now());
+  await api(baseUrl, company.apiKey, 'PUT', single.route, single.body);
+  await until('the single change written', () => latencies.has(changes), 30_000).catch((e: Error) => say(e.message));
+  await new Promise((r) => setTimeout(r, 2000));
+  one.stop();
+  const noop = startMeter();
+  await api(baseUrl, company.apiKey, 'PUT', single.route, single.body);
+  await new Promise((r) => setTimeout(r, 3000));
+  noop.stop();
+  stopFaults();
+
+  clearInterval(sampler);
+  const rss = peakRssMb(product.child.pid!);
+  product.child.kill('SIGTERM');
+  const exit = await product.exited;
+  await rm(dataDir, { recursive: true, force: true });
+  return { backfill, problems, steady, oneChangeWrites: one.writes, noopWrites: noop.writes, rss, rssUnderLoad, exit };
+}
+
+// ---- 2. the naive baseline ------------------------------------------------------------------------
+
+async function naive(sandbox: TestSandbox) {
+  const tenant = sandbox.tenants.find((t) => t.domain === 'fleet.example')!;
+  const users = tenant.users.slice(2 + T + ST, 2 + T + ST + NT);
+  sandbox.control.setLatency(L);
+  const stopFaults = startFaults(sandbox, FAULT_SHARE);
+  const work: Array<{ mailbox: Awaited<ReturnType<typeof openNaiveMailbox>>; events: ReturnType<typeof eventsOf>; trips: TripInput[] }> = [];
+  for (const [i, u] of users.entries()) {
+    const events = tripsOf(u.userPrincipalName, S, `N${i}`).flatMap((trip) => eventsOf(trip));
+    work.push({ mailbox: await openNaiveMailbox(sandbox, u.userPrincipalName, tenant.id), events, trips: tripsOf(u.userPrincipalName, S, `N${i}`) });
+  }
+  say(`naive: backfill ${NT} × ${S}, one request per event, in sequence`);
+  const bf = startMeter();
+  const t0 = performance.now();
+  const events = await naiveBackfill(work);
+  const seconds = (performance.now() - t0) / 1000;
+  bf.stop();
+  // Changes: the same seat change, re-projected; arrival at RATE per second.
+  const count = Math.round(RATE * NAIVE_STEADY_S);
+  const changes = Array.from({ length: count }, (_, n) => {
+    const w = work[n % work.length]!;
+    const trip = w.trips[Math.floor(n / work.length) % w.trips.length]!;
+    const changed = { ...trip, segments: trip.segments.map((s) => (s.ref === 'R1' && s.type === 'rail' ? { ...s, seat: `mk${n}x` } : s)) };
+    return { mailbox: w.mailbox, event: eventsOf(changed).find((e) => e.key.endsWith('-R1'))! };
+  });
+  say(`naive: steady state, ${count} changes at ${RATE}/s`);
+  const st = startMeter();
+  const latencies = await naiveSteady(changes, RATE);
+  st.stop();
+  stopFaults();
+  return {
+    backfill: { events, seconds, http: bf.http, items: bf.items, throttled: bf.throttled, unavailable: bf.unavailable },
+    steady: { changes: count, latencies, writes: st.writes },
+  };
+}
+
+// ---- 3. one and two worker processes on PostgreSQL -----------------------------------------------
+
+async function serverAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: string, serverUrl: string) {
+  const name = `tripcal_bench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-bench-pg-'));
+  let store: Store | undefined;
+  const workers: WorkerProcess[] = [];
+  try {
+    store = await openStore({ databaseUrl });
+    const box = secretBox([tokenKey]);
+    const provider = createOutlookProvider({ clientId: sandbox.app.clientId, clientSecret: sandbox.app.clientSecret, authorityHost: sandbox.url, graphUrl: sandbox.url, caPem: sandbox.caPem });
+    const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });
+    const { server, baseUrl } = await startProductServer({ store, bookings, provider, box });
+    const company = await createFleetCompany(store.db, sandbox, passwordHash, { from: T, count: ST });
+    const world = browsingWorld(baseUrl);
+    sandbox.control.setLatency(0);
+    say(`postgres: ${ST} travelers connecting`);
+    const admin = await setUpCompany(world, company, 'it-admin@fleet.example');
+    await inParallel(company.travelers, 6, async (t) => {
+      await connectTraveler(world, t.email);
+    });
+    await setSync(admin, false);
+    for (const [i, t] of company.travelers.entries()) for (const trip of tripsOf(t.email, SS, `P${i}`)) await bookings.create(company.id, trip);
+    const runs: Backfill[] = [];
+    for (const k of [1, 2]) {
+      // Everything run k = 1 wrote is removed, so run k = 2 does the same work.
+      await store.db.deleteFrom('event_mappings').where('user_id', 'in', company.travelers.map((t) => t.id)).execute();
+      for (const t of company.travelers) sandbox.control.clearMailbox(objectIdOf(sandbox, t.email));
+      const mine = Array.from({ length: k }, () => spawnWorker({ databaseUrl, dataDir, tokenKey, sandbox }));
+      workers.push(...mine);
+      await Promise.all(mine.map((w) => w.ready));
+      // Jobs queued while sync was off (the bookings) run first, and find sync off.
+      await syncQueueIdle(store.db, 120_000);
+      sandbox.control.setLatency(L);
+      const stopFaults = startFaults(sandbox, FAULT_SHARE);
+      say(`postgres: backfill ${ST} × ${SS} with ${k} worker process${k > 1 ? 'es' : ''}`);
+      runs.push(await measureBackfill(() => setSync(admin, true), ST * SS, 300_000));
+      stopFaults();
+      sandbox.control.setLatency(0);
+      for (const w of mine) w.child.kill('SIGTERM');
+      await Promise.all(mine.map((w) => w.exited));
+      await setSync(admin, false);
+    }
+    await server.close();
+    return { runs, problems: calendarsExact(sandbox, company.travelers.map((t) => t.email), SS) };
+  } finally {
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await store?.close();
+    await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---- the run ---------------------------------------------------------------------------------------
+
+const started = Date.now();
+const tenant = fleetTenant(T + ST + NT);
+const sandbox = await startTestSandbox({ seed: { tenants: [tenant] }, persist: false });
+const tokenKey = randomBytes(32);
+const passwordHash = await hashPassword(PASSWORD);
+say(`sandbox at ${sandbox.url}; Graph latency ${L} ms per request, MailboxConcurrency ${MAILBOX_CONCURRENCY}, ${BUDGET} requests / 10 min / mailbox, faults in ${FAULT_SHARE * 100}% of 100 ms slices`);
+try {
+  const sections = new Set(args.sections!.split(','));
+  const emb = sections.has('embedded') ? await embedded(sandbox, tokenKey, passwordHash) : undefined;
+  const nv = sections.has('naive') ? await naive(sandbox) : undefined;
+  const pgUrl = args['database-url']!;
+  const pgUp = sections.has('postgres') && (await serverAnswers(pgUrl));
+  if (sections.has('postgres') && !pgUp) say(`no PostgreSQL server at ${pgUrl}: the worker-scaling rows are skipped`);
+  const sc = pgUp ? await scaling(sandbox, tokenKey, passwordHash, pgUrl) : undefined;
+
+  const cap = ceiling(T, S, L);
+  const naiveRate = nv ? nv.backfill.events / nv.backfill.seconds : NaN;
+  const rows: string[][] = [];
+  const row = (...cells: string[]) => rows.push(cells);
+  const pcts = (xs: number[]) => `${ms(pct(xs, 50))} / ${ms(pct(xs, 95))} / ${ms(pct(xs, 99))}`;
+  row('measure', 'tripcal', 'naive', 'ratio / target');
+  if (emb) {
+    const ours = emb.backfill.events / emb.backfill.seconds;
+    row(`backfill ${T}×${S} @${L} ms: events/s`, f1(ours), f1(naiveRate), `${f1(ours / naiveRate)}× naive (target ≥ 20×)`);
+    row('  time from sync on to last event', `${emb.backfill.seconds.toFixed(2)} s`, `${f1((T * S) / naiveRate)} s (est.)`, '');
+    row('  Graph HTTP requests / mailbox requests', `${emb.backfill.http} / ${emb.backfill.items}`, nv ? `${nv.backfill.http} / ${nv.backfill.items} (${NT}×${S})` : '', '');
+    row('  429s / 503s received', `${emb.backfill.throttled} / ${emb.backfill.unavailable}`, nv ? `${nv.backfill.throttled} / ${nv.backfill.unavailable}` : '', '');
+    row('  ceiling (4 in service/mailbox, budget)', `${f1(cap.eventsPerSecond)} ev/s (${cap.seconds.toFixed(2)} s)`, '', `${f1((100 * ours) / cap.eventsPerSecond)}% of ceiling (target ≥ 70%)`);
+    row('  calendars exact (1 event/segment)', emb.problems.length ? `NO: ${emb.problems.slice(0, 2).join('; ')}` : 'yes', '', '');
+    const lat = emb.steady.latencies;
+    row(`steady ${RATE} changes/s: p50 / p95 / p99`, pcts(lat), nv ? pcts(nv.steady.latencies) : '', `p99 < 2 s: ${pct(lat, 99) < 2000 ? 'met' : 'MISSED'}`);
+    row('  changes measured (written / sent)', `${lat.length} / ${emb.steady.changes} (${f1(emb.steady.achievedRate)}/s sent)`, nv ? `${nv.steady.latencies.length} / ${nv.steady.changes}` : '', '');
+    row('  Graph writes per change', (emb.steady.writes / emb.steady.changes).toFixed(2), nv ? (nv.steady.writes / nv.steady.changes).toFixed(2) : '', '');
+    row('one-segment change: Graph writes', String(emb.oneChangeWrites), '1', `exactly 1: ${emb.oneChangeWrites === 1 ? 'met' : 'MISSED'}`);
+    row('no-op change: Graph writes', String(emb.noopWrites), '', `0: ${emb.noopWrites === 0 ? 'met' : 'MISSED'}`);
+    row('peak RSS, npm start-style process', `${f1(emb.rss)} MB (VmHWM, start-up incl.)`, '', `< 512 MB: ${emb.rss < 512 ? 'met' : 'MISSED'}`);
+    row('  highest RSS sampled under the workloads', `${f1(emb.rssUnderLoad)} MB`, '', `< 512 MB: ${emb.rssUnderLoad < 512 ? 'met' : 'MISSED'}`);
+  } else if (nv) {
+    row(`naive backfill ${NT}×${S} @${L} ms: events/s`, '', f1(naiveRate), '');
+    row(`naive steady ${RATE} changes/s: p50 / p95 / p99`, '', pcts(nv.steady.latencies), '');
+  }
+  if (sc) {
+    const [one, two] = sc.runs.map((r) => r.events / r.seconds);
+    const capScale = ceiling(ST, SS, L);
+    row(`PostgreSQL backfill ${ST}×${SS}: 1 worker`, `${f1(one!)} ev/s (${sc.runs[0]!.seconds.toFixed(2)} s)`, '', `${f1((100 * one!) / capScale.eventsPerSecond)}% of ceiling ${f1(capScale.eventsPerSecond)} ev/s`);
+    row('  2 worker processes', `${f1(two!)} ev/s (${sc.runs[1]!.seconds.toFixed(2)} s)`, '', `${(two! / one!).toFixed(2)}× one (target ≥ 1.7×)`);
+    row('  429s / 503s (1 worker; 2 workers)', `${sc.runs[0]!.throttled} / ${sc.runs[0]!.unavailable}; ${sc.runs[1]!.throttled} / ${sc.runs[1]!.unavailable}`, '', '');
+    row('  calendars exact', sc.problems.length ? `NO: ${sc.problems.slice(0, 2).join('; ')}` : 'yes', '', '');
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const out = [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)];
+  process.stdout.write(`\ntripcal benchmark, ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, Node ${process.version}; Graph latency ${L} ms, faults ${FAULT_SHARE * 100}% of 100 ms slices; ${((Date.now() - started) / 1000).toFixed(0)} s\n\n${out.join('\n')}\n`);
+} finally {
+  await sandbox.stop();
+}

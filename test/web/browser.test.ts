@@ -299,6 +299,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await admin.reload();
     dialog = await reopenDialogIfClosed(admin, L);
     await dialog.getByTestId(`traveler-${TARO}`).getByText('接続済み').waitFor();
+    assert.equal(await dialog.getByText(/maple-logistics/).count(), 0, 'no other company’s people');
     await screen(admin, 'outlook-dialog-ja-travelers');
   });
 

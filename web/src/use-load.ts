@@ -28,5 +28,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
       live = false;
     };
   }, [run, tick]);
-  return { data, error, loading, reload: () => setTick((n) => n + 1) };
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { data, error, loading, reload };
 }

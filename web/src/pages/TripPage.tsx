@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { Link } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
@@ -92,6 +93,14 @@ export function TripPage() {
   const { t } = useTranslation();
   const { data, error, reload } = useLoad(() => api.trip(id), [id]);
   usePageTitle(data ? (data.trip.title ?? data.trip.bookingRef) : t('trip.title'));
+
+  // While events wait to be written, look again now and then: the sync job runs in the background.
+  const pending = !!data && Object.values(data.calendar).some((c) => c.state === 'pending');
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setTimeout(reload, 3000);
+    return () => clearTimeout(timer);
+  }, [pending, data, reload]);
 
   if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return <NotFoundPage />;
   if (error) return <ErrorMessage error={error} onRetry={reload} />;

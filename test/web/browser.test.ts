@@ -230,6 +230,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     assert.equal(await field.getAttribute('readonly'), '');
     const link = await poll('the access approval link', async () => (await field.inputValue()) || undefined);
     assert.match(link, /^https:\/\/localhost:\d+\/.+adminconsent\?/);
+    assert.equal(await dialog.getByRole('switch', { name: 'カレンダー同期' }).isDisabled(), true, 'no sync before consent and connection');
     await screen(admin, 'outlook-dialog-ja');
     await dialog.getByRole('button', { name: /コピー/ }).click();
     assert.equal(await admin.evaluate(() => navigator.clipboard.readText()), link);

@@ -134,7 +134,8 @@ function DialogBody() {
     }
   };
 
-  const consentGranted = status.data?.consent.status === 'granted';
+  // The server turns sync on only once the consent is proven by the admin's own connection.
+  const canSync = status.data?.consent.status === 'granted' && !!status.data.connectedBy;
   return (
     <>
       <ConsentLink />
@@ -145,14 +146,14 @@ function DialogBody() {
       </section>
       <section aria-labelledby="step3-title" className="step">
         <h3 id="step3-title">{t('outlookDialog.step3')}</h3>
-        <Switch className="switch" isSelected={syncEnabled ?? false} isDisabled={syncBusy || !status.data || (!consentGranted && !syncEnabled)} onChange={(v) => void toggleSync(v)}>
+        <Switch className="switch" isSelected={syncEnabled ?? false} isDisabled={syncBusy || !status.data || (!canSync && !syncEnabled)} onChange={(v) => void toggleSync(v)}>
           <span className="track" aria-hidden="true">
             <span className="thumb" />
           </span>
           {t('outlookDialog.syncSwitch')}
         </Switch>
         <p className="muted small">{t('outlookDialog.syncHint')}</p>
-        {status.data && !consentGranted && !syncEnabled && <p className="muted small">{t('outlookDialog.syncNeedsConnect')}</p>}
+        {status.data && !canSync && !syncEnabled && <p className="muted small">{t('outlookDialog.syncNeedsConnect')}</p>}
         {syncError && (
           <p role="alert" className="alert error">
             {t('app.error', { message: syncError })}

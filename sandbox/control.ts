@@ -35,7 +35,14 @@ export interface SandboxControl {
   /** ... or delete it. Returns false when there was no such event. */
   deleteEvent(userIdOrUpn: string, eventId: string): boolean;
   requestLog(): LoggedRequest[];
+  /** Empties the request log and restarts the peak-concurrency counters. */
   clearRequestLog(): void;
+  /**
+   * The most Graph requests into a mailbox (user oid or UPN; events, calendarView, ... including
+   * $batch items and requests refused with 429 or faulted) in progress at once since the last
+   * clearRequestLog()/reset(). Without a mailbox: the highest of any mailbox.
+   */
+  peakConcurrency(userIdOrUpn?: string): number;
   /** Back to the seed: no consents, sessions, events, faults or log entries. */
   reset(): void;
 }
@@ -99,7 +106,13 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
     },
     clearMailbox: (u) => store.clearMailbox(userId(u)),
     requestLog: () => log.list(),
-    clearRequestLog: () => log.clear(),
+    clearRequestLog() {
+      log.clear();
+      traffic.clearPeaks();
+    },
+    peakConcurrency(u) {
+      return traffic.peakConcurrency(u === undefined ? undefined : userId(u));
+    },
     reset() {
       store.resetAll();
       traffic.reset();
@@ -188,6 +201,10 @@ export function handleControl(req: SbRequest, control: SandboxControl, info: () 
         control.clearRequestLog();
         return json(200, { value: [] });
       }
+    }
+    if (route === "peak-concurrency" && m === "GET") {
+      const mailbox = req.query.get("mailbox") ?? undefined;
+      return json(200, { peak: control.peakConcurrency(mailbox), ...(mailbox ? { mailbox } : {}) });
     }
     if (route === "reset" && m === "POST") {
       control.reset();

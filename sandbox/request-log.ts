@@ -3,11 +3,21 @@
 
 export interface LoggedRequest {
   seq: number;
-  /** Sandbox-clock time, ISO 8601. */
+  /** Sandbox-clock time the answer was ready (= finishedAt), ISO 8601. */
   time: string;
+  /** Sandbox-clock time the sandbox began handling the request (body received), ISO 8601. */
+  startedAt: string;
+  /** Sandbox-clock time the answer was ready (or the connection dropped), ISO 8601. */
+  finishedAt: string;
+  /** performance.now() in the sandbox's process at start and finish: monotonic, for overlap checks. */
+  startedMs: number;
+  finishedMs: number;
   method: string;
   path: string;
+  /** 0 when the connection was dropped without an answer. */
   status: number;
+  /** "drop-after" faults: the status of the answer that was produced and never sent. */
+  droppedStatus?: number;
   body?: unknown;
   /** User oid of the mailbox a Graph request touched. */
   mailbox?: string;

@@ -100,7 +100,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     fault: (method, path) => {
       const v = traffic.fault(method, path, undefined, "login");
       if (!v) return null;
-      if (v.kind === "drop") return { kind: "drop" };
+      if (v.kind === "drop" || v.kind === "drop-after") return { kind: v.kind };
       if (v.kind === "error") return { kind: "error", status: v.error.status, retryAfter: v.error.headers?.["retry-after"] };
       return null;
     },
@@ -166,6 +166,8 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       bodyText,
       baseUrl,
     };
+    const startedAt = clock.now();
+    const startedMs = performance.now();
     let out: SbResponse;
     try {
       out = await dispatch(req);
@@ -173,11 +175,17 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       out = json(500, { error: { code: "InternalServerError", message: `sandbox error: ${(err as Error).message}` } });
     }
     if (!req.path.startsWith("/_sandbox")) {
+      const finishedAt = new Date(clock.now()).toISOString();
       log.add({
-        time: new Date(clock.now()).toISOString(),
+        time: finishedAt,
+        startedAt: new Date(startedAt).toISOString(),
+        finishedAt,
+        startedMs,
+        finishedMs: performance.now(),
         method: req.method,
         path: req.rawUrl,
         status: out.drop ? 0 : out.status,
+        ...(out.drop && out.status ? { droppedStatus: out.status } : {}),
         body: out.logRequestBody ?? parseLoggedBody(bodyText, headers["content-type"]),
         ...(out.mailbox ? { mailbox: out.mailbox } : {}),
       });

@@ -12,7 +12,7 @@ export interface EntraDeps {
   clock: SandboxClock;
   key: SigningKey;
   /** Injected faults for the token endpoint (target "login"). */
-  fault?: (method: string, path: string) => { kind: "drop" } | { kind: "error"; status: number; retryAfter?: string } | null;
+  fault?: (method: string, path: string) => { kind: "drop" } | { kind: "drop-after" } | { kind: "error"; status: number; retryAfter?: string } | null;
 }
 
 export interface AuthCode {

@@ -53,6 +53,8 @@ export function createEntra(deps: EntraDeps): { handle(req: SbRequest): SbRespon
     else if (tail === "oauth2/v2.0/token" && req.method === "POST") {
       const f = deps.fault?.(req.method, req.path);
       if (f?.kind === "drop") res = { status: 0, drop: true };
+      // The grant is carried out (codes used, refresh tokens rotated), then the answer is lost.
+      else if (f?.kind === "drop-after") res = { ...token(req, segment), drop: true };
       else if (f?.kind === "error") {
         const e: AadError =
           f.status === 429

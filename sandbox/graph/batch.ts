@@ -1,5 +1,6 @@
-// JSON batching ($batch): at most 20 requests, unique ids, dependsOn, 424 Failed Dependency for
-// dependents of a failure, answers in completion order. Items without dependencies start together,
+// JSON batching ($batch): at most 20 requests, unique ids, dependsOn (parallel, serial or all on
+// one request; other shapes are a 400), 424 Failed Dependency for dependents of a failure, answers
+// in completion order. Items without dependencies start together,
 // so they compete for the mailbox's concurrency slots as they do in Exchange.
 import { randomUUID } from "node:crypto";
 import type { SandboxClock } from "../clock.ts";
@@ -50,6 +51,7 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
     if (!raw || typeof raw.id !== "string" || !raw.id || typeof raw.method !== "string" || typeof raw.url !== "string") return invalid();
     if (items.has(raw.id)) return invalid(`Batch request ids must be unique; '${raw.id}' appears more than once.`);
     if (/^https?:/i.test(raw.url)) return invalid("Batch request urls must be relative.");
+    if (raw.dependsOn !== undefined && (!Array.isArray(raw.dependsOn) || raw.dependsOn.some((d) => typeof d !== "string"))) return invalid();
     const headers = Object.fromEntries(Object.entries(raw.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     if (raw.body !== undefined && raw.body !== null && !headers["content-type"]) {
       return invalid(`Content-Type header must be specified for request '${raw.id}' because it has a body.`);
@@ -61,6 +63,7 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
       if (!items.has(dep) || dep === item.id) return invalid(`Request '${item.id}' depends on unknown request '${dep}'.`);
     }
   }
+  if (!dependencyShapeAllowed([...items.values()])) return invalid("Batch should be either fully sequential or fully parallel");
   const runs = new Map<string, Promise<SbResponse>>();
   const completed: Array<{ id: string; res: SbResponse }> = [];
   const run = (item: BatchItem, chain: Set<string>): Promise<SbResponse> => {
@@ -70,7 +73,8 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
       if (chain.has(item.id)) return err(req, { status: 400, code: "BadRequest", message: "Circular dependsOn." });
       const depResults = await Promise.all((item.dependsOn ?? []).map((d) => run(items.get(d)!, new Set([...chain, item.id]))));
       let res: SbResponse;
-      if (depResults.some((d) => d.status >= 400 || d.drop)) {
+      // A "drop" item was not performed (status 0); a "drop-after" one was, so its dependents run.
+      if (depResults.some((d) => d.status >= 400 || d.status === 0)) {
         res = err(req, { status: 424, code: "FailedDependency", message: "The request could not be executed because a request it depends on failed." });
       } else {
         const url = item.url.startsWith("/") ? item.url : `/${item.url}`;
@@ -85,8 +89,9 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
           baseUrl: req.baseUrl,
           inBatch: true,
         };
+        const started = { at: clock.now(), ms: performance.now() };
         res = await deps.execute(sub);
-        logItem(sub, res, item);
+        logItem(sub, res, item, started);
       }
       completed.push({ id: item.id, res });
       return res;
@@ -94,19 +99,24 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
     runs.set(item.id, p);
     return p;
   };
-  const logItem = (sub: SbRequest, res: SbResponse, item: BatchItem) => {
+  const logItem = (sub: SbRequest, res: SbResponse, item: BatchItem, started: { at: number; ms: number }) => {
+    const finishedAt = clock.now();
     deps.log({
-      time: new Date(clock.now()).toISOString(),
+      time: new Date(finishedAt).toISOString(),
+      startedAt: new Date(started.at).toISOString(),
+      finishedAt: new Date(finishedAt).toISOString(),
+      startedMs: started.ms,
+      finishedMs: performance.now(),
       method: sub.method,
       path: sub.rawUrl,
       status: res.drop ? 0 : res.status,
+      ...(res.drop && res.status ? { droppedStatus: res.status } : {}),
       body: item.body ?? undefined,
       mailbox: res.mailbox,
       batchId: item.id,
     });
   };
   await Promise.all([...items.values()].map((i) => run(i, new Set())));
-  if (completed.some((c) => c.res.drop)) return { status: 0, drop: true };
   // Answers come in completion order, not request order: match them by id.
   const responses = completed.map(({ id, res }) => {
     const headers: Record<string, string> = {};
@@ -117,5 +127,24 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
     if (res.body) out.body = parseLoggedBody(res.body, res.headers?.["content-type"]);
     return out;
   });
-  return json(200, { responses }, { "request-id": randomUUID() });
+  const out = json(200, { responses }, { "request-id": randomUUID() });
+  // A dropped item ("drop" or "drop-after") drops the whole batch's connection, after every item ran.
+  return completed.some((c) => c.res.drop) ? { ...out, drop: true } : out;
+}
+
+/**
+ * Graph refuses dependency graphs other than these with 400 "Batch should be either fully
+ * sequential or fully parallel" (public reports; the Graph SDKs check the same three shapes):
+ * parallel (no dependsOn), serial (each request depends on exactly the previous one, in order),
+ * or one request that all the others depend on (each with exactly that one dependency).
+ */
+export function dependencyShapeAllowed(items: Array<Pick<BatchItem, "id" | "dependsOn">>): boolean {
+  const deps = items.map((i) => i.dependsOn ?? []);
+  if (deps.every((d) => d.length === 0)) return true;
+  const serial = deps.every((d, i) => (i === 0 ? d.length === 0 : d.length === 1 && d[0] === items[i - 1]!.id));
+  if (serial) return true;
+  const roots = items.filter((_, i) => deps[i]!.length === 0);
+  if (roots.length !== 1) return false;
+  const root = roots[0]!.id;
+  return deps.every((d, i) => items[i]!.id === root || (d.length === 1 && d[0] === root));
 }

@@ -133,7 +133,6 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     const mailbox = owner.id;
     const verdict = traffic.admit(caller.appId, mailbox);
     if (verdict.kind === "error") return { ...err(req, verdict.error), mailbox };
-    if (verdict.kind === "drop") return { status: 0, drop: true };
     try {
       const latency = traffic.latencyFor(mailbox);
       // Batch items yield once so items of one batch overlap, as they do in Exchange.
@@ -178,12 +177,27 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
   async function withFaults(req: SbRequest): Promise<SbResponse> {
     const segs = req.path.split("/").slice(2).map(decodeSegment);
     let mailbox: string | undefined;
-    if (segs[0] === "users" && segs[1]) mailbox = store.user(segs[1])?.id;
-    else if (segs[0] === "me") mailbox = meOf(req);
-    const fault = traffic.fault(req.method, req.path, mailbox);
-    if (fault?.kind === "drop") return { status: 0, drop: true, mailbox };
-    if (fault?.kind === "error") return { ...err(req, fault.error), mailbox };
-    return handleGraph(req);
+    let inMailbox = false;
+    if (segs[0] === "users" && segs[1]) {
+      mailbox = store.user(segs[1])?.id;
+      inMailbox = segs.length > 2;
+    } else if (segs[0] === "me") {
+      mailbox = meOf(req);
+      inMailbox = segs.length > 1;
+    }
+    // Requests into a mailbox (events, calendarView, ...) count toward its peak concurrency from
+    // here on, whether they are then faulted, throttled or answered.
+    const leave = mailbox && inMailbox ? traffic.enter(mailbox) : undefined;
+    try {
+      const fault = traffic.fault(req.method, req.path, mailbox);
+      if (fault?.kind === "drop") return { status: 0, drop: true, mailbox };
+      if (fault?.kind === "error") return { ...err(req, fault.error), mailbox };
+      const res = await handleGraph(req);
+      if (fault?.kind === "drop-after") return { ...res, drop: true, mailbox: res.mailbox ?? mailbox };
+      return res;
+    } finally {
+      leave?.();
+    }
   }
 
   /** The caller's oid, for fault rules aimed at a mailbox reached through /me. */

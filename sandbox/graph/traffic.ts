@@ -4,7 +4,13 @@ import type { ThrottleConfig } from "../config.ts";
 import type { SandboxClock } from "../clock.ts";
 import type { GraphErrorSpec } from "./errors.ts";
 
-export type FaultKind = 429 | 503 | 504 | "drop";
+/**
+ * "drop": close the connection without performing the request. "drop-after": perform it (the
+ * event is created, changed or deleted), then close the connection without answering: the answer
+ * lost after the write happened. On a $batch item either one drops the whole batch's connection
+ * once every item has run; on the $batch itself "drop-after" runs the whole batch first.
+ */
+export type FaultKind = 429 | 503 | 504 | "drop" | "drop-after";
 
 export interface FaultRule {
   kind: FaultKind;
@@ -27,7 +33,11 @@ export interface LatencyRule {
   mailbox?: string;
 }
 
-export type TrafficVerdict = { kind: "ok"; release: () => void } | { kind: "error"; error: GraphErrorSpec } | { kind: "drop" };
+export type TrafficVerdict =
+  | { kind: "ok"; release: () => void }
+  | { kind: "error"; error: GraphErrorSpec }
+  | { kind: "drop" }
+  | { kind: "drop-after" };
 
 const WINDOW_MS = 10 * 60_000;
 
@@ -36,6 +46,9 @@ export class Traffic {
   private latency: LatencyRule[] = [];
   private inflight = new Map<string, number>();
   private history = new Map<string, number[]>();
+  /** Graph calendar requests in progress per mailbox (admitted or not), and the highest count seen. */
+  private active = new Map<string, number>();
+  private peaks = new Map<string, number>();
   private readonly clock: SandboxClock;
   private readonly throttle: ThrottleConfig;
   /** Maps a UPN to an oid so rules may name either. */
@@ -79,6 +92,41 @@ export class Traffic {
     this.faults = [];
     this.latency = [];
     this.history.clear();
+    this.clearPeaks();
+  }
+
+  /**
+   * Counts a calendar request to a mailbox as in progress until the returned function is called,
+   * whatever becomes of it (answered, throttled with 429, faulted, dropped).
+   */
+  enter(mailbox: string): () => void {
+    const n = (this.active.get(mailbox) ?? 0) + 1;
+    this.active.set(mailbox, n);
+    if (n > (this.peaks.get(mailbox) ?? 0)) this.peaks.set(mailbox, n);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const m = (this.active.get(mailbox) ?? 1) - 1;
+      if (m <= 0) this.active.delete(mailbox);
+      else this.active.set(mailbox, m);
+    };
+  }
+
+  /** The most calendar requests a mailbox (oid or UPN) had in progress at once; all mailboxes' maximum without one. */
+  peakConcurrency(mailbox?: string): number {
+    if (mailbox === undefined) return Math.max(0, ...this.peaks.values());
+    return this.peaks.get(this.resolveMailbox(mailbox) ?? mailbox) ?? 0;
+  }
+
+  /** Peak per mailbox oid. */
+  peaksByMailbox(): Record<string, number> {
+    return Object.fromEntries(this.peaks);
+  }
+
+  /** Starts counting peaks afresh (from what is in progress right now). */
+  clearPeaks(): void {
+    this.peaks = new Map(this.active);
   }
 
   private matches(ruleMailbox: string | undefined, mailbox: string | undefined): boolean {
@@ -98,6 +146,7 @@ export class Traffic {
       rule.used++;
       const retryAfter = String(rule.retryAfterSeconds ?? 1);
       if (rule.kind === "drop") return { kind: "drop" };
+      if (rule.kind === "drop-after") return { kind: "drop-after" };
       if (rule.kind === 429) {
         return {
           kind: "error",
@@ -125,7 +174,7 @@ export class Traffic {
    * Admits a request against the app+mailbox limits. On "ok" the caller must call release() when
    * the request finishes (the concurrency slot is held until then).
    */
-  admit(appId: string, mailbox: string): TrafficVerdict {
+  admit(appId: string, mailbox: string): Extract<TrafficVerdict, { kind: "ok" | "error" }> {
     const key = `${appId}|${mailbox}`;
     const now = this.clock.now();
     const times = (this.history.get(key) ?? []).filter((t) => t > now - WINDOW_MS);

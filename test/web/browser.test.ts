@@ -393,7 +393,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await poll('Emily’s events again', async () => (await mailboxEvents(product, EMILY)).length === 4);
   });
 
-  it('a traveler whose token lapsed (91 idle days) reconnects from the home screen, with no duplicates', async () => {
+  it('a traveler whose token lapsed (91 idle days) reconnects from the home screen, with no duplicates; a dismissed prompt comes back after a lapse', async () => {
     const res = await product.sandbox.post('/_sandbox/clock/advance', { data: { days: 91 } });
     assert.equal(res.status(), 200);
 
@@ -406,6 +406,11 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await traveler.getByRole('button', { name: '1時間後に変更: R1', exact: true }).click();
     await traveler.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
     await screen(traveler, 'dev-bookings-ja');
+    // Emily's booking changes too (any booking reference can be typed in).
+    await traveler.getByRole('textbox', { name: '予約番号' }).fill('DEMO-LAX-1');
+    await traveler.getByRole('button', { name: '読み込む', exact: true }).click();
+    await traveler.getByRole('button', { name: '1時間後に変更: F1', exact: true }).click();
+    await traveler.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
 
     const status = await poll('Taro lapsed', async () => {
       const s = await json<{ status: string; reason?: string; showConnectPrompt: boolean }>(traveler, '/api/me/outlook');
@@ -433,6 +438,17 @@ describe('web app in Chromium', { concurrency: false }, () => {
     assert.equal(await traveler.getByRole('button', { name: 'Outlookカレンダーと接続' }).count(), 0);
 
     // A complete calendar again: one event per segment, R1 an hour later, nothing doubled.
+    // Emily closed her prompt earlier: after a lapse it is back.
+    const emily = await open('en-US');
+    await logIn(emily, product, EMILY, EN);
+    await poll('Emily lapsed', async () => {
+      const s = await json<{ status: string }>(emily, '/api/me/outlook');
+      return s.body.status === 'lapsed' || s.body.status === 'revoked';
+    }, 45_000);
+    await emily.reload();
+    await emily.getByRole('region', { name: 'Your connection to the Outlook calendar has expired' }).getByRole('button', { name: 'Connect to Outlook calendar', exact: true }).waitFor();
+    await screen(emily, 'home-en-lapsed');
+
     const events = await poll('Taro’s calendar after reconnecting', async () => {
       const e = await mailboxEvents(product, TARO);
       const r1 = e.find((x) => /のぞみ 15号/.test(x.subject ?? '') && JSON.stringify(x).includes('T09:00'));

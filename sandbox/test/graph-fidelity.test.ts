@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { resolveTimeZone, windowsTimeZoneNames } from "../graph/timezones.ts";
 import { SAKURA_TRADING } from "../seed.ts";
-import { connectWithMsal, startTestSandbox } from "./helpers.ts";
+import { CryptoProvider } from "@azure/msal-node";
+import { connectWithMsal, GRAPH_CALENDAR_SCOPES, msalApp, REDIRECT_URI, redirectParams, signIn, startTestSandbox } from "./helpers.ts";
 import type { TestSandbox } from "./helpers.ts";
 
 const EMILY = "emily.clark@sakura-trading.example";
@@ -231,6 +232,19 @@ describe("Graph fidelity: time zones, $batch shapes, concurrency, lost answers",
       // Without the fault the same kind of batch is answered.
       const ok = await batch([create("1", event("j1"))]);
       assert.equal(ok.status, 200);
+    });
+
+    it("on the token endpoint: the code is redeemed, the answer is lost, the code cannot be used again", async () => {
+      const app = msalApp(sb);
+      const pkce = await new CryptoProvider().generatePkceCodes();
+      const url = await app.getAuthCodeUrl({ scopes: GRAPH_CALENDAR_SCOPES, redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge, codeChallengeMethod: "S256" });
+      const code = redirectParams(await signIn(url, EMILY)).get("code")!;
+      sb.control.addFault({ kind: "drop-after", target: "login", times: 1 });
+      const redeem = () => app.acquireTokenByCode({ code, scopes: GRAPH_CALENDAR_SCOPES, redirectUri: REDIRECT_URI, codeVerifier: pkce.verifier });
+      await assert.rejects(redeem());
+      await assert.rejects(redeem(), (e: Error) => /AADSTS54005/.test(e.message));
+      const tokenCalls = sb.control.requestLog().filter((e) => e.path.includes("/oauth2/v2.0/token"));
+      assert.deepEqual(tokenCalls.map((e) => [e.status, e.droppedStatus]), [[0, 200], [400, undefined]]);
     });
   });
 });

@@ -44,17 +44,27 @@ async function loadMappings(db: Db, userId: string): Promise<Map<string, Mapping
   return new Map(rows.map((r) => [r.segment_id, { segmentId: r.segment_id, eventId: r.event_id, contentHash: r.content_hash, transactionId: r.transaction_id, state: r.state }]));
 }
 
-async function applyMappingWrite(db: Db, userId: string, w: MappingWrite, at: Date): Promise<void> {
-  if (w.kind === 'remove') {
-    await db.deleteFrom('event_mappings').where('user_id', '=', userId).where('segment_id', '=', w.segmentId).execute();
-    return;
-  }
-  const m = w.mapping;
-  const values = { event_id: m.eventId, content_hash: m.contentHash, transaction_id: m.transactionId, state: m.state, error: null, updated_at: at };
+/**
+ * The mapping rows a plan writes before its calendar writes, in one statement per kind: a backfill
+ * of 40 events was 40 upserts one after the other, which on the embedded database (one session)
+ * held up every other traveler's reconcile (see `npm run bench`).
+ */
+async function applyMappingWrites(db: Db, userId: string, writes: MappingWrite[], at: Date): Promise<void> {
+  const removed = writes.flatMap((w) => (w.kind === 'remove' ? [w.segmentId] : []));
+  if (removed.length) await db.deleteFrom('event_mappings').where('user_id', '=', userId).where('segment_id', 'in', removed).execute();
+  const rows = writes.flatMap((w) => (w.kind === 'upsert' ? [w.mapping] : [])).map((m) => ({
+    user_id: userId, segment_id: m.segmentId, event_id: m.eventId, content_hash: m.contentHash, transaction_id: m.transactionId, state: m.state, error: null, updated_at: at,
+  }));
+  if (!rows.length) return;
   await db
     .insertInto('event_mappings')
-    .values({ user_id: userId, segment_id: m.segmentId, ...values })
-    .onConflict((oc) => oc.columns(['user_id', 'segment_id']).doUpdateSet(values))
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'segment_id']).doUpdateSet((eb) => ({
+        event_id: eb.ref('excluded.event_id'), content_hash: eb.ref('excluded.content_hash'), transaction_id: eb.ref('excluded.transaction_id'),
+        state: eb.ref('excluded.state'), error: null, updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
     .execute();
 }
 
@@ -107,7 +117,7 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
     // since, so the event is written again (recordResult marked it user_deleted, hash unknown).
     for (let pass = 0; pass < 2; pass++) {
       const plan = planWrites(desired, pass === 0 ? mappings : await loadMappings(db, userId), found);
-      for (const w of plan.before) await applyMappingWrite(db, userId, w, now());
+      await applyMappingWrites(db, userId, plan.before, now());
       const round = plan.ops.length
         ? await mailbox.write(plan.ops, { onResult: (r) => recordResult(db, userId, r, plan.hashes.get(r.key), now()) })
         : [];

@@ -45,6 +45,8 @@ export async function startDevSandbox(opts: { port: number; dataDir: string; log
   });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
+  // The sandbox lives and dies with the product that started it.
+  process.once('exit', () => child.kill('SIGTERM'));
   const deadline = Date.now() + 30_000;
   while (!(await answers(url, caFile))) {
     if (child.exitCode !== null) throw new Error(`the sandbox exited (${child.exitCode}): ${output.slice(-500)}`);

@@ -35,7 +35,7 @@ export interface Settings {
   microsoft: MicrosoftSettings | undefined;
   /** Port of the local sandbox started when no Microsoft app is configured. */
   sandboxPort: number;
-  /** Development pages (outbox, demo-booking changes): on unless NODE_ENV=production. */
+  /** Development pages (outbox, demo-booking changes); see the default below. */
   devTools: boolean;
 }
 
@@ -110,7 +110,9 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     seedDemo: readBoolean(env, 'SEED_DEMO', true),
     microsoft: readMicrosoft(env),
     sandboxPort: readPort(env, 'SANDBOX_PORT', 3443),
-    devTools: readBoolean(env, 'DEV_TOOLS', env.NODE_ENV !== 'production'),
+    // Development pages list every company's outbox: on by default only in a local set-up (no
+    // Microsoft app configured, so the sandbox stands in) and never under NODE_ENV=production.
+    devTools: readBoolean(env, 'DEV_TOOLS', env.NODE_ENV !== 'production' && !env.MICROSOFT_CLIENT_ID),
   };
 }
 

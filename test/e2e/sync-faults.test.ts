@@ -58,23 +58,21 @@ describe('Outlook sync under Graph faults', () => {
   test('a 429 storm during the backfill: every segment once, the connection still connected', async (t) => {
     const traveler = world.sakura.travelers[0];
     await bookMany(world, world.sakura, traveler.email, 8, 'STORM');
-    // The storm is raised before the backfill starts: the worker is paused while the traveler connects.
+    // The worker is paused while the traveler connects, so the backfill starts once the stage is set.
     await world.stopSync();
     const { browser, oid } = await connect(world, traveler.email);
-    world.sandbox.control.setLatency({ ms: 40, mailbox: oid });
-    // From the first request of the backfill (the look-up of events written before, then the
-    // creates) until the creates too have had their share of 429s.
-    const s = storm(world.sandbox.control, [{ kind: 429, mailbox: oid, retryAfterSeconds: 1 }], {
-      share: 0.7, minMs: 3000, maxMs: 15_000, seed: 429, until: () => countStatus(world.sandbox.control, oid, 429, 'POST') >= 8,
-    });
+    world.sandbox.control.setLatency({ ms: 150, mailbox: oid });
     await world.startSync();
+    // Once the creates have begun (after the look-up of events written before), for 4 s: 70 % of
+    // the time every request of the mailbox is answered 429 with Retry-After: 1.
+    await firstRequest(world.sandbox.control, oid, 'POST');
+    const s = storm(world.sandbox.control, [{ kind: 429, mailbox: oid, retryAfterSeconds: 1 }], { share: 0.7, minMs: 4000, seed: 429 });
     await s.done;
     await world.syncIdle(60_000);
     world.sandbox.control.setLatency(0);
 
     t.diagnostic(summary(world, traveler.id, oid));
-    assert.ok(countStatus(world.sandbox.control, oid, 429, 'GET') >= 4, 'the storm hit the look-up');
-    assert.ok(countStatus(world.sandbox.control, oid, 429, 'POST') >= 8, 'the storm hit the creates');
+    assert.ok(countStatus(world.sandbox.control, oid, 429, 'POST') >= 10, 'the storm hit the creates');
     await assertCalendarComplete(world, traveler.id, oid, 32);
     assert.equal((await browser.api('GET', '/api/me/outlook')).body.status, 'connected');
   });
@@ -84,7 +82,7 @@ describe('Outlook sync under Graph faults', () => {
     await bookMany(world, world.sakura, traveler.email, 7, 'UNAV');
     await world.stopSync();
     const { browser, oid } = await connect(world, traveler.email);
-    world.sandbox.control.setLatency({ ms: 40, mailbox: oid });
+    world.sandbox.control.setLatency({ ms: 150, mailbox: oid });
     await world.startSync();
     // Once the creates have begun, for up to 3 s: most slices fail two requests each (some items of
     // a batch fail, the others go through), with a 503 (Retry-After 1 s) or a 504 (no Retry-After).
@@ -134,6 +132,34 @@ describe('Outlook sync under Graph faults', () => {
     assert.ok(log.filter((r) => r.status === 201).length > 32, 'Graph carried out creates whose answers were lost');
     await assertCalendarComplete(world, traveler.id, oid, 32);
     assert.equal((await browser.api('GET', '/api/me/outlook')).body.status, 'connected');
+  });
+
+  test('answers lost for good (every retry dropped): the next run finds the created events by their key, nothing created twice', async (t) => {
+    // The company admin, connected since before(): their new bookings are written by a plain
+    // reconcile (no look-up first).
+    const traveler = world.sakura.admin;
+    const oid = objectId(world, traveler.email);
+    await world.stopSync();
+    await bookMany(world, world.sakura, traveler.email, 2, 'LOST');
+    world.sandbox.control.clearRequestLog();
+    world.sandbox.control.setLatency({ ms: 40, mailbox: oid });
+    // The first batch loses one create and with it the answers of the three Graph carried out;
+    // then every create is dropped for longer than the 4 attempts' backoff, so the run gives up.
+    const dropCreates = { kind: 'drop' as const, mailbox: oid, method: 'POST', pathContains: '/events' };
+    world.sandbox.control.setFaults([{ ...dropCreates, times: 1 }]);
+    await world.startSync();
+    await waitFor('a dropped create', () => countStatus(world.sandbox.control, oid, 0, 'POST') > 0, 20_000);
+    world.sandbox.control.setFaults([dropCreates]);
+    await new Promise((r) => setTimeout(r, 5000));
+    world.sandbox.control.clearFaults();
+    await world.syncIdle(60_000);
+    world.sandbox.control.setLatency(0);
+
+    t.diagnostic(summary(world, traveler.id, oid));
+    const outcomes = world.outcomes.filter((o) => o.userId === traveler.id).map((o) => o.outcome.status);
+    assert.ok(outcomes.includes('retry'), 'a run gave up on creates whose answers never came');
+    assert.equal(countStatus(world.sandbox.control, oid, 201, 'POST'), 8, 'no create carried out twice: the lost ones were found by their key');
+    await assertCalendarComplete(world, traveler.id, oid, 8);
   });
 });
 

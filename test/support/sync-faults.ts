@@ -107,8 +107,8 @@ export function seeded(seed: number): () => number {
 }
 
 /**
- * A storm: time is cut into slices of `sliceMs`; in a random share of them one of `rules` is in
- * force (fresh each slice, so a rule with `times` fails that many requests of its slice and lets
+ * A storm: time is cut into slices of `sliceMs`; in a random share of them one of `rules` (in
+ * turn) is in force (fresh each slice, so a rule with `times` fails that many requests of its slice and lets
  * the rest of a batch through). It lasts at least `minMs`, then until `until()` holds, at most
  * `maxMs`; `done` resolves once it is over and the faults are cleared.
  */
@@ -121,6 +121,7 @@ export function storm(
   const sliceMs = options.sliceMs ?? 100;
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
+  let turn = 0;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => {
     finish = resolve;
@@ -134,8 +135,14 @@ export function storm(
   const tick = () => {
     const elapsed = Date.now() - started;
     if (elapsed >= (options.maxMs ?? options.minMs) || (elapsed >= options.minMs && (options.until?.() ?? true))) return stop();
-    const on = random() < options.share;
-    control.setFaults(on ? [rules[Math.floor(random() * rules.length)]!] : []);
+    // A rule with `times` that no request has used yet stays for the next slice, so each rule in
+    // turn really fails requests, however bursty the traffic.
+    const current = control.faults()[0];
+    const unused = current && current.times !== undefined && current.times === rules[(turn - 1 + rules.length) % rules.length]!.times;
+    if (!unused) {
+      const on = random() < options.share;
+      control.setFaults(on ? [rules[turn++ % rules.length]!] : []);
+    }
     timer = setTimeout(tick, sliceMs);
   };
   tick();

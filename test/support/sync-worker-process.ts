@@ -5,6 +5,7 @@
 // the data folder of the embedded database, which the parent must have closed), the sandbox's URL,
 // app credentials and CA (PEM), and the token-cache key the parent's product used (base64).
 // Prints one line per event: "ready", then "outcome <userId> <status>" after each reconcile.
+// SYNC_WORKER_DEBUG=1 also prints the calendar-sync jobs' states every 2 s (on stderr).
 import { createOutlookProvider } from '../../src/calendars/outlook/index.ts';
 import { openStore } from '../../src/store/database.ts';
 import { secretBox } from '../../src/store/secret-box.ts';

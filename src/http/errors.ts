@@ -20,9 +20,7 @@ export class HttpError extends Error {
 const bookingStatus: Record<BookingErrorCode, number> = {
   trip_not_found: 404,
   segment_not_found: 404,
-  booking_ref_taken: 409,
   traveler_not_found: 422,
-  trip_cancelled: 409,
 };
 
 /** Ajv's instancePath "/segments/0/departure/airport" → "segments[0].departure.airport". */

@@ -8,7 +8,7 @@ import type { ChangeKind, Segment, Trip, TripChange } from '../domain/types.ts';
 import { QUEUES, type Store, type Tx } from './database.ts';
 import { findTripByRef } from './trips.ts';
 
-export type BookingErrorCode = 'trip_not_found' | 'segment_not_found' | 'booking_ref_taken' | 'traveler_not_found' | 'trip_cancelled';
+export type BookingErrorCode = 'trip_not_found' | 'segment_not_found' | 'traveler_not_found';
 
 export class BookingError extends Error {
   readonly code: BookingErrorCode;

@@ -46,6 +46,26 @@ export async function findTripById(db: Db | Tx, organisationId: string, tripId: 
   return row && toTrip(row, await loadSegments(db, row.id));
 }
 
+/** Every trip of a traveler with its segments, in two queries (a reconcile reads them all). */
+export async function loadTravelerTrips(db: Db | Tx, travelerId: string): Promise<Trip[]> {
+  const rows = await db.selectFrom('trips').select(tripColumns).where('traveler_id', '=', travelerId).execute();
+  if (!rows.length) return [];
+  const segments = await db
+    .selectFrom('segments')
+    .select(['trip_id', 'id', 'ref', 'status', 'sequence', 'details'])
+    .where('trip_id', 'in', rows.map((r) => r.id))
+    .orderBy('trip_id')
+    .orderBy('position')
+    .execute();
+  const byTrip = new Map<string, Segment[]>();
+  for (const s of segments) {
+    const list = byTrip.get(s.trip_id) ?? [];
+    list.push(toSegment(s));
+    byTrip.set(s.trip_id, list);
+  }
+  return rows.map((r) => toTrip(r, byTrip.get(r.id) ?? []));
+}
+
 export interface TripSummary {
   id: string;
   bookingRef: string;

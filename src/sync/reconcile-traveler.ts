@@ -8,7 +8,7 @@ import type { Db } from '../store/database.ts';
 import { findUser } from '../store/organisations.ts';
 import { findConnection, organisationOutlook, recordSyncOutcome, tokenCacheStore } from '../store/outlook.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import { loadSegments } from '../store/trips.ts';
+import { loadTravelerTrips } from '../store/trips.ts';
 import { applyConnectionError } from './connection-policy.ts';
 import { keysToDiscover, planWrites, type Desired, type Mapping, type MappingWrite } from './plan-writes.ts';
 
@@ -27,13 +27,8 @@ export type ReconcileOutcome =
 
 /** The traveler's desired events: one per confirmed segment of every trip (past ones too). */
 async function desiredEvents(db: Db, userId: string, locale: 'ja' | 'en'): Promise<Map<string, Desired>> {
-  const trips = await db.selectFrom('trips').select(['id', 'organisation_id', 'traveler_id', 'booking_ref', 'title', 'version', 'status']).where('traveler_id', '=', userId).execute();
   const desired = new Map<string, Desired>();
-  for (const t of trips) {
-    const trip = {
-      id: t.id, organisationId: t.organisation_id, travelerId: t.traveler_id, bookingRef: t.booking_ref,
-      ...(t.title ? { title: t.title } : {}), version: t.version, status: t.status, segments: await loadSegments(db, t.id),
-    };
+  for (const trip of await loadTravelerTrips(db, userId)) {
     for (const event of projectTrip(trip, locale)) desired.set(event.key, { event, hash: eventHash(event) });
   }
   return desired;

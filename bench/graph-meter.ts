@@ -17,6 +17,10 @@ export class GraphMeter {
   /** Distinct events created (mailbox + transactionId: a retried create is one event). */
   readonly created = new Set<string>();
   lastWriteAt = 0;
+  /** When the first mailbox request was answered. */
+  firstAt = 0;
+  /** When each event was created. */
+  readonly createdAt: number[] = [];
   readonly started = performance.now();
   /** Called for each successful PATCH with its body. */
   onPatch?: (mailbox: string, body: unknown, at: number) => void;
@@ -26,7 +30,10 @@ export class GraphMeter {
     if (!isItem && !e.path.startsWith('/v1.0/')) return; // sign-in and token traffic
     if (!isItem) this.http++;
     const isBatch = !isItem && e.path.startsWith('/v1.0/$batch');
-    if (!isBatch) this.items++;
+    if (!isBatch) {
+      this.items++;
+      this.firstAt ||= at;
+    }
     if (e.status === 429) this.throttled++;
     if (e.status === 503 || e.status === 504) this.unavailable++;
     if (isBatch || e.status < 200 || e.status >= 300 || e.method === 'GET') return;
@@ -34,6 +41,7 @@ export class GraphMeter {
     this.lastWriteAt = at;
     if (e.method === 'POST') {
       const txn = (e.body as { transactionId?: string } | undefined)?.transactionId ?? `${e.seq}`;
+      if (!this.created.has(`${e.mailbox}|${txn}`)) this.createdAt.push(at);
       this.created.add(`${e.mailbox}|${txn}`);
     }
     if (e.method === 'PATCH') this.onPatch?.(e.mailbox ?? '', e.body, at);
@@ -41,20 +49,35 @@ export class GraphMeter {
 }
 
 const meters = new Set<GraphMeter>();
+const listeners = new Set<(e: Omit<LoggedRequest, 'seq'>) => void>();
 let installed = false;
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const add = RequestLog.prototype.add;
+  RequestLog.prototype.add = function (entry) {
+    const at = performance.now();
+    for (const m of meters) m.see({ seq: 0, ...entry }, at);
+    for (const l of listeners) l(entry);
+    add.call(this, entry);
+  };
+}
 
 /** Starts a meter (and, the first time, taps the sandbox's request log). */
 export function startMeter(): GraphMeter & { stop(): void } {
-  if (!installed) {
-    installed = true;
-    const add = RequestLog.prototype.add;
-    RequestLog.prototype.add = function (entry) {
-      const at = performance.now();
-      for (const m of meters) m.see({ seq: 0, ...entry }, at);
-      add.call(this, entry);
-    };
-  }
+  install();
   const m = Object.assign(new GraphMeter(), { stop: () => void meters.delete(m) });
   meters.add(m);
   return m;
+}
+
+/** Calls `fn` after each request to a mailbox (a $batch item or a single REST call) has been answered. */
+export function afterEachMailboxRequest(fn: () => void): () => void {
+  install();
+  const l = (e: Omit<LoggedRequest, 'seq'>) => {
+    if (e.batchId !== undefined || (e.path.startsWith('/v1.0/') && !e.path.startsWith('/v1.0/$batch'))) fn();
+  };
+  listeners.add(l);
+  return () => void listeners.delete(l);
 }

@@ -33,31 +33,47 @@ export interface SyncWorkerOptions {
   store: Store;
   deps: SyncDeps;
   /**
-   * Travelers reconciled at once by this process (each keeps its own mailbox limits); default 50.
-   * A reconcile mostly waits on Graph (4 requests in flight per mailbox at most), so the process's
-   * throughput is this number × 4 / Graph's latency. pg-boss gives each of these its own poller,
-   * which after a job waits the polling interval before the next: with 4, a backfill of 50
-   * travelers ran at 3% of what Graph allows and a stream of 20 changes/s queued up (p99 14 s);
-   * see `npm run bench`.
+   * Travelers reconciled at once by this process (each keeps its own mailbox limits); default 64.
+   * A reconcile mostly waits on Graph (4 requests in flight per mailbox at most), so a process's
+   * throughput is about this number × 4 / Graph's latency. With 4, a backfill of 50 travelers ran
+   * at 3% of what Graph allows and a stream of 20 changes/s queued up (p99 14 s): `npm run bench`.
    */
   concurrency?: number;
   pollingIntervalSeconds?: number;
   onOutcome?: (userId: string, outcome: ReconcileOutcome) => void;
 }
 
+/** Pollers per process: each fetches a batch of jobs and runs them side by side. */
+const SYNC_POLLERS = 4;
+
 export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Promise<void>> {
   const { boss } = opts.store;
+  const concurrency = Math.max(1, opts.concurrency ?? 64);
+  const pollers = Math.min(SYNC_POLLERS, concurrency);
+  // A pg-boss poller waits its polling interval after each fetch unless the fetch came back full
+  // (burstWhenBatchFull). One job per poller (batchSize 1) meant a pause of a second after every
+  // reconcile, and one poller per concurrent traveler meant dozens of idle fetches a second.
+  // Instead: a few pollers, each fetching up to concurrency / pollers jobs at a time and running
+  // them side by side; a full batch is followed at once by the next fetch. Each job's outcome is
+  // its own (perJobResults): one reconcile's error fails (and retries) that job alone.
   await boss.work<CalendarSyncJob>(
     QUEUES.calendarSync,
-    { batchSize: 1, localConcurrency: opts.concurrency ?? 50, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1 },
-    async (jobs: Job<CalendarSyncJob>[]) => {
-      for (const job of jobs) {
-        const outcome = await reconcileTraveler(opts.deps, job.data.userId);
-        opts.onOutcome?.(job.data.userId, outcome);
-        // Throttled or unavailable: run again after the calendar's Retry-After; what succeeded is kept.
-        if (outcome.status === 'retry') await enqueueSync(opts.store, undefined, job.data.userId, Math.ceil(outcome.retryAfterMs / 1000));
-      }
+    {
+      batchSize: Math.ceil(concurrency / pollers), localConcurrency: pollers, burstWhenBatchFull: true, perJobResults: true,
+      pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
     },
+    async (jobs: Job<CalendarSyncJob>[]) =>
+      Promise.all(jobs.map(async (job) => {
+        try {
+          const outcome = await reconcileTraveler(opts.deps, job.data.userId);
+          opts.onOutcome?.(job.data.userId, outcome);
+          // Throttled or unavailable: run again after the calendar's Retry-After; what succeeded is kept.
+          if (outcome.status === 'retry') await enqueueSync(opts.store, undefined, job.data.userId, Math.ceil(outcome.retryAfterMs / 1000));
+          return { id: job.id, status: 'completed' as const };
+        } catch (error) {
+          return { id: job.id, status: 'failed' as const, output: { message: error instanceof Error ? error.message : String(error) } };
+        }
+      })),
   );
   // Jobs in hand finish first; the rest stay queued for another worker.
   return () => boss.offWork(QUEUES.calendarSync, { wait: true });

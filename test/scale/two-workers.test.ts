@@ -31,8 +31,8 @@ import {
   tripsOf, until, type GraphTap, type TappedRequest, type WorkerProcess,
 } from './fleet.ts';
 
-// More travelers than one worker process takes at once (50), so both are sure to get a share.
-const TRAVELERS = 60;
+// More travelers than one worker process takes at once (64), so both are sure to get a share.
+const TRAVELERS = 80;
 const SEGMENTS = 5;
 const LATENCY_MS = 120;
 const serverUrl = process.env.TEST_DATABASE_URL;

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
-import type { MicrosoftSettings } from './config/settings.ts';
+import { childEnvironment, type MicrosoftSettings } from './config/settings.ts';
 
 // The sandbox's seeded app registration (sandbox/README.md). A local stand-in's credentials,
 // never valid anywhere else.
@@ -40,7 +40,7 @@ export async function startDevSandbox(opts: { port: number; dataDir: string; log
   }
   const entry = path.resolve(import.meta.dirname, '../sandbox/main.ts');
   const child: ChildProcess = spawn(process.execPath, [entry], {
-    env: { ...process.env, SANDBOX_PORT: String(opts.port), SANDBOX_DATA_DIR: opts.dataDir },
+    env: childEnvironment({ SANDBOX_PORT: String(opts.port), SANDBOX_DATA_DIR: opts.dataDir }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';

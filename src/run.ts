@@ -41,7 +41,7 @@ export async function run(roles: Roles): Promise<void> {
   const settings = settingsOrExit(() => loadSettings());
   const tokenKeys = (() => {
     try {
-      return loadTokenKeys(process.env, { dataDir: settings.dataDir, embedded: !settings.databaseUrl });
+      return loadTokenKeys(undefined, { dataDir: settings.dataDir, embedded: !settings.databaseUrl });
     } catch (error) {
       if (error instanceof SettingsError) {
         console.error(`tripcal: bad setting ${error.message}`);

@@ -130,3 +130,8 @@ function readMicrosoft(env: Env): MicrosoftSettings | undefined {
     caFile: env.MICROSOFT_CA_FILE || undefined,
   };
 }
+
+/** The environment for a child process this one starts (the dev sandbox), with additions. */
+export function childEnvironment(extra: Record<string, string>): Record<string, string | undefined> {
+  return { ...process.env, ...extra };
+}

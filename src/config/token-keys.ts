@@ -18,7 +18,7 @@ function decodeKeys(raw: string, source: string): Buffer[] {
   return keys;
 }
 
-export function loadTokenKeys(env: Record<string, string | undefined>, opts: { dataDir: string; embedded: boolean; warn?: (line: string) => void }): Buffer[] {
+export function loadTokenKeys(env: Record<string, string | undefined> = process.env, opts: { dataDir: string; embedded: boolean; warn?: (line: string) => void }): Buffer[] {
   const raw = env[TOKEN_KEYS_VARIABLE];
   if (raw) return decodeKeys(raw, TOKEN_KEYS_VARIABLE);
   if (!opts.embedded) throw new SettingsError(TOKEN_KEYS_VARIABLE, 'is required with DATABASE_URL (base64 of 32 random bytes; openssl rand -base64 32)');

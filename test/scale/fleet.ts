@@ -261,7 +261,9 @@ export function productEnv(opts: WorkerEnv): Record<string, string> {
 
 /** Spawns `node src/cli.ts <args>` (or another entry) with the product's environment. */
 export function spawnProduct(args: string[], env: Record<string, string>, readyText = 'workers running'): WorkerProcess {
-  const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_ARGS: extra Node flags for the product's processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));

@@ -2,6 +2,7 @@
 // travelers connect through the real flows (the product's HTTP routes, MSAL, the sandbox's sign-in
 // pages), `tripcal worker` child processes, and a Graph "tap": an HTTPS pass-through in front of
 // the sandbox, one per worker process, that records which process sent which mailbox request when.
+import { freePort } from '../support/outlook-world.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:https';
 import net from 'node:net';
@@ -60,6 +61,8 @@ export function objectIdOf(sandbox: TestSandbox, email: string): string {
   return sandbox.tenants.flatMap((t) => t.users).find((u) => u.userPrincipalName === email)!.id;
 }
 
+export { freePort };
+
 /** `segments` segments in trips of up to four (manyTrips), booking refs `${prefix}-nn`. */
 export function tripsOf(email: string, segments: number, prefix: string): TripInput[] {
   const trips = manyTrips(email, Math.ceil(segments / 4), prefix);
@@ -68,16 +71,6 @@ export function tripsOf(email: string, segments: number, prefix: string): TripIn
   return trips;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The product's HTTP server in this process (no workers: those run as child processes). */
 export async function startProductServer(opts: { store: Store; bookings: Bookings; provider: CalendarProvider; box: SecretBox }): Promise<{ server: FastifyInstance; baseUrl: string }> {

@@ -23,7 +23,8 @@ import { needsOutlookReconnect, startSyncWorker, syncOnBookingChange } from '../
 
 export const PASSWORD = 'correct horse battery staple';
 
-async function freePort(): Promise<number> {
+/** A free local TCP port (listen on 0, close, reuse its number). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

@@ -35,6 +35,7 @@ import {
 import { startTestSandbox } from '../sandbox/test/helpers.ts';
 import { PASSWORD, connectTraveler, setUpCompany, type Browser, type Company } from '../test/support/outlook-world.ts';
 import { segmentKey, seeded } from '../test/support/sync-faults.ts';
+import { adminQuery } from '../test/support/stores.ts';
 import { afterEachMailboxRequest, startMeter } from './graph-meter.ts';
 import { eventsOf, naiveBackfill, naiveSteady, openNaiveMailbox } from './naive.ts';
 
@@ -342,16 +343,6 @@ async function serverAnswers(url: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
   }
 }
 

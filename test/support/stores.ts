@@ -10,7 +10,8 @@ export interface StoreKind {
   create(): Promise<{ options: StoreOptions; drop(): Promise<void> }>;
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
+/** One statement on a PostgreSQL server (create or drop a database). */
+export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -73,3 +73,12 @@ export interface ConsentLinkResponse {
   url: string;
   expiresAt: string;
 }
+
+/** GET /dev/api/outbox (development pages only, src/http/dev-routes.ts) → { emails } */
+export interface OutboxEmail {
+  file: string;
+  subject: string;
+  to: string;
+  date: string | null;
+  attachments: Array<{ index: number; filename: string; contentType: string; size: number }>;
+}

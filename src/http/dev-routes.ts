@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ParsedMail } from 'mailparser';
 import type { SegmentInput, TripChangeInput } from '../domain/parse-booking.ts';
 import type { Segment, Trip } from '../domain/types.ts';
+import type { OutboxEmail } from './api-types.ts';
 
 export interface DevRoutesOptions {
   /** Where the outbox transport writes `.eml` files (`$DATA_DIR/outbox`). */
@@ -15,13 +16,6 @@ export interface DevRoutesOptions {
   bookingApiKey: string;
 }
 
-export interface OutboxEmail {
-  file: string;
-  subject: string;
-  to: string;
-  date: string | null;
-  attachments: Array<{ index: number; filename: string; contentType: string; size: number }>;
-}
 
 const EML = /^[^/\\]+\.eml$/;
 

@@ -5,6 +5,7 @@ import type {
   Locale,
   Me,
   MyOutlookStatus,
+  OutboxEmail,
   RedirectResponse,
   SessionResponse,
   TripDetail,
@@ -68,13 +69,7 @@ export const api = {
 };
 
 /** Development pages (src/http/dev-routes.ts); absent in production. */
-export interface OutboxEmail {
-  file: string;
-  subject: string;
-  to: string;
-  date: string | null;
-  attachments: Array<{ index: number; filename: string; contentType: string; size: number }>;
-}
+export type { OutboxEmail };
 
 export const devApi = {
   outbox: () => call<{ emails: OutboxEmail[] }>('GET', '/dev/api/outbox').then((r) => r.emails),

@@ -2,13 +2,11 @@
 // writes the injected TokenCacheStore (which encrypts at rest), and a token source for Graph that
 // refreshes one at a time (a shared in-flight promise), as the token-manager pattern in STYLE.md.
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
-import type { AccountInfo, Configuration, ICachePlugin, TokenCacheContext } from '@azure/msal-node';
-import type { Dispatcher } from 'undici';
+import type { AccountInfo, Configuration, ICachePlugin, INetworkModule, TokenCacheContext } from '@azure/msal-node';
 import { CalendarProviderError } from '../contract.ts';
 import type { TokenCacheStore } from '../contract.ts';
 import { classifyError } from './classify-error.ts';
 import { TOKEN_SCOPES } from './constants.ts';
-import { createMsalNetworkClient } from './network.ts';
 import { redact } from './redact.ts';
 
 export interface MsalSettings {
@@ -16,7 +14,8 @@ export interface MsalSettings {
   clientSecret: string;
   /** "https://login.microsoftonline.com" or "https://localhost:PORT", no trailing slash. */
   authorityHost: string;
-  dispatcher: Dispatcher | undefined;
+  /** One per provider (createMsalNetworkClient): it keeps the identity metadata every app asks for. */
+  network: INetworkModule;
   log: (line: string) => void;
 }
 
@@ -69,7 +68,7 @@ export function createMsalApp(settings: MsalSettings, options: { cache?: TokenCa
     },
     ...(plugin ? { cache: { cachePlugin: plugin } } : {}),
     system: {
-      networkClient: createMsalNetworkClient(settings.dispatcher),
+      networkClient: settings.network,
       loggerOptions: {
         piiLoggingEnabled: false,
         logLevel: LogLevel.Warning,

@@ -10,7 +10,7 @@ import type { WriteOp } from '../../../src/calendars/contract.ts';
 import { createGraphTransport } from '../../../src/calendars/outlook/graph-transport.ts';
 import { createMailbox } from '../../../src/calendars/outlook/mailbox.ts';
 import { createTokenSource } from '../../../src/calendars/outlook/msal-session.ts';
-import { createDispatcher } from '../../../src/calendars/outlook/network.ts';
+import { createDispatcher, createMsalNetworkClient } from '../../../src/calendars/outlook/network.ts';
 import { concurrentRequests, defaultPacing } from '../../../src/calendars/outlook/paced-batches.ts';
 import type { Pacing } from '../../../src/calendars/outlook/paced-batches.ts';
 import { DEFAULT_RETRY_POLICY } from '../../../src/calendars/outlook/retry-policy.ts';
@@ -41,7 +41,7 @@ describe('Outlook provider: pacing shapes measured against MailboxConcurrency', 
   test('45 creates per shape, per item latency and simulated round trip', async () => {
     const rows: string[] = [];
     const dispatcher = createDispatcher(t.sandbox.caPem);
-    const settings = { clientId: t.sandbox.app.clientId, clientSecret: t.sandbox.app.clientSecret, authorityHost: t.sandbox.url, dispatcher, log: () => {} };
+    const settings = { clientId: t.sandbox.app.clientId, clientSecret: t.sandbox.app.clientSecret, authorityHost: t.sandbox.url, network: createMsalNetworkClient(dispatcher), log: () => {} };
     for (const [itemMs, rttMs] of [[20, 0], [100, 0], [100, 100]] as const) {
       for (const [name, pacing] of Object.entries(SHAPES)) {
         t.sandbox.control.clearMailbox(user.id);

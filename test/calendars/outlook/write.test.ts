@@ -72,6 +72,17 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.equal(events().length, 0);
   });
 
+  test('each reconcile opens the mailbox afresh, yet the authority\'s metadata is fetched once, not per opening', async () => {
+    const provider = providerFor(t.sandbox);
+    for (let i = 0; i < 3; i++) {
+      const [r] = await provider.mailbox(account).write([create()]);
+      assert.ok(r?.ok);
+    }
+    assert.equal(events().length, 3);
+    const metadata = t.sandbox.control.requestLog().filter((r) => r.method === 'GET' && r.path.includes('openid-configuration'));
+    assert.equal(metadata.length, 1, metadata.map((r) => r.path).join(', '));
+  });
+
   test('an update or delete of an event the traveler deleted ends as not_found', async () => {
     const results = await mailbox.write([
       { kind: 'update', key: 'gone-1', eventId: 'AAMkAGI2-does-not-exist', event: flightEvent() },

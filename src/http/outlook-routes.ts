@@ -11,7 +11,7 @@ import {
   OAuthStateError, organisationOutlook, recordAdminConnected, recordConsent, setSyncEnabled, tokenCacheStore,
 } from '../store/outlook.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import { enqueueSync } from '../sync/sync-jobs.ts';
+import { enqueueSync, enqueueSyncs } from '../sync/sync-jobs.ts';
 import type { CompanyOutlookStatus, ConnectionStatus, MyOutlookStatus } from './api-types.ts';
 import { HttpError } from './errors.ts';
 import { requestLocale, requireAdmin, requireUser, sessionHash } from './session.ts';
@@ -187,10 +187,14 @@ export async function outlookRoutes(app: FastifyInstance, opts: OutlookRoutesOpt
     if (request.body.enabled && (org.consent_status !== 'granted' || !org.connected_by)) {
       throw new HttpError(409, 'consent_missing', TEXT.noConsent[admin.locale], 'enabled');
     }
-    await setSyncEnabled(db, admin.organisationId, request.body.enabled, now());
-    if (request.body.enabled) {
-      for (const c of await listConnections(db, admin.organisationId)) if (c.status === 'connected') await enqueueSync(store, undefined, c.user_id);
-    }
+    // The switch and the reconciles it calls for commit together: every connected traveler's
+    // calendar is brought up to date, queued in one statement.
+    await db.transaction().execute(async (tx) => {
+      await setSyncEnabled(tx, admin.organisationId, request.body.enabled, now());
+      if (!request.body.enabled) return;
+      const connected = (await listConnections(tx, admin.organisationId)).filter((c) => c.status === 'connected');
+      await enqueueSyncs(store, tx, connected.map((c) => c.user_id));
+    });
     return companyStatus(admin);
   });
 

@@ -57,10 +57,18 @@ export function pglitePool(pg: PGlite, lock: SessionLock): PostgresPool {
   };
 }
 
-/** The subset of PGlite pg-boss's fromPglite adapter needs, with every call under the lock. */
+/**
+ * The subset of PGlite pg-boss's fromPglite adapter needs, with every call under the lock.
+ * `listen` lets pg-boss's LISTEN/NOTIFY wake workers the moment a job is queued (PGlite delivers
+ * its own NOTIFYs in-process); its LISTEN statement must not land inside a Kysely transaction either.
+ */
 export function lockedPglite(pg: PGlite, lock: SessionLock) {
   return {
     query: <T>(text: string, params?: unknown[]) => lock.run(() => pg.query<T>(text, params)),
     exec: (text: string) => lock.run(() => pg.exec(text)),
+    listen: async (channel: string, callback: (payload: string) => void) => {
+      const unlisten = await lock.run(() => pg.listen(channel, callback));
+      return () => lock.run(() => unlisten());
+    },
   };
 }

@@ -16,6 +16,11 @@ export async function enqueueSync(store: Store, tx: Tx | undefined, userId: stri
   });
 }
 
+/** Queues the reconcile of each traveler, in one statement (turning sync on for a whole company). */
+export async function enqueueSyncs(store: Store, tx: Tx | undefined, userIds: string[]): Promise<void> {
+  await store.enqueueMany(tx, QUEUES.calendarSync, userIds.map((userId) => ({ data: { userId } satisfies CalendarSyncJob, singletonKey: userId })));
+}
+
 /** Booking hook: a change to a connected traveler's trip schedules their reconcile. */
 export function syncOnBookingChange(store: Store) {
   return async (tx: Tx, change: TripChange): Promise<void> => {
@@ -60,7 +65,10 @@ export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Pr
     QUEUES.calendarSync,
     {
       batchSize: Math.ceil(concurrency / pollers), localConcurrency: pollers, burstWhenBatchFull: true, perJobResults: true,
+      // A queued job wakes the pollers at once (LISTEN/NOTIFY, see database.ts); the polling
+      // interval still finds retries coming due (startAfter) and is the floor when NOTIFY is down.
       pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
+      notifyPollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
     },
     async (jobs: Job<CalendarSyncJob>[]) =>
       Promise.all(jobs.map(async (job) => {

@@ -22,6 +22,8 @@ export class GraphMeter {
   /** When each event was created. */
   readonly createdAt: number[] = [];
   readonly started = performance.now();
+  /** Each mailbox request's service span (sandbox clock = this process's performance.now()), for BENCH_TRACE. */
+  readonly spans: Array<{ mailbox: string; batchId: string | undefined; start: number; finish: number; status: number }> = [];
   /** Called for each successful PATCH with its body. */
   onPatch?: (mailbox: string, body: unknown, at: number) => void;
 
@@ -32,6 +34,7 @@ export class GraphMeter {
     const isBatch = !isItem && e.path.startsWith('/v1.0/$batch');
     if (!isBatch) {
       this.items++;
+      this.spans.push({ mailbox: e.mailbox ?? '', batchId: e.batchId, start: e.startedMs, finish: e.finishedMs, status: e.status });
       this.firstAt ||= at;
     }
     if (e.status === 429) this.throttled++;

@@ -177,6 +177,23 @@ async function measureBackfill(start: () => Promise<void>, events: number, timeo
     const buckets = new Map<number, number>();
     for (const at of meter.createdAt) buckets.set(Math.floor((at - t0) / 250), (buckets.get(Math.floor((at - t0) / 250)) ?? 0) + 1);
     say(`events created per 250 ms: ${[...buckets].sort((a, b) => a[0] - b[0]).map(([b, n]) => `${(b * 0.25).toFixed(2)}s:${n}`).join(' ')}`);
+    // Per mailbox: when its first request started, its last answer, and how many requests it had
+    // in service on average between the two (4 is Outlook's limit, so the most there can be).
+    const byMailbox = new Map<string, typeof meter.spans>();
+    for (const sp of meter.spans) byMailbox.set(sp.mailbox, [...(byMailbox.get(sp.mailbox) ?? []), sp]);
+    const firsts: number[] = [], lasts: number[] = [], inService: number[] = [], services: number[] = [];
+    for (const spans of byMailbox.values()) {
+      const first = Math.min(...spans.map((sp) => sp.start));
+      const last = Math.max(...spans.map((sp) => sp.finish));
+      firsts.push(first - t0);
+      lasts.push(last - t0);
+      const busy = spans.reduce((sum, sp) => sum + (sp.finish - sp.start), 0);
+      inService.push(busy / Math.max(1, last - first));
+      services.push(...spans.map((sp) => sp.finish - sp.start));
+    }
+    const q = (xs: number[]) => `p10 ${ms(pct(xs, 10))} p50 ${ms(pct(xs, 50))} p90 ${ms(pct(xs, 90))} max ${ms(pct(xs, 100))}`;
+    const f2 = (xs: number[]) => `p10 ${pct(xs, 10).toFixed(2)} p50 ${pct(xs, 50).toFixed(2)} p90 ${pct(xs, 90).toFixed(2)}`;
+    say(`mailboxes: first request ${q(firsts)}; last answer ${q(lasts)}; request service ${q(services)}; requests in service on average ${f2(inService)}`);
   }
   return { cpuBusy, sandboxCpu, events: meter.created.size, seconds: (meter.lastWriteAt - t0) / 1000, firstSeconds: (meter.firstAt - t0) / 1000, http: meter.http, items: meter.items, throttled: meter.throttled, unavailable: meter.unavailable };
 }

@@ -6,8 +6,7 @@ import { CalendarProviderError, type CalendarMailbox, type CalendarProvider, typ
 import { eventHash, projectTrip } from '../domain/project-segment.ts';
 import { sql } from 'kysely';
 import type { Db } from '../store/database.ts';
-import { findUser } from '../store/organisations.ts';
-import { findConnection, organisationOutlook, recordSyncOutcome, tokenCacheStore } from '../store/outlook.ts';
+import { findSyncContext, recordSyncOutcome, tokenCacheStore } from '../store/outlook.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { loadTravelerTrips } from '../store/trips.ts';
 import { applyConnectionError } from './connection-policy.ts';
@@ -139,17 +138,15 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
   const now = deps.now ?? (() => new Date());
   const { db } = deps;
   // State is re-read every time: running the job twice, or after a switch-off, is harmless.
-  const connection = await findConnection(db, userId);
-  if (!connection || connection.status !== 'connected') return { status: 'skipped', reason: 'not_connected' };
-  const org = await organisationOutlook(db, connection.organisation_id);
-  if (org.consent_status !== 'granted') return { status: 'skipped', reason: 'no_consent' };
-  if (!org.sync_enabled) return { status: 'skipped', reason: 'sync_off' };
-  const user = await findUser(db, userId);
-  if (!user) return { status: 'skipped', reason: 'not_connected' };
+  const context = await findSyncContext(db, userId);
+  if (!context || context.connection.status !== 'connected') return { status: 'skipped', reason: 'not_connected' };
+  if (!context.consentGranted) return { status: 'skipped', reason: 'no_consent' };
+  if (!context.syncEnabled) return { status: 'skipped', reason: 'sync_off' };
+  const { connection } = context;
 
   const mailbox: CalendarMailbox = deps.provider.mailbox({ homeAccountId: connection.home_account_id, cache: tokenCacheStore(db, deps.box, userId, now) });
   try {
-    const desired = await desiredEvents(db, userId, user.locale);
+    const desired = await desiredEvents(db, userId, context.locale);
     const mappings = await loadMappings(db, userId);
     const lookup = keysToDiscover(desired, mappings, connection.rediscover);
     const found = lookup.length ? await mailbox.findByKeys(lookup) : new Map<string, string>();

@@ -13,7 +13,15 @@ export interface MailTransportOptions {
   /** smtp://user:pass@host:port or smtps://…; when absent, messages go to outboxDir. */
   smtpUrl?: string;
   outboxDir: string;
+  /** SMTP connections kept open and used at once; default SMTP_MAX_CONNECTIONS. */
+  maxConnections?: number;
 }
+
+/**
+ * SMTP connections a transport opens at most, and the itinerary-mail worker's default concurrency:
+ * the two agree, so the worker's sends each have a connection and none wait in nodemailer's queue.
+ */
+export const SMTP_MAX_CONNECTIONS = 8;
 
 export interface SentMail {
   messageId: string;
@@ -47,15 +55,24 @@ export class MailTransportError extends Error {
 }
 
 export function createMailTransport(options: MailTransportOptions): MailTransport {
-  return options.smtpUrl ? smtpTransport(options.smtpUrl) : outboxTransport(options.outboxDir);
+  return options.smtpUrl ? smtpTransport(options.smtpUrl, options.maxConnections ?? SMTP_MAX_CONNECTIONS) : outboxTransport(options.outboxDir);
 }
 
-function smtpTransport(smtpUrl: string): MailTransport {
+function smtpTransport(smtpUrl: string, maxConnections: number): MailTransport {
   const secrets = secretsOf(smtpUrl);
   let transporter: Transporter;
   try {
     transporter = nodemailer.createTransport({
       url: smtpUrl,
+      // Pooled: a few connections, each carrying message after message (up to maxMessages, then a
+      // fresh one), instead of a new connection, greeting, TLS handshake and login per email. A
+      // bulk import sent at the worker's rate would otherwise open dozens of SMTP sessions a
+      // second, the flood a server throttles or refuses; with the pool it holds maxConnections.
+      // Connections idle for idleTimeout are closed rather than held against the server.
+      pool: true,
+      maxConnections,
+      maxMessages: 100,
+      idleTimeout: 10_000,
       // Bounded waits: a stuck server must fail the send (and let the queue retry) rather than
       // hold it for nodemailer's default ten minutes. Settings in the URL's query win.
       connectionTimeout: 30_000,
@@ -133,7 +150,10 @@ function toTransportError(error: unknown, secrets: string[]): MailTransportError
   const e = (error ?? {}) as { code?: unknown; responseCode?: unknown; permanent?: unknown };
   const code = typeof e.code === 'string' ? e.code : 'ESEND';
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const permanent = !CONFIGURATION_ERRORS.has(code) && (e.permanent === true || code === 'EENVELOPE');
+  // A server's reply decides (nodemailer sets `permanent` from its code: 5yz but 503): a 451 to
+  // RCPT TO (greylisting, a full mailbox) is EENVELOPE too, and passes on a retry. An EENVELOPE
+  // without a reply is nodemailer refusing the message itself (no or an invalid address): permanent.
+  const permanent = !CONFIGURATION_ERRORS.has(code) && (responseCode !== undefined ? e.permanent === true : code === 'EENVELOPE');
   // The cause is not chained: nodemailer errors can hold connection details.
   return new MailTransportError(`mail not sent (${code}): ${redact(messageOf(error), secrets)}`, code, permanent, responseCode);
 }

@@ -117,6 +117,84 @@ describe('itinerary mail job', () => {
     assert.deepEqual(sendErrors, []);
   });
 
+  test('50 bookings made at once all get their email, each exactly once; one the server defers is retried without failing or repeating the others', async () => {
+    // With one email per polling interval (the worker until now) these 50 took 25 s; now a second or two.
+    const greylisted = 'traveler-17@example.com';
+    const sink = await startSmtpSink(creds, { deferRecipientsOnce: [greylisted] });
+    cleanup.push(() => sink.close());
+    const store = await openStore({ retryDelaySeconds: 1 });
+    cleanup.push(() => store.close());
+    const org = await createOrganisation(store.db, 'Sakura Trading');
+    const emails = Array.from({ length: 50 }, (_, i) => `traveler-${i}@example.com`);
+    for (const [i, email] of emails.entries()) {
+      await createUser(store.db, org.id, { email, displayName: `Traveler ${i}`, role: 'traveler', locale: i % 2 ? 'ja' : 'en', timeZone: 'Asia/Tokyo' });
+    }
+    const service = bookings(store);
+
+    await withWorker(store, sink, async () => {
+      await Promise.all(emails.map((email, i) => service.create(org.id, tripInput(email, { bookingRef: `OBT-${2000 + i}` }))));
+      await until('every booking email', () => sink.received.length >= emails.length || undefined, 60_000);
+      // Every job settled: nothing left to retry, so nothing more will arrive.
+      await until('every job completed', async () => {
+        const jobs = await store.boss.findJobs(QUEUES.itineraryMail);
+        return (jobs.length === emails.length && jobs.every((j) => j.state === 'completed')) || undefined;
+      }, 60_000);
+    });
+
+    // Each traveler got one email, for their own booking, with its own Message-ID.
+    const perRecipient = new Map<string, number>();
+    for (const m of sink.received) for (const to of m.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+    assert.deepEqual([...perRecipient.keys()].sort(), [...emails].sort());
+    assert.ok([...perRecipient.values()].every((n) => n === 1), 'one email per traveler');
+    const mails = await Promise.all(sink.received.map((m) => simpleParser(m.raw)));
+    assert.equal(new Set(mails.map((m) => m.messageId)).size, emails.length);
+    for (const [i, mail] of mails.entries()) {
+      const ref = `OBT-${2000 + emails.indexOf(sink.received[i].to[0])}`;
+      assert.match(mail.subject ?? '', new RegExp(ref));
+    }
+    // The greylisted send failed its own job alone, which the queue retried once; the jobs sent
+    // beside it completed on their first attempt.
+    assert.deepEqual(sink.deferred, [greylisted]);
+    const jobs = await store.boss.findJobs<{ changeId: string }>(QUEUES.itineraryMail);
+    const retried = jobs.filter((j) => j.retryCount > 0);
+    assert.equal(retried.length, 1);
+    const change = await store.db.selectFrom('trip_changes').innerJoin('trips', 'trips.id', 'trip_changes.trip_id').select('trips.booking_ref').where('trip_changes.id', '=', retried[0].data.changeId).executeTakeFirstOrThrow();
+    assert.equal(change.booking_ref, `OBT-${2000 + emails.indexOf(greylisted)}`);
+    assert.equal(retried[0].retryCount, 1);
+    // The SMTP server saw a few connections, never a flood: at most the worker's concurrency (8).
+    assert.ok(sink.maxOpenConnections <= 8, `${sink.maxOpenConnections} connections at once`);
+  });
+
+  test('a message the server refuses for good is dropped, not retried, and the others are sent', async () => {
+    const sink = await startSmtpSink(creds, { rejectRecipients: ['gone@example.com'] });
+    cleanup.push(() => sink.close());
+    const store = await openStore({ retryDelaySeconds: 1 });
+    cleanup.push(() => store.close());
+    const org = await createOrganisation(store.db, 'Sakura Trading');
+    const emails = ['gone@example.com', 'taro@example.com', 'emily@example.com'];
+    for (const email of emails) {
+      await createUser(store.db, org.id, { email, displayName: email, role: 'traveler', locale: 'en', timeZone: 'Asia/Tokyo' });
+    }
+    const service = bookings(store);
+    const logged: string[] = [];
+    const transport = createMailTransport({ smtpUrl: sink.url(), outboxDir: os.tmpdir() });
+    const stop = await startItineraryMailWorker({ store, transport, from, publicUrl: 'http://localhost:3000', pollingIntervalSeconds: 0.5, log: (l) => logged.push(l) });
+    try {
+      for (const [i, email] of emails.entries()) await service.create(org.id, tripInput(email, { bookingRef: `OBT-${3000 + i}` }));
+      await until('every job completed', async () => {
+        const jobs = await store.boss.findJobs(QUEUES.itineraryMail);
+        return (jobs.length === emails.length && jobs.every((j) => j.state === 'completed')) || undefined;
+      });
+    } finally {
+      await stop();
+      transport.close();
+    }
+    assert.deepEqual(sink.received.map((m) => m.to[0]).sort(), ['emily@example.com', 'taro@example.com']);
+    const jobs = await store.boss.findJobs(QUEUES.itineraryMail);
+    assert.ok(jobs.every((j) => j.retryCount === 0), 'nothing retried');
+    assert.equal(logged.filter((l) => /refused permanently/.test(l)).length, 1);
+  });
+
   test('a process killed right after the booking is written still sends the email after a restart', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-crash-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));

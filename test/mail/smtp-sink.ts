@@ -12,6 +12,10 @@ export interface ReceivedMail {
 export interface SmtpSink {
   port: number;
   received: ReceivedMail[];
+  /** Recipients answered 451 (try again later), in order. */
+  deferred: string[];
+  /** The most client connections that were open at once. */
+  maxOpenConnections: number;
   /** smtp://user:pass@127.0.0.1:port */
   url(): string;
   close(): Promise<void>;
@@ -19,15 +23,30 @@ export interface SmtpSink {
 
 export async function startSmtpSink(
   credentials: { user: string; pass: string },
-  options: { rejectRecipients?: string[] } = {},
+  options: {
+    rejectRecipients?: string[];
+    /** These recipients are answered 451 the first time (greylisting), then accepted. */
+    deferRecipientsOnce?: string[];
+  } = {},
 ): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
+  const deferred: string[] = [];
+  let open = 0;
+  let maxOpenConnections = 0;
   const server = new SMTPServer({
     // Plain TCP on loopback: no STARTTLS offered, so the client does not try to upgrade.
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
     authMethods: ['PLAIN', 'LOGIN'],
     logger: false,
+    onConnect(_session, callback) {
+      open++;
+      maxOpenConnections = Math.max(maxOpenConnections, open);
+      callback();
+    },
+    onClose() {
+      open--;
+    },
     onAuth(auth, _session, callback) {
       if (auth.username === credentials.user && auth.password === credentials.pass) {
         callback(null, { user: auth.username });
@@ -39,6 +58,11 @@ export async function startSmtpSink(
       if (options.rejectRecipients?.includes(address.address)) {
         const error = new Error('5.1.1 No such user') as Error & { responseCode: number };
         error.responseCode = 550;
+        callback(error);
+      } else if (options.deferRecipientsOnce?.includes(address.address) && !deferred.includes(address.address)) {
+        deferred.push(address.address);
+        const error = new Error('4.7.1 Greylisted, try again later') as Error & { responseCode: number };
+        error.responseCode = 451;
         callback(error);
       } else {
         callback();
@@ -65,6 +89,10 @@ export async function startSmtpSink(
   return {
     port,
     received,
+    deferred,
+    get maxOpenConnections() {
+      return maxOpenConnections;
+    },
     url: () =>
       `smtp://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.pass)}@127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -23,7 +23,7 @@ function message(id: string) {
 describe('SMTP transport', () => {
   let sink: SmtpSink;
   before(async () => {
-    sink = await startSmtpSink({ user: 'mailer', pass: PASSWORD }, { rejectRecipients: ['gone@example.co.jp'] });
+    sink = await startSmtpSink({ user: 'mailer', pass: PASSWORD }, { rejectRecipients: ['gone@example.co.jp'], deferRecipientsOnce: ['later@example.co.jp'] });
   });
   after(async () => {
     await sink.close();
@@ -79,6 +79,41 @@ describe('SMTP transport', () => {
       assert.equal(error.permanent, true);
       assert.equal(error.responseCode, 550);
       assert.ok(!error.message.includes(PASSWORD), error.message);
+    } finally {
+      transport.close();
+    }
+  });
+
+  test('a recipient the server defers (451, greylisting) fails as a retryable error, and the retry delivers', async () => {
+    const transport = createMailTransport({ smtpUrl: sink.url(), outboxDir: '/nonexistent' });
+    try {
+      const error = await transport
+        .send({ ...message('smtp-5'), to: 'later@example.co.jp' })
+        .then(
+          () => assert.fail('expected the send to fail'),
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof MailTransportError);
+      assert.equal(error.code, 'EENVELOPE');
+      assert.equal(error.responseCode, 451);
+      assert.equal(error.permanent, false);
+      await transport.send({ ...message('smtp-5'), to: 'later@example.co.jp' });
+      assert.deepEqual(sink.received.at(-1)!.to, ['later@example.co.jp']);
+    } finally {
+      transport.close();
+    }
+  });
+
+  test('a message without a valid recipient is refused for good before it reaches the server', async () => {
+    const transport = createMailTransport({ smtpUrl: sink.url(), outboxDir: '/nonexistent' });
+    try {
+      const error = await transport.send({ ...message('smtp-6'), to: [] }).then(
+        () => assert.fail('expected the send to fail'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof MailTransportError);
+      assert.equal(error.code, 'EENVELOPE');
+      assert.equal(error.permanent, true);
     } finally {
       transport.close();
     }

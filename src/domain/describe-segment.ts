@@ -156,11 +156,23 @@ export function formatLocalDate(date: string, locale: Locale, time?: string): st
 
 /** The long name of the zone at that wall-clock time ("日本標準時", "Pacific Daylight Time"). */
 export function zoneName(time: ZonedTime, locale: Locale): string {
-  const dt = DateTime.fromISO(time.local, { zone: time.timeZone });
-  if (!dt.isValid) return time.timeZone;
-  const name = zoneNameFormat(locale, time.timeZone).formatToParts(dt.toJSDate()).find((p) => p.type === 'timeZoneName')?.value;
-  return name ?? time.timeZone;
+  const key = `${locale} ${time.timeZone} ${time.local}`;
+  let name = zoneNames.get(key);
+  if (name === undefined) {
+    const dt = DateTime.fromISO(time.local, { zone: time.timeZone });
+    name = (dt.isValid ? zoneNameFormat(locale, time.timeZone).formatToParts(dt.toJSDate()).find((p) => p.type === 'timeZoneName')?.value : undefined) ?? time.timeZone;
+    if (zoneNames.size >= 10_000) zoneNames.clear();
+    zoneNames.set(key, name);
+  }
+  return name;
 }
+
+/**
+ * Names already worked out, by locale, zone and wall-clock time: an event's times are described
+ * several times over (title, body, hash), and luxon's offset arithmetic for each was still 4% of a
+ * backfill's CPU after the formatters were kept (`npm run bench` profile). Bounded.
+ */
+const zoneNames = new Map<string, string>();
 
 /**
  * One formatter per locale and zone, made once. luxon's offsetNameLong builds a new

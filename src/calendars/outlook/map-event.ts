@@ -32,6 +32,22 @@ export interface GraphEventBody {
  * Europe/Kyiv) is sent as its IANA name, which Graph accepts for the documented ones.
  */
 export function graphTimeZone(iana: string): string {
+  let name = graphZoneNames.get(iana);
+  if (name === undefined) {
+    name = lookUpGraphTimeZone(iana);
+    if (graphZoneNames.size >= 2000) graphZoneNames.clear();
+    graphZoneNames.set(iana, name);
+  }
+  return name;
+}
+
+/**
+ * Zones already converted: windows-iana scans CLDR's whole table on every call (4% of the CPU of a
+ * 50-traveler backfill's first second, `npm run bench`). Bounded: the names come from bookings.
+ */
+const graphZoneNames = new Map<string, string>();
+
+function lookUpGraphTimeZone(iana: string): string {
   const direct = findWindows(iana)[0];
   if (direct) return direct;
   let canonical: string | undefined;

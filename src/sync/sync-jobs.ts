@@ -49,7 +49,7 @@ export interface SyncWorkerOptions {
 }
 
 /** Pollers per process: each fetches a batch of jobs and runs them side by side. */
-const SYNC_POLLERS = 4;
+const SYNC_POLLERS = 8;
 
 export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Promise<void>> {
   const { boss } = opts.store;

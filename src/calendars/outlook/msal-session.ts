@@ -16,6 +16,8 @@ export interface MsalSettings {
   authorityHost: string;
   /** One per provider (createMsalNetworkClient): it keeps the identity metadata every app asks for. */
   network: INetworkModule;
+  /** One per provider: access tokens kept in memory between one mailbox opening and the next. */
+  accessTokens?: AccessTokenMemo;
   log: (line: string) => void;
 }
 
@@ -100,14 +102,61 @@ export interface TokenSource {
 /** Refresh this long before an access token's expiry, so it never expires in flight. */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 
+interface AccessToken {
+  token: string;
+  expiresAt: number;
+}
+
+const usable = (t: AccessToken | null | undefined): t is AccessToken => !!t && t.expiresAt - EXPIRY_MARGIN_MS > Date.now();
+
+/**
+ * Access tokens by home account id, in this process's memory only (never stored), as MSAL keeps
+ * them itself. Each reconcile opens its mailbox afresh; without this, each one built an MSAL app,
+ * loaded and decrypted the stored cache twice and asked MSAL for the token it had handed out a
+ * moment before (a fifth of a sync worker's CPU in `npm run bench`). A token Graph refuses (401) is
+ * dropped and refreshed; a refused refresh, a forget or a forced refresh drops it too. Bounded.
+ */
+export class AccessTokenMemo {
+  readonly #tokens = new Map<string, AccessToken>();
+  readonly #max: number;
+  constructor(max = 10_000) {
+    this.#max = max;
+  }
+
+  get(homeAccountId: string): AccessToken | undefined {
+    const t = this.#tokens.get(homeAccountId);
+    if (t && !usable(t)) this.#tokens.delete(homeAccountId);
+    return usable(t) ? t : undefined;
+  }
+
+  set(homeAccountId: string, token: AccessToken): void {
+    this.#tokens.delete(homeAccountId);
+    this.#tokens.set(homeAccountId, token);
+    if (this.#tokens.size > this.#max) this.#tokens.delete(this.#tokens.keys().next().value!);
+  }
+
+  delete(homeAccountId: string): void {
+    this.#tokens.delete(homeAccountId);
+  }
+}
+
 export function createTokenSource(settings: MsalSettings, account: { homeAccountId: string; cache: TokenCacheStore }): TokenSource {
   const plugin = cachePlugin(account.cache);
-  const app = createMsalApp(settings, { plugin, tenantId: tenantOfHomeAccountId(account.homeAccountId) });
-  let current: { token: string; expiresAt: number } | null = null;
+  // Built on first need: a token kept in memory needs no MSAL app at all.
+  let msalApp: ConfidentialClientApplication | undefined;
+  const appFor = () => (msalApp ??= createMsalApp(settings, { plugin, tenantId: tenantOfHomeAccountId(account.homeAccountId) }));
+  const memo = settings.accessTokens;
+  let current: AccessToken | null = memo?.get(account.homeAccountId) ?? null;
   let inFlight: Promise<string> | null = null;
+  const remember = (t: AccessToken | null) => {
+    current = t;
+    if (!memo) return;
+    if (t) memo.set(account.homeAccountId, t);
+    else memo.delete(account.homeAccountId);
+  };
 
   async function findAccount(): Promise<AccountInfo> {
-    const found = await app.getTokenCache().getAccountByHomeId(account.homeAccountId);
+    const found = await appFor().getTokenCache().getAccountByHomeId(account.homeAccountId);
     if (!found) throw new CalendarProviderError('auth_lost', 'The account is not in its token cache (never connected, or forgotten after a refusal)', { providerCode: 'no_account' });
     return found;
   }
@@ -115,9 +164,9 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
   async function acquire(forceRefresh: boolean, secondTry = false): Promise<string> {
     const found = await findAccount();
     try {
-      const result = await app.acquireTokenSilent({ account: found, scopes: TOKEN_SCOPES, forceRefresh });
+      const result = await appFor().acquireTokenSilent({ account: found, scopes: TOKEN_SCOPES, forceRefresh });
       if (!result?.accessToken) throw new CalendarProviderError('auth_lost', 'Microsoft sign-in returned no access token', { providerCode: 'no_access_token' });
-      current = { token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 60_000 };
+      remember({ token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 60_000 });
       return result.accessToken;
     } catch (e) {
       const error = classifyError(e);
@@ -129,9 +178,9 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
       if (error.code === 'auth_lost') {
         // AADSTS700082 and friends: MSAL drops the refresh token in memory only; the stored blob
         // would bring it back on the next load. Remove the account so the store forgets it too.
-        current = null;
+        remember(null);
         try {
-          await app.getTokenCache().removeAccount(found);
+          await appFor().getTokenCache().removeAccount(found);
         } catch (removeError) {
           settings.log(`outlook: could not remove a refused account from its cache: ${classifyError(removeError).message}`);
         }
@@ -153,7 +202,7 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
 
   return {
     async get() {
-      if (current && current.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return current.token;
+      if (usable(current)) return current.token;
       return single(false);
     },
     async refresh() {
@@ -163,13 +212,13 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
         return;
       }
       if (inFlight) await inFlight.catch(() => {});
-      current = null;
+      remember(null);
       await single(true);
     },
     async forget() {
-      current = null;
-      const found = await app.getTokenCache().getAccountByHomeId(account.homeAccountId);
-      if (found) await app.getTokenCache().removeAccount(found);
+      remember(null);
+      const found = await appFor().getTokenCache().getAccountByHomeId(account.homeAccountId);
+      if (found) await appFor().getTokenCache().removeAccount(found);
     },
   };
 }

@@ -7,7 +7,7 @@ import { classifyError } from './classify-error.ts';
 import { ADMIN_CONSENT_SCOPE, DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX, MAX_BATCH_REQUESTS, SIGN_IN_SCOPES } from './constants.ts';
 import { createGraphTransport } from './graph-transport.ts';
 import { createMailbox } from './mailbox.ts';
-import { authorityFor, createMsalApp, createTokenSource } from './msal-session.ts';
+import { AccessTokenMemo, authorityFor, createMsalApp, createTokenSource } from './msal-session.ts';
 import type { MsalSettings } from './msal-session.ts';
 import { createDispatcher, createMsalNetworkClient } from './network.ts';
 import { defaultPacing } from './paced-batches.ts';
@@ -57,7 +57,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
   const dispatcher = createDispatcher(options.caPem);
   const authorityHost = requireHttps('authorityHost', options.authorityHost);
   const graphUrl = requireHttps('graphUrl', options.graphUrl);
-  const msal: MsalSettings = { clientId: options.clientId, clientSecret: options.clientSecret, authorityHost, network: createMsalNetworkClient(dispatcher), log };
+  const msal: MsalSettings = { clientId: options.clientId, clientSecret: options.clientSecret, authorityHost, network: createMsalNetworkClient(dispatcher), accessTokens: new AccessTokenMemo(), log };
   const maxInFlight = Math.max(1, Math.floor(options.maxInFlightPerMailbox ?? DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX));
   const maxBatch = Math.max(1, Math.min(MAX_BATCH_REQUESTS, Math.floor(options.maxBatchSize ?? MAX_BATCH_REQUESTS)));
   const base = defaultPacing(maxInFlight);

@@ -54,6 +54,33 @@ describe('Outlook provider: the token lifecycle', () => {
     assert.equal(t.sandbox.control.mailboxEvents(user.id).length, 1);
   });
 
+  test('each reconcile opens the mailbox afresh: the access token is reused from memory, not read from the store again, until Graph refuses it', async () => {
+    const p = provider();
+    const user = SAKURA_TRADING.users[1]!;
+    const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
+    const eventsBefore = t.sandbox.control.mailboxEvents(user.id).length;
+    let loads = 0;
+    const counted = { load: () => (loads++, cache.load()), save: (s: string) => cache.save(s) };
+    const write = async () => {
+      const event = flightEvent();
+      const [r] = await p.mailbox({ homeAccountId: account.homeAccountId, cache: counted }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+      assert.ok(r?.ok, JSON.stringify(r));
+    };
+    await write();
+    const afterFirst = loads;
+    assert.ok(afterFirst > 0, 'the first opening reads the stored cache');
+    await write();
+    await write();
+    assert.equal(loads, afterFirst, 'later openings use the token kept in memory');
+    // Two hours on the service's clock: Graph refuses the kept token (401); it is dropped, refreshed once, and the write goes through.
+    t.sandbox.control.advanceClock(2 * 3600_000);
+    t.sandbox.control.clearRequestLog();
+    await write();
+    assert.equal(t.sandbox.control.requestLog().filter((e) => e.path.includes('/oauth2/v2.0/token')).length, 1, 'one refresh');
+    assert.ok(loads > afterFirst, 'the refresh read the stored cache');
+    assert.equal(t.sandbox.control.mailboxEvents(user.id).length, eventsBefore + 4);
+  });
+
   test('a refresh racing another process\'s refresh uses the newer refresh token it saved, instead of lapsing', async () => {
     const user = SAKURA_TRADING.users[1]!;
     const { account, cache } = await connect(t.sandbox, provider(), user.userPrincipalName, SAKURA_TRADING.id);

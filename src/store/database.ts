@@ -8,6 +8,7 @@ import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import pg from 'pg';
 import { PgBoss, fromKysely, fromPglite } from 'pg-boss';
 import { migrations } from './migrations/index.ts';
+import { pgliteOptions } from './pglite-options.ts';
 import { lockedPglite, pglitePool, SessionLock } from './pglite-pool.ts';
 import type { Database } from './schema.ts';
 
@@ -101,7 +102,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       dataPath = path.join(options.dataDir, 'pgdata');
       fs.mkdirSync(dataPath, { recursive: true });
     }
-    const pglite = new PGlite(dataPath);
+    // Memory settings measured for `npm start` to stay under 512 MB (pglite-options.ts).
+    const pgliteSettings = await pgliteOptions(dataPath);
+    const pglite = dataPath ? new PGlite(dataPath, pgliteSettings) : new PGlite(pgliteSettings);
     const lock = new SessionLock();
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pglitePool(pglite, lock) }) });
     boss = new PgBoss({ db: fromPglite(lockedPglite(pglite, lock)), backend: 'pglite', useListenNotify: true, ...SUPERVISION });

@@ -19,6 +19,7 @@ import type { Db, Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
 import type { SecretBox } from '../../src/store/secret-box.ts';
 import { Browser, PASSWORD, type Company, type World } from '../support/outlook-world.ts';
+import { npmStartNodeFlags } from '../support/npm-start.ts';
 import { manyTrips } from '../support/sync-faults.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -252,11 +253,11 @@ export function productEnv(opts: WorkerEnv): Record<string, string> {
   };
 }
 
-/** Spawns `node src/cli.ts <args>` (or another entry) with the product's environment. */
+/** Spawns `node src/cli.ts <args>` (or another entry) with the product's environment and `npm start`'s Node flags. */
 export function spawnProduct(args: string[], env: Record<string, string>, readyText = 'workers running'): WorkerProcess {
   // BENCH_NODE_ARGS: extra Node flags for the product's processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...npmStartNodeFlags(), ...nodeArgs, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));

@@ -3,6 +3,7 @@
 // it) on free ports and a fresh data folder, screenshots under test-artifacts/web/, and an axe-core
 // check plus a missing-translation check on every screen.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { npmStartNodeFlags } from '../support/npm-start.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,7 +91,7 @@ export async function startProduct(): Promise<Product> {
   const url = `http://localhost:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: String(sandboxPort), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, SEED_DEMO: 'true' };
   for (const k of ['DATABASE_URL', 'SMTP_URL', 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET', 'NODE_ENV']) delete env[k];
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...npmStartNodeFlags(), path.join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -180,8 +180,8 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
 
   const mailbox: CalendarMailbox = deps.provider.mailbox({ homeAccountId: connection.home_account_id, cache: tokenCacheStore(db, deps.box, userId, now) });
   try {
-    const desired = await desiredEvents(db, userId, context.locale);
-    const mappings = await loadMappings(db, userId);
+    // Side by side: on a PostgreSQL server they are two connections' round trips at once.
+    const [desired, mappings] = await Promise.all([desiredEvents(db, userId, context.locale), loadMappings(db, userId)]);
     const lookup = keysToDiscover(desired, mappings, connection.rediscover);
     const found = lookup.length ? await mailbox.findByKeys(lookup) : new Map<string, string>();
     const results: WriteResult[] = [];

@@ -3,7 +3,7 @@
 // measures everything and prints one table (README, "Benchmark", says how to read it).
 //
 //   npm run bench -- [--travelers 50] [--segments 40] [--latency 100] [--rate 20] [--steady-seconds 10]
-//                    [--scale-travelers 400] [--scale-segments 2] [--naive-travelers 2]
+//                    [--scale-travelers 800] [--scale-segments 2] [--naive-travelers 2]
 //                    [--fault-share 0.01] [--database-url postgres://…] [--sections embedded,naive,postgres]
 //
 // 1. The product as `npm start` runs it (one process, HTTP server + workers, embedded PGlite), a
@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '100' },
     rate: { type: 'string', default: '20' },
     'steady-seconds': { type: 'string', default: '10' },
-    'scale-travelers': { type: 'string', default: '400' },
+    'scale-travelers': { type: 'string', default: '800' },
     'scale-segments': { type: 'string', default: '2' },
     'naive-travelers': { type: 'string', default: '2' },
     'naive-steady-seconds': { type: 'string', default: '3' },
@@ -481,8 +481,11 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
         await reset();
       }
       sandbox.control.setLatency(L);
-      const stopFaults = startFaults(sandbox, FAULT_SHARE);
-      say(`postgres: backfill ${ST} × ${SS} with ${k} worker process${k > 1 ? 'es' : ''}${run === 0 ? ', from the sync switch' : ', backlog queued at once'}`);
+      // Run 0 meets the occasional 429s and 503s as everything else does. Runs 1 and 2 compare the
+      // workers' own throughput, which a fault's fixed Retry-After wait at the end of a run of a
+      // few seconds would blur, so they run without injected faults.
+      const stopFaults = startFaults(sandbox, run === 0 ? FAULT_SHARE : 0);
+      say(`postgres: backfill ${ST} × ${SS} with ${k} worker process${k > 1 ? 'es' : ''}${run === 0 ? ', from the sync switch' : ', backlog queued at once, no injected faults'}`);
       // BENCH_TRACE: how many reconciles are in hand (active jobs), sampled every 100 ms.
       const inHand: number[] = [];
       const sampling = process.env.BENCH_TRACE ? setInterval(() => {
@@ -568,8 +571,8 @@ try {
     const capScale = ceiling(ST, SS, L);
     const span = (r: Backfill) => `first ${r.firstSeconds.toFixed(2)} s, last ${r.seconds.toFixed(2)} s, machine CPU ${Math.round(100 * r.cpuBusy)}% busy, sandbox ${r.sandboxCpu.toFixed(2)} cores, PostgreSQL ${r.postgresCpu.toFixed(2)} cores, workers ${r.productCpuMsPerEvent.toFixed(2)} ms CPU/event`;
     row(`PostgreSQL backfill ${ST}×${SS}, from sync on: 1 worker`, `${f1(viaSwitch)} ev/s (${span(sc.runs[0]!)})`, '', `${f1((100 * viaSwitch) / capScale.eventsPerSecond)}% of ceiling ${f1(capScale.eventsPerSecond)} ev/s`);
-    row('  backlog queued at once: 1 worker', `${f1(one)} ev/s (${span(sc.runs[1]!)})`, '', `${f1((100 * one) / capScale.eventsPerSecond)}% of ceiling`);
-    row('  backlog queued at once: 2 worker processes', `${f1(two)} ev/s (${span(sc.runs[2]!)})`, '', `${(two / one).toFixed(2)}× one (target ≥ 1.7×)`);
+    row('  backlog queued at once, no injected faults: 1 worker', `${f1(one)} ev/s (${span(sc.runs[1]!)})`, '', `${f1((100 * one) / capScale.eventsPerSecond)}% of ceiling`);
+    row('  backlog queued at once, no injected faults: 2 worker processes', `${f1(two)} ev/s (${span(sc.runs[2]!)})`, '', `${(two / one).toFixed(2)}× one (target ≥ 1.7×)`);
     row('  429s / 503s (the three runs)', sc.runs.map((r) => `${r.throttled} / ${r.unavailable}`).join('; '), '', '');
     row('  calendars exact', sc.problems.length ? `NO: ${sc.problems.slice(0, 2).join('; ')}` : 'yes', '', '');
   }

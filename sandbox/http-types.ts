@@ -27,6 +27,11 @@ export interface SbResponse {
   logRequestBody?: unknown;
   /** Mailbox (user oid) the request touched, for the request log. */
   mailbox?: string;
+  /**
+   * Set by json(): the value `body` is the JSON of, so $batch can embed an item's answer without
+   * parsing its JSON again. Fresh values only: nothing may change it after json().
+   */
+  jsonValue?: unknown;
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): SbResponse {
@@ -34,6 +39,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
     status,
     headers: { "content-type": "application/json; charset=utf-8", ...headers },
     body: JSON.stringify(body),
+    jsonValue: body,
   };
 }
 

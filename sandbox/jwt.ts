@@ -62,3 +62,28 @@ export function verifyJwt(key: SigningKey, token: string): Record<string, unknow
     return null;
   }
 }
+
+/**
+ * verifyJwt with a memory of tokens already verified. An RS256 verification costs far more than
+ * the rest of a Graph request, and a client sends the same access token for an hour. Only the
+ * signature check is remembered (a pure function of the token and our key): expiry, audience and
+ * the user are still checked by the caller on every request, on the sandbox clock. Entries whose
+ * `exp` has passed on `now()` are forgotten when met; at most `max` entries, oldest dropped first.
+ * Claims are shared between requests: callers must not change them.
+ */
+export function cachedJwtVerifier(key: SigningKey, now: () => number, max = 10_000): (token: string) => Record<string, unknown> | null {
+  const verified = new Map<string, Record<string, unknown>>();
+  return (token) => {
+    const hit = verified.get(token);
+    if (hit) {
+      if (typeof hit.exp === "number" && hit.exp >= now() / 1000) return hit;
+      verified.delete(token);
+    }
+    const claims = verifyJwt(key, token);
+    if (claims && typeof claims.exp === "number" && claims.exp >= now() / 1000) {
+      if (verified.size >= max) verified.delete(verified.keys().next().value!);
+      verified.set(token, claims);
+    }
+    return claims;
+  };
+}

@@ -103,7 +103,39 @@ export class Store {
   /** By oid or userPrincipalName (case-insensitive). */
   user(idOrUpn: string): DirectoryUser | undefined {
     const key = idOrUpn.toLowerCase();
+    // The index answers what the scan would: the first user whose oid or UPN matches. A miss, or an
+    // entry that no longer carries the key, takes the scan. A fresh copy every time, as before.
+    const hit = this.userIndex().get(key);
+    if (hit && (hit.user.id.toLowerCase() === key || hit.user.userPrincipalName.toLowerCase() === key)) {
+      return { ...hit.user, tenantId: hit.tenant.id };
+    }
     return this.allUsers().find((u) => u.id.toLowerCase() === key || u.userPrincipalName.toLowerCase() === key);
+  }
+
+  private index: Map<string, { tenant: SeedTenant; user: SeedUser }> | undefined;
+  /** What the index was built from: each tenant, its users array and its length. */
+  private indexedFrom: unknown[] = [];
+
+  /** Lower-case oid and UPN → user; rebuilt when the directory's tenants or user lists change. */
+  private userIndex(): Map<string, { tenant: SeedTenant; user: SeedUser }> {
+    const tenants = this.config.tenants;
+    let same = this.index !== undefined && this.indexedFrom.length === tenants.length * 3;
+    for (let i = 0; same && i < tenants.length; i++) {
+      const t = tenants[i]!;
+      same = this.indexedFrom[i * 3] === t && this.indexedFrom[i * 3 + 1] === t.users && this.indexedFrom[i * 3 + 2] === t.users.length;
+    }
+    if (same) return this.index!;
+    const index = new Map<string, { tenant: SeedTenant; user: SeedUser }>();
+    this.indexedFrom = [];
+    for (const tenant of tenants) {
+      this.indexedFrom.push(tenant, tenant.users, tenant.users.length);
+      for (const user of tenant.users) {
+        // First match wins, as in the scan (oid or UPN, user by user).
+        for (const k of [user.id.toLowerCase(), user.userPrincipalName.toLowerCase()]) if (!index.has(k)) index.set(k, { tenant, user });
+      }
+    }
+    this.index = index;
+    return index;
   }
 
   // ---- consent ---------------------------------------------------------------------------------

@@ -124,10 +124,16 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
       if (["content-type", "retry-after", "location", "etag", "preference-applied"].includes(k)) headers[k === "content-type" ? "Content-Type" : k === "retry-after" ? "Retry-After" : k === "location" ? "Location" : k] = v;
     }
     const out: Record<string, unknown> = { id, status: res.status, headers };
-    if (res.body) out.body = parseLoggedBody(res.body, res.headers?.["content-type"]);
+    if (res.body) {
+      // The answer's own value when it has one: JSON.parse(res.body) would be an equal copy.
+      const contentType = res.headers?.["content-type"];
+      out.body = res.jsonValue !== undefined && (contentType ?? "").includes("json") ? res.jsonValue : parseLoggedBody(res.body, contentType);
+    }
     return out;
   });
-  const out = json(200, { responses }, { "request-id": randomUUID() });
+  const out: SbResponse = json(200, { responses }, { "request-id": randomUUID() });
+  // The request log keeps the $batch body as parsed JSON: it was parsed above already.
+  if ((req.headers["content-type"] ?? "").includes("json")) out.logRequestBody = parsed.value;
   // A dropped item ("drop" or "drop-after") drops the whole batch's connection, after every item ran.
   return completed.some((c) => c.res.drop) ? { ...out, drop: true } : out;
 }

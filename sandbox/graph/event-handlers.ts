@@ -6,7 +6,7 @@ import type { SbRequest, SbResponse } from "../http-types.ts";
 import type { DirectoryUser, StoredEvent, Store } from "../store.ts";
 import { GE, graphError } from "./errors.ts";
 import type { GraphErrorSpec } from "./errors.ts";
-import { createEvent, filterView, presentEvent, toInstant, updateEvent } from "./events.ts";
+import { cloneData, createEvent, filterView, instantOf, presentEvent, updateEvent } from "./events.ts";
 import type { DateTimeTimeZone, PresentOptions } from "./events.ts";
 import { evaluate, FilterError, parseFilter, topLevelProps } from "./filter.ts";
 import { resolveTimeZone } from "./timezones.ts";
@@ -146,8 +146,8 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
         if (!e.start || !e.end) return false;
         // All-day events float: Exchange matches them to the window as UTC midnight to midnight.
         const zoned = (d: DateTimeTimeZone) => (e.isAllDay === true ? { dateTime: d.dateTime, timeZone: "UTC" } : d);
-        const s = toInstant(zoned(e.start as DateTimeTimeZone)).toMillis();
-        const en = toInstant(zoned(e.end as DateTimeTimeZone)).toMillis();
+        const s = instantOf(zoned(e.start as DateTimeTimeZone));
+        const en = instantOf(zoned(e.end as DateTimeTimeZone));
         return s < window.end && en > window.start;
       });
     }
@@ -177,7 +177,7 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
       const keyOf = (e: StoredEvent, path: string): unknown => {
         if (path === "start/dateTime" || path === "end/dateTime") {
           const v = e[path.split("/")[0]!] as DateTimeTimeZone | null;
-          return v ? toInstant(v).toMillis() : null;
+          return v ? instantOf(v) : null;
         }
         return path.split("/").reduce<unknown>((o, p) => (o && typeof o === "object" ? (o as Record<string, unknown>)[p] : undefined), e);
       };
@@ -191,7 +191,7 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
         return 0;
       });
     } else if (window) {
-      events.sort((a, b) => toInstant(a.start as DateTimeTimeZone).toMillis() - toInstant(b.start as DateTimeTimeZone).toMillis());
+      events.sort((a, b) => instantOf(a.start as DateTimeTimeZone) - instantOf(b.start as DateTimeTimeZone));
     }
     const topRaw = req.query.get("$top");
     const skipRaw = req.query.get("$skip");
@@ -243,12 +243,12 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     const s = ev.start as DateTimeTimeZone | null;
     const e = ev.end as DateTimeTimeZone | null;
     if (!s || !e) return null;
-    if (toInstant(e).toMillis() < toInstant(s).toMillis()) {
+    if (instantOf(e) < instantOf(s)) {
       return { status: 400, code: "ErrorPropertyValidationFailure", message: "At least one property failed validation." };
     }
     if (ev.isAllDay === true) {
       const midnight = (d: DateTimeTimeZone) => /T00:00:00(\.0+)?$/.test(d.dateTime);
-      if (!midnight(s) || !midnight(e) || s.timeZone !== e.timeZone || toInstant(e).toMillis() === toInstant(s).toMillis()) {
+      if (!midnight(s) || !midnight(e) || s.timeZone !== e.timeZone || instantOf(e) === instantOf(s)) {
         return {
           status: 400,
           code: "ErrorInvalidRequest",
@@ -297,7 +297,7 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     if ("transactionId" in v.body && ev.transactionId !== null && v.body.transactionId !== ev.transactionId) {
       return err(req, { status: 400, code: "ErrorInvalidRequest", message: "The transactionId of an event cannot be changed once it is set." });
     }
-    const next = structuredClone(ev);
+    const next = cloneData(ev);
     updateEvent(next, v.body, clock.now());
     const badRange = invalidRange(next);
     if (badRange) return err(req, badRange);

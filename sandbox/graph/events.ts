@@ -6,6 +6,7 @@ import { DateTime } from "luxon";
 import type { DirectoryUser, StoredEvent } from "../store.ts";
 import { normalizeExtPropId } from "./filter.ts";
 import { resolveTimeZone } from "./timezones.ts";
+import { instantMillis, localDateTime } from "./zoned.ts";
 
 export interface DateTimeTimeZone {
   dateTime: string;
@@ -17,36 +18,50 @@ export function graphInstant(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$10000Z");
 }
 
-function localString(dt: DateTime): string {
-  return `${dt.toFormat("yyyy-MM-dd'T'HH:mm:ss")}.${String(dt.millisecond).padStart(3, "0")}0000`;
-}
-
 export function toInstant(dtz: DateTimeTimeZone): DateTime {
   const zone = resolveTimeZone(dtz.timeZone) ?? "UTC";
   return DateTime.fromISO(dtz.dateTime.slice(0, 23), { zone });
 }
 
+/** toInstant(dtz).toMillis(), without luxon on the common path (zoned.ts). */
+export function instantOf(dtz: DateTimeTimeZone): number {
+  return instantMillis(dtz.dateTime.slice(0, 23), resolveTimeZone(dtz.timeZone) ?? "UTC");
+}
+
 export function normalizeDtz(dtz: DateTimeTimeZone): DateTimeTimeZone {
-  return { dateTime: localString(toInstant(dtz)), timeZone: dtz.timeZone };
+  return { dateTime: localDateTime(dtz.dateTime.slice(0, 23), resolveTimeZone(dtz.timeZone) ?? "UTC"), timeZone: dtz.timeZone };
 }
 
 function present(dtz: DateTimeTimeZone, targetZone: string, allDay: boolean): DateTimeTimeZone {
   if (allDay) return { dateTime: normalizeDtz(dtz).dateTime, timeZone: targetZone };
   const zone = resolveTimeZone(targetZone) ?? "UTC";
-  return { dateTime: localString(toInstant(dtz).setZone(zone)), timeZone: targetZone };
+  return { dateTime: localDateTime(dtz.dateTime.slice(0, 23), resolveTimeZone(dtz.timeZone) ?? "UTC", zone), timeZone: targetZone };
+}
+
+/** Random bytes handed out from one larger randomBytes() draw (one call per few dozen ids, not three per event). */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+function random(n: number): Buffer {
+  if (randomAt + n > randomPool.length) {
+    randomPool = randomBytes(Math.max(8192, n));
+    randomAt = 0;
+  }
+  const out = randomPool.subarray(randomAt, randomAt + n);
+  randomAt += n;
+  return out;
 }
 
 export function newEventId(): string {
   // Exchange ids are long base64 strings; keep '-', '_' and '=' so clients must URL-encode.
-  return `AAMkAGSandbox${randomBytes(96).toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
+  return `AAMkAGSandbox${random(96).toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
 }
 
 export function newChangeKey(): string {
-  return `DwAAABYAAAA${randomBytes(18).toString("base64")}`;
+  return `DwAAABYAAAA${random(18).toString("base64")}`;
 }
 
 function newICalUId(): string {
-  return `040000008200E00074C5B7101A82E00800000000${randomBytes(24).toString("hex").toUpperCase()}`;
+  return `040000008200E00074C5B7101A82E00800000000${random(24).toString("hex").toUpperCase()}`;
 }
 
 function normalizeLocation(loc: unknown): Record<string, unknown> {
@@ -201,13 +216,38 @@ export function filterView(ev: StoredEvent): Record<string, unknown> {
   });
 }
 
+/**
+ * structuredClone for what events hold (JSON data: plain objects, arrays, primitives), without its
+ * fixed cost per call; anything else goes to structuredClone itself.
+ */
+export function cloneData<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return structuredClone(value);
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return structuredClone(value);
+      out[i] = cloneData(value[i]);
+    }
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    if (k === "__proto__") return structuredClone(value);
+    out[k] = cloneData((value as Record<string, unknown>)[k]);
+  }
+  return out as T;
+}
+
 export function presentEvent(ev: StoredEvent, opts: PresentOptions): Record<string, unknown> {
   const allDay = ev.isAllDay === true;
   const out: Record<string, unknown> = { "@odata.etag": `W/"${String(ev.changeKey)}"` };
   const full: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ev)) {
     if (k === "singleValueExtendedProperties" || k === "multiValueExtendedProperties") continue;
-    full[k] = structuredClone(v);
+    full[k] = cloneData(v);
   }
   if (ev.start) full.start = present(ev.start as DateTimeTimeZone, opts.timeZone, allDay);
   if (ev.end) full.end = present(ev.end as DateTimeTimeZone, opts.timeZone, allDay);

@@ -5,7 +5,7 @@ import { setImmediate as yieldTurn, setTimeout as sleep } from "node:timers/prom
 import type { SandboxClock } from "../clock.ts";
 import { decodeSegment, json } from "../http-types.ts";
 import type { SbRequest, SbResponse } from "../http-types.ts";
-import { verifyJwt } from "../jwt.ts";
+import { cachedJwtVerifier } from "../jwt.ts";
 import type { SigningKey } from "../jwt.ts";
 import type { LoggedRequest } from "../request-log.ts";
 import { GRAPH_RESOURCE } from "../seed.ts";
@@ -34,6 +34,7 @@ interface Caller {
 export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<SbResponse> | null } {
   const { store, clock, key, traffic } = deps;
   const err = (req: SbRequest, e: GraphErrorSpec) => graphError(req, clock.now(), e);
+  const verifyJwt = cachedJwtVerifier(key, () => clock.now());
 
   function authenticate(req: SbRequest): Caller | SbResponse {
     const header = req.headers.authorization ?? "";
@@ -44,7 +45,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     if (!/^bearer\s+\S/i.test(header)) return unauthorized("Access token is empty.");
     const token = header.replace(/^bearer\s+/i, "").trim();
     if (token.split(".").length !== 3) return unauthorized("IDX14100: JWT is not well formed, there are no dots (.).");
-    const claims = verifyJwt(key, token);
+    const claims = verifyJwt(token);
     if (!claims) return unauthorized("Access token validation failure. Invalid signature.");
     if (claims.aud !== GRAPH_RESOURCE && claims.aud !== "00000003-0000-0000-c000-000000000000") {
       return unauthorized("Access token validation failure. Invalid audience.");
@@ -203,7 +204,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
   /** The caller's oid, for fault rules aimed at a mailbox reached through /me. */
   function meOf(req: SbRequest): string | undefined {
     const token = (req.headers.authorization ?? "").replace(/^bearer\s+/i, "");
-    const claims = token ? verifyJwt(key, token) : null;
+    const claims = token ? verifyJwt(token) : null;
     return typeof claims?.oid === "string" ? claims.oid : undefined;
   }
 

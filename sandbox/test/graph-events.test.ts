@@ -274,3 +274,55 @@ describe("Graph client against the sandbox's calendar", () => {
     assert.ok(!JSON.stringify(sb.control.requestLog()).includes(token), "the log never holds a token");
   });
 });
+
+describe("access tokens verified once and remembered (jwt.ts cachedJwtVerifier)", () => {
+  let sb: TestSandbox;
+  let token: string;
+  before(async () => {
+    sb = await startTestSandbox();
+    sb.control.grantConsent(SAKURA_TRADING.id);
+    token = (await connectWithMsal(sb, EMILY)).result.accessToken;
+  });
+  after(async () => sb.stop());
+
+  const me = (t: string) => fetch(`${sb.url}/v1.0/me`, { headers: { authorization: `Bearer ${t}` } });
+  const batchItem = async (t: string) => {
+    const res = await fetch(`${sb.url}/v1.0/$batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${t}`, "content-type": "application/json" },
+      body: JSON.stringify({ requests: [{ id: "1", method: "GET", url: "/me/events" }] }),
+    });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as any).responses[0];
+  };
+
+  it("still refuses a remembered token once the sandbox clock passes its expiry, and a forged signature always", async () => {
+    const exp = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")).exp as number;
+    // Accepted twice: the second time from memory.
+    assert.equal((await me(token)).status, 200);
+    assert.equal((await me(token)).status, 200);
+    assert.equal((await batchItem(token)).status, 200);
+    // Same header and claims, another signature: refused although the real token is remembered.
+    const [head, body, sig] = token.split(".") as [string, string, string];
+    const forged = `${head}.${body}.${sig.slice(0, -4)}${sig.slice(-4) === "AAAA" ? "BBBB" : "AAAA"}`;
+    const f = await me(forged);
+    assert.equal(f.status, 401);
+    assert.equal(((await f.json()) as any).error.message, "Access token validation failure. Invalid signature.");
+    // Past exp on the sandbox clock: refused as expired, on the wire and inside a $batch.
+    sb.control.advanceClock(exp * 1000 - sb.control.now() + 1000);
+    const expired = await me(token);
+    assert.equal(expired.status, 401);
+    assert.equal(((await expired.json()) as any).error.message, "Lifetime validation failed, the token is expired.");
+    const item = await batchItem(token);
+    assert.equal(item.status, 401);
+    assert.equal(item.body.error.message, "Lifetime validation failed, the token is expired.");
+    // The clock moved back: valid again, as a fresh verification would say.
+    sb.control.advanceClock(-2000);
+    assert.equal((await me(token)).status, 200);
+    // Session revocation concerns refresh tokens: an access token stays as valid as without the memory.
+    sb.control.revokeUserSessions(EMILY);
+    assert.equal((await me(token)).status, 200);
+    sb.control.advanceClock(2000);
+    assert.equal((await me(token)).status, 401);
+  });
+});

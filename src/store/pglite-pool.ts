@@ -6,11 +6,17 @@ import type { PostgresPool, PostgresPoolClient } from 'kysely';
 export class SessionLock {
   #tail: Promise<void> = Promise.resolve();
 
-  /** Resolves with a release function once every earlier holder has released. */
+  /**
+   * Resolves with a release function once every earlier holder has released, and the event loop
+   * has had a turn. PGlite answers a query without any I/O, so a queue of holders handed on from
+   * one to the next as microtasks never let the event loop reach its I/O phase: 50 reconciles
+   * reading one after another held every socket write (their calendar writes, HTTP answers) back
+   * for half a second (`npm run bench`). setImmediate lets pending I/O run between holders.
+   */
   acquire(): Promise<() => void> {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const granted = this.#tail.then(() => release);
+    const granted = this.#tail.then(() => new Promise<() => void>((resolve) => setImmediate(() => resolve(release))));
     this.#tail = this.#tail.then(() => released);
     return granted;
   }

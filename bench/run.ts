@@ -162,7 +162,7 @@ interface Backfill {
   unavailable: number;
   /** CPU the product's processes used per event written (user + system), in ms; 0 when not measured. */
   productCpuMsPerEvent: number;
-  /** CPU of the machine's PostgreSQL server processes meanwhile, in cores. */
+  /** CPU of the machine's PostgreSQL server processes alive at both ends, in cores; negative (shown n/a) when backends ended meanwhile. */
   postgresCpu: number;
   /** Median over mailboxes of the requests in service on average from its first request to its last answer (≤ 4). */
   inService: number;
@@ -569,7 +569,7 @@ try {
   if (sc) {
     const [viaSwitch, one, two] = sc.runs.map((r) => r.events / r.seconds) as [number, number, number];
     const capScale = ceiling(ST, SS, L);
-    const span = (r: Backfill) => `first ${r.firstSeconds.toFixed(2)} s, last ${r.seconds.toFixed(2)} s, machine CPU ${Math.round(100 * r.cpuBusy)}% busy, sandbox ${r.sandboxCpu.toFixed(2)} cores, PostgreSQL ${r.postgresCpu.toFixed(2)} cores, workers ${r.productCpuMsPerEvent.toFixed(2)} ms CPU/event`;
+    const span = (r: Backfill) => `first ${r.firstSeconds.toFixed(2)} s, last ${r.seconds.toFixed(2)} s, machine CPU ${Math.round(100 * r.cpuBusy)}% busy, sandbox ${r.sandboxCpu.toFixed(2)} cores, PostgreSQL ${r.postgresCpu >= 0 ? `${r.postgresCpu.toFixed(2)} cores` : 'n/a'}, workers ${r.productCpuMsPerEvent.toFixed(2)} ms CPU/event`;
     row(`PostgreSQL backfill ${ST}×${SS}, from sync on: 1 worker`, `${f1(viaSwitch)} ev/s (${span(sc.runs[0]!)})`, '', `${f1((100 * viaSwitch) / capScale.eventsPerSecond)}% of ceiling ${f1(capScale.eventsPerSecond)} ev/s`);
     row('  backlog queued at once, no injected faults: 1 worker', `${f1(one)} ev/s (${span(sc.runs[1]!)})`, '', `${f1((100 * one) / capScale.eventsPerSecond)}% of ceiling`);
     row('  backlog queued at once, no injected faults: 2 worker processes', `${f1(two)} ev/s (${span(sc.runs[2]!)})`, '', `${(two / one).toFixed(2)}× one (target ≥ 1.7×)`);

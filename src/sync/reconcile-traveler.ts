@@ -186,7 +186,7 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
     const found = lookup.length ? await mailbox.findByKeys(lookup) : new Map<string, string>();
     const results: WriteResult[] = [];
     // A second pass only when an update found its event deleted in Outlook: the booking changed
-    // since, so the event is written again (recordResult marked it user_deleted, hash unknown).
+    // since, so the event is written again (its answer marked it user_deleted, hash unknown).
     for (let pass = 0; pass < 2; pass++) {
       const plan = planWrites(desired, pass === 0 ? mappings : await loadMappings(db, userId), found);
       await applyMappingWrites(db, userId, plan.before, now());

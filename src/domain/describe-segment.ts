@@ -4,6 +4,7 @@
 
 import { DateTime } from 'luxon';
 import { airportCityName, findAirport } from './airports.ts';
+import { boundedMemo } from './bounded-memo.ts';
 import type {
   CarSegment,
   FlightEndpoint,
@@ -156,15 +157,7 @@ export function formatLocalDate(date: string, locale: Locale, time?: string): st
 
 /** The long name of the zone at that wall-clock time ("日本標準時", "Pacific Daylight Time"). */
 export function zoneName(time: ZonedTime, locale: Locale): string {
-  const key = `${locale} ${time.timeZone} ${time.local}`;
-  let name = zoneNames.get(key);
-  if (name === undefined) {
-    const dt = DateTime.fromISO(time.local, { zone: time.timeZone });
-    name = (dt.isValid ? zoneNameFormat(locale, time.timeZone).formatToParts(dt.toJSDate()).find((p) => p.type === 'timeZoneName')?.value : undefined) ?? time.timeZone;
-    if (zoneNames.size >= 10_000) zoneNames.clear();
-    zoneNames.set(key, name);
-  }
-  return name;
+  return zoneNames(JSON.stringify([locale, time.timeZone, time.local]));
 }
 
 /**
@@ -172,7 +165,11 @@ export function zoneName(time: ZonedTime, locale: Locale): string {
  * several times over (title, body, hash), and luxon's offset arithmetic for each was still 4% of a
  * backfill's CPU after the formatters were kept (`npm run bench` profile). Bounded.
  */
-const zoneNames = new Map<string, string>();
+const zoneNames = boundedMemo((key) => {
+  const [locale, timeZone, local] = JSON.parse(key) as [Locale, string, string];
+  const dt = DateTime.fromISO(local, { zone: timeZone });
+  return (dt.isValid ? zoneNameFormat(locale, timeZone).formatToParts(dt.toJSDate()).find((p) => p.type === 'timeZoneName')?.value : undefined) ?? timeZone;
+}, 10_000);
 
 /**
  * One formatter per locale and zone, made once. luxon's offsetNameLong builds a new

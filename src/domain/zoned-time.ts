@@ -1,5 +1,6 @@
 // Wall-clock times in IANA zones, resolved to instants.
 import { DateTime, IANAZone } from 'luxon';
+import { boundedMemo } from './bounded-memo.ts';
 import type { ZonedTime } from './types.ts';
 
 /**
@@ -7,16 +8,10 @@ import type { ZonedTime } from './types.ts';
  * checks the same few zones thousands of times (`npm run bench` profile: 4% of a reconcile's CPU).
  * Bounded, because the names come from API callers.
  */
-const zoneValidity = new Map<string, boolean>();
+const zoneValidity = boundedMemo((zone) => IANAZone.isValidZone(zone), 2000);
 
 export function isValidTimeZone(zone: string): boolean {
-  let valid = zoneValidity.get(zone);
-  if (valid === undefined) {
-    valid = IANAZone.isValidZone(zone);
-    if (zoneValidity.size >= 2000) zoneValidity.clear();
-    zoneValidity.set(zone, valid);
-  }
-  return valid;
+  return zoneValidity(zone);
 }
 
 /**

@@ -1,6 +1,7 @@
 // DesiredEvent → the Graph event JSON we POST (create) or PATCH (update). Pure.
 // Only properties of microsoft.graph.event (Graph v1.0 CSDL) appear; the sandbox checks that strictly.
 import { findWindows } from 'windows-iana';
+import { boundedMemo } from '../../domain/bounded-memo.ts';
 import type { DesiredEvent, EventTime } from '../../domain/project-segment.ts';
 import { SEGMENT_KEY_PROPERTY_ID } from './constants.ts';
 
@@ -32,20 +33,14 @@ export interface GraphEventBody {
  * Europe/Kyiv) is sent as its IANA name, which Graph accepts for the documented ones.
  */
 export function graphTimeZone(iana: string): string {
-  let name = graphZoneNames.get(iana);
-  if (name === undefined) {
-    name = lookUpGraphTimeZone(iana);
-    if (graphZoneNames.size >= 2000) graphZoneNames.clear();
-    graphZoneNames.set(iana, name);
-  }
-  return name;
+  return graphZoneNames(iana);
 }
 
 /**
  * Zones already converted: windows-iana scans CLDR's whole table on every call (4% of the CPU of a
  * 50-traveler backfill's first second, `npm run bench`). Bounded: the names come from bookings.
  */
-const graphZoneNames = new Map<string, string>();
+const graphZoneNames = boundedMemo(lookUpGraphTimeZone, 2000);
 
 function lookUpGraphTimeZone(iana: string): string {
   const direct = findWindows(iana)[0];

@@ -145,12 +145,10 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
   // Built on first need: a token kept in memory needs no MSAL app at all.
   let msalApp: ConfidentialClientApplication | undefined;
   const appFor = () => (msalApp ??= createMsalApp(settings, { plugin, tenantId: tenantOfHomeAccountId(account.homeAccountId) }));
-  const memo = settings.accessTokens;
-  let current: AccessToken | null = memo?.get(account.homeAccountId) ?? null;
+  // The provider's memo; a token source made without one keeps its token in one of its own.
+  const memo = settings.accessTokens ?? new AccessTokenMemo(1);
   let inFlight: Promise<string> | null = null;
   const remember = (t: AccessToken | null) => {
-    current = t;
-    if (!memo) return;
     if (t) memo.set(account.homeAccountId, t);
     else memo.delete(account.homeAccountId);
   };
@@ -202,8 +200,7 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
 
   return {
     async get() {
-      if (usable(current)) return current.token;
-      return single(false);
+      return memo.get(account.homeAccountId)?.token ?? single(false);
     },
     async refresh() {
       // A forced refresh already running counts: its token is as new as ours would be.

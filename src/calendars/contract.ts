@@ -50,10 +50,23 @@ export interface CalendarMailbox {
   findByKeys(keys: string[]): Promise<Map<string, string>>;
 }
 
+/** An access token for the calendar's API and when it expires (ms since the epoch). */
+export interface AccessToken {
+  token: string;
+  expiresAt: number;
+}
+
 /** Where a connection's token cache lives; the store encrypts it at rest. */
 export interface TokenCacheStore {
   load(): Promise<string | null>;
   save(serialized: string): Promise<void>;
+  /**
+   * The access token last stored beside the cache (saveAccessToken), read with the connection's
+   * other state: any worker process uses it until it expires, without opening the cache.
+   */
+  readonly accessToken?: AccessToken | null;
+  /** Stores a newly acquired access token for every worker; without it, a token stays in its process. */
+  saveAccessToken?(token: AccessToken): Promise<void>;
 }
 
 /** Who signed in, as the identity provider proved it. */

@@ -3,13 +3,13 @@
 // through the named transitions below.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { ConnectedAccount, TokenCacheStore } from '../calendars/contract.ts';
+import type { AccessToken, ConnectedAccount, TokenCacheStore } from '../calendars/contract.ts';
 import type { Db } from './database.ts';
 import type { ConnectionStatus, OrganisationOutlookTable, OutlookConnectionsTable } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export type OrganisationOutlook = Selectable<OrganisationOutlookTable>;
-export type OutlookConnection = Omit<Selectable<OutlookConnectionsTable>, 'token_cache'>;
+export type OutlookConnection = Omit<Selectable<OutlookConnectionsTable>, 'token_cache' | 'access_token'>;
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -59,31 +59,56 @@ export async function findConnection(db: Db, userId: string): Promise<OutlookCon
 
 /**
  * What a reconcile needs to know before it starts, in one query: the traveler's connection, the
- * company's consent and sync switch, and the traveler's language. (Three lookups, one of them a
- * write, were a third of a reconcile's database time on the embedded database's one session.)
+ * company's consent and sync switch, the traveler's language, and the sealed access token. (Three
+ * lookups, one of them a write, were a third of a reconcile's database time on the embedded
+ * database's one session.)
  */
-export async function findSyncContext(db: Db, userId: string): Promise<{ connection: OutlookConnection; consentGranted: boolean; syncEnabled: boolean; locale: 'ja' | 'en' } | undefined> {
+export async function findSyncContext(db: Db, userId: string): Promise<{ connection: OutlookConnection; consentGranted: boolean; syncEnabled: boolean; locale: 'ja' | 'en'; sealedAccessToken: string | null } | undefined> {
   const row = await db
     .selectFrom('outlook_connections as c')
     .innerJoin('users as u', 'u.id', 'c.user_id')
     .leftJoin('organisation_outlook as o', 'o.organisation_id', 'c.organisation_id')
     .select(connectionColumns.map((column) => `c.${column}` as const))
-    .select(['o.consent_status', 'o.sync_enabled', 'u.locale'])
+    .select(['o.consent_status', 'o.sync_enabled', 'u.locale', 'c.access_token'])
     .where('c.user_id', '=', userId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { consent_status, sync_enabled, locale, ...connection } = row;
-  return { connection, consentGranted: consent_status === 'granted', syncEnabled: sync_enabled === true, locale };
+  const { consent_status, sync_enabled, locale, access_token, ...connection } = row;
+  return { connection, consentGranted: consent_status === 'granted', syncEnabled: sync_enabled === true, locale, sealedAccessToken: access_token };
 }
 
 export async function listConnections(db: Db, organisationId: string): Promise<OutlookConnection[]> {
   return db.selectFrom('outlook_connections').select(connectionColumns).where('organisation_id', '=', organisationId).execute();
 }
 
-/** The connection's MSAL token cache, sealed with the user id as associated data. */
-export function tokenCacheStore(db: Db, box: SecretBox, userId: string, now: () => Date = () => new Date()): TokenCacheStore {
+/** Opens a sealed access token (findSyncContext); null when there is none or it no longer opens (a retired key). */
+function openAccessToken(box: SecretBox, userId: string, sealed: string | null | undefined): AccessToken | null {
+  if (!sealed) return null;
+  try {
+    const value = JSON.parse(box.open(sealed, `outlook-access-token:${userId}`)) as Partial<AccessToken>;
+    return typeof value.token === 'string' && typeof value.expiresAt === 'number' ? { token: value.token, expiresAt: value.expiresAt } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The connection's MSAL token cache, sealed with the user id as associated data, and its current
+ * access token, sealed apart: any worker uses that token until it expires (a reconcile reads it
+ * with its other state, `sealedAccessToken`), so only one of them opens the cache to get the next.
+ */
+export function tokenCacheStore(db: Db, box: SecretBox, userId: string, now: () => Date = () => new Date(), sealedAccessToken?: string | null): TokenCacheStore {
   const context = `outlook-token-cache:${userId}`;
   return {
+    accessToken: openAccessToken(box, userId, sealedAccessToken),
+    async saveAccessToken(token: AccessToken) {
+      await db
+        .updateTable('outlook_connections')
+        .set({ access_token: box.seal(JSON.stringify({ token: token.token, expiresAt: token.expiresAt }), `outlook-access-token:${userId}`) })
+        .where('user_id', '=', userId)
+        .where('status', '=', 'connected')
+        .execute();
+    },
     async load() {
       const row = await db.selectFrom('outlook_connections').select('token_cache').where('user_id', '=', userId).executeTakeFirst();
       return row?.token_cache ? box.open(row.token_cache, context) : null;
@@ -118,7 +143,7 @@ export async function markConnected(db: Db, box: SecretBox, args: { userId: stri
   const sealed = box.seal(args.tokenCache, `outlook-token-cache:${userId}`);
   const values = {
     organisation_id: organisationId, tenant_id: account.tenantId, object_id: account.objectId, home_account_id: account.homeAccountId,
-    username: account.username, status: 'connected' as const, status_reason: null, status_changed_at: at, token_cache: sealed,
+    username: account.username, status: 'connected' as const, status_reason: null, status_changed_at: at, token_cache: sealed, access_token: null,
     connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true,
   };
   await db.insertInto('outlook_connections').values({ user_id: userId, ...values }).onConflict((oc) => oc.column('user_id').doUpdateSet(values)).execute();
@@ -127,7 +152,7 @@ export async function markConnected(db: Db, box: SecretBox, args: { userId: stri
 async function transition(db: Db, userId: string, status: ConnectionStatus, reason: string | null, at: Date, opts: { dropTokens?: boolean } = {}): Promise<void> {
   await db
     .updateTable('outlook_connections')
-    .set({ status, status_reason: reason, status_changed_at: at, ...(opts.dropTokens ? { token_cache: null } : {}) })
+    .set({ status, status_reason: reason, status_changed_at: at, ...(opts.dropTokens ? { token_cache: null, access_token: null } : {}) })
     .where('user_id', '=', userId)
     .execute();
 }

@@ -118,6 +118,8 @@ export interface OutlookConnectionsTable {
   status_reason: string | null;
   status_changed_at: Timestamp;
   token_cache: string | null;
+  /** Sealed JSON { token, expiresAt }: the access token any worker may use until it expires. */
+  access_token: string | null;
   connected_at: Timestamp;
   last_refreshed_at: Timestamp | null;
   last_synced_at: Timestamp | null;

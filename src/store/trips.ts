@@ -46,24 +46,27 @@ export async function findTripById(db: Db | Tx, organisationId: string, tripId: 
   return row && toTrip(row, await loadSegments(db, row.id));
 }
 
-/** Every trip of a traveler with its segments, in two queries (a reconcile reads them all). */
+/**
+ * Every trip of a traveler with its segments, in one query (a reconcile reads them all; each
+ * round trip costs both ends CPU, see `npm run bench`). A trip without segments comes back too.
+ */
 export async function loadTravelerTrips(db: Db | Tx, travelerId: string): Promise<Trip[]> {
-  const rows = await db.selectFrom('trips').select(tripColumns).where('traveler_id', '=', travelerId).execute();
-  if (!rows.length) return [];
-  const segments = await db
-    .selectFrom('segments')
-    .select(['trip_id', 'id', 'ref', 'status', 'sequence', 'details'])
-    .where('trip_id', 'in', rows.map((r) => r.id))
-    .orderBy('trip_id')
-    .orderBy('position')
+  const rows = await db
+    .selectFrom('trips as t')
+    .leftJoin('segments as s', 's.trip_id', 't.id')
+    .select(['t.id', 't.organisation_id', 't.traveler_id', 't.booking_ref', 't.title', 't.version', 't.status'])
+    .select(['s.id as segment_id', 's.ref', 's.status as segment_status', 's.sequence', 's.details'])
+    .where('t.traveler_id', '=', travelerId)
+    .orderBy('t.id')
+    .orderBy('s.position')
     .execute();
-  const byTrip = new Map<string, Segment[]>();
-  for (const s of segments) {
-    const list = byTrip.get(s.trip_id) ?? [];
-    list.push(toSegment(s));
-    byTrip.set(s.trip_id, list);
+  const trips = new Map<string, { row: (typeof rows)[number]; segments: Segment[] }>();
+  for (const r of rows) {
+    let trip = trips.get(r.id);
+    if (!trip) trips.set(r.id, (trip = { row: r, segments: [] }));
+    if (r.segment_id !== null) trip.segments.push(toSegment({ id: r.segment_id, ref: r.ref!, status: r.segment_status!, sequence: r.sequence!, details: r.details! }));
   }
-  return rows.map((r) => toTrip(r, byTrip.get(r.id) ?? []));
+  return [...trips.values()].map(({ row, segments }) => toTrip(row, segments));
 }
 
 export interface TripSummary {

@@ -65,6 +65,7 @@ async function applyMappingWrites(db: Db, userId: string, writes: MappingWrite[]
 
 /** One calendar answer waiting to be recorded. */
 interface Answer {
+  kind: 'answer';
   userId: string;
   result: WriteResult;
   /** The content hash the write made current (creates and updates). */
@@ -72,20 +73,29 @@ interface Answer {
   at: Date;
 }
 
+/** How a reconcile ended, for the connection's last_synced_at / last_sync_error. */
+interface Outcome {
+  kind: 'outcome';
+  userId: string;
+  at: Date;
+  error: string | null;
+}
+
 /**
- * Records calendar writes' answers for every reconcile of this process, without holding up the
- * writes: answers queue here and are written together, every LINGER_MS at most, in one statement
- * per kind (group commit). Recording each answer, or each traveler's answers, as they came meant
- * 1,000 UPDATEs for a backfill of 50 travelers × 40 events, 0.55 s of the embedded database's one
- * session in the middle of every mailbox's writes (`npm run bench`; now about one statement per
- * LINGER_MS). A crash before an answer is recorded loses nothing: its row says `creating`, and the
- * next run finds the event by its key (or re-sends it with the same transactionId).
+ * Records calendar writes' answers, and how each reconcile ended, for every reconcile of this
+ * process, without holding up the writes: they queue here and are written together, every
+ * LINGER_MS at most, in one statement per kind (group commit). Recording each answer, or each
+ * traveler's answers, as they came meant 1,000 UPDATEs for a backfill of 50 travelers × 40 events,
+ * 0.55 s of the embedded database's one session in the middle of every mailbox's writes (`npm run
+ * bench`; now about one statement per LINGER_MS). A crash before an answer is recorded loses
+ * nothing: its row says `creating`, and the next run finds the event by its key (or re-sends it
+ * with the same transactionId); a reconcile's job completes only after its outcome is recorded.
  */
 const LINGER_MS = 20;
 const MAX_ROWS = 1000;
 
 class AnswerLog {
-  #queued: Array<Answer & { done: (error?: unknown) => void }> = [];
+  #queued: Array<(Answer | Outcome) & { done: (error?: unknown) => void }> = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   readonly #db: Db;
@@ -94,8 +104,8 @@ class AnswerLog {
     this.#db = db;
   }
 
-  /** Resolves once the answer is recorded; rejects if it could not be. */
-  record(answer: Answer): Promise<void> {
+  /** Resolves once the answer (or outcome) is recorded; rejects if it could not be. */
+  record(answer: Answer | Outcome): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#queued.push({ ...answer, done: (error) => (error === undefined ? resolve() : reject(error)) });
       if (this.#queued.length >= MAX_ROWS) this.#flushSoon(0);
@@ -133,8 +143,19 @@ function answerLog(db: Db): AnswerLog {
   return log;
 }
 
-/** Writes a group of answers: successes in one statement per kind, the rare refusals one by one. */
-async function recordAnswers(db: Db, answers: Answer[]): Promise<void> {
+/** Writes a group of answers and outcomes: one statement per kind, the rare refusals one by one. */
+async function recordAnswers(db: Db, entries: Array<Answer | Outcome>): Promise<void> {
+  const answers = entries.filter((e): e is Answer => e.kind === 'answer');
+  // The latest outcome per traveler (a retried reconcile's first outcome may share the group).
+  const outcomes = new Map(entries.flatMap((e) => (e.kind === 'outcome' ? [[e.userId, e] as const] : [])));
+  if (outcomes.size) {
+    const values = sql.join([...outcomes.values()].map((o) => sql`(${o.userId}::uuid, ${o.at}::timestamptz, ${o.error}::text)`));
+    await sql`
+      update outlook_connections as c
+      set last_synced_at = v.at, last_sync_error = v.error
+      from (values ${values}) as v(user_id, at, error)
+      where c.user_id = v.user_id`.execute(db);
+  }
   const synced = answers.flatMap((a) => (a.result.ok && a.result.kind !== 'delete' ? [{ ...a, eventId: a.result.eventId }] : []));
   const deleted = answers.filter((a) => a.result.kind === 'delete' && (a.result.ok || a.result.error.code === 'not_found'));
   if (synced.length) {
@@ -178,7 +199,7 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
   if (!context.syncEnabled) return { status: 'skipped', reason: 'sync_off' };
   const { connection } = context;
 
-  const mailbox: CalendarMailbox = deps.provider.mailbox({ homeAccountId: connection.home_account_id, cache: tokenCacheStore(db, deps.box, userId, now) });
+  const mailbox: CalendarMailbox = deps.provider.mailbox({ homeAccountId: connection.home_account_id, cache: tokenCacheStore(db, deps.box, userId, now, context.sealedAccessToken) });
   try {
     // Side by side: on a PostgreSQL server they are two connections' round trips at once.
     const [desired, mappings] = await Promise.all([desiredEvents(db, userId, context.locale), loadMappings(db, userId)]);
@@ -197,7 +218,7 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
         round = plan.ops.length
           ? await mailbox.write(plan.ops, {
             onResult: async (r) => {
-              const pending = log.record({ userId, result: r, hash: plan.hashes.get(r.key), at: now() });
+              const pending = log.record({ kind: 'answer', userId, result: r, hash: plan.hashes.get(r.key), at: now() });
               pending.catch(() => {}); // awaited below, with the others
               recorded.push(pending);
             },
@@ -217,10 +238,10 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
     }
     if (retryable.length) {
       const retryAfterMs = Math.max(1000, ...retryable.map((r) => (!r.ok && r.error.retryAfterMs) || 0));
-      await recordSyncOutcome(db, userId, now(), `${retryable.length} calendar writes to retry`);
+      await answerLog(db).record({ kind: 'outcome', userId, at: now(), error: `${retryable.length} calendar writes to retry` });
       return { status: 'retry', writes: results.length - retryable.length, retryAfterMs };
     }
-    await recordSyncOutcome(db, userId, now(), failed ? `${failed} events refused by the calendar` : null);
+    await answerLog(db).record({ kind: 'outcome', userId, at: now(), error: failed ? `${failed} events refused by the calendar` : null });
     return { status: 'done', writes: results.length, failed };
   } catch (error) {
     if (error instanceof CalendarProviderError) {

@@ -132,4 +132,25 @@ describe('Outlook integration security', () => {
       assert.throws(() => world.box.open(row.token_cache!, 'outlook-token-cache:someone-else'));
     }
   });
+
+  test('the access token kept for other workers is sealed too, for its own user only', async () => {
+    await connectTraveler(world, world.sakura.travelers[1].email);
+    // Writing the traveler's booking to Outlook gets an access token, stored for every worker.
+    await world.bookings.create(world.sakura.id, {
+      bookingRef: 'EMILY-2', travelerEmail: world.sakura.travelers[1].email,
+      segments: [{ type: 'hotel', ref: 'H1', property: 'Hotel Gajoen Tokyo', checkIn: { date: '2026-12-14' }, checkOut: { date: '2026-12-15' }, timeZone: 'Asia/Tokyo' }],
+    });
+    await world.syncIdle();
+    const rows = await world.store.db.selectFrom('outlook_connections').select(['user_id', 'access_token']).where('status', '=', 'connected').execute();
+    const stored = rows.filter((r) => r.access_token !== null);
+    assert.ok(stored.length >= 1, 'a reconciled connection has its access token stored');
+    for (const row of stored) {
+      assert.ok(row.access_token!.startsWith('v1.'));
+      const { token, expiresAt } = JSON.parse(world.box.open(row.access_token!, `outlook-access-token:${row.user_id}`)) as { token: string; expiresAt: number };
+      assert.ok(token.length > 100 && expiresAt > world.now().getTime());
+      assert.ok(!row.access_token!.includes(token) && !row.access_token!.includes(token.slice(0, 24)));
+      assert.throws(() => world.box.open(row.access_token!, 'outlook-access-token:someone-else'));
+      assert.throws(() => world.box.open(row.access_token!, `outlook-token-cache:${row.user_id}`), 'not interchangeable with the token cache');
+    }
+  });
 });

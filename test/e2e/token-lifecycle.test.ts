@@ -102,6 +102,8 @@ describe('token lifecycle', () => {
     await world.syncIdle();
     const status = await statusOf(taroEmail());
     assert.deepEqual([status.status, status.reason], ['lapsed', 'AADSTS50173']);
+    const row = await world.store.db.selectFrom('outlook_connections').select(['token_cache', 'access_token']).where('user_id', '=', world.sakura.travelers[0].id).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { token_cache: null, access_token: null }, 'a lapsed connection keeps no token for any worker');
     await taro.logIn(taroEmail());
     const connect = await taro.api('POST', '/api/me/outlook/connect');
     assert.equal((await taro.signInWithMicrosoft(connect.body.url, taroEmail())).searchParams.get('outlook'), 'connected');

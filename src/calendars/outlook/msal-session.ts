@@ -4,7 +4,7 @@
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import type { AccountInfo, Configuration, ICachePlugin, INetworkModule, TokenCacheContext } from '@azure/msal-node';
 import { CalendarProviderError } from '../contract.ts';
-import type { TokenCacheStore } from '../contract.ts';
+import type { AccessToken, TokenCacheStore } from '../contract.ts';
 import { classifyError } from './classify-error.ts';
 import { TOKEN_SCOPES } from './constants.ts';
 import { redact } from './redact.ts';
@@ -102,11 +102,6 @@ export interface TokenSource {
 /** Refresh this long before an access token's expiry, so it never expires in flight. */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
 
-interface AccessToken {
-  token: string;
-  expiresAt: number;
-}
-
 const usable = (t: AccessToken | null | undefined): t is AccessToken => !!t && t.expiresAt - EXPIRY_MARGIN_MS > Date.now();
 
 /**
@@ -152,6 +147,14 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
     if (t) memo.set(account.homeAccountId, t);
     else memo.delete(account.homeAccountId);
   };
+  // The token stored for the other worker processes, as this token source knows it.
+  let stored = account.cache.accessToken ?? null;
+  async function share(t: AccessToken): Promise<void> {
+    if (!account.cache.saveAccessToken || stored?.token === t.token) return;
+    stored = t;
+    // If it cannot be stored, the other workers open the cache for a token, as without it.
+    await account.cache.saveAccessToken(t).catch((e: unknown) => settings.log(`outlook: could not store the access token for other workers: ${classifyError(e).message}`));
+  }
 
   async function findAccount(): Promise<AccountInfo> {
     const found = await appFor().getTokenCache().getAccountByHomeId(account.homeAccountId);
@@ -164,7 +167,9 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
     try {
       const result = await appFor().acquireTokenSilent({ account: found, scopes: TOKEN_SCOPES, forceRefresh });
       if (!result?.accessToken) throw new CalendarProviderError('auth_lost', 'Microsoft sign-in returned no access token', { providerCode: 'no_access_token' });
-      remember({ token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 60_000 });
+      const fresh = { token: result.accessToken, expiresAt: result.expiresOn?.getTime() ?? Date.now() + 60_000 };
+      remember(fresh);
+      await share(fresh);
       return result.accessToken;
     } catch (e) {
       const error = classifyError(e);
@@ -188,6 +193,7 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
   }
 
   let inFlightForced = false;
+  let sharedRefused = false;
   function single(forceRefresh: boolean): Promise<string> {
     if (!inFlight) {
       inFlightForced = forceRefresh;
@@ -200,9 +206,22 @@ export function createTokenSource(settings: MsalSettings, account: { homeAccount
 
   return {
     async get() {
-      return memo.get(account.homeAccountId)?.token ?? single(false);
+      const kept = memo.get(account.homeAccountId);
+      if (kept) {
+        // Kept from before a reconnect (which clears the stored one): stored again, once.
+        if (!stored) await share(kept);
+        return kept.token;
+      }
+      // Stored beside the cache by whichever worker got it last (read with the reconcile's state).
+      if (usable(stored) && !sharedRefused) {
+        remember(stored);
+        return stored.token;
+      }
+      return single(false);
     },
     async refresh() {
+      // Graph refused a token (or a refresh is due): the stored one is no better.
+      sharedRefused = true;
       // A forced refresh already running counts: its token is as new as ours would be.
       if (inFlight && inFlightForced) {
         await inFlight;

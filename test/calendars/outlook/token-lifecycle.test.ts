@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SAKURA_TRADING, MAPLE_LOGISTICS } from '../../../sandbox/server.ts';
-import { CalendarProviderError } from '../../../src/calendars/contract.ts';
+import { CalendarProviderError, type AccessToken, type CalendarProvider, type TokenCacheStore } from '../../../src/calendars/contract.ts';
 import { connect, flightEvent, providerFor, startTestSandbox, tokenShaped } from './support.ts';
 import type { TestSandbox } from './support.ts';
 
@@ -79,6 +79,54 @@ describe('Outlook provider: the token lifecycle', () => {
     assert.equal(t.sandbox.control.requestLog().filter((e) => e.path.includes('/oauth2/v2.0/token')).length, 1, 'one refresh');
     assert.ok(loads > afterFirst, 'the refresh read the stored cache');
     assert.equal(t.sandbox.control.mailboxEvents(user.id).length, eventsBefore + 4);
+  });
+
+  test('worker processes share one access token: another process writes with it without opening the cache or asking Entra, and a refused one is renewed once for all', async () => {
+    const user = SAKURA_TRADING.users[1]!;
+    const { account, cache } = await connect(t.sandbox, provider(), user.userPrincipalName, SAKURA_TRADING.id);
+    const eventsBefore = t.sandbox.control.mailboxEvents(user.id).length;
+    // What the database row holds beside the cache; each process reads it with the reconcile's state.
+    let shared: AccessToken | null = null;
+    let loads = 0;
+    let stores = 0;
+    const rowAsReadBy = (): TokenCacheStore => ({
+      accessToken: shared,
+      load: () => (loads++, cache.load()),
+      save: (s: string) => cache.save(s),
+      saveAccessToken: async (token: AccessToken) => {
+        stores++;
+        shared = token;
+      },
+    });
+    const tokenRequests = () => t.sandbox.control.requestLog().filter((e) => e.path.includes('/oauth2/v2.0/token')).length;
+    const writeFrom = async (process: CalendarProvider) => {
+      const event = flightEvent();
+      const [r] = await process.mailbox({ homeAccountId: account.homeAccountId, cache: rowAsReadBy() }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+      assert.ok(r?.ok, JSON.stringify(r));
+    };
+    // The first process opens the cache for the token, and stores it.
+    await writeFrom(provider());
+    assert.ok(loads > 0);
+    assert.equal(stores, 1);
+    // Two more processes (each with empty memory) use it: no cache opened, no token request, nothing stored.
+    t.sandbox.control.clearRequestLog();
+    const [loadsBefore, storesBefore] = [loads, stores];
+    await writeFrom(provider());
+    await writeFrom(provider());
+    assert.equal(loads, loadsBefore, 'the cache was not opened');
+    assert.equal(tokenRequests(), 0, 'Entra was not asked');
+    assert.equal(stores, storesBefore);
+    // Graph refuses it (expired on the service's clock): one process renews it once, stores the
+    // new one, and the next process uses that without asking Entra again.
+    const refused = shared!.token;
+    t.sandbox.control.advanceClock(2 * 3600_000);
+    t.sandbox.control.clearRequestLog();
+    await writeFrom(provider());
+    assert.equal(tokenRequests(), 1, 'one refresh');
+    assert.notEqual(shared!.token, refused, 'the renewed token was stored');
+    await writeFrom(provider());
+    assert.equal(tokenRequests(), 1, 'the next process used the renewed token');
+    assert.equal(t.sandbox.control.mailboxEvents(user.id).length, eventsBefore + 5);
   });
 
   test('a refresh racing another process\'s refresh uses the newer refresh token it saved, instead of lapsing', async () => {

@@ -94,8 +94,11 @@ export interface CalendarProvider {
   adminConsentUrl(options: { state: string; redirectUri: string; tenantId?: string }): string;
   /** Where to send a user to sign in and let us reach their calendar. */
   authorizationUrl(request: AuthorizationRequest): Promise<string>;
-  /** Redeems the authorization code; the token cache is saved through `cache`. */
-  redeemCode(options: { code: string; codeVerifier: string; redirectUri: string; cache: TokenCacheStore }): Promise<ConnectedAccount>;
+  /**
+   * Redeems the authorization code; the token cache is saved through `cache`. The access token
+   * that came with it is returned too, so the first reconcile can use it without opening the cache.
+   */
+  redeemCode(options: { code: string; codeVerifier: string; redirectUri: string; cache: TokenCacheStore }): Promise<ConnectedAccount & { accessToken?: AccessToken }>;
   /** The mailbox of a connected account. */
   mailbox(account: { homeAccountId: string; cache: TokenCacheStore }): CalendarMailbox;
   /** Refreshes the account's tokens now (keeps an idle connection alive); throws CalendarProviderError. */

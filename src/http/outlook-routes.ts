@@ -263,7 +263,7 @@ export async function outlookRoutes(app: FastifyInstance, opts: OutlookRoutesOpt
 
     const owner = await db.selectFrom('outlook_connections').select('user_id').where('tenant_id', '=', account.tenantId).where('object_id', '=', account.objectId).executeTakeFirst();
     if (owner && owner.user_id !== user.id) return fail('account_in_use', TEXT.accountInUse[user.locale], returnTo);
-    await markConnected(db, box, { userId: user.id, organisationId: user.organisationId, account, tokenCache: cache.value ?? '', at: now() });
+    await markConnected(db, box, { userId: user.id, organisationId: user.organisationId, account, tokenCache: cache.value ?? '', accessToken: account.accessToken, at: now() });
     if (companyConnect) await recordAdminConnected(db, user.organisationId, user.id, now());
     // Backfill: every booking, upcoming, current and past; after a lapse, a full reconcile.
     await enqueueSync(store, undefined, user.id);

@@ -81,6 +81,10 @@ export async function listConnections(db: Db, organisationId: string): Promise<O
   return db.selectFrom('outlook_connections').select(connectionColumns).where('organisation_id', '=', organisationId).execute();
 }
 
+function sealAccessToken(box: SecretBox, userId: string, token: AccessToken): string {
+  return box.seal(JSON.stringify({ token: token.token, expiresAt: token.expiresAt }), `outlook-access-token:${userId}`);
+}
+
 /** Opens a sealed access token (findSyncContext); null when there is none or it no longer opens (a retired key). */
 function openAccessToken(box: SecretBox, userId: string, sealed: string | null | undefined): AccessToken | null {
   if (!sealed) return null;
@@ -104,7 +108,7 @@ export function tokenCacheStore(db: Db, box: SecretBox, userId: string, now: () 
     async saveAccessToken(token: AccessToken) {
       await db
         .updateTable('outlook_connections')
-        .set({ access_token: box.seal(JSON.stringify({ token: token.token, expiresAt: token.expiresAt }), `outlook-access-token:${userId}`) })
+        .set({ access_token: sealAccessToken(box, userId, token) })
         .where('user_id', '=', userId)
         .where('status', '=', 'connected')
         .execute();
@@ -138,12 +142,14 @@ export function memoryTokenCache(): TokenCacheStore & { value: string | null } {
 }
 
 /** Transition: (re)connected. Keyed by the Microsoft account (tenant id + object id). */
-export async function markConnected(db: Db, box: SecretBox, args: { userId: string; organisationId: string; account: ConnectedAccount; tokenCache: string; at: Date }): Promise<void> {
+export async function markConnected(db: Db, box: SecretBox, args: { userId: string; organisationId: string; account: ConnectedAccount; tokenCache: string; accessToken?: AccessToken; at: Date }): Promise<void> {
   const { userId, organisationId, account, at } = args;
   const sealed = box.seal(args.tokenCache, `outlook-token-cache:${userId}`);
+  // The sign-in's own access token: the backfill that follows uses it (any worker), as later ones do.
+  const accessToken = args.accessToken ? sealAccessToken(box, userId, args.accessToken) : null;
   const values = {
     organisation_id: organisationId, tenant_id: account.tenantId, object_id: account.objectId, home_account_id: account.homeAccountId,
-    username: account.username, status: 'connected' as const, status_reason: null, status_changed_at: at, token_cache: sealed, access_token: null,
+    username: account.username, status: 'connected' as const, status_reason: null, status_changed_at: at, token_cache: sealed, access_token: accessToken,
     connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true,
   };
   await db.insertInto('outlook_connections').values({ user_id: userId, ...values }).onConflict((oc) => oc.column('user_id').doUpdateSet(values)).execute();

@@ -2,7 +2,7 @@
 // Microsoft Graph through its JS client). The same code talks to Microsoft or to sandbox/; only
 // the hosts and the extra CA differ.
 import { CalendarProviderError } from '../contract.ts';
-import type { CalendarProvider, ConnectedAccount } from '../contract.ts';
+import type { AccessToken, CalendarProvider, ConnectedAccount } from '../contract.ts';
 import { classifyError } from './classify-error.ts';
 import { ADMIN_CONSENT_SCOPE, DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX, MAX_BATCH_REQUESTS, SIGN_IN_SCOPES } from './constants.ts';
 import { createGraphTransport } from './graph-transport.ts';
@@ -102,7 +102,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
     },
 
     redeemCode({ code, codeVerifier, redirectUri, cache }) {
-      return guard('code redemption', async (): Promise<ConnectedAccount> => {
+      return guard('code redemption', async (): Promise<ConnectedAccount & { accessToken?: AccessToken }> => {
         const app = createMsalApp(msal, { cache });
         const result = await app.acquireTokenByCode({ code, codeVerifier, redirectUri, scopes: SIGN_IN_SCOPES });
         const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
@@ -119,6 +119,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
           username: str(claims.preferred_username) || result.account?.username || '',
           name: str(claims.name) || result.account?.name || '',
           homeAccountId,
+          ...(result.accessToken && result.expiresOn ? { accessToken: { token: result.accessToken, expiresAt: result.expiresOn.getTime() } } : {}),
         };
       });
     },

@@ -15,7 +15,8 @@ describe('Outlook provider: connecting through the real MSAL against the sandbox
   test('authorization code + PKCE gives the account Entra proved, and fills the token cache', async () => {
     const provider = providerFor(t.sandbox);
     const hanako = SAKURA_TRADING.users[1]!;
-    const { account, cache } = await connect(t.sandbox, provider, hanako.userPrincipalName, SAKURA_TRADING.id);
+    const { account: { accessToken, ...account }, cache } = await connect(t.sandbox, provider, hanako.userPrincipalName, SAKURA_TRADING.id);
+    assert.ok(accessToken?.token, 'the access token that came with the sign-in');
     assert.deepEqual(account, {
       tenantId: SAKURA_TRADING.id,
       objectId: hanako.id,

@@ -8,7 +8,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { startSandbox } from '../../../sandbox/server.ts';
 import type { Sandbox } from '../../../sandbox/server.ts';
-import type { CalendarProvider, ConnectedAccount, TokenCacheStore } from '../../../src/calendars/contract.ts';
+import type { AccessToken, CalendarProvider, ConnectedAccount, TokenCacheStore } from '../../../src/calendars/contract.ts';
 import type { DesiredEvent } from '../../../src/domain/project-segment.ts';
 import { createOutlookProvider } from '../../../src/calendars/outlook/index.ts';
 import type { OutlookProviderOptions } from '../../../src/calendars/outlook/index.ts';
@@ -101,7 +101,7 @@ export async function signInLikeABrowser(sb: Sandbox, authorizeUrl: string, upn:
 }
 
 /** Admin consent granted, then `upn` connects: the account and its filled cache store. */
-export async function connect(sb: Sandbox, provider: CalendarProvider, upn: string, tenantId: string): Promise<{ account: ConnectedAccount; cache: MemoryCacheStore }> {
+export async function connect(sb: Sandbox, provider: CalendarProvider, upn: string, tenantId: string): Promise<{ account: ConnectedAccount & { accessToken?: AccessToken }; cache: MemoryCacheStore }> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
   const url = await provider.authorizationUrl({ state, redirectUri: REDIRECT_URI, codeChallenge: challenge, loginHint: upn, tenantId });

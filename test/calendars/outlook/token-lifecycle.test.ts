@@ -81,6 +81,20 @@ describe('Outlook provider: the token lifecycle', () => {
     assert.equal(t.sandbox.control.mailboxEvents(user.id).length, eventsBefore + 4);
   });
 
+  test("the sign-in's own access token comes back from the code redemption, and a worker writes with it without opening the cache or asking Entra", async () => {
+    const user = SAKURA_TRADING.users[1]!;
+    const { account, cache } = await connect(t.sandbox, provider(), user.userPrincipalName, SAKURA_TRADING.id);
+    assert.ok(account.accessToken && account.accessToken.expiresAt > Date.now() + 30 * 60_000, 'a token good for the next half hour at least');
+    t.sandbox.control.clearRequestLog();
+    let loads = 0;
+    const row: TokenCacheStore = { accessToken: account.accessToken, load: () => (loads++, cache.load()), save: (s) => cache.save(s), saveAccessToken: async () => assert.fail('nothing new to store') };
+    const event = flightEvent();
+    const [r] = await provider().mailbox({ homeAccountId: account.homeAccountId, cache: row }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+    assert.ok(r?.ok, JSON.stringify(r));
+    assert.equal(loads, 0, 'the cache was not opened');
+    assert.equal(t.sandbox.control.requestLog().filter((e) => e.path.includes('/oauth2/v2.0/token')).length, 0, 'Entra was not asked');
+  });
+
   test('worker processes share one access token: another process writes with it without opening the cache or asking Entra, and a refused one is renewed once for all', async () => {
     const user = SAKURA_TRADING.users[1]!;
     const { account, cache } = await connect(t.sandbox, provider(), user.userPrincipalName, SAKURA_TRADING.id);

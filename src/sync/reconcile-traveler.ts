@@ -35,32 +35,32 @@ async function desiredEvents(db: Db, userId: string, locale: 'ja' | 'en'): Promi
 }
 
 async function loadMappings(db: Db, userId: string): Promise<Map<string, Mapping>> {
-  const rows = await db.selectFrom('event_mappings').selectAll().where('user_id', '=', userId).execute();
+  const rows = await db.selectFrom('event_mappings').select(['segment_id', 'event_id', 'content_hash', 'transaction_id', 'state']).where('user_id', '=', userId).execute();
   return new Map(rows.map((r) => [r.segment_id, { segmentId: r.segment_id, eventId: r.event_id, contentHash: r.content_hash, transactionId: r.transaction_id, state: r.state }]));
 }
 
 /**
  * The mapping rows a plan writes before its calendar writes, in one statement per kind: a backfill
  * of 40 events was 40 upserts one after the other, which on the embedded database (one session)
- * held up every other traveler's reconcile (see `npm run bench`).
+ * held up every other traveler's reconcile (see `npm run bench`). The upsert takes one array per
+ * column rather than eight parameters per row: 1.0 ms instead of 1.45 for 40 rows on the embedded
+ * database, whose parameters are encoded one by one in JavaScript.
  */
 async function applyMappingWrites(db: Db, userId: string, writes: MappingWrite[], at: Date): Promise<void> {
   const removed = writes.flatMap((w) => (w.kind === 'remove' ? [w.segmentId] : []));
   if (removed.length) await db.deleteFrom('event_mappings').where('user_id', '=', userId).where('segment_id', 'in', removed).execute();
-  const rows = writes.flatMap((w) => (w.kind === 'upsert' ? [w.mapping] : [])).map((m) => ({
-    user_id: userId, segment_id: m.segmentId, event_id: m.eventId, content_hash: m.contentHash, transaction_id: m.transactionId, state: m.state, error: null, updated_at: at,
-  }));
-  if (!rows.length) return;
-  await db
-    .insertInto('event_mappings')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['user_id', 'segment_id']).doUpdateSet((eb) => ({
-        event_id: eb.ref('excluded.event_id'), content_hash: eb.ref('excluded.content_hash'), transaction_id: eb.ref('excluded.transaction_id'),
-        state: eb.ref('excluded.state'), error: null, updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .execute();
+  const upserts = writes.flatMap((w) => (w.kind === 'upsert' ? [w.mapping] : []));
+  if (!upserts.length) return;
+  await sql`
+    insert into event_mappings (user_id, segment_id, event_id, content_hash, transaction_id, state, error, updated_at)
+    select ${userId}::uuid, m.segment_id, m.event_id, m.content_hash, m.transaction_id, m.state, null, ${at}::timestamptz
+    from unnest(
+      ${upserts.map((m) => m.segmentId)}::uuid[], ${upserts.map((m) => m.eventId)}::text[], ${upserts.map((m) => m.contentHash)}::text[],
+      ${upserts.map((m) => m.transactionId)}::text[], ${upserts.map((m) => m.state)}::text[]
+    ) as m(segment_id, event_id, content_hash, transaction_id, state)
+    on conflict (user_id, segment_id) do update set
+      event_id = excluded.event_id, content_hash = excluded.content_hash, transaction_id = excluded.transaction_id,
+      state = excluded.state, error = null, updated_at = excluded.updated_at`.execute(db);
 }
 
 /** One calendar answer waiting to be recorded. */

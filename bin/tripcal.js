@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --liftoff-only --max-semi-space-size=2
+#!/usr/bin/env -S node --liftoff-only --max-semi-space-size=8
 // The flags keep the embedded database's memory down (src/store/pglite-options.ts; README, Settings).
 // Runs the TypeScript CLI directly (Node 24 strips the types); `npx tripcal` finds this file.
 const [major] = process.versions.node.split('.').map(Number);

@@ -22,6 +22,9 @@
 // Under `npm run bench` (embedded) the JS heap then dominates (heapTotal up to 230-295 MB with
 // Node's default young generation): peak 466-510 MB, and 360-369 MB with
 // `--max-semi-space-size=2` as well (backfill 453-629 events/s, vs 515-650 without any of this).
+// Later, with the backfill's CPU mostly gone elsewhere, 2 MB semi-spaces cost 18% of the
+// product's CPU in scavenges before its first calendar write; `npm start` now uses 8 MB: peak
+// 379-387 MB, backfill 73-74% of the ceiling instead of 70-71% (16 MB: 469 MB).
 import { MemoryFS, PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { readFile } from 'node:fs/promises';
 

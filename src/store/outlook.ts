@@ -2,10 +2,12 @@
 // and its (encrypted) token cache, and the one-use OAuth states. Connection status changes only
 // through the named transitions below.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { Trip } from '../domain/types.ts';
+import { parseTravelerTrips, travelerTripsJson } from './trips.ts';
 import type { AccessToken, ConnectedAccount, TokenCacheStore } from '../calendars/contract.ts';
 import type { Db } from './database.ts';
-import type { ConnectionStatus, OrganisationOutlookTable, OutlookConnectionsTable } from './schema.ts';
+import type { ConnectionStatus, MappingState, OrganisationOutlookTable, OutlookConnectionsTable } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export type OrganisationOutlook = Selectable<OrganisationOutlookTable>;
@@ -57,24 +59,57 @@ export async function findConnection(db: Db, userId: string): Promise<OutlookCon
   return db.selectFrom('outlook_connections').select(connectionColumns).where('user_id', '=', userId).executeTakeFirst();
 }
 
+/** A row of event_mappings as a reconcile plans with it. */
+export interface StoredMapping {
+  segmentId: string;
+  eventId: string | null;
+  contentHash: string;
+  transactionId: string;
+  state: MappingState;
+}
+
+export interface SyncState {
+  connection: OutlookConnection;
+  consentGranted: boolean;
+  syncEnabled: boolean;
+  locale: 'ja' | 'en';
+  sealedAccessToken: string | null;
+  /** The traveler's trips and the events already written, read only when there is work to do (connected, consent, sync on). */
+  work?: { trips: Trip[]; mappings: StoredMapping[] };
+}
+
 /**
- * What a reconcile needs to know before it starts, in one query: the traveler's connection, the
- * company's consent and sync switch, the traveler's language, and the sealed access token. (Three
- * lookups, one of them a write, were a third of a reconcile's database time on the embedded
- * database's one session.)
+ * Everything a reconcile reads before it plans, in one query: the traveler's connection, the
+ * company's consent and sync switch, the traveler's language, the sealed access token, and, when
+ * the calendar is to be written, every trip with its segments and the events already written.
+ * (Four queries were half a sync worker's round trips to PostgreSQL, each costing CPU at both ends,
+ * and four turns of the embedded database's one session; `npm run bench`.)
  */
-export async function findSyncContext(db: Db, userId: string): Promise<{ connection: OutlookConnection; consentGranted: boolean; syncEnabled: boolean; locale: 'ja' | 'en'; sealedAccessToken: string | null } | undefined> {
+export async function loadSyncState(db: Db, userId: string): Promise<SyncState | undefined> {
+  const works = sql<boolean>`(c.status = 'connected' and o.consent_status = 'granted' and o.sync_enabled)`;
   const row = await db
     .selectFrom('outlook_connections as c')
     .innerJoin('users as u', 'u.id', 'c.user_id')
     .leftJoin('organisation_outlook as o', 'o.organisation_id', 'c.organisation_id')
     .select(connectionColumns.map((column) => `c.${column}` as const))
     .select(['o.consent_status', 'o.sync_enabled', 'u.locale', 'c.access_token'])
+    .select([
+      sql<string | null>`case when ${works} then ${travelerTripsJson(sql.ref('c.user_id'))} end`.as('trips'),
+      sql<string | null>`case when ${works} then (
+        select coalesce(json_agg(json_build_object(
+          'segmentId', m.segment_id, 'eventId', m.event_id, 'contentHash', m.content_hash, 'transactionId', m.transaction_id, 'state', m.state
+        )), '[]')::text
+        from event_mappings m where m.user_id = c.user_id
+      ) end`.as('mappings'),
+    ])
     .where('c.user_id', '=', userId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { consent_status, sync_enabled, locale, access_token, ...connection } = row;
-  return { connection, consentGranted: consent_status === 'granted', syncEnabled: sync_enabled === true, locale, sealedAccessToken: access_token };
+  const { consent_status, sync_enabled, locale, access_token, trips, mappings, ...connection } = row;
+  return {
+    connection, consentGranted: consent_status === 'granted', syncEnabled: sync_enabled === true, locale, sealedAccessToken: access_token,
+    ...(trips !== null && mappings !== null ? { work: { trips: parseTravelerTrips(trips), mappings: JSON.parse(mappings) as StoredMapping[] } } : {}),
+  };
 }
 
 export async function listConnections(db: Db, organisationId: string): Promise<OutlookConnection[]> {

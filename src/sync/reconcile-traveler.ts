@@ -6,9 +6,9 @@ import { CalendarProviderError, type CalendarMailbox, type CalendarProvider, typ
 import { eventHash, projectTrip } from '../domain/project-segment.ts';
 import { sql } from 'kysely';
 import type { Db } from '../store/database.ts';
-import { findSyncContext, recordSyncOutcome, tokenCacheStore } from '../store/outlook.ts';
+import { loadSyncState, recordSyncOutcome, tokenCacheStore } from '../store/outlook.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import { loadTravelerTrips } from '../store/trips.ts';
+import type { Trip } from '../domain/types.ts';
 import { applyConnectionError } from './connection-policy.ts';
 import { keysToDiscover, planWrites, type Desired, type Mapping, type MappingWrite } from './plan-writes.ts';
 
@@ -26,9 +26,9 @@ export type ReconcileOutcome =
   | { status: 'lapsed' | 'revoked'; reason: string };
 
 /** The traveler's desired events: one per confirmed segment of every trip (past ones too). */
-async function desiredEvents(db: Db, userId: string, locale: 'ja' | 'en'): Promise<Map<string, Desired>> {
+function desiredEvents(trips: Trip[], locale: 'ja' | 'en'): Map<string, Desired> {
   const desired = new Map<string, Desired>();
-  for (const trip of await loadTravelerTrips(db, userId)) {
+  for (const trip of trips) {
     for (const event of projectTrip(trip, locale)) desired.set(event.key, { event, hash: eventHash(event) });
   }
   return desired;
@@ -193,16 +193,16 @@ export async function reconcileTraveler(deps: SyncDeps, userId: string): Promise
   const now = deps.now ?? (() => new Date());
   const { db } = deps;
   // State is re-read every time: running the job twice, or after a switch-off, is harmless.
-  const context = await findSyncContext(db, userId);
+  const context = await loadSyncState(db, userId);
   if (!context || context.connection.status !== 'connected') return { status: 'skipped', reason: 'not_connected' };
   if (!context.consentGranted) return { status: 'skipped', reason: 'no_consent' };
-  if (!context.syncEnabled) return { status: 'skipped', reason: 'sync_off' };
-  const { connection } = context;
+  if (!context.syncEnabled || !context.work) return { status: 'skipped', reason: 'sync_off' };
+  const { connection, work } = context;
 
   const mailbox: CalendarMailbox = deps.provider.mailbox({ homeAccountId: connection.home_account_id, cache: tokenCacheStore(db, deps.box, userId, now, context.sealedAccessToken) });
   try {
-    // Side by side: on a PostgreSQL server they are two connections' round trips at once.
-    const [desired, mappings] = await Promise.all([desiredEvents(db, userId, context.locale), loadMappings(db, userId)]);
+    const desired = desiredEvents(work.trips, context.locale);
+    const mappings = new Map<string, Mapping>(work.mappings.map((m) => [m.segmentId, m]));
     const lookup = keysToDiscover(desired, mappings, connection.rediscover);
     const found = lookup.length ? await mailbox.findByKeys(lookup) : new Map<string, string>();
     const results: WriteResult[] = [];

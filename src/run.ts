@@ -67,7 +67,7 @@ export async function run(roles: Roles): Promise<void> {
     caPem: microsoft.caFile ? fs.readFileSync(microsoft.caFile, 'utf8') : undefined,
   });
 
-  const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, preparedStatements: settings.databasePreparedStatements });
   const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });
   if (roles.api && settings.seedDemo && (await seedDemoIfEmpty(store, bookings))) {
     console.log(`tripcal: seeded the demo company (${DEMO_USERS.map((u) => u.email).join(', ')}; password ${DEMO_PASSWORD}; booking API key ${DEMO_API_KEY})`);

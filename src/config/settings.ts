@@ -28,6 +28,8 @@ export interface Settings {
   dataDir: string;
   /** postgres://… for a PostgreSQL server; undefined for the embedded PGlite in dataDir. */
   databaseUrl: string | undefined;
+  /** Prepare statements run often on the PostgreSQL server (off behind a pooler in transaction mode). */
+  databasePreparedStatements: boolean;
   mail: MailSettings;
   /** Seed a demo company when the database is empty. */
   seedDemo: boolean;
@@ -99,6 +101,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     publicUrl,
     dataDir,
     databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePreparedStatements: readBoolean(env, 'DATABASE_PREPARED_STATEMENTS', true),
     mail: {
       smtpUrl: readUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
       outboxDir: path.resolve(dataDir, env.OUTBOX_DIR || 'outbox'),

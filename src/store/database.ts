@@ -10,6 +10,7 @@ import { PgBoss, fromKysely, fromPglite } from 'pg-boss';
 import { migrations } from './migrations/index.ts';
 import { pgliteOptions } from './pglite-options.ts';
 import { lockedPglite, pglitePool, SessionLock } from './pglite-pool.ts';
+import { PreparingClient } from './statement-cache.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -22,6 +23,8 @@ export interface StoreOptions {
   dataDir?: string;
   /** Seconds before the first retry of a failed job (doubling after each failure). */
   retryDelaySeconds?: number;
+  /** On a PostgreSQL server: prepare the statements run often (default true; false behind a pooler in transaction mode). */
+  preparedStatements?: boolean;
 }
 
 export interface Store {
@@ -91,9 +94,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
   if (options.databaseUrl) {
     kind = 'postgres';
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // Statements run often are prepared once per connection (statement-cache.ts), unless turned off
+    // (a pooler in transaction mode cannot keep them).
+    const Client = options.preparedStatements === false ? pg.Client : PreparingClient;
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, Client });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    boss = new PgBoss({ connectionString: options.databaseUrl, max: 4, useListenNotify: true, ...SUPERVISION });
+    boss = new PgBoss({ connectionString: options.databaseUrl, max: 4, useListenNotify: true, ...SUPERVISION, ...({ Client } as object) });
     closeDriver = () => pool.end();
   } else {
     kind = 'pglite';

@@ -8,6 +8,7 @@ test('defaults need no set-up: port 3000, ./data, the outbox inside it, the sand
   assert.equal(s.dataDir, '/srv/tripcal/data');
   assert.equal(s.mail.outboxDir, '/srv/tripcal/data/outbox');
   assert.equal(s.databaseUrl, undefined);
+  assert.equal(s.databasePreparedStatements, true);
   assert.equal(s.microsoft, undefined);
   assert.equal(s.publicUrl, 'http://localhost:3000');
 });
@@ -16,6 +17,7 @@ test('a bad value stops start-up with a message naming the variable and never it
   const bad = (env: Record<string, string>, variable: string) =>
     assert.throws(() => loadSettings(env, '/'), (e: unknown) => e instanceof SettingsError && e.variable === variable && !e.message.includes('hunter2'));
   bad({ PORT: 'eighty' }, 'PORT');
+  bad({ DATABASE_PREPARED_STATEMENTS: 'sometimes' }, 'DATABASE_PREPARED_STATEMENTS');
   bad({ DATABASE_URL: 'mysql://u:hunter2@db/x' }, 'DATABASE_URL');
   bad({ SMTP_URL: 'not a url hunter2' }, 'SMTP_URL');
   bad({ MICROSOFT_CLIENT_ID: '3f6c1a52-8d4e-4b7a-9c21-5e0f7d2b9a14' }, 'MICROSOFT_CLIENT_SECRET');
@@ -26,4 +28,5 @@ test('a bad value stops start-up with a message naming the variable and never it
 test('PORT, DATA_DIR and DATABASE_URL change where it runs', () => {
   const s = loadSettings({ PORT: '8080', DATA_DIR: '/var/lib/tripcal', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/tripcal' }, '/');
   assert.deepEqual([s.port, s.dataDir, s.databaseUrl, s.publicUrl], [8080, '/var/lib/tripcal', 'postgres://postgres@127.0.0.1:5432/tripcal', 'http://localhost:8080']);
+  assert.equal(loadSettings({ DATABASE_PREPARED_STATEMENTS: 'false' }, '/').databasePreparedStatements, false, 'off behind a pooler in transaction mode');
 });

@@ -27,8 +27,12 @@ export class GraphMeter {
   /** Called for each successful PATCH with its body. */
   onPatch?: (mailbox: string, body: unknown, at: number) => void;
 
+  /** Token requests (a code redeemed or a refresh token used) answered by the sandbox's Entra. */
+  tokens = 0;
+
   see(e: LoggedRequest, at: number): void {
     const isItem = e.batchId !== undefined;
+    if (!isItem && e.path.endsWith('/oauth2/v2.0/token')) this.tokens++;
     if (!isItem && !e.path.startsWith('/v1.0/')) return; // sign-in and token traffic
     if (!isItem) this.http++;
     const isBatch = !isItem && e.path.startsWith('/v1.0/$batch');

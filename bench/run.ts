@@ -234,6 +234,7 @@ async function measureBackfill(start: () => Promise<void>, events: number, timeo
     say(`events created per 250 ms: ${[...buckets].sort((a, b) => a[0] - b[0]).map(([b, n]) => `${(b * 0.25).toFixed(2)}s:${n}`).join(' ')}`);
     const q = (xs: number[]) => `p10 ${ms(pct(xs, 10))} p50 ${ms(pct(xs, 50))} p90 ${ms(pct(xs, 90))} max ${ms(pct(xs, 100))}`;
     const f2 = (xs: number[]) => `p10 ${pct(xs, 10).toFixed(2)} p50 ${pct(xs, 50).toFixed(2)} p90 ${pct(xs, 90).toFixed(2)}`;
+    say(`token requests (Entra): ${meter.tokens}`);
     say(`mailboxes: first request ${q(firsts)}; last answer ${q(lasts)}; request service ${q(services)}; requests in service on average ${f2(inService)}`);
   }
   return { cpuBusy, sandboxCpu, events: meter.created.size, seconds: (meter.lastWriteAt - t0) / 1000, firstSeconds: (meter.firstAt - t0) / 1000, http: meter.http, items: meter.items, throttled: meter.throttled, unavailable: meter.unavailable, inService: pct(inService, 50), productCpuMsPerEvent: productCpuMs / Math.max(1, meter.created.size), postgresCpu };
@@ -460,8 +461,10 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
       const mine = Array.from({ length: k }, () => spawnWorker({ databaseUrl, dataDir, tokenKey, sandbox }));
       workers.push(...mine);
       await Promise.all(mine.map((w) => w.ready));
-      // Jobs queued while sync was off (the bookings) run first, and find sync off.
+      // Jobs queued while sync was off (the bookings) run first, and find sync off; the bookings'
+      // itinerary emails go out before "sync on", as in the embedded section.
       await syncQueueIdle(store.db, 120_000);
+      await syncQueueIdle(store.db, 300_000, 'itinerary-mail');
       const s = store;
       const reset = async () => {
         await s.db.deleteFrom('event_mappings').where('user_id', 'in', company.travelers.map((t) => t.id)).execute();

@@ -277,15 +277,15 @@ export function spawnWorker(opts: WorkerEnv): WorkerProcess {
   return spawnProduct(['src/cli.ts', 'worker'], productEnv(opts));
 }
 
-/** Resolves once no calendar-sync job is waiting, retrying or running. */
-export async function syncQueueIdle(db: Db, timeoutMs: number): Promise<void> {
+/** Resolves once no calendar-sync job (or job of `queue`) is waiting, retrying or running. */
+export async function syncQueueIdle(db: Db, timeoutMs: number, queue = 'calendar-sync'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const jobs = await db.selectFrom('pgboss.job' as any).selectAll().where('name' as any, '=', 'calendar-sync').where('state' as any, 'in', ['created', 'retry', 'active']).execute();
+    const jobs = await db.selectFrom('pgboss.job' as any).selectAll().where('name' as any, '=', queue).where('state' as any, 'in', ['created', 'retry', 'active']).execute();
     if (jobs.length === 0) return;
     if (Date.now() > deadline) {
       const rows = (jobs as Record<string, unknown>[]).map((j) => `${String(j.singleton_key)} ${String(j.state)} retries ${String(j.retry_count)} start_after ${String(j.start_after)} started ${String(j.started_on)} heartbeat ${String(j.heartbeat_on)}`);
-      throw new Error(`calendar sync still busy after ${timeoutMs} ms:\n${rows.join('\n')}`);
+      throw new Error(`${queue} still busy after ${timeoutMs} ms:\n${rows.join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

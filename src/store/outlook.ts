@@ -3,12 +3,12 @@
 // through the named transitions below.
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import type { Trip } from '../domain/types.ts';
-import { parseTravelerTrips, travelerTripsJson } from './trips.ts';
 import type { AccessToken, ConnectedAccount, TokenCacheStore } from '../calendars/contract.ts';
+import type { Trip } from '../domain/types.ts';
 import type { Db } from './database.ts';
 import type { ConnectionStatus, MappingState, OrganisationOutlookTable, OutlookConnectionsTable } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
+import { parseTravelerTrips, travelerTripsJson } from './trips.ts';
 
 export type OrganisationOutlook = Selectable<OrganisationOutlookTable>;
 export type OutlookConnection = Omit<Selectable<OutlookConnectionsTable>, 'token_cache' | 'access_token'>;
@@ -120,7 +120,7 @@ function sealAccessToken(box: SecretBox, userId: string, token: AccessToken): st
   return box.seal(JSON.stringify({ token: token.token, expiresAt: token.expiresAt }), `outlook-access-token:${userId}`);
 }
 
-/** Opens a sealed access token (findSyncContext); null when there is none or it no longer opens (a retired key). */
+/** Opens a sealed access token (loadSyncState); null when there is none or it no longer opens (a retired key). */
 function openAccessToken(box: SecretBox, userId: string, sealed: string | null | undefined): AccessToken | null {
   if (!sealed) return null;
   try {

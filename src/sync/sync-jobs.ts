@@ -1,5 +1,6 @@
 // The calendar-sync queue: one reconcile job per traveler (coalesced by pg-boss's stately policy),
 // enqueued in the same transaction as the booking change that calls for it.
+import { sql } from 'kysely';
 import type { Job } from 'pg-boss';
 import type { TripChange } from '../domain/types.ts';
 import { QUEUES, type Store, type Tx } from '../store/database.ts';
@@ -21,16 +22,23 @@ export async function enqueueSyncs(store: Store, tx: Tx | undefined, userIds: st
   await store.enqueueMany(tx, QUEUES.calendarSync, userIds.map((userId) => ({ data: { userId } satisfies CalendarSyncJob, singletonKey: userId })));
 }
 
-/** Booking hook: a change to a connected traveler's trip schedules their reconcile. */
+/**
+ * Booking hook: a change to a connected traveler's trip schedules their reconcile.
+ *
+ * The queue keeps one waiting job per traveler, so when one is already waiting the booking queues
+ * nothing and counts on it. That job must then not start before the booking commits, or it reads
+ * the trips without this change and the change is lost (seen once in six runs of
+ * test/scale/two-workers.test.ts: a new trip never reached the calendar). So the waiting job's row
+ * is locked until the commit: pg-boss's fetch skips locked rows (SKIP LOCKED) and takes the job
+ * once the booking is visible. A job already started is not waiting: a new one is queued.
+ */
 export function syncOnBookingChange(store: Store) {
   return async (tx: Tx, change: TripChange): Promise<void> => {
-    const connected = await tx
-      .selectFrom('outlook_connections')
-      .select('user_id')
-      .where('user_id', '=', change.trip.travelerId)
-      .where('status', '=', 'connected')
-      .executeTakeFirst();
-    if (connected) await enqueueSync(store, tx, change.trip.travelerId);
+    const userId = change.trip.travelerId;
+    const connected = await tx.selectFrom('outlook_connections').select('user_id').where('user_id', '=', userId).where('status', '=', 'connected').executeTakeFirst();
+    if (!connected) return;
+    await sql`select id from pgboss.job where name = ${QUEUES.calendarSync} and singleton_key = ${userId} and state = 'created' for update`.execute(tx);
+    await enqueueSync(store, tx, userId);
   };
 }
 

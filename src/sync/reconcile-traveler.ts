@@ -159,11 +159,14 @@ async function recordAnswers(db: Db, entries: Array<Answer | Outcome>): Promise<
   const synced = answers.flatMap((a) => (a.result.ok && a.result.kind !== 'delete' ? [{ ...a, eventId: a.result.eventId }] : []));
   const deleted = answers.filter((a) => a.result.kind === 'delete' && (a.result.ok || a.result.error.code === 'not_found'));
   if (synced.length) {
-    const values = sql.join(synced.map((a) => sql`(${a.userId}::uuid, ${a.result.key}::uuid, ${a.eventId}::text, ${a.hash ?? ''}::text, ${a.at}::timestamptz)`));
+    // One array per column, as applyMappingWrites: one statement text whatever the group's size.
     await sql`
       update event_mappings as m
       set event_id = v.event_id, content_hash = v.content_hash, state = 'synced', error = null, updated_at = v.at
-      from (values ${values}) as v(user_id, segment_id, event_id, content_hash, at)
+      from unnest(
+        ${synced.map((a) => a.userId)}::uuid[], ${synced.map((a) => a.result.key)}::uuid[], ${synced.map((a) => a.eventId)}::text[],
+        ${synced.map((a) => a.hash ?? '')}::text[], ${synced.map((a) => a.at.toISOString())}::timestamptz[]
+      ) as v(user_id, segment_id, event_id, content_hash, at)
       where m.user_id = v.user_id and m.segment_id = v.segment_id`.execute(db);
   }
   if (deleted.length) {

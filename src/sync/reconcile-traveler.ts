@@ -149,11 +149,11 @@ async function recordAnswers(db: Db, entries: Array<Answer | Outcome>): Promise<
   // The latest outcome per traveler (a retried reconcile's first outcome may share the group).
   const outcomes = new Map(entries.flatMap((e) => (e.kind === 'outcome' ? [[e.userId, e] as const] : [])));
   if (outcomes.size) {
-    const values = sql.join([...outcomes.values()].map((o) => sql`(${o.userId}::uuid, ${o.at}::timestamptz, ${o.error}::text)`));
+    const latest = [...outcomes.values()];
     await sql`
       update outlook_connections as c
       set last_synced_at = v.at, last_sync_error = v.error
-      from (values ${values}) as v(user_id, at, error)
+      from unnest(${latest.map((o) => o.userId)}::uuid[], ${latest.map((o) => o.at.toISOString())}::timestamptz[], ${latest.map((o) => o.error)}::text[]) as v(user_id, at, error)
       where c.user_id = v.user_id`.execute(db);
   }
   const synced = answers.flatMap((a) => (a.result.ok && a.result.kind !== 'delete' ? [{ ...a, eventId: a.result.eventId }] : []));

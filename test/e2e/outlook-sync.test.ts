@@ -115,6 +115,10 @@ describe('Outlook calendar sync, end to end', () => {
     assert.ok(stay, 'the hotel stay is an all-day event');
     const after = await taro.api('GET', '/api/me/outlook');
     assert.deepEqual([after.body.status, after.body.showConnectPrompt], ['connected', false]);
+    // The reconcile's outcome is recorded on the connection (with the answers, in one group write).
+    const outcome = await world.store.db.selectFrom('outlook_connections').select(['last_synced_at', 'last_sync_error']).where('user_id', '=', world.sakura.travelers[0].id).executeTakeFirstOrThrow();
+    assert.ok(outcome.last_synced_at instanceof Date, 'last_synced_at is set');
+    assert.equal(outcome.last_sync_error, null);
   });
 
   test('an unchanged booking sent again writes nothing; a one-segment change is one Graph write', async () => {

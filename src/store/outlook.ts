@@ -8,6 +8,7 @@ import type { Trip } from '../domain/types.ts';
 import type { Db } from './database.ts';
 import type { ConnectionStatus, MappingState, OrganisationOutlookTable, OutlookConnectionsTable } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
+import { coalesce, perHandle } from './coalesce.ts';
 import { parseTravelerTrips, travelerTripsJson } from './trips.ts';
 
 export type OrganisationOutlook = Selectable<OrganisationOutlookTable>;
@@ -85,9 +86,25 @@ export interface SyncState {
  * (Four queries were half a sync worker's round trips to PostgreSQL, each costing CPU at both ends,
  * and four turns of the embedded database's one session; `npm run bench`.)
  */
-export async function loadSyncState(db: Db, userId: string): Promise<SyncState | undefined> {
+export function loadSyncState(db: Db, userId: string): Promise<SyncState | undefined> {
+  return syncStateLoader(db)(userId);
+}
+
+/**
+ * Reads that arrive together go as one query (coalesce.ts): a company's reconciles all start when
+ * its sync is turned on. The query runs after every call of its group, so each caller reads state
+ * at least as recent as at its call (a booking committed before the job started is seen).
+ */
+const syncStateLoader = perHandle((db: Db) =>
+  coalesce(async (userIds: string[]) => {
+    const states = await loadSyncStates(db, userIds);
+    return userIds.map((id) => states.get(id));
+  }, { maxGroup: 100 }));
+
+/** loadSyncState for many travelers in one query; travelers with no connection are absent. */
+export async function loadSyncStates(db: Db, userIds: readonly string[]): Promise<Map<string, SyncState>> {
   const works = sql<boolean>`(c.status = 'connected' and o.consent_status = 'granted' and o.sync_enabled)`;
-  const row = await db
+  const rows = await db
     .selectFrom('outlook_connections as c')
     .innerJoin('users as u', 'u.id', 'c.user_id')
     .leftJoin('organisation_outlook as o', 'o.organisation_id', 'c.organisation_id')
@@ -102,14 +119,17 @@ export async function loadSyncState(db: Db, userId: string): Promise<SyncState |
         from event_mappings m where m.user_id = c.user_id
       ) end`.as('mappings'),
     ])
-    .where('c.user_id', '=', userId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { consent_status, sync_enabled, locale, access_token, trips, mappings, ...connection } = row;
-  return {
-    connection, consentGranted: consent_status === 'granted', syncEnabled: sync_enabled === true, locale, sealedAccessToken: access_token,
-    ...(trips !== null && mappings !== null ? { work: { trips: parseTravelerTrips(trips), mappings: JSON.parse(mappings) as StoredMapping[] } } : {}),
-  };
+    .where('c.user_id', '=', sql<string>`any(${[...userIds]}::uuid[])`)
+    .execute();
+  const states = new Map<string, SyncState>();
+  for (const row of rows) {
+    const { consent_status, sync_enabled, locale, access_token, trips, mappings, ...connection } = row;
+    states.set(connection.user_id, {
+      connection, consentGranted: consent_status === 'granted', syncEnabled: sync_enabled === true, locale, sealedAccessToken: access_token,
+      ...(trips !== null && mappings !== null ? { work: { trips: parseTravelerTrips(trips), mappings: JSON.parse(mappings) as StoredMapping[] } } : {}),
+    });
+  }
+  return states;
 }
 
 export async function listConnections(db: Db, organisationId: string): Promise<OutlookConnection[]> {

@@ -5,6 +5,7 @@
 import { CalendarProviderError, type CalendarMailbox, type CalendarProvider, type WriteResult } from '../calendars/contract.ts';
 import { eventHash, projectTrip } from '../domain/project-segment.ts';
 import { sql } from 'kysely';
+import { coalesce, perHandle } from '../store/coalesce.ts';
 import type { Db } from '../store/database.ts';
 import { loadSyncState, recordSyncOutcome, tokenCacheStore } from '../store/outlook.ts';
 import type { SecretBox } from '../store/secret-box.ts';
@@ -40,28 +41,42 @@ async function loadMappings(db: Db, userId: string): Promise<Map<string, Mapping
 }
 
 /**
- * The mapping rows a plan writes before its calendar writes, in one statement per kind: a backfill
- * of 40 events was 40 upserts one after the other, which on the embedded database (one session)
- * held up every other traveler's reconcile (see `npm run bench`). The upsert takes one array per
- * column rather than eight parameters per row: 1.0 ms instead of 1.45 for 40 rows on the embedded
- * database, whose parameters are encoded one by one in JavaScript.
+ * The mapping rows a plan writes before its calendar writes. A backfill of 40 events was 40
+ * upserts one after the other, which on the embedded database (one session) held up every other
+ * traveler's reconcile (see `npm run bench`): now one statement per plan, and the plans of
+ * reconciles that start together share one (coalesce.ts), as their state reads do. The upsert takes
+ * one array per column rather than parameters per row: the embedded database encodes parameters
+ * one by one in JavaScript, and the statement's text stays the same whatever the number of rows.
  */
 async function applyMappingWrites(db: Db, userId: string, writes: MappingWrite[], at: Date): Promise<void> {
   const removed = writes.flatMap((w) => (w.kind === 'remove' ? [w.segmentId] : []));
   if (removed.length) await db.deleteFrom('event_mappings').where('user_id', '=', userId).where('segment_id', 'in', removed).execute();
   const upserts = writes.flatMap((w) => (w.kind === 'upsert' ? [w.mapping] : []));
-  if (!upserts.length) return;
-  await sql`
-    insert into event_mappings (user_id, segment_id, event_id, content_hash, transaction_id, state, error, updated_at)
-    select ${userId}::uuid, m.segment_id, m.event_id, m.content_hash, m.transaction_id, m.state, null, ${at}::timestamptz
-    from unnest(
-      ${upserts.map((m) => m.segmentId)}::uuid[], ${upserts.map((m) => m.eventId)}::text[], ${upserts.map((m) => m.contentHash)}::text[],
-      ${upserts.map((m) => m.transactionId)}::text[], ${upserts.map((m) => m.state)}::text[]
-    ) as m(segment_id, event_id, content_hash, transaction_id, state)
-    on conflict (user_id, segment_id) do update set
-      event_id = excluded.event_id, content_hash = excluded.content_hash, transaction_id = excluded.transaction_id,
-      state = excluded.state, error = null, updated_at = excluded.updated_at`.execute(db);
+  if (upserts.length) await mappingUpserts(db)({ userId, mappings: upserts, at });
 }
+
+interface MappingUpserts {
+  userId: string;
+  mappings: Mapping[];
+  at: Date;
+}
+
+const mappingUpserts = perHandle((db: Db) =>
+  coalesce(async (plans: MappingUpserts[]) => {
+    const rows = plans.flatMap((p) => p.mappings.map((m) => ({ ...m, userId: p.userId, at: p.at.toISOString() })));
+    await sql`
+      insert into event_mappings (user_id, segment_id, event_id, content_hash, transaction_id, state, error, updated_at)
+      select m.user_id, m.segment_id, m.event_id, m.content_hash, m.transaction_id, m.state, null, m.at
+      from unnest(
+        ${rows.map((m) => m.userId)}::uuid[], ${rows.map((m) => m.segmentId)}::uuid[], ${rows.map((m) => m.eventId)}::text[],
+        ${rows.map((m) => m.contentHash)}::text[], ${rows.map((m) => m.transactionId)}::text[], ${rows.map((m) => m.state)}::text[],
+        ${rows.map((m) => m.at)}::timestamptz[]
+      ) as m(user_id, segment_id, event_id, content_hash, transaction_id, state, at)
+      on conflict (user_id, segment_id) do update set
+        event_id = excluded.event_id, content_hash = excluded.content_hash, transaction_id = excluded.transaction_id,
+        state = excluded.state, error = null, updated_at = excluded.updated_at`.execute(db);
+    return plans.map(() => undefined);
+  }, { maxGroup: 100 }));
 
 /** One calendar answer waiting to be recorded. */
 interface Answer {
@@ -136,12 +151,7 @@ class AnswerLog {
 }
 
 /** One log per database handle: every reconcile of the process shares it. */
-const answerLogs = new WeakMap<Db, AnswerLog>();
-function answerLog(db: Db): AnswerLog {
-  let log = answerLogs.get(db);
-  if (!log) answerLogs.set(db, (log = new AnswerLog(db)));
-  return log;
-}
+const answerLog = perHandle((db: Db) => new AnswerLog(db));
 
 /** Writes a group of answers and outcomes: one statement per kind, the rare refusals one by one. */
 async function recordAnswers(db: Db, entries: Array<Answer | Outcome>): Promise<void> {

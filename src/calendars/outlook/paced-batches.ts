@@ -4,19 +4,26 @@
 // Pacing. Exchange runs the items of one $batch in parallel and counts each against Outlook's
 // limit of 4 concurrent requests per app and mailbox ("MailboxConcurrency"), so a batch of 20
 // parallel items has 16 refused with 429. Graph accepts only fully parallel or fully serial
-// (each item dependsOn the previous) batches. Measured with test/calendars/outlook/pacing.test.ts
-// (MEASURE_PACING=1), 45 creates, against the sandbox, which enforces the limit:
+// (each item dependsOn the previous) batches; a serial batch has one item in service at a time.
+// So the mailbox has 4 lanes, and a batch takes one lane per parallel item, or one lane for a
+// whole serial chain. Measured with test/calendars/outlook/pacing.test.ts (MEASURE_PACING=1),
+// 45 creates, against the sandbox, which enforces the limit:
 //
-//   per-item latency / added round trip        20/0 ms   100/0 ms   100/100 ms
-//   A  ≤4 parallel items per batch, 1 in flight  405 ms    1306 ms     2501 ms   0 × 429
-//   B  20 serial items per batch, 4 in flight    474 ms    2073 ms     2213 ms   0 × 429
-//   C  1 item per batch, 4 in flight             397 ms    1323 ms     2472 ms   0 × 429
-//   D  20 parallel items per batch, 1 in flight 4186 ms    4659 ms     5260 ms  81 × 429
+//   per-item latency / added round trip               20/0 ms   100/0 ms   100/100 ms   $batch calls
+//   A  ≤4 parallel items per batch, 1 in flight        347 ms    1285 ms     2454 ms        12
+//   B  20 serial items per batch, 4 in flight          428 ms    2027 ms     2133 ms         3
+//   C  1 item per batch, 4 in flight                   341 ms    1275 ms     2466 ms        45
+//   D  20 parallel items per batch, 1 in flight       4165 ms    5440 ms     5027 ms  (73-113 × 429)
+//   E  balanced: 4 serial chains of n/4 (default)      256 ms    1218 ms     1318 ms         4
 //
-// A is the default: as fast as anything against the sandbox, never over the limit, and a failed
-// item costs its neighbours nothing. B wins only when the round trip to Graph is as long as an
-// item's own work, and then pays for any failure with 424 Failed Dependency for the rest of its
-// batch (sent again); a backfill of hundreds of events over a slow link is where to revisit it.
+// A waits for the slowest of its 4 items and then a round trip before the lanes fill again; B is
+// slow only because its chains are uneven (20, 20, 5). E (`balanced`) splits what is ready evenly
+// over the free lanes: 40 events go as 4 chains of 10, so each lane stays in service without a
+// round trip between items, and one mailbox's backfill is 4 $batch calls instead of 10 (each call
+// costs CPU at both ends: TLS, HTTP, JSON). When what is ready fits the free lanes one item each,
+// it goes as one parallel batch (a single change: one call, no chain). A failed item in a chain
+// answers 424 Failed Dependency for the rest of its chain; those are sent again at once, with no
+// attempt spent.
 import type { CalendarProviderError } from '../contract.ts';
 import { classifyError, classifyGraphResponse } from './classify-error.ts';
 import { MAX_BATCH_REQUESTS } from './constants.ts';
@@ -41,23 +48,42 @@ export interface BatchItemResponse {
 }
 
 export interface Pacing {
+  /** Requests Exchange may run at once for the mailbox: a parallel item takes a lane, a serial chain one. */
+  lanes: number;
   /** Requests per $batch (≤ 20). */
   itemsPerBatch: number;
-  /** $batch requests in flight at once. */
-  batchesInFlight: number;
-  /** 0: the items of a batch run at once; 1: each depends on the previous (Graph's "serial" batch). */
-  chains: 0 | 1;
+  /**
+   * parallel: batches of parallel items, as many as there are free lanes (and itemsPerBatch);
+   * serial: chains of itemsPerBatch items, one lane each;
+   * balanced: what is ready, spread evenly over the free lanes as serial chains, or as one parallel
+   * batch when it fits the free lanes one item each.
+   */
+  shape: 'parallel' | 'serial' | 'balanced';
 }
 
-/** The pacing we use: batches of at most `maxInFlight` items, one batch at a time (see above). */
+/** The pacing we use (see above). */
 export function defaultPacing(maxInFlight: number): Pacing {
-  return { itemsPerBatch: Math.max(1, Math.min(maxInFlight, MAX_BATCH_REQUESTS)), batchesInFlight: 1, chains: 0 };
+  return { lanes: Math.max(1, maxInFlight), itemsPerBatch: MAX_BATCH_REQUESTS, shape: 'balanced' };
 }
 
 /** Requests Exchange would run at once for a pacing: what must stay ≤ the mailbox's limit. */
 export function concurrentRequests(p: Pacing): number {
-  const perBatch = p.chains === 1 ? 1 : p.itemsPerBatch;
-  return perBatch * p.batchesInFlight;
+  return p.lanes;
+}
+
+/** The next batch to send from what is ready, given the lanes free: its size and whether it is a serial chain. */
+export function nextBatch(p: Pacing, ready: number, freeLanes: number): { size: number; serial: boolean } | undefined {
+  const most = Math.min(p.itemsPerBatch, MAX_BATCH_REQUESTS);
+  if (ready === 0 || freeLanes <= 0) return undefined;
+  switch (p.shape) {
+    case 'parallel':
+      return { size: Math.min(ready, freeLanes, most), serial: false };
+    case 'serial':
+      return { size: Math.min(ready, most), serial: true };
+    case 'balanced':
+      if (ready <= freeLanes) return { size: Math.min(ready, most), serial: false };
+      return { size: Math.min(most, Math.ceil(ready / freeLanes)), serial: true };
+  }
 }
 
 export type ItemOutcome =
@@ -89,9 +115,9 @@ interface Pending {
   dependencyRetries: number;
 }
 
-/** chains 1: each item depends on the one before (a serial batch); 0: unchanged (parallel). */
-export function chainBatch(requests: BatchItemRequest[], chains: 0 | 1): BatchItemRequest[] {
-  if (chains === 0 || requests.length < 2) return requests;
+/** serial: each item depends on the one before (a serial batch); otherwise unchanged (parallel). */
+export function chainBatch(requests: BatchItemRequest[], serial: boolean): BatchItemRequest[] {
+  if (!serial || requests.length < 2) return requests;
   return requests.map((r, i) => (i > 0 ? { ...r, dependsOn: [requests[i - 1]!.id] } : r));
 }
 
@@ -100,6 +126,7 @@ const MAX_DEPENDENCY_RETRIES = 10;
 export async function runPaced(requests: BatchItemRequest[], opts: PacedRunOptions): Promise<void> {
   const queue: Pending[] = requests.map((request) => ({ request, attempts: 0, notBefore: 0, indeterminate: false, unauthorizedRetries: 0, dependencyRetries: 0 }));
   const running = new Set<Promise<void>>();
+  let lanesInUse = 0;
   let fatal: unknown;
   let finals: Promise<void> = Promise.resolve();
   let refreshing: Promise<void> | null = null;
@@ -130,11 +157,11 @@ export async function runPaced(requests: BatchItemRequest[], opts: PacedRunOptio
     await final(p, { ok: false, error, ...(response ? { response } : {}), indeterminate: p.indeterminate });
   };
 
-  const runBatch = async (batch: Pending[]): Promise<void> => {
+  const runBatch = async (batch: Pending[], serial: boolean): Promise<void> => {
     for (const p of batch) p.attempts++;
     const reqs = chainBatch(
       batch.map((p) => p.request),
-      opts.pacing.chains,
+      serial,
     );
     let responses: BatchItemResponse[];
     try {
@@ -216,14 +243,20 @@ export async function runPaced(requests: BatchItemRequest[], opts: PacedRunOptio
   while (fatal === undefined && (queue.length > 0 || running.size > 0)) {
     const now = Date.now();
     const ready = queue.filter((p) => p.notBefore <= now);
-    if (ready.length > 0 && running.size < opts.pacing.batchesInFlight) {
-      const take = ready.slice(0, Math.min(opts.pacing.itemsPerBatch, MAX_BATCH_REQUESTS));
+    const next = nextBatch(opts.pacing, ready.length, opts.pacing.lanes - lanesInUse);
+    if (next) {
+      const take = ready.slice(0, next.size);
       for (const p of take) queue.splice(queue.indexOf(p), 1);
-      const task: Promise<void> = runBatch(take)
+      const lanes = next.serial ? 1 : take.length;
+      lanesInUse += lanes;
+      const task: Promise<void> = runBatch(take, next.serial)
         .catch((e: unknown) => {
           fatal ??= e;
         })
-        .finally(() => running.delete(task));
+        .finally(() => {
+          lanesInUse -= lanes;
+          running.delete(task);
+        });
       running.add(task);
       continue;
     }

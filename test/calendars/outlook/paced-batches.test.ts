@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CalendarProviderError } from '../../../src/calendars/contract.ts';
-import { chainBatch, concurrentRequests, defaultPacing, runPaced } from '../../../src/calendars/outlook/paced-batches.ts';
+import { chainBatch, concurrentRequests, defaultPacing, nextBatch, runPaced } from '../../../src/calendars/outlook/paced-batches.ts';
 import type { BatchItemRequest, BatchItemResponse, ItemOutcome, PacedRunOptions } from '../../../src/calendars/outlook/paced-batches.ts';
 import { DEFAULT_RETRY_POLICY } from '../../../src/calendars/outlook/retry-policy.ts';
 
@@ -24,20 +24,50 @@ function options(send: PacedRunOptions['send'], over: Partial<PacedRunOptions> =
 }
 
 describe('paced batches', () => {
-  test('the default pacing never asks Exchange for more than the mailbox limit at once', () => {
+  test('the default pacing spreads what is ready evenly over the free lanes, as serial chains of at most 20', () => {
     for (const limit of [1, 2, 4, 10]) assert.ok(concurrentRequests(defaultPacing(limit)) <= limit);
-    assert.equal(defaultPacing(4).itemsPerBatch, 4);
-    assert.equal(defaultPacing(50).itemsPerBatch, 20);
-    const serial = chainBatch(reqs(3), 1);
+    const p = defaultPacing(4);
+    assert.deepEqual(nextBatch(p, 40, 4), { size: 10, serial: true });
+    assert.deepEqual(nextBatch(p, 30, 3), { size: 10, serial: true });
+    assert.deepEqual(nextBatch(p, 5, 4), { size: 2, serial: true });
+    assert.deepEqual(nextBatch(p, 100, 4), { size: 20, serial: true });
+    // What fits the free lanes one item each goes as one parallel batch: a single change is one call.
+    assert.deepEqual(nextBatch(p, 3, 4), { size: 3, serial: false });
+    assert.deepEqual(nextBatch(p, 1, 4), { size: 1, serial: false });
+    assert.equal(nextBatch(p, 3, 0), undefined);
+    const serial = chainBatch(reqs(3), true);
     assert.deepEqual(serial.map((r) => r.dependsOn), [undefined, ['1'], ['2']]);
   });
 
-  test('each batch\'s results are handed over before the next batch is sent (crash safety)', async () => {
+  test('40 requests go as 4 chains of 10, never more than 4 requests in service at once', async () => {
+    let inService = 0;
+    let most = 0;
+    const batches: Array<{ ids: string[]; dependsOn: Array<string[] | undefined> }> = [];
+    const o = options(async (batch) => {
+      const lanes = batch.some((r) => r.dependsOn) ? 1 : batch.length;
+      inService += lanes;
+      most = Math.max(most, inService);
+      batches.push({ ids: batch.map((r) => r.id), dependsOn: batch.map((r) => r.dependsOn) });
+      await new Promise((r) => setTimeout(r, 5));
+      inService -= lanes;
+      return batch.map((r) => ok(r.id));
+    });
+    await runPaced(reqs(40), o);
+    assert.equal(batches.length, 4);
+    assert.deepEqual(batches.map((b) => b.ids.length), [10, 10, 10, 10]);
+    for (const b of batches) assert.deepEqual(b.dependsOn.slice(1), b.ids.slice(0, -1).map((id) => [id]));
+    assert.ok(most <= 4, `${most} requests in service at once`);
+    assert.equal(o.finals.length, 40);
+    assert.ok(o.finals.every(([, f]) => f.ok));
+  });
+
+  test('a batch that fills the lanes hands its results over before the next batch is sent', async () => {
     const events: string[] = [];
     const o = options(async (batch) => {
       events.push(`send ${batch.map((r) => r.id).join(',')}`);
       return batch.map((r) => ok(r.id));
     });
+    o.pacing = { lanes: 4, itemsPerBatch: 4, shape: 'parallel' };
     o.onFinal = async (id) => {
       await new Promise((r) => setTimeout(r, 2));
       events.push(`final ${id}`);
@@ -93,8 +123,9 @@ describe('paced batches', () => {
     o.onUnauthorized = async () => {
       throw new CalendarProviderError('auth_lost', 'refused', { providerCode: 'AADSTS700082' });
     };
-    await assert.rejects(runPaced(reqs(9), o), (e: unknown) => e instanceof CalendarProviderError && e.code === 'auth_lost');
-    assert.deepEqual(sent, ['1', '2', '3', '4']);
+    // 100 requests: the first four chains of 20 go out, and nothing after them.
+    await assert.rejects(runPaced(reqs(100), o), (e: unknown) => e instanceof CalendarProviderError && e.code === 'auth_lost');
+    assert.equal(sent.length, 80);
     assert.deepEqual(o.finals, []);
   });
 
@@ -116,7 +147,7 @@ describe('paced batches', () => {
     o.onFinal = async () => {
       throw new Error('database down');
     };
-    await assert.rejects(runPaced(reqs(8), o), /database down/);
-    assert.deepEqual(sent, ['1', '2', '3', '4']);
+    await assert.rejects(runPaced(reqs(100), o), /database down/);
+    assert.equal(sent.length, 80);
   });
 });

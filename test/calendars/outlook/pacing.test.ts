@@ -18,10 +18,11 @@ import { connect, flightEvent, providerFor, startTestSandbox } from './support.t
 import type { MemoryCacheStore, TestSandbox } from './support.ts';
 
 const SHAPES: Record<string, Pacing> = {
-  'A: ≤4 parallel items per batch, 1 batch in flight (default)': defaultPacing(4),
-  'B: 20 serial items per batch (dependsOn), 4 batches in flight': { itemsPerBatch: 20, batchesInFlight: 4, chains: 1 },
-  'C: 1 item per batch, 4 batches in flight': { itemsPerBatch: 1, batchesInFlight: 4, chains: 0 },
-  'D: 20 parallel items per batch, 1 in flight (over the limit)': { itemsPerBatch: 20, batchesInFlight: 1, chains: 0 },
+  'A: ≤4 parallel items per batch, 1 batch in flight': { lanes: 4, itemsPerBatch: 4, shape: 'parallel' },
+  'B: 20 serial items per batch (dependsOn), 4 batches in flight': { lanes: 4, itemsPerBatch: 20, shape: 'serial' },
+  'C: 1 item per batch, 4 batches in flight': { lanes: 4, itemsPerBatch: 1, shape: 'parallel' },
+  'D: 20 parallel items per batch, 1 in flight (over the limit)': { lanes: 20, itemsPerBatch: 20, shape: 'parallel' },
+  'E: balanced, 4 serial chains of n/4 (default)': defaultPacing(4),
 };
 
 describe('Outlook provider: pacing shapes measured against MailboxConcurrency', { skip: !process.env.MEASURE_PACING }, () => {
@@ -61,9 +62,12 @@ describe('Outlook provider: pacing shapes measured against MailboxConcurrency', 
         const ms = Math.round(performance.now() - started);
         const log = t.sandbox.control.requestLog();
         const throttled = log.filter((r) => r.status === 429).length;
-        assert.equal(t.sandbox.control.mailboxEvents(user.id).length, 45);
-        assert.ok(results.every((r) => r.ok));
-        rows.push(`item ${itemMs} ms, rtt ${rttMs} ms | ${name.padEnd(66)} | ${String(ms).padStart(5)} ms | ${log.filter((r) => r.path === '/v1.0/$batch').length} batches | ${throttled} × 429 | ≤${concurrentRequests(pacing)} at once`);
+        // D is over the limit on purpose: its refused items may run out of attempts.
+        if (concurrentRequests(pacing) <= 4) {
+          assert.equal(t.sandbox.control.mailboxEvents(user.id).length, 45);
+          assert.ok(results.every((r) => r.ok));
+        }
+        rows.push(`item ${itemMs} ms, rtt ${rttMs} ms | ${name.padEnd(66)} | ${String(ms).padStart(5)} ms | ${log.filter((r) => r.path === '/v1.0/$batch').length} batches | ${throttled} × 429 | ${t.sandbox.control.mailboxEvents(user.id).length} created | ≤${concurrentRequests(pacing)} at once`);
       }
     }
     t.sandbox.control.setLatency(0);

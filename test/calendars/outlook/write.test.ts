@@ -97,7 +97,7 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
   });
 
   test('45 creates: batches of at most 20, never more than 4 requests at once, no self-inflicted 429', async () => {
-    // Latency makes the items of a batch overlap in the sandbox, so any excess over 4 would be refused.
+    // Latency makes the items in service overlap in the sandbox, so any excess over 4 would be refused.
     t.sandbox.control.setLatency(40);
     const ops = Array.from({ length: 45 }, () => create());
     const results = await mailbox.write(ops);
@@ -108,12 +108,24 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     const log = t.sandbox.control.requestLog();
     const batches = log.filter((r) => r.path === '/v1.0/$batch');
     for (const b of batches) {
-      const n = ((b.body as { requests: unknown[] }).requests ?? []).length;
-      assert.ok(n >= 1 && n <= 20, `batch of ${n}`);
-      // Exchange runs a batch's items at once: a batch must not hold more than the mailbox's 4.
-      assert.ok(n <= 4, `batch of ${n} would exceed MailboxConcurrency`);
+      const requests = (b.body as { requests: Array<{ id: string; dependsOn?: string[] }> }).requests ?? [];
+      assert.ok(requests.length >= 1 && requests.length <= 20, `batch of ${requests.length}`);
+      // Exchange runs a parallel batch's items at once, so one holds at most the mailbox's 4; a
+      // serial one (each item depends on the one before) has one item in service at a time.
+      const serial = requests.every((r, i) => (i === 0 ? !r.dependsOn : r.dependsOn?.length === 1 && r.dependsOn[0] === requests[i - 1]!.id));
+      assert.ok(serial || requests.length <= 4, `parallel batch of ${requests.length} would exceed MailboxConcurrency`);
     }
+    // 45 creates over 4 lanes: 4 serial chains (12, 11, 11, 11), not 12 batches of 4.
+    assert.equal(batches.length, 4);
     assert.equal(batches.reduce((s, b) => s + (b.body as { requests: unknown[] }).requests.length, 0), 45);
+    // The items as the sandbox ran them: never more than 4 in service at once.
+    const items = log.filter((r) => r.path === '/v1.0/me/events' && r.method === 'POST');
+    const edges = items.flatMap((r) => [[r.startedMs!, 1], [r.finishedMs!, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let inService = 0;
+    let most = 0;
+    for (const [, d] of edges) most = Math.max(most, (inService += d));
+    assert.ok(most <= 4, `${most} requests in service at once`);
+    assert.equal(most, 4, 'the mailbox\'s 4 lanes were all used');
     assert.deepEqual(log.filter((r) => r.status === 429), [], 'no 429 at all');
   });
 

@@ -129,6 +129,18 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.deepEqual(log.filter((r) => r.status === 429), [], 'no 429 at all');
   });
 
+  test('a $batch refused as a whole (503, Retry-After: 1) is sent again after its Retry-After, once', async () => {
+    t.sandbox.control.addFault({ kind: 503, method: 'POST', pathContains: '/$batch', times: 1, retryAfterSeconds: 1 });
+    const started = Date.now();
+    const results = await mailbox.write([create(), create()]);
+    assert.ok(results.every((r) => r.ok), JSON.stringify(results));
+    // The answer's status and Retry-After header reached the retry policy (its own backoff is 100 ms here).
+    assert.ok(Date.now() - started >= 900, 'waited for the Retry-After');
+    const batches = t.sandbox.control.requestLog().filter((r) => r.path === '/v1.0/$batch');
+    assert.deepEqual(batches.map((b) => b.status), [503, 200]);
+    assert.equal(events().length, 2);
+  });
+
   test('injected 429, 503 and 504 answers are retried, ending with exactly one event each', async () => {
     t.sandbox.control.addFault({ kind: 429, method: 'POST', pathContains: '/events', times: 1, retryAfterSeconds: 1 });
     t.sandbox.control.addFault({ kind: 503, method: 'POST', pathContains: '/events', times: 1, retryAfterSeconds: 0 });

@@ -169,7 +169,7 @@ export function classifyError(e: unknown, nowMs = Date.now()): CalendarProviderE
   if (e instanceof CalendarProviderError) return e;
   if (isMsalError(e)) return classifyMsalError(e);
   if (isGraphError(e)) {
-    // The Graph client reports a failed fetch (refused, reset, TLS) as statusCode -1.
+    // The Graph client reports a failed request (refused, reset, TLS, timed out) as statusCode -1.
     if (e.statusCode <= 0) return make('temporary', 'Microsoft Graph could not be reached (connection failed)', 'network');
     const body = e.code || e.message ? { error: { code: e.code ?? undefined, message: e.message } } : undefined;
     return classifyGraphResponse({ status: e.statusCode, headers: e.headers, body }, nowMs);

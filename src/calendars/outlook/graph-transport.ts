@@ -1,5 +1,5 @@
 // The Graph client for one mailbox: bearer tokens from the token source, the extra CA through the
-// fetch dispatcher, our host named in customHosts (the client attaches Authorization only to Graph
+// undici dispatcher, our host named in customHosts (the client attaches Authorization only to Graph
 // hosts and those), and one operation: POST /v1.0/$batch.
 import { Client, MiddlewareFactory, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { AuthenticationProvider, Context, Middleware } from '@microsoft/microsoft-graph-client';

@@ -72,7 +72,6 @@ export function parseTravelerTrips(json: string): Trip[] {
   return (JSON.parse(json) as Row[]).map((r) => toTrip(r, r.segments.map(toSegment)));
 }
 
-
 export interface TripSummary {
   id: string;
   bookingRef: string;

@@ -1,6 +1,7 @@
 // startSandbox(): the local stand-in for Microsoft Entra ID and Microsoft Graph (calendar), over
 // HTTPS with a CA of its own. See sandbox/README.md for what it emulates and the control API.
-import { createServer } from "node:https";
+import { constants as h2, createSecureServer } from "node:http2";
+import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -65,7 +66,16 @@ export interface Sandbox {
 
 const MAX_BODY = 4 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string> {
+type RawRequest = IncomingMessage | Http2ServerRequest;
+type RawResponse = ServerResponse | Http2ServerResponse;
+
+function send(res: RawResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+  // The two response types write alike; TypeScript cannot call a union of their overloads.
+  (res as ServerResponse).writeHead(status, headers);
+  (res as ServerResponse).end(body);
+}
+
+function readBody(req: RawRequest): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -143,20 +153,21 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     return json(404, { error: { code: "NotFound", message: `${req.method} ${req.path} is not emulated by the sandbox` } });
   }
 
-  async function onRequest(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function onRequest(raw: RawRequest, res: RawResponse): Promise<void> {
     let bodyText = "";
     try {
       bodyText = await readBody(raw);
     } catch {
-      res.writeHead(413).end();
+      send(res, 413, {}, "");
       return;
     }
-    const host = String(raw.headers.host ?? "");
+    // HTTP/2 names the host in :authority, HTTP/1.1 in Host.
+    const host = String(raw.headers.host ?? raw.headers[":authority"] ?? "");
     // Echo the host the client used (localhost or 127.0.0.1) so issuers match its authority.
     const baseUrl = /^(localhost|127\.0\.0\.1|\[::1\]):\d+$/.test(host) ? `https://${host}` : defaultBase();
     const url = new URL(raw.url ?? "/", baseUrl);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+    for (const [k, v] of Object.entries(raw.headers)) if (v !== undefined && !k.startsWith(":")) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
     const req: SbRequest = {
       method: (raw.method ?? "GET").toUpperCase(),
       path: url.pathname,
@@ -191,15 +202,29 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       });
     }
     if (out.drop) {
-      raw.socket.destroy();
+      // No answer. Over HTTP/1.1 the connection closes; over HTTP/2 only this request's stream is
+      // reset, as a front end does when its backend goes away, and the connection's other
+      // requests go on.
+      if ("stream" in raw) raw.stream.close(h2.NGHTTP2_INTERNAL_ERROR);
+      else raw.socket.destroy();
       return;
     }
-    res.writeHead(out.status, out.headers ?? {});
-    res.end(out.body ?? "");
+    send(res, out.status, out.headers ?? {}, out.body ?? "");
   }
 
-  const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+  // HTTP/2 and HTTP/1.1 on one port, chosen by ALPN, as Graph and Entra do (Graph has answered
+  // HTTP/2 since 2023). 100 streams per connection, the least RFC 9113 §6.5.2 recommends: a client
+  // with more in flight must open another connection or wait. The per-mailbox limit (4 in
+  // service) is counted per request, whatever the connection.
+  const server = createSecureServer({ key: tls.keyPem, cert: tls.certPem, allowHTTP1: true, settings: { maxConcurrentStreams: 100 } }, (req, res) => {
     void onRequest(req, res);
+  });
+  const sessions = new Set<Http2Session>();
+  server.on("session", (session: Http2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    // A client that goes away mid-stream is its own business; never crash the sandbox for it.
+    session.on("error", () => {});
   });
   // Track raw sockets ourselves: closeAllConnections() misses sockets still in the TLS handshake,
   // and one of those would keep close() waiting forever.
@@ -232,7 +257,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       store.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();
       });
     },

@@ -1,6 +1,8 @@
 // Gaps the Outlook adapter found: every Windows time zone, $batch dependsOn shapes, observable
 // concurrency (request timings, peak per mailbox) and answers lost after the write happened.
 import assert from "node:assert/strict";
+import http2 from "node:http2";
+import * as tls from "node:tls";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { resolveTimeZone, windowsTimeZoneNames } from "../graph/timezones.ts";
 import { SAKURA_TRADING } from "../seed.ts";
@@ -187,6 +189,45 @@ describe("Graph fidelity: time zones, $batch shapes, concurrency, lost answers",
       sb.control.reset();
       assert.equal(sb.control.peakConcurrency(), 0);
       sb.control.grantConsent(SAKURA_TRADING.id);
+    });
+  });
+
+  describe("HTTP/2 and HTTP/1.1 on one port", () => {
+    /** Requests on one HTTP/2 connection; each settles to its status or to its stream's error. */
+    async function overHttp2(paths: string[]): Promise<Array<number | string>> {
+      const session = http2.connect(sb.url, { ca: [...tls.rootCertificates, sb.caPem] });
+      session.on("error", () => {});
+      try {
+        return await Promise.all(
+          paths.map(
+            (path) =>
+              new Promise<number | string>((resolve) => {
+                const stream = session.request({ ":method": "POST", ":path": `/v1.0${path}`, authorization: `Bearer ${token}`, "content-type": "application/json" });
+                let status = 0;
+                stream.on("response", (h) => (status = Number(h[":status"])));
+                stream.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
+                stream.on("end", () => resolve(status));
+                stream.resume();
+                stream.end(JSON.stringify(event(path)));
+              }),
+          ),
+        );
+      } finally {
+        session.close();
+      }
+    }
+
+    it("answers over HTTP/2 (ALPN h2) and over HTTP/1.1 alike", async () => {
+      assert.deepEqual(await overHttp2(["/me/events"]), [201]);
+      assert.equal((await call("POST", "/me/events", event("over HTTP/1.1"))).status, 201);
+      assert.equal(sb.control.mailboxEvents(EMILY).length, 2);
+    });
+
+    it("a dropped request over HTTP/2 resets its own stream; the connection's other requests are answered", async () => {
+      sb.control.addFault({ kind: "drop", mailbox: EMILY, method: "POST", pathContains: "/me/calendar/events", times: 1 });
+      const outcomes = await overHttp2(["/me/events", "/me/calendar/events", "/me/events"]);
+      assert.deepEqual(outcomes, [201, "ERR_HTTP2_STREAM_ERROR", 201]);
+      assert.equal(sb.control.mailboxEvents(EMILY).length, 2);
     });
   });
 

@@ -1,16 +1,17 @@
-// The Graph client for one mailbox: bearer tokens from the token source, the extra CA through the
-// undici dispatcher, our host named in customHosts (the client attaches Authorization only to Graph
+// The Graph client for one mailbox: bearer tokens from the token source, requests through the
+// provider's HttpsConnections (HTTP/2, the extra CA), our host named in customHosts (the client attaches Authorization only to Graph
 // hosts and those), and one operation: POST /v1.0/$batch.
 import { Client, MiddlewareFactory, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { AuthenticationProvider, Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { request, type Dispatcher } from 'undici';
+import type { HttpsConnections } from './connections.ts';
 import type { BatchItemRequest, BatchItemResponse } from './paced-batches.ts';
 import type { TokenSource } from './msal-session.ts';
 
 export interface GraphSettings {
   /** "https://graph.microsoft.com" or "https://localhost:PORT", no trailing slash. */
   graphUrl: string;
-  dispatcher: Dispatcher | undefined;
+  /** The process's connections (one set per provider): HTTP/2 where the host speaks it. */
+  connections: HttpsConnections;
   /** Per $batch request (20 items of Exchange work at most); default 120 s. */
   timeoutMs?: number;
 }
@@ -36,10 +37,10 @@ export function createGraphTransport(settings: GraphSettings, tokens: TokenSourc
       }
     },
   };
-  // The client's own chain (authentication, retry, redirect, telemetry), ending in undici's
-  // request() instead of fetch (see UndiciRequestHandler).
+  // The client's own chain (authentication, retry, redirect, telemetry), ending in our
+  // connections instead of fetch (see HttpsRequestHandler).
   const middleware = MiddlewareFactory.getDefaultMiddlewareChain(authProvider);
-  middleware[middleware.length - 1] = new UndiciRequestHandler(settings.dispatcher);
+  middleware[middleware.length - 1] = new HttpsRequestHandler(settings.connections);
   const client = Client.initWithMiddleware({
     middleware,
     baseUrl: `${settings.graphUrl}/`,
@@ -78,16 +79,17 @@ export function createGraphTransport(settings: GraphSettings, tokens: TokenSourc
 
 /**
  * The last link of the Graph client's middleware chain, in place of its HTTPMessageHandler (which
- * calls fetch): the same request, sent with undici's request(). fetch wraps every answer in WHATWG
- * streams; a sync worker writing 2,000 travelers' events spent about 0.8 ms of CPU per $batch in
- * it (`npm run bench` profile), more than in anything of ours. The answer handed back has what the
- * client reads of a Response (answerOf), over the body read once.
+ * calls fetch): the same request, sent through HttpsConnections (HTTP/2 where the host speaks it;
+ * see connections.ts). fetch also wraps every answer in WHATWG streams; a sync worker writing 2,000
+ * travelers' events spent about 0.8 ms of CPU per $batch in it (`npm run bench` profile), more than
+ * in anything of ours. The answer handed back has what the client reads of a Response (answerOf),
+ * over the body read once.
  */
-class UndiciRequestHandler implements Middleware {
-  readonly #dispatcher: Dispatcher | undefined;
+class HttpsRequestHandler implements Middleware {
+  readonly #connections: HttpsConnections;
 
-  constructor(dispatcher: Dispatcher | undefined) {
-    this.#dispatcher = dispatcher;
+  constructor(connections: HttpsConnections) {
+    this.#connections = connections;
   }
 
   async execute(context: Context): Promise<void> {
@@ -96,21 +98,16 @@ class UndiciRequestHandler implements Middleware {
     new Headers(init.headers as HeadersInit | undefined).forEach((value, key) => {
       headers[key] = value;
     });
-    const answer = await request(String(context.request), {
-      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+    const url = String(context.request);
+    const answer = await this.#connections.send(url, {
+      method: init.method ?? 'GET',
       headers,
       body: (init.body ?? null) as string | null,
       ...(init.signal ? { signal: init.signal } : {}),
-      ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
     });
-    const text = await answer.body.text();
-    const responseHeaders = new Headers();
-    for (const [key, value] of Object.entries(answer.headers)) {
-      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(key, v);
-    }
     // url: the client's RedirectHandler compares it with a redirect's Location and drops the
     // Authorization header when the host changes; without it the token would follow the redirect.
-    context.response = answerOf(String(context.request), answer.statusCode, responseHeaders, text);
+    context.response = answerOf(url, answer.status, answer.headers, answer.text);
   }
 }
 

@@ -4,15 +4,20 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { createSecureContext, rootCertificates } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 
-/** undefined: Node's defaults (production, Microsoft's public endpoints). */
-export function createDispatcher(caPem: string | undefined): Dispatcher | undefined {
+/** The public roots and the extra CA; undefined (no extra CA): Node's defaults. */
+export function trustWith(caPem: string | undefined): SecureContext | undefined {
   if (!caPem) return undefined;
   // `ca` replaces the default trust store, so the public roots stay in it beside the extra CA.
   // One secure context for every connection: given `ca` alone, each new TLS connection parsed the
   // ~150 roots again (5% of the product's CPU in a backfill, `npm run bench` profile).
-  const secureContext = createSecureContext({ ca: [...rootCertificates, caPem] });
-  return new Agent({ connect: { secureContext } });
+  return createSecureContext({ ca: [...rootCertificates, caPem] });
+}
+
+/** undefined: Node's defaults (production, Microsoft's public endpoints). */
+export function createDispatcher(secureContext: SecureContext | undefined): Dispatcher | undefined {
+  return secureContext ? new Agent({ connect: { secureContext } }) : undefined;
 }
 
 type MsalFetch = (url: string, init: { method: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;

@@ -9,7 +9,8 @@ import { createGraphTransport } from './graph-transport.ts';
 import { createMailbox } from './mailbox.ts';
 import { AccessTokenMemo, authorityFor, createMsalApp, createTokenSource } from './msal-session.ts';
 import type { MsalSettings } from './msal-session.ts';
-import { createDispatcher, createMsalNetworkClient } from './network.ts';
+import { HttpsConnections } from './connections.ts';
+import { createDispatcher, createMsalNetworkClient, trustWith } from './network.ts';
 import { defaultPacing } from './paced-batches.ts';
 import type { Pacing } from './paced-batches.ts';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.ts';
@@ -54,7 +55,9 @@ function requireHttps(name: string, value: string): string {
 
 export function createOutlookProvider(options: OutlookProviderOptions): CalendarProvider {
   const log = (line: string) => options.log?.(redact(line));
-  const dispatcher = createDispatcher(options.caPem);
+  const secureContext = trustWith(options.caPem);
+  const dispatcher = createDispatcher(secureContext);
+  const connections = new HttpsConnections({ secureContext, dispatcher });
   const authorityHost = requireHttps('authorityHost', options.authorityHost);
   const graphUrl = requireHttps('graphUrl', options.graphUrl);
   const msal: MsalSettings = { clientId: options.clientId, clientSecret: options.clientSecret, authorityHost, network: createMsalNetworkClient(dispatcher), accessTokens: new AccessTokenMemo(), log };
@@ -126,7 +129,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
 
     mailbox(account) {
       const tokens = createTokenSource(msal, account);
-      const transport = createGraphTransport({ graphUrl, dispatcher, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }, tokens);
+      const transport = createGraphTransport({ graphUrl, connections, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }, tokens);
       return createMailbox({ tokens, transport, pacing, policy, log });
     },
 

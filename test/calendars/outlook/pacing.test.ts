@@ -10,7 +10,8 @@ import type { WriteOp } from '../../../src/calendars/contract.ts';
 import { createGraphTransport } from '../../../src/calendars/outlook/graph-transport.ts';
 import { createMailbox } from '../../../src/calendars/outlook/mailbox.ts';
 import { createTokenSource } from '../../../src/calendars/outlook/msal-session.ts';
-import { createDispatcher, createMsalNetworkClient } from '../../../src/calendars/outlook/network.ts';
+import { HttpsConnections } from '../../../src/calendars/outlook/connections.ts';
+import { createDispatcher, createMsalNetworkClient, trustWith } from '../../../src/calendars/outlook/network.ts';
 import { concurrentRequests, defaultPacing } from '../../../src/calendars/outlook/paced-batches.ts';
 import type { Pacing } from '../../../src/calendars/outlook/paced-batches.ts';
 import { DEFAULT_RETRY_POLICY } from '../../../src/calendars/outlook/retry-policy.ts';
@@ -41,7 +42,9 @@ describe('Outlook provider: pacing shapes measured against MailboxConcurrency', 
 
   test('45 creates per shape, per item latency and simulated round trip', async () => {
     const rows: string[] = [];
-    const dispatcher = createDispatcher(t.sandbox.caPem);
+    const secureContext = trustWith(t.sandbox.caPem);
+    const dispatcher = createDispatcher(secureContext);
+    const connections = new HttpsConnections({ secureContext, dispatcher });
     const settings = { clientId: t.sandbox.app.clientId, clientSecret: t.sandbox.app.clientSecret, authorityHost: t.sandbox.url, network: createMsalNetworkClient(dispatcher), log: () => {} };
     for (const [itemMs, rttMs] of [[20, 0], [100, 0], [100, 100]] as const) {
       for (const [name, pacing] of Object.entries(SHAPES)) {
@@ -49,7 +52,7 @@ describe('Outlook provider: pacing shapes measured against MailboxConcurrency', 
         t.sandbox.control.clearRequestLog();
         t.sandbox.control.setLatency(itemMs);
         const tokens = createTokenSource(settings, { homeAccountId, cache });
-        const graph = createGraphTransport({ graphUrl: t.sandbox.url, dispatcher }, tokens);
+        const graph = createGraphTransport({ graphUrl: t.sandbox.url, connections }, tokens);
         // The round trip to Microsoft that a local sandbox lacks, added around each $batch.
         const transport = { sendBatch: async (r: Parameters<typeof graph.sendBatch>[0]) => (await sleep(rttMs / 2), await graph.sendBatch(r).finally(() => sleep(rttMs / 2))) };
         const mailbox = createMailbox({ tokens, transport, pacing, policy: DEFAULT_RETRY_POLICY, log: () => {} });

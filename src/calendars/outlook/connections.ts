@@ -61,16 +61,26 @@ interface Session {
 
 interface Host {
   sessions: Session[];
-  /** A connection being opened; requests wait for it rather than open more. */
-  opening: Promise<Session | 'http/1.1'> | undefined;
+  /** Connections being opened; requests wait for them rather than open more. */
+  openings: Set<Promise<Session | 'http/1.1'>>;
+  /** Streams announced by warm() and not yet taken, each group until it lapses. */
+  expected: Array<{ streams: number; until: number }>;
   /** Requests waiting for a free stream on a connection at its limit. */
   waiting: Array<() => void>;
   http1Until: number;
 }
 
+const STREAM_WINDOW = 1 << 20;
+const CONNECTION_WINDOW = 16 << 20;
+/** Streams a connection is counted for while it opens, before its SETTINGS say (RFC 9113's advice). */
+const ASSUMED_STREAM_LIMIT = 100;
+/** How long streams announced by warm() are counted on if no request takes them. */
+const WARM_MS = 1_000;
+
 export class HttpsConnections {
   readonly #opts: Required<Omit<HttpsConnectionsOptions, 'secureContext' | 'dispatcher'>> & HttpsConnectionsOptions;
   readonly #hosts = new Map<string, Host>();
+  #closed = false;
 
   constructor(options: HttpsConnectionsOptions) {
     this.#opts = { idleMs: 60_000, http1RememberMs: 10 * 60_000, maxSessionsPerHost: 8, connectTimeoutMs: 10_000, ...options };
@@ -79,6 +89,7 @@ export class HttpsConnections {
   async send(url: string, req: HttpRequest): Promise<HttpAnswer> {
     const target = new URL(url);
     if (target.protocol !== 'https:') throw new Error(`only https:// is sent (${target.protocol})`);
+    if (this.#closed) throw new Error('connections closed');
     req.signal?.throwIfAborted();
     const lane = await this.#lane(target.origin, req.signal);
     if (lane === 'http/1.1') return this.#sendHttp1(url, req);
@@ -89,8 +100,36 @@ export class HttpsConnections {
     }
   }
 
-  /** Closes every HTTP/2 connection (requests in flight fail) and forgets what was learned. */
+  /**
+   * Announces about `streams` requests to `url`'s host soon (a mailbox about to write): opens the
+   * connections they will need now, so that the TLS handshake and the host's SETTINGS are done by
+   * the time they are sent. Announced streams that no request takes are forgotten after a second.
+   * Never fails: an opening that fails here is tried again by the first request.
+   */
+  warm(url: string, streams: number): void {
+    const target = new URL(url);
+    if (target.protocol !== 'https:' || this.#closed) return;
+    const host = this.#host(target.origin);
+    if (host.http1Until > Date.now()) return;
+    host.expected.push({ streams, until: Date.now() + WARM_MS });
+    this.#grow(target.origin, host);
+  }
+
+  /** Opens connections until those open or opening can carry the announced streams. */
+  #grow(origin: string, host: Host): void {
+    if (host.http1Until > Date.now()) return;
+    const live = host.sessions.filter((s) => !s.session.closed && !s.session.destroyed);
+    let capacity = live.reduce((sum, s) => sum + Math.max(0, s.limit - s.inFlight), 0) + host.openings.size * ASSUMED_STREAM_LIMIT;
+    const demand = this.#expected(host);
+    while (capacity < demand && host.sessions.length + host.openings.size < this.#opts.maxSessionsPerHost) {
+      this.#startOpening(origin, host);
+      capacity += ASSUMED_STREAM_LIMIT;
+    }
+  }
+
+  /** Closes every HTTP/2 connection (requests in flight fail); a connection still opening is closed when it opens. */
   close(): void {
+    this.#closed = true;
     for (const host of this.#hosts.values()) for (const s of host.sessions) s.session.destroy();
     this.#hosts.clear();
   }
@@ -98,7 +137,7 @@ export class HttpsConnections {
   #host(origin: string): Host {
     let host = this.#hosts.get(origin);
     if (!host) {
-      host = { sessions: [], opening: undefined, waiting: [], http1Until: 0 };
+      host = { sessions: [], openings: new Set(), expected: [], waiting: [], http1Until: 0 };
       this.#hosts.set(origin, host);
     }
     return host;
@@ -114,21 +153,14 @@ export class HttpsConnections {
       if (free) {
         free.inFlight++;
         free.session.ref();
+        this.#takeExpected(host);
         return free;
       }
-      if (host.opening) {
-        // The opener's failure (refused, TLS) is everyone's who waited for it.
-        await host.opening;
-        continue;
-      }
-      if (host.sessions.length < this.#opts.maxSessionsPerHost) {
-        host.opening = this.#open(origin, host);
-        try {
-          const opened = await host.opening;
-          if (opened === 'http/1.1') return opened;
-        } finally {
-          host.opening = undefined;
-        }
+      if (!host.openings.size && host.sessions.length < this.#opts.maxSessionsPerHost) this.#startOpening(origin, host);
+      if (host.openings.size) {
+        // The opener's failure (refused, TLS) is everyone's who waited for it. An HTTP/1.1-only
+        // host is remembered by #open and answered at the top of the loop.
+        await Promise.race(host.openings);
         continue;
       }
       await new Promise<void>((resolve, reject) => {
@@ -144,6 +176,35 @@ export class HttpsConnections {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
+  }
+
+  #startOpening(origin: string, host: Host): void {
+    const opening = this.#open(origin, host);
+    host.openings.add(opening);
+    const done = () => {
+      host.openings.delete(opening);
+      // Whoever waited for a stream may take one now, or open a connection itself.
+      for (const wake of host.waiting.splice(0)) wake();
+    };
+    opening.then(
+      () => {
+        done();
+        // The host's SETTINGS may carry fewer streams than assumed while it opened.
+        this.#grow(origin, host);
+      },
+      done,
+    );
+  }
+
+  /** Streams announced and not yet taken, lapsed groups dropped. */
+  #expected(host: Host): number {
+    const now = Date.now();
+    host.expected = host.expected.filter((e) => e.until > now && e.streams > 0);
+    return host.expected.reduce((sum, e) => sum + e.streams, 0);
+  }
+
+  #takeExpected(host: Host): void {
+    if (this.#expected(host) > 0) host.expected[0]!.streams--;
   }
 
   #release(origin: string, s: Session): void {
@@ -179,12 +240,20 @@ export class HttpsConnections {
       });
       sock.once('error', reject);
     });
+    if (this.#closed) {
+      socket.destroy();
+      throw new Error('connections closed');
+    }
     if (socket.alpnProtocol !== 'h2') {
       socket.destroy();
       host.http1Until = Date.now() + this.#opts.http1RememberMs;
       return 'http/1.1';
     }
-    const session = h2connect(origin, { createConnection: () => socket });
+    // Flow-control credit: HTTP/2's default is 64 KB per stream and for the whole connection, so
+    // 100 answers of ~20 KB in flight over a 20 ms round trip would arrive at 64 KB per round trip
+    // (0.6 s for 2 MB). Browsers give 6 MB per stream and 15 MB per connection.
+    const session = h2connect(origin, { createConnection: () => socket, settings: { initialWindowSize: STREAM_WINDOW } });
+    session.setLocalWindowSize(CONNECTION_WINDOW);
     const s: Session = { session, inFlight: 0, limit: 1 };
     // The host's SETTINGS (its stream limit) come with its first bytes; nothing is sent before.
     await new Promise<void>((resolve, reject) => {
@@ -211,6 +280,10 @@ export class HttpsConnections {
       if (s.inFlight === 0) session.close();
     });
     session.unref();
+    if (this.#closed) {
+      session.destroy();
+      throw new Error('connections closed');
+    }
     host.sessions.push(s);
     return s;
   }

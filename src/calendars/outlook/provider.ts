@@ -128,6 +128,9 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
     },
 
     mailbox(account) {
+      // A mailbox is asked for when a reconcile has calendar work: its requests (up to maxInFlight
+      // at once) find the connection open by the time the reconcile has recorded what it sends.
+      connections.warm(graphUrl, maxInFlight);
       const tokens = createTokenSource(msal, account);
       const transport = createGraphTransport({ graphUrl, connections, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }, tokens);
       return createMailbox({ tokens, transport, pacing, policy, log });

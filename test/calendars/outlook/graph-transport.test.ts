@@ -129,6 +129,38 @@ describe('HTTP/2 connections', () => {
     assert.equal(server.mostStreamsAtOnce(), 10);
   });
 
+  test('warming opens the connections that announced requests will need, before they are sent', async () => {
+    server = await h2Server(10, (req, res) => {
+      req.resume();
+      ok(res, { path: req.url });
+    });
+    connections = newConnections();
+    connections.warm(`${server.url}/v1.0/$batch`, 25);
+    const deadline = Date.now() + 5000;
+    while (server.sessions.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.sessions.length, 3, 'three connections of 10 streams for 25 requests, with no request sent yet');
+    const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => connections!.send(`${server!.url}/r${i}`, { method: 'GET', headers: {}, body: null })));
+    assert.deepEqual(answers.map((a) => JSON.parse(a.text).path), Array.from({ length: 25 }, (_, i) => `/r${i}`));
+    assert.equal(server.sessions.length, 3, 'the requests used the warmed connections');
+    // Warming again for what the open connections can carry opens nothing more.
+    connections.warm(`${server.url}/v1.0/$batch`, 10);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.sessions.length, 3);
+  });
+
+  test('the host may send answers in flight up to 1 MB per stream and 16 MB per connection, not HTTP/2\'s 64 KB', async () => {
+    server = await h2Server(100, (req, res) => {
+      req.resume();
+      ok(res, { pad: 'x'.repeat(200_000) });
+    });
+    connections = newConnections();
+    const answer = await connections.send(`${server.url}/big`, { method: 'GET', headers: {}, body: null });
+    assert.equal(JSON.parse(answer.text).pad.length, 200_000);
+    const session = server.sessions[0]!;
+    assert.equal(session.remoteSettings.initialWindowSize, 1 << 20);
+    assert.ok(session.state.remoteWindowSize! > 15 << 20, `connection window ${session.state.remoteWindowSize}`);
+  });
+
   test('a stream the host resets fails alone; the connection\'s other requests are answered', async () => {
     server = await h2Server(100, (req, res) => {
       req.resume();

@@ -1,6 +1,6 @@
 // The Graph client for one mailbox: bearer tokens from the token source, requests through the
-// provider's HttpsConnections (HTTP/2, the extra CA), our host named in customHosts (the client attaches Authorization only to Graph
-// hosts and those), and one operation: POST /v1.0/$batch.
+// provider's HttpsConnections (HTTP/2, the extra CA), our host named in customHosts (the client
+// attaches Authorization only to Graph hosts and those), and one operation: POST /v1.0/$batch.
 import { Client, MiddlewareFactory, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { AuthenticationProvider, Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { HttpsConnections } from './connections.ts';

@@ -74,6 +74,9 @@ const STREAM_WINDOW = 1 << 20;
 const CONNECTION_WINDOW = 16 << 20;
 /** Streams a connection is counted for while it opens, before its SETTINGS say (RFC 9113's advice). */
 const ASSUMED_STREAM_LIMIT = 100;
+/** A connection closing (idle, GOAWAY) or gone takes no new stream. */
+const usable = (s: Session): boolean => !s.session.closed && !s.session.destroyed;
+
 /** How long streams announced by warm() are counted on if no request takes them. */
 const WARM_MS = 1_000;
 
@@ -118,7 +121,7 @@ export class HttpsConnections {
   /** Opens connections until those open or opening can carry the announced streams. */
   #grow(origin: string, host: Host): void {
     if (host.http1Until > Date.now()) return;
-    const live = host.sessions.filter((s) => !s.session.closed && !s.session.destroyed);
+    const live = host.sessions.filter(usable);
     let capacity = live.reduce((sum, s) => sum + Math.max(0, s.limit - s.inFlight), 0) + host.openings.size * ASSUMED_STREAM_LIMIT;
     const demand = this.#expected(host);
     while (capacity < demand && host.sessions.length + host.openings.size < this.#opts.maxSessionsPerHost) {
@@ -148,8 +151,8 @@ export class HttpsConnections {
     const host = this.#host(origin);
     for (;;) {
       if (host.http1Until > Date.now()) return 'http/1.1';
-      // A connection closing (idle, GOAWAY) takes no new stream; it leaves the list on 'close'.
-      const free = host.sessions.find((s) => s.inFlight < s.limit && !s.session.closed && !s.session.destroyed);
+      // A closing connection leaves the list on 'close'; until then it is skipped.
+      const free = host.sessions.find((s) => s.inFlight < s.limit && usable(s));
       if (free) {
         free.inFlight++;
         free.session.ref();
@@ -261,7 +264,7 @@ export class HttpsConnections {
       session.once('remoteSettings', (settings) => {
         clearTimeout(timer);
         session.removeListener('error', reject);
-        s.limit = Math.max(1, settings.maxConcurrentStreams ?? 100);
+        s.limit = Math.max(1, settings.maxConcurrentStreams ?? ASSUMED_STREAM_LIMIT);
         resolve();
       });
       session.once('error', (e) => {

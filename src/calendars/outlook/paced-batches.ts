@@ -66,11 +66,6 @@ export function defaultPacing(maxInFlight: number): Pacing {
   return { lanes: Math.max(1, maxInFlight), itemsPerBatch: MAX_BATCH_REQUESTS, shape: 'balanced' };
 }
 
-/** Requests Exchange would run at once for a pacing: what must stay ≤ the mailbox's limit. */
-export function concurrentRequests(p: Pacing): number {
-  return p.lanes;
-}
-
 /** The next batch to send from what is ready, given the lanes free: its size and whether it is a serial chain. */
 export function nextBatch(p: Pacing, ready: number, freeLanes: number): { size: number; serial: boolean } | undefined {
   const most = Math.min(p.itemsPerBatch, MAX_BATCH_REQUESTS);

@@ -12,7 +12,7 @@ import { createMailbox } from '../../../src/calendars/outlook/mailbox.ts';
 import { createTokenSource } from '../../../src/calendars/outlook/msal-session.ts';
 import { HttpsConnections } from '../../../src/calendars/outlook/connections.ts';
 import { createDispatcher, createMsalNetworkClient, trustWith } from '../../../src/calendars/outlook/network.ts';
-import { concurrentRequests, defaultPacing } from '../../../src/calendars/outlook/paced-batches.ts';
+import { defaultPacing } from '../../../src/calendars/outlook/paced-batches.ts';
 import type { Pacing } from '../../../src/calendars/outlook/paced-batches.ts';
 import { DEFAULT_RETRY_POLICY } from '../../../src/calendars/outlook/retry-policy.ts';
 import { connect, flightEvent, providerFor, startTestSandbox } from './support.ts';
@@ -66,11 +66,11 @@ describe('Outlook provider: pacing shapes measured against MailboxConcurrency', 
         const log = t.sandbox.control.requestLog();
         const throttled = log.filter((r) => r.status === 429).length;
         // D is over the limit on purpose: its refused items may run out of attempts.
-        if (concurrentRequests(pacing) <= 4) {
+        if (pacing.lanes <= 4) {
           assert.equal(t.sandbox.control.mailboxEvents(user.id).length, 45);
           assert.ok(results.every((r) => r.ok));
         }
-        rows.push(`item ${itemMs} ms, rtt ${rttMs} ms | ${name.padEnd(66)} | ${String(ms).padStart(5)} ms | ${log.filter((r) => r.path === '/v1.0/$batch').length} batches | ${throttled} × 429 | ${t.sandbox.control.mailboxEvents(user.id).length} created | ≤${concurrentRequests(pacing)} at once`);
+        rows.push(`item ${itemMs} ms, rtt ${rttMs} ms | ${name.padEnd(66)} | ${String(ms).padStart(5)} ms | ${log.filter((r) => r.path === '/v1.0/$batch').length} batches | ${throttled} × 429 | ${t.sandbox.control.mailboxEvents(user.id).length} created | ≤${pacing.lanes} at once`);
       }
     }
     t.sandbox.control.setLatency(0);

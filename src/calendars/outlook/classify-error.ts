@@ -143,7 +143,9 @@ export function classifyGraphResponse(res: GraphResponseLike, nowMs = Date.now()
   if (res.status === 429) {
     return make('throttled', message, providerCode, parseRetryAfter(header(res.headers, 'retry-after'), nowMs) ?? 1000);
   }
-  if (res.status >= 500 || res.status === 408 || res.status <= 0) {
+  // 424 Failed Dependency: an earlier request of its $batch chain failed, so this one was not
+  // carried out. Nothing is wrong with it; under a 429 storm a chain's tail meets this many times.
+  if (res.status >= 500 || res.status === 408 || res.status === 424 || res.status <= 0) {
     return make('temporary', message, providerCode, parseRetryAfter(header(res.headers, 'retry-after'), nowMs));
   }
   if (res.status === 404 || graphCode === 'ErrorItemNotFound') return make('not_found', message, providerCode);

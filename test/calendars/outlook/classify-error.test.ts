@@ -66,6 +66,8 @@ describe('classify-error: Graph answers', () => {
     assert.equal(classifyGraphResponse({ status: 503 }).code, 'temporary');
     assert.equal(classifyGraphResponse({ status: 504 }).code, 'temporary');
     assert.equal(classifyGraphResponse({ status: 0 }).code, 'temporary');
+    // Not carried out because an earlier item of its chain failed: never the request's own fault.
+    assert.equal(classifyGraphResponse({ status: 424, body: { error: { code: 'FailedDependency' } } }).code, 'temporary');
     assert.equal(classifyGraphResponse({ status: 404, body: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } } }).code, 'not_found');
     assert.equal(classifyGraphResponse({ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }).code, 'consent_missing');
     const bad = classifyGraphResponse({ status: 400, body: { error: { code: 'RequestBodyRead', message: "The property 'foo' does not exist" } } });

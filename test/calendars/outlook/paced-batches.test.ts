@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CalendarProviderError } from '../../../src/calendars/contract.ts';
-import { chainBatch, concurrentRequests, defaultPacing, nextBatch, runPaced } from '../../../src/calendars/outlook/paced-batches.ts';
+import { chainBatch, defaultPacing, nextBatch, runPaced } from '../../../src/calendars/outlook/paced-batches.ts';
 import type { BatchItemRequest, BatchItemResponse, ItemOutcome, PacedRunOptions } from '../../../src/calendars/outlook/paced-batches.ts';
 import { DEFAULT_RETRY_POLICY } from '../../../src/calendars/outlook/retry-policy.ts';
 
@@ -25,7 +25,7 @@ function options(send: PacedRunOptions['send'], over: Partial<PacedRunOptions> =
 
 describe('paced batches', () => {
   test('the default pacing spreads what is ready evenly over the free lanes, as serial chains of at most 20', () => {
-    for (const limit of [1, 2, 4, 10]) assert.ok(concurrentRequests(defaultPacing(limit)) <= limit);
+    for (const limit of [1, 2, 4, 10]) assert.ok(defaultPacing(limit).lanes <= limit);
     const p = defaultPacing(4);
     assert.deepEqual(nextBatch(p, 40, 4), { size: 10, serial: true });
     assert.deepEqual(nextBatch(p, 30, 3), { size: 10, serial: true });
@@ -112,6 +112,21 @@ describe('paced batches', () => {
     });
     await runPaced(reqs(2), o);
     assert.deepEqual(o.finals.map(([id, f]) => [id, f.ok]), [['1', true], ['2', true]]);
+  });
+
+  test('an item behind a chain refused again and again ends temporary (tried again later), never invalid', async () => {
+    // The head of the chain is throttled for longer than the dependency retries last: the item
+    // behind it meets 424 every time.
+    let calls = 0;
+    const o = options(async (batch) => {
+      calls++;
+      return batch.map((r) => (r.id === '1' ? { id: r.id, status: 429, headers: { 'Retry-After': '0' } } : { id: r.id, status: 424 }));
+    }, { pacing: { lanes: 1, itemsPerBatch: 20, shape: 'serial' }, policy: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1, maxThrottledAttempts: 30 } });
+    await runPaced(reqs(2), o);
+    const second = o.finals.find(([id]) => id === '2')![1];
+    assert.equal(second.ok, false);
+    assert.equal(!second.ok && second.error.code, 'temporary');
+    assert.ok(calls > 10, `${calls} batches`);
   });
 
   test('an auth failure stops the run and is thrown; nothing after it is sent', async () => {

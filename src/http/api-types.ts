@@ -32,36 +32,91 @@ export interface TripListItem {
   timing: TripTiming;
 }
 
-export type CalendarEventState = 'synced' | 'pending' | 'failed' | 'deleted_in_outlook' | 'not_synced';
+export type CalendarEventState = 'synced' | 'pending' | 'failed' | 'deleted_in_calendar' | 'not_synced';
 
-/** GET /api/trips/:id → the trip with each segment's calendar status. GET /api/trips/:id/itinerary.ics downloads it. */
-export interface TripDetail {
-  trip: import('../domain/types.ts').Trip;
-  calendar: Record<string, { state: CalendarEventState; error?: string }>;
+
+/** A calendar provider's id in the registry (`src/calendars/registry.ts`): "outlook", later "google", "caldav". */
+export type ProviderId = string;
+
+/**
+ * The names a provider shows, in one language (the provider registry holds them; the exact
+ * wording of each is fixed by the product's label list):
+ * - integration: the row on the company's Calendar tab and its dialog's title ("Outlookカレンダー連携");
+ * - connect: the button, home-screen prompt and tile action that connects a calendar ("Outlookカレンダーと接続");
+ * - tile: the tile's name under Connected apps ("Outlook");
+ * - calendar: what the traveler's calendar is called in sentences ("Outlookカレンダー").
+ */
+export interface ProviderLabels {
+  integration: string;
+  connect: string;
+  tile: string;
+  calendar: string;
+}
+
+/** What the registry says of a provider: its id, names in both languages, and what it needs. */
+export interface ProviderDescriptor {
+  id: ProviderId;
+  labels: Record<Locale, ProviderLabels>;
+  /** The company must first be granted access by its own administrator (Microsoft's admin consent). */
+  companyGrant: boolean;
 }
 
 export type ConnectionStatus = 'not_connected' | 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
-/** GET /api/me/outlook; POST /api/me/outlook/connect → { url }; DELETE /api/me/outlook?removeEvents=true; POST /api/me/outlook/dismiss-prompt */
-export interface MyOutlookStatus {
-  /** The company turned calendar sync on. */
+/**
+ * GET /api/me/calendars → { calendars: MyCalendarStatus[] } (one per provider the company offers);
+ * GET /api/me/calendars/:provider; POST /api/me/calendars/:provider/connect → { url };
+ * DELETE /api/me/calendars/:provider?removeEvents=true; POST /api/me/calendars/:provider/dismiss-prompt
+ */
+export interface MyCalendarStatus {
+  provider: ProviderDescriptor;
+  /** The company turned calendar sync on for this provider. */
   companySyncEnabled: boolean;
   status: ConnectionStatus;
-  /** Why it lapsed or was revoked (e.g. "AADSTS700082", "obt_login_expired"). */
+  /** Why it lapsed or was revoked (the provider's code, e.g. "AADSTS700082", or "obt_login_expired"). */
   reason?: string;
   username?: string;
   connectedAt?: string;
-  /** Show the home-screen "Connect to Outlook calendar" prompt. */
+  /** Show the home-screen connect prompt. */
   showConnectPrompt: boolean;
+}
+
+/**
+ * GET /api/trips/:id → the trip with each segment's state in each of the traveler's calendars:
+ * one entry per provider the traveler is connected to (or was: a lapsed connection shows its
+ * segments as not synced). With none, one entry per provider the company has turned sync on for,
+ * every segment not synced. GET /api/trips/:id/itinerary.ics downloads it.
+ */
+export interface TripDetail {
+  trip: import('../domain/types.ts').Trip;
+  calendars: Array<{ provider: ProviderDescriptor; segments: Record<string, { state: CalendarEventState; error?: string }> }>;
+}
+
+export interface MyCalendarsResponse {
+  calendars: MyCalendarStatus[];
 }
 
 export interface RedirectResponse {
   url: string;
 }
 
-/** GET /api/company/outlook (company admins); PUT /api/company/outlook/sync { enabled }; POST /api/company/outlook/consent-link → { url, expiresAt }; POST /api/company/outlook/connect → { url } */
-export interface CompanyOutlookStatus {
-  consent: { status: 'none' | 'granted' | 'refused' | 'revoked'; tenantId?: string; changedAt?: string; error?: string };
+export type GrantStatus = 'none' | 'granted' | 'refused' | 'revoked';
+
+/**
+ * GET /api/company/calendars → { calendars: CompanyCalendarStatus[] } (every provider of the registry);
+ * GET /api/company/calendars/:provider (company admins); PUT /api/company/calendars/:provider/sync { enabled };
+ * POST /api/company/calendars/:provider/grant-link → { url, expiresAt }; POST /api/company/calendars/:provider/connect → { url }
+ */
+export interface CompanyCalendarStatus {
+  provider: ProviderDescriptor;
+  /** The company-wide grant, where the provider has one (Microsoft's admin consent). */
+  grant?: {
+    status: GrantStatus;
+    /** The provider's own id of the organisation that granted it (shown to IT). */
+    organization?: string;
+    changedAt?: string;
+    error?: string;
+  };
   connectedBy?: { name: string; email: string; at: string };
   syncEnabled: boolean;
   loginPolicyDays: number | null;
@@ -69,7 +124,11 @@ export interface CompanyOutlookStatus {
   travelers: Array<{ userId: string; name: string; email: string; status: ConnectionStatus; reason?: string; lastLoginAt?: string }>;
 }
 
-export interface ConsentLinkResponse {
+export interface CompanyCalendarsResponse {
+  calendars: CompanyCalendarStatus[];
+}
+
+export interface GrantLinkResponse {
   url: string;
   expiresAt: string;
 }

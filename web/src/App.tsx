@@ -74,7 +74,7 @@ export function App() {
             <Route path="/company" element={<CompanyPage view="overview" />} />
             <Route path="/company/settings/integrations" element={<Navigate to="/company/settings/integrations/calendar" replace />} />
             <Route path="/company/settings/integrations/:tab" element={<CompanyPage view="integrations" />} />
-            <Route path="/company/settings/integrations/calendar/outlook" element={<CompanyPage view="outlook-dialog" />} />
+            <Route path="/company/settings/integrations/calendar/:provider" element={<CompanyPage view="calendar-dialog" />} />
             <Route path="/dev/outbox" element={<DevOutboxPage />} />
             <Route path="/dev/bookings" element={<DevBookingsPage />} />
             <Route path="*" element={<NotFoundPage />} />

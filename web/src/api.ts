@@ -1,18 +1,26 @@
 // The JSON API of the product's server (contract: src/http/api-types.ts). Cookies carry the session.
 import type {
-  CompanyOutlookStatus,
-  ConsentLinkResponse,
+  CompanyCalendarsResponse,
+  CompanyCalendarStatus,
+  GrantLinkResponse,
   Locale,
   Me,
-  MyOutlookStatus,
+  MyCalendarsResponse,
+  MyCalendarStatus,
   OutboxEmail,
+  ProviderDescriptor,
+  ProviderId,
+  ProviderLabels,
   RedirectResponse,
   SessionResponse,
   TripDetail,
   TripListItem,
 } from '../../src/http/api-types.ts';
 
-export type { CompanyOutlookStatus, ConsentLinkResponse, Locale, Me, MyOutlookStatus, TripDetail, TripListItem };
+export type { CompanyCalendarStatus, GrantLinkResponse, Locale, Me, MyCalendarStatus, ProviderDescriptor, ProviderId, ProviderLabels, RedirectResponse, TripDetail, TripListItem };
+
+/** Where the server sends a traveler back after connecting: the home screen or the Connected apps tile. */
+export type ConnectFrom = 'home' | 'tile';
 
 /** Dispatched on window when an API call finds the session gone. */
 export const SESSION_ENDED = 'tripcal:session-ended';
@@ -51,6 +59,9 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   return data as T;
 }
 
+const me = (provider: ProviderId) => `/api/me/calendars/${encodeURIComponent(provider)}`;
+const company = (provider: ProviderId) => `/api/company/calendars/${encodeURIComponent(provider)}`;
+
 export const api = {
   me: () => call<SessionResponse>('GET', '/api/me').then((r) => r.user),
   login: (email: string, password: string) => call<SessionResponse>('POST', '/api/session', { email, password }).then((r) => r.user),
@@ -58,14 +69,18 @@ export const api = {
   setLocale: (locale: Locale) => call<SessionResponse>('PUT', '/api/me', { locale }).then((r) => r.user),
   trips: () => call<TripListItem[] | { trips: TripListItem[] }>('GET', '/api/trips').then((r) => (Array.isArray(r) ? r : r.trips)),
   trip: (id: string) => call<TripDetail>('GET', `/api/trips/${encodeURIComponent(id)}`),
-  myOutlook: () => call<MyOutlookStatus>('GET', '/api/me/outlook'),
-  connectMyOutlook: () => call<RedirectResponse>('POST', '/api/me/outlook/connect', {}),
-  disconnectMyOutlook: (removeEvents: boolean) => call<void>('DELETE', `/api/me/outlook${removeEvents ? '?removeEvents=true' : ''}`),
-  dismissPrompt: () => call<void>('POST', '/api/me/outlook/dismiss-prompt', {}),
-  companyOutlook: () => call<CompanyOutlookStatus>('GET', '/api/company/outlook'),
-  consentLink: () => call<ConsentLinkResponse>('POST', '/api/company/outlook/consent-link', {}),
-  connectCompanyOutlook: () => call<RedirectResponse>('POST', '/api/company/outlook/connect', {}),
-  setCompanySync: (enabled: boolean) => call<unknown>('PUT', '/api/company/outlook/sync', { enabled }),
+  // The traveler's own calendars: one per provider the company offers.
+  myCalendars: () => call<MyCalendarsResponse>('GET', '/api/me/calendars').then((r) => r.calendars),
+  myCalendar: (provider: ProviderId) => call<MyCalendarStatus>('GET', me(provider)),
+  connectMyCalendar: (provider: ProviderId, from: ConnectFrom) => call<RedirectResponse>('POST', `${me(provider)}/connect`, { returnTo: from }),
+  disconnectMyCalendar: (provider: ProviderId, removeEvents: boolean) => call<MyCalendarStatus>('DELETE', `${me(provider)}?removeEvents=${removeEvents}`),
+  dismissPrompt: (provider: ProviderId) => call<MyCalendarStatus>('POST', `${me(provider)}/dismiss-prompt`, {}),
+  // The company's side (admins): every provider of the registry.
+  companyCalendars: () => call<CompanyCalendarsResponse>('GET', '/api/company/calendars').then((r) => r.calendars),
+  companyCalendar: (provider: ProviderId) => call<CompanyCalendarStatus>('GET', company(provider)),
+  grantLink: (provider: ProviderId) => call<GrantLinkResponse>('POST', `${company(provider)}/grant-link`, {}),
+  connectCompanyCalendar: (provider: ProviderId) => call<RedirectResponse>('POST', `${company(provider)}/connect`, {}),
+  setCompanySync: (provider: ProviderId, enabled: boolean) => call<CompanyCalendarStatus>('PUT', `${company(provider)}/sync`, { enabled }),
 };
 
 /** Development pages (src/http/dev-routes.ts); absent in production. */

@@ -7,7 +7,7 @@ import { useLocation, useNavigate } from 'react-router';
 import { api } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { useDevTools } from '../use-dev-tools.ts';
-import { OUTLOOK_DIALOG_SUFFIX, OutlookNotice } from './OutlookNotice.tsx';
+import { CALENDAR_INTEGRATIONS_PATH, CalendarNotice } from './CalendarNotice.tsx';
 
 function initials(name: string): string {
   // Japanese names: the family name's first character, as a hanko-style badge.
@@ -79,8 +79,8 @@ export function Layout({ children }: { children: ReactNode }) {
           </MenuTrigger>
         </div>
       </header>
-      {/* In the Outlook dialog the notice shows inside it (the page behind is inert). */}
-      {!location.pathname.endsWith(OUTLOOK_DIALOG_SUFFIX) && <OutlookNotice />}
+      {/* On the calendar tab the notice goes to the provider's dialog (the page behind is inert). */}
+      {!CALENDAR_INTEGRATIONS_PATH.test(location.pathname) && <CalendarNotice />}
       <main id="main" className="page" tabIndex={-1}>
         {children}
       </main>

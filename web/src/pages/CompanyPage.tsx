@@ -1,15 +1,17 @@
 // プログラム → 会社: the company area. Left: the 設定 menu with 連携. 連携 holds the カレンダー tab
-// with the Outlookカレンダー連携 row, whose 管理 opens the dialog (its own URL, so the OAuth
-// callbacks can bring the admin straight back to it).
+// with one row per calendar provider of the registry (Outlookカレンダー連携, …), whose 管理 opens
+// that provider's dialog (its own URL, so the OAuth callbacks can bring the admin straight back to it).
 import { useEffect, useState } from 'react';
 import { Button, Link, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate, useParams } from 'react-router';
-import { api } from '../api.ts';
+import { api, type CompanyCalendarStatus } from '../api.ts';
+import { ErrorMessage, Loading } from '../components/Status.tsx';
+import { useProviderText } from '../provider-text.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
+import { CalendarIntegrationDialog, dialogPath } from './CalendarIntegrationDialog.tsx';
 import { NotFoundPage } from './NotFoundPage.tsx';
-import { OutlookIntegrationDialog } from './OutlookIntegrationDialog.tsx';
 import { usePageTitle } from '../use-title.ts';
 
 const TABS = ['calendar', 'email'] as const;
@@ -35,17 +37,38 @@ function Sidebar({ view }: { view: 'overview' | 'integrations' }) {
   );
 }
 
-function Integrations({ tab, dialogOpen }: { tab: string; dialogOpen: boolean }) {
+function CalendarRow({ status }: { status: CompanyCalendarStatus }) {
+  const { t, labels } = useProviderText();
+  const navigate = useNavigate();
+  const { provider } = status;
+  return (
+    <tr data-testid={`calendar-row-${provider.id}`}>
+      <th scope="row">{labels(provider).integration}</th>
+      <td>
+        {provider.companyGrant && status.grant && <>{t(`calendarDialog.grantState.${status.grant.status}`)} · </>}
+        {status.syncEnabled ? t('integrations.syncOn') : t('integrations.syncOff')}
+      </td>
+      <td>
+        <Button className="button secondary" onPress={() => navigate(dialogPath(provider.id))}>
+          {t('integrations.manage')}
+        </Button>
+      </td>
+    </tr>
+  );
+}
+
+function Integrations({ tab, dialogProvider }: { tab: string; dialogProvider: string | undefined }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const { search } = useLocation();
-  // Back from Microsoft after the dialog's "Connect" (?outlook=…): the source document goes on in
-  // the same dialog (カレンダー同期), so it opens again, with the outcome shown inside it.
-  const back = tab === 'calendar' && !dialogOpen && new URLSearchParams(search).has('outlook');
+  // Back from the provider after the dialog's connect button (?calendar=<provider>&result=…): the
+  // source document goes on in the same dialog (カレンダー同期), so it opens again, with the
+  // outcome shown inside it.
+  const returning = tab === 'calendar' && !dialogProvider ? new URLSearchParams(search).get('calendar') : null;
   useEffect(() => {
-    if (back) navigate(`/company/settings/integrations/calendar/outlook${search}`, { replace: true });
-  }, [back, navigate, search]);
-  const status = useLoad(api.companyOutlook, [dialogOpen]);
+    if (returning) navigate(`${dialogPath(returning)}${search}`, { replace: true });
+  }, [returning, navigate, search]);
+  const calendars = useLoad(api.companyCalendars, [dialogProvider]);
   const selected = (TABS as readonly string[]).includes(tab) ? tab : 'calendar';
   return (
     <>
@@ -60,46 +83,40 @@ function Integrations({ tab, dialogOpen }: { tab: string; dialogOpen: boolean })
           </Tab>
         </TabList>
         <TabPanel id="calendar" className="tabpanel">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t('integrations.integration')}</th>
-                <th scope="col">{t('integrations.status')}</th>
-                <th scope="col">{t('integrations.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <th scope="row">{t('integrations.outlookRow')}</th>
-                <td>
-                  {status.data && (
-                    <>
-                      {t(`outlookDialog.consentState.${status.data.consent.status}`)} · {status.data.syncEnabled ? t('integrations.syncOn') : t('integrations.syncOff')}
-                    </>
-                  )}
-                </td>
-                <td>
-                  <Button className="button secondary" onPress={() => navigate('/company/settings/integrations/calendar/outlook')}>
-                    {t('integrations.manage')}
-                  </Button>
-                </td>
-              </tr>
-            </tbody>
-          </table>
+          {calendars.error ? (
+            <ErrorMessage error={calendars.error} onRetry={calendars.reload} />
+          ) : !calendars.data ? (
+            <Loading />
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('integrations.integration')}</th>
+                  <th scope="col">{t('integrations.status')}</th>
+                  <th scope="col">{t('integrations.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {calendars.data.map((status) => (
+                  <CalendarRow key={status.provider.id} status={status} />
+                ))}
+              </tbody>
+            </table>
+          )}
         </TabPanel>
         <TabPanel id="email" className="tabpanel">
           <p>{t('integrations.emailText')}</p>
         </TabPanel>
       </Tabs>
-      <OutlookIntegrationDialog isOpen={dialogOpen} onClose={() => navigate('/company/settings/integrations/calendar')} />
+      <CalendarIntegrationDialog providerId={dialogProvider} onClose={() => navigate('/company/settings/integrations/calendar')} />
     </>
   );
 }
 
-export function CompanyPage({ view }: { view: 'overview' | 'integrations' | 'outlook-dialog' }) {
+export function CompanyPage({ view }: { view: 'overview' | 'integrations' | 'calendar-dialog' }) {
   const { me } = useSession();
   const { t } = useTranslation();
-  const { tab = 'calendar' } = useParams();
+  const { tab = 'calendar', provider } = useParams();
   usePageTitle(view === 'overview' ? t('company.title') : `${t('integrations.title')} – ${t('company.title')}`);
   if (me.role !== 'admin') return <NotFoundPage forbidden />;
   return (
@@ -112,7 +129,7 @@ export function CompanyPage({ view }: { view: 'overview' | 'integrations' | 'out
             <p>{t('company.overview', { name: me.organisation.name })}</p>
           </>
         ) : (
-          <Integrations tab={view === 'outlook-dialog' ? 'calendar' : tab} dialogOpen={view === 'outlook-dialog'} />
+          <Integrations tab={view === 'calendar-dialog' ? 'calendar' : tab} dialogProvider={view === 'calendar-dialog' ? provider : undefined} />
         )}
       </div>
     </div>

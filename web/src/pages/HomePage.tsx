@@ -1,32 +1,36 @@
 import { Button, Link } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
-import { api, type MyOutlookStatus, type TripListItem } from '../api.ts';
-import { ConnectOutlookButton } from '../components/ConnectOutlookButton.tsx';
+import { api, type MyCalendarStatus, type TripListItem } from '../api.ts';
+import { ConnectCalendarButton } from '../components/ConnectCalendarButton.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatDate } from '../format.ts';
+import { useProviderText } from '../provider-text.ts';
 import { reasonText } from '../reason.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 import { usePageTitle } from '../use-title.ts';
 
-function ConnectPrompt({ outlook, onDismissed }: { outlook: MyOutlookStatus; onDismissed: () => void }) {
-  const { t } = useTranslation();
-  const lapsed = outlook.status === 'lapsed' || outlook.status === 'revoked';
+/** The connect prompt of one provider ("Outlookカレンダーと接続"), when the API says to show it. */
+function ConnectPrompt({ calendar, onDismissed }: { calendar: MyCalendarStatus; onDismissed: () => void }) {
+  const { t, tp, labels } = useProviderText();
+  const { provider } = calendar;
+  const lapsed = calendar.status === 'lapsed' || calendar.status === 'revoked';
+  const titleId = `prompt-title-${provider.id}`;
   const dismiss = async () => {
-    await api.dismissPrompt().catch(() => undefined);
+    await api.dismissPrompt(provider.id).catch(() => undefined);
     onDismissed();
   };
   return (
-    <section className="prompt" aria-labelledby="prompt-title" data-testid="connect-prompt">
-      <h2 id="prompt-title">{lapsed ? t('prompt.lapsedTitle') : t('prompt.title')}</h2>
-      <p>{lapsed ? t('prompt.lapsedText', { reason: reasonText(t, outlook.reason) || t(`connection.${outlook.status}`) }) : t('prompt.text')}</p>
+    <section className="prompt" aria-labelledby={titleId} data-testid={`connect-prompt-${provider.id}`}>
+      <h2 id={titleId}>{lapsed ? tp(provider, 'prompt.lapsedTitle') : tp(provider, 'prompt.title')}</h2>
+      <p>{lapsed ? tp(provider, 'prompt.lapsedText', { reason: reasonText(t, calendar.reason) || t(`connection.${calendar.status}`) }) : tp(provider, 'prompt.text')}</p>
       <div className="actions">
-        <ConnectOutlookButton start={api.connectMyOutlook} label={t('prompt.connect')} />
+        <ConnectCalendarButton start={() => api.connectMyCalendar(provider.id, 'home')} label={labels(provider).connect} />
         <Button className="button secondary" onPress={() => void dismiss()}>
-          {t('prompt.dismiss')}
+          {tp(provider, 'prompt.dismiss')}
         </Button>
       </div>
-      <p className="muted small">{t('prompt.dismissHint')}</p>
+      <p className="muted small">{tp(provider, 'prompt.dismissHint')}</p>
     </section>
   );
 }
@@ -58,13 +62,15 @@ export function HomePage() {
   const { t } = useTranslation();
   usePageTitle(t('home.title'));
   const trips = useLoad(api.trips, []);
-  const outlook = useLoad(api.myOutlook, []);
+  const calendars = useLoad(api.myCalendars, []);
 
   return (
     <>
       <h1>{t('home.title')}</h1>
       <p>{t('home.welcome', { name: me.displayName })}</p>
-      {outlook.data?.showConnectPrompt && <ConnectPrompt outlook={outlook.data} onDismissed={outlook.reload} />}
+      {calendars.data
+        ?.filter((c) => c.showConnectPrompt)
+        .map((c) => <ConnectPrompt key={c.provider.id} calendar={c} onDismissed={calendars.reload} />)}
       {trips.error ? (
         <ErrorMessage error={trips.error} onRetry={trips.reload} />
       ) : !trips.data ? (

@@ -1,28 +1,31 @@
 import { useState } from 'react';
 import { Button, Checkbox, Link } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api.ts';
-import { ConnectOutlookButton } from '../components/ConnectOutlookButton.tsx';
+import { api, type MyCalendarStatus } from '../api.ts';
+import { ConnectCalendarButton } from '../components/ConnectCalendarButton.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatInstant } from '../format.ts';
+import { useProviderText } from '../provider-text.ts';
 import { reasonText } from '../reason.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 import { usePageTitle } from '../use-title.ts';
 
-function OutlookTile() {
-  const { t, i18n } = useTranslation();
-  const { data, error, reload } = useLoad(api.myOutlook, []);
+/** One provider's tile under Connected apps ("Outlook"): its state, and connect or disconnect. */
+function CalendarTile({ calendar, onChanged }: { calendar: MyCalendarStatus; onChanged: () => void }) {
+  const { t, tp, labels, i18n } = useProviderText();
+  const { provider } = calendar;
   const [removeEvents, setRemoveEvents] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const titleId = `calendar-tile-title-${provider.id}`;
 
   const disconnect = async () => {
     setBusy(true);
     try {
-      await api.disconnectMyOutlook(removeEvents);
-      setMessage(t('outlookTile.disconnected'));
-      reload();
+      await api.disconnectMyCalendar(provider.id, removeEvents);
+      setMessage(tp(provider, 'calendarTile.disconnected'));
+      onChanged();
     } catch (e) {
       setMessage(t('app.error', { message: e instanceof Error ? e.message : String(e) }));
     } finally {
@@ -31,41 +34,47 @@ function OutlookTile() {
   };
 
   return (
-    <section className="tile" aria-labelledby="outlook-tile-title" data-testid="outlook-tile">
-      <h3 id="outlook-tile-title">{t('outlookTile.title')}</h3>
-      <p>{t('outlookTile.description')}</p>
-      {error ? (
-        <ErrorMessage error={error} onRetry={reload} />
-      ) : !data ? (
-        <Loading />
+    <section className="tile" aria-labelledby={titleId} data-testid={`calendar-tile-${provider.id}`}>
+      <h3 id={titleId}>{labels(provider).tile}</h3>
+      <p>{tp(provider, 'calendarTile.description')}</p>
+      <p data-testid={`calendar-status-${provider.id}`}>
+        {tp(provider, 'calendarTile.statusLabel')}: <strong>{t(`connection.${calendar.status}`)}</strong>
+        {calendar.reason && ` (${reasonText(t, calendar.reason)})`}
+      </p>
+      {calendar.username && <p>{tp(provider, 'calendarTile.account', { username: calendar.username })}</p>}
+      {calendar.connectedAt && <p className="muted">{tp(provider, 'calendarTile.connectedAt', { at: formatInstant(calendar.connectedAt, i18n.language) })}</p>}
+      {!calendar.companySyncEnabled && calendar.status !== 'connected' && <p className="muted">{tp(provider, 'calendarTile.syncOff')}</p>}
+      {calendar.status === 'connected' ? (
+        <div className="actions">
+          <Checkbox isSelected={removeEvents} onChange={setRemoveEvents} className="checkbox">
+            <span className="box" aria-hidden="true">
+              {removeEvents ? '✓' : ''}
+            </span>
+            {tp(provider, 'calendarTile.removeEvents')}
+          </Checkbox>
+          <Button className="button secondary" isDisabled={busy} onPress={() => void disconnect()}>
+            {tp(provider, 'calendarTile.disconnect')}
+          </Button>
+        </div>
       ) : (
-        <>
-          <p data-testid="outlook-status">
-            {t('outlookTile.statusLabel')}: <strong>{t(`connection.${data.status}`)}</strong>
-            {data.reason && ` (${reasonText(t, data.reason)})`}
-          </p>
-          {data.username && <p>{t('outlookTile.account', { username: data.username })}</p>}
-          {data.connectedAt && <p className="muted">{t('outlookTile.connectedAt', { at: formatInstant(data.connectedAt, i18n.language) })}</p>}
-          {!data.companySyncEnabled && data.status !== 'connected' && <p className="muted">{t('outlookTile.syncOff')}</p>}
-          {data.status === 'connected' ? (
-            <div className="actions">
-              <Checkbox isSelected={removeEvents} onChange={setRemoveEvents} className="checkbox">
-                <span className="box" aria-hidden="true">
-                  {removeEvents ? '✓' : ''}
-                </span>
-                {t('outlookTile.removeEvents')}
-              </Checkbox>
-              <Button className="button secondary" isDisabled={busy} onPress={() => void disconnect()}>
-                {t('outlookTile.disconnect')}
-              </Button>
-            </div>
-          ) : (
-            <ConnectOutlookButton start={api.connectMyOutlook} label={t('outlookTile.connect')} isDisabled={!data.companySyncEnabled} />
-          )}
-          {message && <p role="status">{message}</p>}
-        </>
+        <ConnectCalendarButton start={() => api.connectMyCalendar(provider.id, 'tile')} label={labels(provider).connect} isDisabled={!calendar.companySyncEnabled} />
       )}
+      {message && <p role="status">{message}</p>}
     </section>
+  );
+}
+
+/** Every calendar the company offers, one tile each. */
+function CalendarTiles() {
+  const { data, error, reload } = useLoad(api.myCalendars, []);
+  if (error) return <ErrorMessage error={error} onRetry={reload} />;
+  if (!data) return <Loading />;
+  return (
+    <>
+      {data.map((calendar) => (
+        <CalendarTile key={calendar.provider.id} calendar={calendar} onChanged={reload} />
+      ))}
+    </>
   );
 }
 
@@ -120,7 +129,7 @@ export function ProfilePage({ section }: { section: 'basic' | 'connected-apps' }
         ) : (
           <section aria-labelledby="apps-title">
             <h2 id="apps-title">{t('profile.connectedApps')}</h2>
-            <OutlookTile />
+            <CalendarTiles />
           </section>
         )}
       </div>

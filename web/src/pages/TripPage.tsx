@@ -5,6 +5,7 @@ import { useParams } from 'react-router';
 import { api, ApiError, type TripDetail } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatLocal, zoneName } from '../format.ts';
+import { useProviderText } from '../provider-text.ts';
 import { reasonText } from '../reason.ts';
 import { useLoad } from '../use-load.ts';
 import { NotFoundPage } from './NotFoundPage.tsx';
@@ -88,6 +89,24 @@ function SegmentDetails({ s }: { s: Segment }) {
   }
 }
 
+/** The segment's state in each of the traveler's calendars ("Outlookカレンダー: 同期済み"). */
+function CalendarStates({ s, calendars }: { s: Segment; calendars: TripDetail['calendars'] }) {
+  const { t, tp, labels } = useProviderText();
+  return (
+    <>
+      {calendars.map(({ provider, segments }) => {
+        const cal = segments[s.id] ?? segments[s.ref];
+        if (!cal) return null;
+        return (
+          <p key={provider.id} className={`calendar-state ${cal.state}`} data-testid={`calendar-${provider.id}-${s.ref}`}>
+            {labels(provider).calendar}: {tp(provider, `calendarState.${cal.state}`, { reason: reasonText(t, cal.error) })}
+          </p>
+        );
+      })}
+    </>
+  );
+}
+
 export function TripPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
@@ -95,7 +114,7 @@ export function TripPage() {
   usePageTitle(data ? (data.trip.title ?? data.trip.bookingRef) : t('trip.title'));
 
   // While events wait to be written, look again now and then: the sync job runs in the background.
-  const pending = !!data && Object.values(data.calendar).some((c) => c.state === 'pending');
+  const pending = !!data && data.calendars.some((c) => Object.values(c.segments).some((x) => x.state === 'pending'));
   useEffect(() => {
     if (!pending) return;
     const timer = setTimeout(reload, 3000);
@@ -105,7 +124,7 @@ export function TripPage() {
   if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return <NotFoundPage />;
   if (error) return <ErrorMessage error={error} onRetry={reload} />;
   if (!data) return <Loading />;
-  const { trip, calendar } = data;
+  const { trip, calendars } = data;
 
   return (
     <>
@@ -132,7 +151,6 @@ export function TripPage() {
       <h2>{t('trip.segments')}</h2>
       <ol className="segments">
         {trip.segments.map((s) => {
-          const cal = calendar[s.id] ?? calendar[s.ref];
           const headingId = `seg-${s.id}`;
           return (
             <li key={s.id} className={`segment ${s.status}`} aria-labelledby={headingId}>
@@ -141,11 +159,7 @@ export function TripPage() {
               </h3>
               {s.status === 'cancelled' && <p className="badge cancelled">{t('trip.segmentCancelled')}</p>}
               <SegmentDetails s={s} />
-              {cal && (
-                <p className={`calendar-state ${cal.state}`} data-testid={`calendar-${s.ref}`}>
-                  {t('trip.calendarStatus')}: {t(`calendarState.${cal.state}`, { reason: reasonText(t, cal.error) })}
-                </p>
-              )}
+              <CalendarStates s={s} calendars={calendars} />
             </li>
           );
         })}

@@ -1,10 +1,11 @@
-// "Outlookカレンダーと接続": asks the server for Microsoft's sign-in URL and goes there.
+// A provider's connect button ("Outlookカレンダーと接続"): asks the server for the provider's
+// sign-in URL and goes there.
 import { useState } from 'react';
 import { Button } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
-import type { RedirectResponse } from '../../../src/http/api-types.ts';
+import type { RedirectResponse } from '../api.ts';
 
-export function ConnectOutlookButton({ start, label, isDisabled = false, className = 'button primary' }: { start: () => Promise<RedirectResponse>; label: string; isDisabled?: boolean; className?: string }) {
+export function ConnectCalendarButton({ start, label, isDisabled = false, className = 'button primary' }: { start: () => Promise<RedirectResponse>; label: string; isDisabled?: boolean; className?: string }) {
   const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

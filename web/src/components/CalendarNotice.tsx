@@ -1,0 +1,55 @@
+// After an OAuth round trip the server sends the browser back with
+// ?calendar=<provider>&result=connected, or result=error&code=…&message=…; this shows what
+// happened, in the user's language and with the provider's name, until closed.
+import { Button } from 'react-aria-components';
+import { useSearchParams } from 'react-router';
+import { api, type ProviderDescriptor } from '../api.ts';
+import { useProviderText } from '../provider-text.ts';
+import { useLoad } from '../use-load.ts';
+
+/** The calendar tab and each provider's dialog: there the dialog shows the notice (the page behind it is inert). */
+export const CALENDAR_INTEGRATIONS_PATH = /^\/company\/settings\/integrations\/calendar(\/[^/]+)?\/?$/;
+
+const RESULTS = ['connected', 'error'] as const;
+type Result = (typeof RESULTS)[number];
+const PARAMS = ['calendar', 'result', 'code', 'message'];
+
+/**
+ * The notice for the provider named in the URL. `provider`: the one the screen already has (the
+ * dialog); without it, the traveler's own calendars say which provider the id is.
+ */
+export function CalendarNotice({ provider }: { provider?: ProviderDescriptor }) {
+  const [params, setParams] = useSearchParams();
+  const id = params.get('calendar');
+  if (!id || (provider && provider.id !== id)) return null;
+  const close = () => {
+    const next = new URLSearchParams(params);
+    for (const p of PARAMS) next.delete(p);
+    setParams(next, { replace: true });
+  };
+  return provider ? <Notice params={params} provider={provider} onClose={close} /> : <NoticeFor id={id} params={params} onClose={close} />;
+}
+
+function NoticeFor({ id, params, onClose }: { id: string; params: URLSearchParams; onClose: () => void }) {
+  // An id the traveler's list does not know (a link typed by hand) still gets a notice, unnamed.
+  const found = useLoad(() => api.myCalendar(id).then((s) => s.provider, () => null), [id]);
+  if (found.data === undefined) return null;
+  return <Notice params={params} provider={found.data} onClose={onClose} />;
+}
+
+function Notice({ params, provider, onClose }: { params: URLSearchParams; provider: ProviderDescriptor | null; onClose: () => void }) {
+  const { t, tp } = useProviderText();
+  const raw = params.get('result') ?? '';
+  const result: Result = (RESULTS as readonly string[]).includes(raw) ? (raw as Result) : 'error';
+  const message = params.get('message') ?? params.get('code') ?? raw;
+  const ok = result === 'connected';
+  const text = provider ? tp(provider, `notice.${result}`, { message }) : t(`notice.${result}`, { message, calendar: t('notice.someCalendar') });
+  return (
+    <div role={ok ? 'status' : 'alert'} className={`notice ${ok ? 'ok' : 'error'}`} data-testid="calendar-notice">
+      <p>{text}</p>
+      <Button className="button secondary small" onPress={onClose}>
+        {t('notice.dismiss')}
+      </Button>
+    </div>
+  );
+}

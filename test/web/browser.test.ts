@@ -70,10 +70,10 @@ async function openOutlookDialog(page: Page, l: { program: string; company: stri
 /** Back on the Integrations page after a reload or an OAuth round trip: the dialog, open. */
 async function reopenDialogIfClosed(page: Page, l: { row: string; manage: string }) {
   const dialog = page.getByRole('dialog', { name: l.row });
-  // The dialog has its own URL, and Microsoft's return (?outlook=…) reopens it: there it opens by
-  // itself; elsewhere 管理 opens it.
+  // The dialog has its own URL, and Microsoft's return (?calendar=outlook&result=…) reopens it:
+  // there it opens by itself; elsewhere 管理 opens it.
   const url = new URL(page.url());
-  if (!url.pathname.endsWith('/calendar/outlook') && !url.searchParams.has('outlook')) {
+  if (!url.pathname.endsWith('/calendar/outlook') && !url.searchParams.has('calendar')) {
     await page.getByRole('row', { name: new RegExp(l.row) }).getByRole('button', { name: l.manage, exact: true }).click();
   }
   await dialog.waitFor();
@@ -165,7 +165,8 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await page.getByRole('heading', { level: 1, name: 'このページを表示する権限がありません' }).waitFor();
     assert.equal(await page.getByRole('dialog').count(), 0);
     await screen(page, 'company-forbidden-ja');
-    assert.equal((await json(page, '/api/company/outlook')).status, 403);
+    assert.equal((await json(page, '/api/company/calendars')).status, 403);
+    assert.equal((await json(page, '/api/company/calendars/outlook')).status, 403);
 
     await page.goto(`${product.url}/no/such/page`);
     await page.getByRole('heading', { level: 1, name: 'ページが見つかりません' }).waitFor();
@@ -205,7 +206,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     assert.equal((await page.request.get(`${product.url}/api/trips/${taroTripId}/itinerary.ics`)).status(), 404);
 
     // Maple's admin sees Maple's travelers only.
-    const status = await json<{ travelers: Array<{ email: string }> }>(page, '/api/company/outlook');
+    const status = await json<{ travelers: Array<{ email: string }> }>(page, '/api/company/calendars/outlook');
     assert.equal(status.status, 200);
     assert.ok(status.body.travelers.length > 0);
     for (const t of status.body.travelers) assert.match(t.email, /@maple-logistics\.example$/);
@@ -250,11 +251,11 @@ describe('web app in Chromium', { concurrency: false }, () => {
     // 3. Back on the same page: Outlookカレンダーと接続, then カレンダー同期.
     await admin.reload();
     dialog = await reopenDialogIfClosed(admin, L);
-    await dialog.getByTestId('consent-status').getByText('承認済み').waitFor();
+    await dialog.getByTestId('grant-status').getByText('承認済み').waitFor();
     await dialog.getByRole('button', { name: 'Outlookカレンダーと接続', exact: true }).click();
     await sandboxSignIn(admin, HANAKO);
     await admin.waitForURL((u) => u.href.startsWith(product.url));
-    await admin.getByTestId('outlook-notice').getByText('Outlookカレンダーと接続しました').waitFor();
+    await admin.getByTestId('calendar-notice').getByText('Outlookカレンダーと接続しました').waitFor();
     dialog = await reopenDialogIfClosed(admin, L);
     await dialog.getByTestId('connected-by').getByText(/佐藤 花子/).waitFor();
     const sync = dialog.getByRole('switch', { name: 'カレンダー同期' });
@@ -272,7 +273,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await prompt.getByRole('button', { name: 'Outlookカレンダーと接続', exact: true }).click();
     await sandboxSignIn(traveler, TARO);
     await traveler.waitForURL((u) => u.href.startsWith(product.url));
-    await traveler.getByTestId('outlook-notice').waitFor();
+    await traveler.getByTestId('calendar-notice').waitFor();
     assert.equal(await traveler.getByRole('region', { name: '予約をOutlookカレンダーに自動で追加' }).count(), 0);
     await screen(traveler, 'home-ja-connected');
 
@@ -326,7 +327,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
 
     await admin.reload();
     dialog = await reopenDialogIfClosed(admin, L);
-    await dialog.getByTestId('consent-status').getByText('Approved').waitFor();
+    await dialog.getByTestId('grant-status').getByText('Approved').waitFor();
     await dialog.getByRole('button', { name: 'Connect to Outlook calendar', exact: true }).click();
     await sandboxSignIn(admin, MORGAN);
     await admin.waitForURL((u) => u.href.startsWith(product.url));
@@ -346,7 +347,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await prompt.getByRole('button', { name: 'Connect to Outlook calendar', exact: true }).click();
     await sandboxSignIn(traveler, EMILY);
     await traveler.waitForURL((u) => u.href.startsWith(product.url));
-    await traveler.getByTestId('outlook-notice').getByText('Connected to the Outlook calendar.').waitFor();
+    await traveler.getByTestId('calendar-notice').getByText('Connected to the Outlook calendar.').waitFor();
     await screen(traveler, 'home-en-connected');
 
     // Upcoming and past bookings alike: the round trip (3) and the past car rental (1).
@@ -389,7 +390,10 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await traveler.getByRole('link', { name: 'Connected apps', exact: true }).click();
     await tile.getByRole('button', { name: 'Connect to Outlook calendar', exact: true }).click();
     await sandboxSignIn(traveler, EMILY);
-    await traveler.waitForURL((u) => u.href.startsWith(product.url));
+    // Connected from the tile: back on Connected apps (not the home screen), with the notice.
+    await traveler.waitForURL((u) => u.href.startsWith(product.url) && u.pathname === '/profile/connected-apps');
+    await traveler.getByTestId('calendar-notice').getByText('Connected to the Outlook calendar.').waitFor();
+    await tile.getByText('Connected', { exact: true }).waitFor();
     await poll('Emily’s events again', async () => (await mailboxEvents(product, EMILY)).length === 4);
   });
 
@@ -413,7 +417,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await traveler.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
 
     const status = await poll('Taro lapsed', async () => {
-      const s = await json<{ status: string; reason?: string; showConnectPrompt: boolean }>(traveler, '/api/me/outlook');
+      const s = await json<{ status: string; reason?: string; showConnectPrompt: boolean }>(traveler, '/api/me/calendars/outlook');
       return s.body.status === 'lapsed' || s.body.status === 'revoked' ? s.body : undefined;
     }, 45_000);
     assert.equal(status.showConnectPrompt, true);
@@ -434,7 +438,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await prompt.getByRole('button', { name: 'Outlookカレンダーと接続', exact: true }).click();
     await sandboxSignIn(traveler, TARO);
     await traveler.waitForURL((u) => u.href.startsWith(product.url));
-    await traveler.getByTestId('outlook-notice').waitFor();
+    await traveler.getByTestId('calendar-notice').waitFor();
     assert.equal(await traveler.getByRole('button', { name: 'Outlookカレンダーと接続' }).count(), 0);
 
     // A complete calendar again: one event per segment, R1 an hour later, nothing doubled.
@@ -442,7 +446,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     const emily = await open('en-US');
     await logIn(emily, product, EMILY, EN);
     await poll('Emily lapsed', async () => {
-      const s = await json<{ status: string }>(emily, '/api/me/outlook');
+      const s = await json<{ status: string }>(emily, '/api/me/calendars/outlook');
       return s.body.status === 'lapsed' || s.body.status === 'revoked';
     }, 45_000);
     await emily.reload();

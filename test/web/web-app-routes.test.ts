@@ -31,7 +31,7 @@ describe('webAppRoutes', () => {
   });
 
   it('answers the app’s own routes with index.html, never cached', async () => {
-    for (const url of ['/', '/login', '/trips/6f1c?x=1', '/company/settings/integrations/calendar/outlook', '/profile/connected-apps']) {
+    for (const url of ['/', '/login', '/trips/6f1c?x=1', '/company/settings/integrations/calendar/outlook', '/company/settings/integrations/calendar/google', '/profile/connected-apps?calendar=outlook&result=connected', '/profile/connected-apps']) {
       const res = await app.inject({ url });
       assert.equal(res.statusCode, 200, url);
       assert.match(res.headers['content-type'] as string, /text\/html/);

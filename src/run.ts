@@ -1,9 +1,8 @@
 // The composition root: settings → store → booking service → HTTP server and workers.
 // `npm start` runs both roles in one process; `tripcal serve` and `tripcal worker` run one each,
 // any number of them against one PostgreSQL server.
-import fs from 'node:fs';
 import path from 'node:path';
-import { createOutlookProvider } from './calendars/outlook/index.ts';
+import { providersFromSettings } from './calendars/registry.ts';
 import { loadSettings, SettingsError, type MicrosoftSettings, type Settings } from './config/settings.ts';
 import { loadTokenKeys } from './config/token-keys.ts';
 import { startDevSandbox } from './dev-sandbox.ts';
@@ -15,8 +14,9 @@ import { bookings as makeBookings } from './store/bookings.ts';
 import { openStore } from './store/database.ts';
 import { secretBox } from './store/secret-box.ts';
 import { DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERS, seedDemoIfEmpty } from './store/seed-demo.ts';
+import { providersToReconnect } from './store/calendar-connections.ts';
 import { runConnectionMaintenance } from './sync/connection-maintenance.ts';
-import { needsOutlookReconnect, startMaintenanceWorker, startSyncWorker, syncOnBookingChange } from './sync/sync-jobs.ts';
+import { startMaintenanceWorker, startSyncWorker, syncOnBookingChange } from './sync/sync-jobs.ts';
 
 function settingsOrExit(load: () => Settings): Settings {
   try {
@@ -59,13 +59,7 @@ export async function run(roles: Roles): Promise<void> {
     microsoft = sandbox.settings;
     stopSandbox = sandbox.stop;
   }
-  const provider = createOutlookProvider({
-    clientId: microsoft.clientId,
-    clientSecret: microsoft.clientSecret,
-    authorityHost: microsoft.authorityHost,
-    graphUrl: microsoft.graphUrl,
-    caPem: microsoft.caFile ? fs.readFileSync(microsoft.caFile, 'utf8') : undefined,
-  });
+  const providers = providersFromSettings({ microsoft });
 
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, preparedStatements: settings.databasePreparedStatements });
   const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });
@@ -79,9 +73,9 @@ export async function run(roles: Roles): Promise<void> {
   if (roles.workers) {
     stops.push(await startItineraryMailWorker({
       store, transport, from: settings.mail.from, publicUrl: settings.publicUrl,
-      outlookReconnect: (userId) => needsOutlookReconnect(store, userId),
+      outlookReconnect: async (userId) => (await providersToReconnect(store.db, userId)).includes('outlook'),
     }));
-    const syncDeps = { db: store.db, provider, box };
+    const syncDeps = { db: store.db, providers, box };
     stops.push(await startSyncWorker({ store, deps: syncDeps }));
     stops.push(await startMaintenanceWorker(store, () =>
       runConnectionMaintenance({
@@ -96,7 +90,7 @@ export async function run(roles: Roles): Promise<void> {
 
   if (roles.api) {
     const app = await buildServer({
-      store, bookings, organizer, publicUrl: settings.publicUrl, outlook: { provider, box }, logger: true,
+      store, bookings, organizer, publicUrl: settings.publicUrl, calendars: { providers, box }, logger: true,
       web: { webDist: path.resolve(import.meta.dirname, '../web/dist') },
       ...(settings.devTools ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
     });

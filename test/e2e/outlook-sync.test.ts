@@ -71,7 +71,7 @@ describe('Outlook calendar sync, end to end', () => {
     assert.match(await page.text(), /role="alert"/);
     const status = await admin.api('GET', '/api/company/calendars/outlook');
     assert.equal(status.body.grant.status, 'refused');
-    assert.match(status.body.consent.error, /access_denied/);
+    assert.match(status.body.grant.error, /access_denied/);
   });
 
   test('admin consent, then the admin connects their own calendar and turns sync on', async () => {
@@ -147,7 +147,8 @@ describe('Outlook calendar sync, end to end', () => {
     const trips = await taro.api('GET', '/api/trips');
     const osa = trips.body.trips.find((t: { bookingRef: string }) => t.bookingRef === 'OSA-1');
     const detail = await taro.api('GET', `/api/trips/${osa.id}`);
-    const states = Object.values(detail.body.calendar).map((c) => (c as { state: string }).state).sort();
+    assert.deepEqual(detail.body.calendars.map((c: { provider: { id: string } }) => c.provider.id), ['outlook'], 'one calendar: the traveler\'s Outlook');
+    const states = Object.values(detail.body.calendars[0].segments).map((c) => (c as { state: string }).state).sort();
     assert.deepEqual(states, ['not_synced', 'synced', 'synced']);
   });
 

@@ -3,7 +3,8 @@
 // any number of them against one PostgreSQL server.
 import path from 'node:path';
 import { providersFromSettings } from './calendars/registry.ts';
-import { loadSettings, SettingsError, type MicrosoftSettings, type Settings } from './config/settings.ts';
+import { readMicrosoftSettings } from './calendars/outlook/index.ts';
+import { loadSettings, SettingsError, type Settings } from './config/settings.ts';
 import { loadTokenKeys } from './config/token-keys.ts';
 import { startDevSandbox } from './dev-sandbox.ts';
 import { buildServer } from './http/server.ts';
@@ -18,7 +19,8 @@ import { providersToReconnect } from './store/calendar-connections.ts';
 import { runConnectionMaintenance } from './sync/connection-maintenance.ts';
 import { startMaintenanceWorker, startSyncWorker, syncOnBookingChange } from './sync/sync-jobs.ts';
 
-function settingsOrExit(load: () => Settings): Settings {
+/** Reads settings; a bad one stops the process with a message naming the variable. */
+function settingsOrExit<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
@@ -38,21 +40,13 @@ export interface Roles {
 }
 
 export async function run(roles: Roles): Promise<void> {
-  const settings = settingsOrExit(() => loadSettings());
-  const tokenKeys = (() => {
-    try {
-      return loadTokenKeys(undefined, { dataDir: settings.dataDir, embedded: !settings.databaseUrl });
-    } catch (error) {
-      if (error instanceof SettingsError) {
-        console.error(`tripcal: bad setting ${error.message}`);
-        process.exit(2);
-      }
-      throw error;
-    }
-  })();
+  const settings: Settings = settingsOrExit(() => loadSettings());
+  const tokenKeys = settingsOrExit(() => loadTokenKeys(undefined, { dataDir: settings.dataDir, embedded: !settings.databaseUrl }));
   const box = secretBox(tokenKeys);
 
-  let microsoft: MicrosoftSettings | undefined = settings.microsoft;
+  let microsoft = settingsOrExit(() => readMicrosoftSettings(settings.environment));
+  // No Microsoft app configured: the local sandbox stands in for Entra ID and Graph.
+  const localSandbox = !microsoft;
   let stopSandbox = () => {};
   if (!microsoft) {
     const sandbox = await startDevSandbox({ port: settings.sandboxPort, dataDir: path.join(settings.dataDir, 'sandbox'), log: console.log });
@@ -92,7 +86,9 @@ export async function run(roles: Roles): Promise<void> {
     const app = await buildServer({
       store, bookings, organizer, publicUrl: settings.publicUrl, calendars: { providers, box }, logger: true,
       web: { webDist: path.resolve(import.meta.dirname, '../web/dist') },
-      ...(settings.devTools ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
+      // Development pages list every company's outbox: on by default only in a local set-up (the
+      // sandbox stands in for the calendars) outside production; DEV_TOOLS decides otherwise.
+      ...((settings.devTools ?? (!settings.production && localSandbox)) ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
     });
     await app.listen({ port: settings.port, host: settings.host });
     // The HTTP server stops first: no new bookings while the workers finish what they hold.

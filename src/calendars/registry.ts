@@ -4,7 +4,7 @@
 // provider is a folder under src/calendars/ and an entry below.
 import fs from 'node:fs';
 import type { CalendarProvider } from './provider.ts';
-import { createOutlookProvider } from './outlook/index.ts';
+import { createOutlookProvider, type MicrosoftSettings } from './outlook/index.ts';
 
 export type Locale = 'ja' | 'en';
 
@@ -89,18 +89,9 @@ export function calendarProviders(...providers: CalendarProvider[]): CalendarPro
   return new Map(providers.map((p) => [p.id, p]));
 }
 
-/** The Microsoft app registration and where Entra ID and Graph are (src/config/settings.ts). */
-export interface MicrosoftProviderSettings {
-  clientId: string;
-  clientSecret: string;
-  authorityHost: string;
-  graphUrl: string;
-  /** A PEM file of an extra CA to trust for those hosts. */
-  caFile?: string;
-}
-
+/** Each provider's settings; a provider whose settings are absent is not run. */
 export interface ProviderSettings {
-  microsoft?: MicrosoftProviderSettings;
+  microsoft?: MicrosoftSettings;
 }
 
 /** The providers the settings configure. */

@@ -57,7 +57,7 @@ export interface ProviderLabels {
 export interface ProviderDescriptor {
   id: ProviderId;
   labels: Record<Locale, ProviderLabels>;
-  /** The company must first be granted access by its own administrator (Microsoft's admin consent). */
+  /** The company must first be granted access by its own administrator (an admin consent for the whole organisation). */
   companyGrant: boolean;
 }
 
@@ -109,7 +109,7 @@ export type GrantStatus = 'none' | 'granted' | 'refused' | 'revoked';
  */
 export interface CompanyCalendarStatus {
   provider: ProviderDescriptor;
-  /** The company-wide grant, where the provider has one (Microsoft's admin consent). */
+  /** The company-wide grant, where the provider has one. */
   grant?: {
     status: GrantStatus;
     /** The provider's own id of the organisation that granted it (shown to IT). */

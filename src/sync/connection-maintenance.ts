@@ -1,6 +1,6 @@
 // Daily care of every calendar connection:
-// - keep-alive: a provider may end a credential left unused (Microsoft ends a refresh token unused
-//   for 90 days); a connection whose credential was last refreshed KEEPALIVE_DAYS ago is refreshed
+// - keep-alive: a provider may end a credential left unused (Outlook's refresh tokens end after 90
+//   days unused); a connection whose credential was last refreshed KEEPALIVE_DAYS ago is refreshed
 //   now, so an active traveler never lapses for that reason;
 // - the company's rule (the source document): a traveler who has not logged in to the OBT for
 //   `login_policy_days` lapses, after a reminder REMINDER_DAYS before.

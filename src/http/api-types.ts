@@ -64,9 +64,13 @@ export interface ProviderDescriptor {
 export type ConnectionStatus = 'not_connected' | 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
 /**
- * GET /api/me/calendars → { calendars: MyCalendarStatus[] } (one per provider the company offers);
- * GET /api/me/calendars/:provider; POST /api/me/calendars/:provider/connect → { url };
- * DELETE /api/me/calendars/:provider?removeEvents=true; POST /api/me/calendars/:provider/dismiss-prompt
+ * GET /api/me/calendars → { calendars: MyCalendarStatus[] } (one per provider this deployment runs);
+ * GET /api/me/calendars/:provider; POST /api/me/calendars/:provider/connect { returnTo?: 'home' | 'tile' } → { url };
+ * DELETE /api/me/calendars/:provider?removeEvents=true; POST /api/me/calendars/:provider/dismiss-prompt.
+ *
+ * After the provider's sign-in the browser comes back to the place the connection started from
+ * (home: "/", tile: "/profile/connected-apps", the company dialog: "/company/settings/integrations/calendar")
+ * with `?calendar=<provider>&result=connected`, or `&result=error&code=…&message=…` (message in the user's language).
  */
 export interface MyCalendarStatus {
   provider: ProviderDescriptor;

@@ -28,7 +28,8 @@ import { openStore, type Store } from '../src/store/database.ts';
 import { secretBox } from '../src/store/secret-box.ts';
 import { hashPassword } from '../src/store/sessions.ts';
 import { enqueueSyncs, syncOnBookingChange } from '../src/sync/sync-jobs.ts';
-import { setSyncEnabled } from '../src/store/outlook.ts';
+import { setSyncEnabled } from '../src/store/company-calendars.ts';
+import type { Db } from '../src/store/database.ts';
 import {
   browsingWorld, createFleetCompany, fleetTenant, freePort, inParallel, objectIdOf, productEnv, spawnProduct, spawnWorker, startProductServer,
   syncQueueIdle, tripsOf, until, type WorkerProcess,
@@ -102,6 +103,11 @@ function startFaults(sandbox: TestSandbox, share: number): () => void {
   };
 }
 
+/** Forgets what was written to these travelers' calendars, so that the next run writes it all again. */
+async function clearCalendarEvents(db: Db, userIds: string[]): Promise<void> {
+  await db.deleteFrom('calendar_events').where('connection_id', 'in', db.selectFrom('calendar_connections').select('id').where('user_id', 'in', userIds)).execute();
+}
+
 async function api(baseUrl: string, apiKey: string, method: 'POST' | 'PUT', route: string, body: unknown): Promise<void> {
   const res = await fetch(`${baseUrl}/api/v1${route}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
@@ -109,7 +115,7 @@ async function api(baseUrl: string, apiKey: string, method: 'POST' | 'PUT', rout
 }
 
 async function setSync(admin: Browser, enabled: boolean): Promise<void> {
-  const res = await admin.api('PUT', '/api/company/outlook/sync', { enabled });
+  const res = await admin.api('PUT', '/api/company/calendars/outlook/sync', { enabled });
   if (res.status !== 200) throw new Error(`sync switch: ${res.status}`);
 }
 
@@ -448,7 +454,7 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
     // every traveler's job, enqueueSyncs) after a warm-up pass: the workers' own throughput.
     for (const [run, k] of [[0, 1], [1, 1], [2, 2]] as const) {
       // Everything the previous run wrote is removed, so each run does the same work.
-      await store.db.deleteFrom('event_mappings').where('user_id', 'in', company.travelers.map((t) => t.id)).execute();
+      await clearCalendarEvents(store.db, company.travelers.map((t) => t.id));
       for (const t of company.travelers) sandbox.control.clearMailbox(objectIdOf(sandbox, t.email));
       const mine = Array.from({ length: k }, () => spawnWorker({ databaseUrl, dataDir, tokenKey, sandbox }));
       workers.push(...mine);
@@ -459,7 +465,7 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
       await syncQueueIdle(store.db, 300_000, 'itinerary-mail');
       const s = store;
       const reset = async () => {
-        await s.db.deleteFrom('event_mappings').where('user_id', 'in', company.travelers.map((t) => t.id)).execute();
+        await clearCalendarEvents(s.db, company.travelers.map((t) => t.id));
         for (const t of company.travelers) sandbox.control.clearMailbox(objectIdOf(sandbox, t.email));
       };
       if (run > 0) {
@@ -467,12 +473,12 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
         // with no access token in memory, and two processes pay that twice; a run of a few seconds
         // would measure mostly that. (Run 0 is the cold start, from the switch, as a person sees it.)
         const warm = startMeter();
-        await setSyncEnabled(s.db, company.id, true, new Date());
+        await setSyncEnabled(s.db, company.id, 'outlook', true, new Date());
         await enqueueSyncs(s, undefined, company.travelers.map((t) => t.id));
         await until('the warm-up pass written', () => warm.created.size >= ST * SS, 300_000, 50);
         warm.stop();
         await syncQueueIdle(s.db, 120_000);
-        await setSyncEnabled(s.db, company.id, false, new Date());
+        await setSyncEnabled(s.db, company.id, 'outlook', false, new Date());
         await reset();
         // Each measured run starts from the same database: the dead rows that the earlier passes
         // left in the job and mapping tables are vacuumed first. Otherwise the last run, with two
@@ -492,7 +498,7 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
       }, 100) : undefined;
       runs.push(await measureBackfill(async () => {
         if (run === 0) return setSync(admin, true);
-        await setSyncEnabled(s.db, company.id, true, new Date());
+        await setSyncEnabled(s.db, company.id, 'outlook', true, new Date());
         await enqueueSyncs(s, undefined, company.travelers.map((t) => t.id));
       }, ST * SS, 300_000, mine.map((w) => w.child.pid!)));
       clearInterval(sampling);

@@ -254,12 +254,12 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     clock,
     control,
     close: async () => {
-      store.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();
       });
+      store.close();
     },
   };
 }

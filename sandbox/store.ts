@@ -58,6 +58,7 @@ export class Store {
   private state: PersistedState;
   private saveScheduled = false;
   private pendingTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
 
   constructor(dataDir: string, config: ResolvedConfig) {
     this.config = config;
@@ -236,11 +237,20 @@ export class Store {
    * the whole file per request); close() flushes.
    */
   save(): void {
-    if (!this.config.persist || this.saveScheduled) return;
+    if (!this.config.persist || this.saveScheduled || this.closed) return;
     this.saveScheduled = true;
     const timer = setTimeout(() => this.flush(), 200);
     timer.unref();
     this.pendingTimer = timer;
+  }
+
+  /**
+   * The last write. A request still being answered while the server closes may change the state
+   * after this; it is not written (its folder may be gone by then).
+   */
+  close(): void {
+    this.flush();
+    this.closed = true;
   }
 
   flush(): void {

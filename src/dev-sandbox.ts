@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'undici';
-import { childEnvironment, type MicrosoftSettings } from './config/settings.ts';
+import type { MicrosoftSettings } from './calendars/outlook/index.ts';
+import { childEnvironment } from './config/settings.ts';
 
 // The sandbox's seeded app registration (sandbox/README.md). A local stand-in's credentials,
 // never valid anywhere else.

@@ -1,10 +1,10 @@
 // The composition root: settings → store → booking service → HTTP server and workers.
 // `npm start` runs both roles in one process; `tripcal serve` and `tripcal worker` run one each,
 // any number of them against one PostgreSQL server.
-import fs from 'node:fs';
 import path from 'node:path';
-import { createOutlookProvider } from './calendars/outlook/index.ts';
-import { loadSettings, SettingsError, type MicrosoftSettings, type Settings } from './config/settings.ts';
+import { providersFromSettings } from './calendars/registry.ts';
+import { readMicrosoftSettings } from './calendars/outlook/index.ts';
+import { loadSettings, SettingsError, type Settings } from './config/settings.ts';
 import { loadTokenKeys } from './config/token-keys.ts';
 import { startDevSandbox } from './dev-sandbox.ts';
 import { buildServer } from './http/server.ts';
@@ -15,10 +15,12 @@ import { bookings as makeBookings } from './store/bookings.ts';
 import { openStore } from './store/database.ts';
 import { secretBox } from './store/secret-box.ts';
 import { DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERS, seedDemoIfEmpty } from './store/seed-demo.ts';
+import { providersToReconnect } from './store/calendar-connections.ts';
 import { runConnectionMaintenance } from './sync/connection-maintenance.ts';
-import { needsOutlookReconnect, startMaintenanceWorker, startSyncWorker, syncOnBookingChange } from './sync/sync-jobs.ts';
+import { startMaintenanceWorker, startSyncWorker, syncOnBookingChange } from './sync/sync-jobs.ts';
 
-function settingsOrExit(load: () => Settings): Settings {
+/** Reads settings; a bad one stops the process with a message naming the variable. */
+function settingsOrExit<T>(load: () => T): T {
   try {
     return load();
   } catch (error) {
@@ -38,34 +40,20 @@ export interface Roles {
 }
 
 export async function run(roles: Roles): Promise<void> {
-  const settings = settingsOrExit(() => loadSettings());
-  const tokenKeys = (() => {
-    try {
-      return loadTokenKeys(undefined, { dataDir: settings.dataDir, embedded: !settings.databaseUrl });
-    } catch (error) {
-      if (error instanceof SettingsError) {
-        console.error(`tripcal: bad setting ${error.message}`);
-        process.exit(2);
-      }
-      throw error;
-    }
-  })();
+  const settings: Settings = settingsOrExit(() => loadSettings());
+  const tokenKeys = settingsOrExit(() => loadTokenKeys(undefined, { dataDir: settings.dataDir, embedded: !settings.databaseUrl }));
   const box = secretBox(tokenKeys);
 
-  let microsoft: MicrosoftSettings | undefined = settings.microsoft;
+  let microsoft = settingsOrExit(() => readMicrosoftSettings(settings.environment));
+  // No Microsoft app configured: the local sandbox stands in for Entra ID and Graph.
+  const localSandbox = !microsoft;
   let stopSandbox = () => {};
   if (!microsoft) {
     const sandbox = await startDevSandbox({ port: settings.sandboxPort, dataDir: path.join(settings.dataDir, 'sandbox'), log: console.log });
     microsoft = sandbox.settings;
     stopSandbox = sandbox.stop;
   }
-  const provider = createOutlookProvider({
-    clientId: microsoft.clientId,
-    clientSecret: microsoft.clientSecret,
-    authorityHost: microsoft.authorityHost,
-    graphUrl: microsoft.graphUrl,
-    caPem: microsoft.caFile ? fs.readFileSync(microsoft.caFile, 'utf8') : undefined,
-  });
+  const providers = providersFromSettings({ microsoft });
 
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, preparedStatements: settings.databasePreparedStatements });
   const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });
@@ -79,9 +67,9 @@ export async function run(roles: Roles): Promise<void> {
   if (roles.workers) {
     stops.push(await startItineraryMailWorker({
       store, transport, from: settings.mail.from, publicUrl: settings.publicUrl,
-      outlookReconnect: (userId) => needsOutlookReconnect(store, userId),
+      outlookReconnect: async (userId) => (await providersToReconnect(store.db, userId)).includes('outlook'),
     }));
-    const syncDeps = { db: store.db, provider, box };
+    const syncDeps = { db: store.db, providers, box };
     stops.push(await startSyncWorker({ store, deps: syncDeps }));
     stops.push(await startMaintenanceWorker(store, () =>
       runConnectionMaintenance({
@@ -96,9 +84,11 @@ export async function run(roles: Roles): Promise<void> {
 
   if (roles.api) {
     const app = await buildServer({
-      store, bookings, organizer, publicUrl: settings.publicUrl, outlook: { provider, box }, logger: true,
+      store, bookings, organizer, publicUrl: settings.publicUrl, calendars: { providers, box }, logger: true,
       web: { webDist: path.resolve(import.meta.dirname, '../web/dist') },
-      ...(settings.devTools ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
+      // Development pages list every company's outbox: on by default only in a local set-up (the
+      // sandbox stands in for the calendars) outside production; DEV_TOOLS decides otherwise.
+      ...((settings.devTools ?? (!settings.production && localSandbox)) ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
     });
     await app.listen({ port: settings.port, host: settings.host });
     // The HTTP server stops first: no new bookings while the workers finish what they hold.

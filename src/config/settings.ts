@@ -9,21 +9,10 @@ export interface MailSettings {
   from: { name: string; address: string };
 }
 
-export interface MicrosoftSettings {
-  clientId: string;
-  clientSecret: string;
-  /** Identity host root, e.g. https://login.microsoftonline.com */
-  authorityHost: string;
-  /** Graph host root, e.g. https://graph.microsoft.com */
-  graphUrl: string;
-  /** An extra CA certificate file to trust for those hosts (the sandbox's). */
-  caFile: string | undefined;
-}
-
 export interface Settings {
   port: number;
   host: string;
-  /** The address travelers and Microsoft reach this server at (OAuth redirects, links in emails). */
+  /** The address travelers and calendar providers reach this server at (OAuth redirects, links in emails). */
   publicUrl: string;
   dataDir: string;
   /** postgres://… for a PostgreSQL server; undefined for the embedded PGlite in dataDir. */
@@ -33,12 +22,18 @@ export interface Settings {
   mail: MailSettings;
   /** Seed a demo company when the database is empty. */
   seedDemo: boolean;
-  /** Microsoft's identity platform and Graph; undefined: `npm start` runs the local sandbox instead. */
-  microsoft: MicrosoftSettings | undefined;
-  /** Port of the local sandbox started when no Microsoft app is configured. */
+  /** Port of the local sandbox started when no calendar provider is configured. */
   sandboxPort: number;
-  /** Development pages (outbox, demo-booking changes); see the default below. */
-  devTools: boolean;
+  /** Development pages (outbox, demo-booking changes); undefined: on when the local sandbox stands in, outside production. */
+  devTools: boolean | undefined;
+  /** NODE_ENV is "production": development pages never appear. */
+  production: boolean;
+  /**
+   * The environment as read at start, for the calendar providers' own settings: each provider
+   * reads its variables with the readers below (src/calendars/<provider>/settings.ts), so this
+   * module stays the one that reads process.env and knows no provider.
+   */
+  environment: Readonly<Env>;
 }
 
 export class SettingsError extends Error {
@@ -50,7 +45,7 @@ export class SettingsError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 function readPort(env: Env, name: string, fallback: number): number {
   const raw = env[name];
@@ -60,7 +55,7 @@ function readPort(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-function readUrl(env: Env, name: string, protocols: string[]): string | undefined {
+export function readUrl(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   let url: URL;
@@ -111,26 +106,10 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
       },
     },
     seedDemo: readBoolean(env, 'SEED_DEMO', true),
-    microsoft: readMicrosoft(env),
     sandboxPort: readPort(env, 'SANDBOX_PORT', 3443),
-    // Development pages list every company's outbox: on by default only in a local set-up (no
-    // Microsoft app configured, so the sandbox stands in) and never under NODE_ENV=production.
-    devTools: readBoolean(env, 'DEV_TOOLS', env.NODE_ENV !== 'production' && !env.MICROSOFT_CLIENT_ID),
-  };
-}
-
-function readMicrosoft(env: Env): MicrosoftSettings | undefined {
-  const clientId = env.MICROSOFT_CLIENT_ID;
-  if (!clientId) return undefined;
-  const clientSecret = env.MICROSOFT_CLIENT_SECRET;
-  if (!clientSecret) throw new SettingsError('MICROSOFT_CLIENT_SECRET', 'is required with MICROSOFT_CLIENT_ID');
-  if (!/^[0-9a-f-]{36}$/i.test(clientId)) throw new SettingsError('MICROSOFT_CLIENT_ID', 'must be the application (client) id, a GUID');
-  return {
-    clientId,
-    clientSecret,
-    authorityHost: (readUrl(env, 'MICROSOFT_AUTHORITY_HOST', ['https:']) ?? 'https://login.microsoftonline.com').replace(/\/$/, ''),
-    graphUrl: (readUrl(env, 'MICROSOFT_GRAPH_URL', ['https:']) ?? 'https://graph.microsoft.com').replace(/\/$/, ''),
-    caFile: env.MICROSOFT_CA_FILE || undefined,
+    devTools: env.DEV_TOOLS === undefined || env.DEV_TOOLS === '' ? undefined : readBoolean(env, 'DEV_TOOLS', false),
+    production: env.NODE_ENV === 'production',
+    environment: Object.freeze({ ...env }),
   };
 }
 

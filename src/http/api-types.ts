@@ -57,16 +57,20 @@ export interface ProviderLabels {
 export interface ProviderDescriptor {
   id: ProviderId;
   labels: Record<Locale, ProviderLabels>;
-  /** The company must first be granted access by its own administrator (Microsoft's admin consent). */
+  /** The company must first be granted access by its own administrator (an admin consent for the whole organisation). */
   companyGrant: boolean;
 }
 
 export type ConnectionStatus = 'not_connected' | 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
 /**
- * GET /api/me/calendars → { calendars: MyCalendarStatus[] } (one per provider the company offers);
- * GET /api/me/calendars/:provider; POST /api/me/calendars/:provider/connect → { url };
- * DELETE /api/me/calendars/:provider?removeEvents=true; POST /api/me/calendars/:provider/dismiss-prompt
+ * GET /api/me/calendars → { calendars: MyCalendarStatus[] } (one per provider this deployment runs);
+ * GET /api/me/calendars/:provider; POST /api/me/calendars/:provider/connect { returnTo?: 'home' | 'tile' } → { url };
+ * DELETE /api/me/calendars/:provider?removeEvents=true; POST /api/me/calendars/:provider/dismiss-prompt.
+ *
+ * After the provider's sign-in the browser comes back to the place the connection started from
+ * (home: "/", tile: "/profile/connected-apps", the company dialog: "/company/settings/integrations/calendar")
+ * with `?calendar=<provider>&result=connected`, or `&result=error&code=…&message=…` (message in the user's language).
  */
 export interface MyCalendarStatus {
   provider: ProviderDescriptor;
@@ -109,7 +113,7 @@ export type GrantStatus = 'none' | 'granted' | 'refused' | 'revoked';
  */
 export interface CompanyCalendarStatus {
   provider: ProviderDescriptor;
-  /** The company-wide grant, where the provider has one (Microsoft's admin consent). */
+  /** The company-wide grant, where the provider has one. */
   grant?: {
     status: GrantStatus;
     /** The provider's own id of the organisation that granted it (shown to IT). */

@@ -1,10 +1,15 @@
 // The web app's JSON API for log-in, the user and their trips. Types: api-types.ts.
 import type { FastifyInstance } from 'fastify';
-import type { User } from '../domain/types.ts';
+import { providerDescriptor, providerDescriptors } from '../calendars/registry.ts';
+import type { Trip, User } from '../domain/types.ts';
+import { userConnections } from '../store/calendar-connections.ts';
+import { eventStates } from '../store/calendar-events.ts';
+import { companyCalendars } from '../store/company-calendars.ts';
 import type { Store } from '../store/database.ts';
 import { logIn, logOut } from '../store/sessions.ts';
 import { findTripById, listTravelerTrips } from '../store/trips.ts';
-import type { Me, TripDetail, TripListItem } from './api-types.ts';
+import { findOrganisation, setUserLocale } from '../store/organisations.ts';
+import type { CalendarEventState, Me, TripDetail, TripListItem } from './api-types.ts';
 import { sendIcs } from './booking-routes.ts';
 import { HttpError } from './errors.ts';
 import { clearSessionCookie, requestLocale, requireUser, sessionToken, setSessionCookie } from './session.ts';
@@ -17,7 +22,7 @@ export interface AppRoutesOptions {
 }
 
 async function me(store: Store, user: User): Promise<Me> {
-  const org = await store.db.selectFrom('organisations').select(['id', 'name']).where('id', '=', user.organisationId).executeTakeFirstOrThrow();
+  const org = await findOrganisation(store.db, user.organisationId);
   return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, locale: user.locale, timeZone: user.timeZone, organisation: org };
 }
 
@@ -52,7 +57,7 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
     schema: { hide: true, body: { type: 'object', required: ['locale'], additionalProperties: false, properties: { locale: { enum: ['ja', 'en'] } } } },
   }, async (request) => {
     const user = await requireUser(store.db, request, now());
-    await store.db.updateTable('users').set({ locale: request.body.locale }).where('id', '=', user.id).execute();
+    await setUserLocale(store.db, user.id, request.body.locale);
     return { user: await me(store, { ...user, locale: request.body.locale }) };
   });
 
@@ -79,20 +84,7 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
   app.get<{ Params: { id: string } }>('/api/trips/:id', { schema: { hide: true } }, async (request): Promise<TripDetail> => {
     const user = await requireUser(store.db, request, now());
     const trip = await visibleTrip(user, request.params.id);
-    const mappings = await store.db.selectFrom('event_mappings').select(['segment_id', 'state', 'error']).where('user_id', '=', trip.travelerId).execute();
-    const connection = await store.db.selectFrom('outlook_connections').select('status').where('user_id', '=', trip.travelerId).executeTakeFirst();
-    const byId = new Map(mappings.map((m) => [m.segment_id, m]));
-    const calendar: TripDetail['calendar'] = {};
-    for (const s of trip.segments) {
-      const m = byId.get(s.id);
-      if (s.status === 'cancelled') calendar[s.id] = { state: m ? 'pending' : 'not_synced' };
-      else if (!m) calendar[s.id] = { state: connection?.status === 'connected' ? 'pending' : 'not_synced' };
-      else if (m.state === 'synced') calendar[s.id] = { state: 'synced' };
-      else if (m.state === 'user_deleted') calendar[s.id] = { state: 'deleted_in_outlook' };
-      else if (m.state === 'failed') calendar[s.id] = { state: 'failed', ...(m.error ? { error: m.error } : {}) };
-      else calendar[s.id] = { state: 'pending' };
-    }
-    return { trip, calendar };
+    return { trip, calendars: await tripCalendars(store, trip) };
   });
 
   app.get<{ Params: { id: string } }>('/api/trips/:id/itinerary.ics', { schema: { hide: true } }, async (request, reply) => {
@@ -100,5 +92,36 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
     const trip = await visibleTrip(user, request.params.id);
     const traveler = trip.travelerId === user.id ? user : undefined;
     return sendIcs(reply, trip, traveler?.locale ?? user.locale, opts.organizer);
+  });
+}
+
+/**
+ * Each segment's state in each calendar of the traveler: one entry per connection (a lapsed one
+ * too: what it holds stays as it was). With none, one per provider the company syncs, or else per
+ * provider offered, every segment not synced.
+ */
+async function tripCalendars(store: Store, trip: Trip): Promise<TripDetail['calendars']> {
+  const connections = await userConnections(store.db, trip.travelerId);
+  if (!connections.length) {
+    const syncing = (await companyCalendars(store.db, trip.organisationId)).filter((c) => c.sync_enabled).map((c) => c.provider);
+    const providers = providerDescriptors().filter((d) => !syncing.length || syncing.includes(d.id));
+    return providers.map((provider) => ({ provider, segments: Object.fromEntries(trip.segments.map((s) => [s.id, { state: 'not_synced' as const }])) }));
+  }
+  const records = await eventStates(store.db, trip.travelerId, trip.segments.map((s) => s.id));
+  return connections.flatMap((c) => {
+    const provider = providerDescriptor(c.provider);
+    if (!provider) return [];
+    const byId = new Map(records.filter((r) => r.connectionId === c.id).map((r) => [r.segmentId, r]));
+    const segments: Record<string, { state: CalendarEventState; error?: string }> = {};
+    for (const s of trip.segments) {
+      const m = byId.get(s.id);
+      if (s.status === 'cancelled') segments[s.id] = { state: m ? 'pending' : 'not_synced' };
+      else if (!m) segments[s.id] = { state: c.status === 'connected' ? 'pending' : 'not_synced' };
+      else if (m.state === 'synced') segments[s.id] = { state: 'synced' };
+      else if (m.state === 'user_deleted') segments[s.id] = { state: 'deleted_in_calendar' };
+      else if (m.state === 'failed') segments[s.id] = { state: 'failed', ...(m.error ? { error: m.error } : {}) };
+      else segments[s.id] = { state: 'pending' };
+    }
+    return [{ provider, segments }];
   });
 }

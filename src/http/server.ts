@@ -3,7 +3,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { CalendarProvider } from '../calendars/contract.ts';
+import type { CalendarProviders } from '../calendars/registry.ts';
 import type { Bookings } from '../store/bookings.ts';
 import type { Store } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
@@ -11,8 +11,8 @@ import { appRoutes } from './app-routes.ts';
 import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
 import { webAppRoutes, type WebAppOptions } from './web-app.ts';
 import { bookingRoutes } from './booking-routes.ts';
+import { calendarRoutes } from './calendar-routes.ts';
 import { installErrorHandler } from './errors.ts';
-import { outlookRoutes } from './outlook-routes.ts';
 
 export interface ServerOptions {
   store: Store;
@@ -20,8 +20,8 @@ export interface ServerOptions {
   organizer: { name: string; email: string };
   /** Where users reach the server (OAuth redirect URIs are built on it). */
   publicUrl: string;
-  /** The Outlook integration; absent, its routes are not served. */
-  outlook?: { provider: CalendarProvider; box: SecretBox };
+  /** The calendar providers this deployment runs, and the box that seals their credentials. */
+  calendars?: { providers: CalendarProviders; box: SecretBox };
   /** The built web app; absent, only the APIs are served. */
   web?: WebAppOptions;
   /** Development pages (outbox, demo-booking changes); never in production. */
@@ -32,7 +32,7 @@ export interface ServerOptions {
   now?: () => Date;
 }
 
-/** "/oauth/outlook/callback?code=…&state=…" → "/oauth/outlook/callback?code=[redacted]&state=[redacted]". */
+/** "/oauth/<provider>/callback?code=…&state=…" → "/oauth/<provider>/callback?code=[redacted]&state=[redacted]". */
 export function redactQuery(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
@@ -71,7 +71,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       info: {
         title: 'tripcal booking API',
         version: '1',
-        description: 'What a booking engine calls: trips and their segments. Every change sends the traveler an itinerary email with an .ics, and updates their Outlook calendar where connected.',
+        description: 'What a booking engine calls: trips and their segments. Every change sends the traveler an itinerary email with an .ics, and updates their calendars where connected.',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "The company's API key" } } },
     },
@@ -81,8 +81,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(bookingRoutes, { prefix: '/api/v1', store: opts.store, bookings: opts.bookings, organizer: opts.organizer });
   const secureCookies = opts.publicUrl.startsWith('https:');
   await app.register(appRoutes, { store: opts.store, organizer: opts.organizer, secureCookies, now: opts.now });
-  if (opts.outlook) {
-    await app.register(outlookRoutes, { store: opts.store, provider: opts.outlook.provider, box: opts.outlook.box, publicUrl: opts.publicUrl, now: opts.now });
+  if (opts.calendars) {
+    await app.register(calendarRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, now: opts.now });
   }
 
   if (opts.dev) await app.register(devRoutes, opts.dev);

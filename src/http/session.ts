@@ -3,7 +3,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../domain/types.ts';
 import type { Db } from '../store/database.ts';
-import { sha256 } from '../store/outlook.ts';
+import { sha256 } from '../store/oauth-states.ts';
 import { sessionUser, SESSION_DAYS } from '../store/sessions.ts';
 import { HttpError } from './errors.ts';
 

@@ -34,6 +34,20 @@ export async function createUser(db: Db, organisationId: string, u: NewUser): Pr
   return { id, organisationId, email: u.email, displayName: u.displayName, role: u.role, locale: u.locale, timeZone: u.timeZone };
 }
 
+export async function findOrganisation(db: Db, organisationId: string): Promise<Organisation> {
+  return db.selectFrom('organisations').select(['id', 'name']).where('id', '=', organisationId).executeTakeFirstOrThrow();
+}
+
+/** The company's users, by email (the company's calendar status lists every one). */
+export async function listUsers(db: Db, organisationId: string): Promise<Array<{ id: string; displayName: string; email: string; lastLoginAt: Date | null }>> {
+  const rows = await db.selectFrom('users').select(['id', 'display_name', 'email', 'last_login_at']).where('organisation_id', '=', organisationId).orderBy('email').execute();
+  return rows.map((r) => ({ id: r.id, displayName: r.display_name, email: r.email, lastLoginAt: r.last_login_at ? new Date(r.last_login_at) : null }));
+}
+
+export async function setUserLocale(db: Db, userId: string, locale: Locale): Promise<void> {
+  await db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
+}
+
 export async function findUser(db: Db, userId: string): Promise<User | undefined> {
   const r = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   return r && { id: r.id, organisationId: r.organisation_id, email: r.email, displayName: r.display_name, role: r.role, locale: r.locale, timeZone: r.time_zone };

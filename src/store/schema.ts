@@ -7,6 +7,8 @@ type Json<T> = ColumnType<T, string, string>;
 export interface OrganisationsTable {
   id: string;
   name: string;
+  /** Days without an OBT log-in after which a traveler's calendar connections lapse; null: no such rule. */
+  login_policy_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Generated<Date>;
 }
 
@@ -20,7 +22,7 @@ export interface UsersTable {
   time_zone: string;
   password_hash: string | null;
   last_login_at: Date | null;
-  outlook_prompt_dismissed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  calendar_prompt_dismissed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Generated<Date>;
 }
 
@@ -78,23 +80,24 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
-export type ConsentStatus = 'none' | 'granted' | 'refused' | 'revoked';
+export type GrantStatus = 'none' | 'granted' | 'refused' | 'revoked';
 
-export interface OrganisationOutlookTable {
+export interface OrganisationCalendarProvidersTable {
   organisation_id: string;
-  tenant_id: string | null;
-  consent_status: ColumnType<ConsentStatus, ConsentStatus | undefined, ConsentStatus>;
-  consent_changed_at: Timestamp | null;
-  consent_error: string | null;
+  provider: string;
+  grant_status: ColumnType<GrantStatus, GrantStatus | undefined, GrantStatus>;
+  grant_organization: string | null;
+  grant_changed_at: Timestamp | null;
+  grant_error: string | null;
   connected_by: string | null;
   connected_at: Timestamp | null;
   sync_enabled: ColumnType<boolean, boolean | undefined, boolean>;
   sync_changed_at: Timestamp | null;
-  login_policy_days: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface OauthStatesTable {
   state_hash: string;
+  provider: string;
   purpose: 'admin_consent' | 'connect';
   organisation_id: string;
   user_id: string;
@@ -107,19 +110,23 @@ export interface OauthStatesTable {
 
 export type ConnectionStatus = 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
-export interface OutlookConnectionsTable {
+export interface CalendarConnectionsTable {
+  id: string;
   user_id: string;
   organisation_id: string;
-  tenant_id: string;
-  object_id: string;
-  home_account_id: string;
-  username: string;
+  provider: string;
+  account_key: string;
+  account_name: string;
+  account_organization: string | null;
+  /** JSON: what the provider needs to reach the account. */
+  account_details: ColumnType<string, string | undefined, string>;
+  /** Sealed: the provider's opaque credential (e.g. a token cache). */
+  credential: string | null;
+  /** Sealed JSON { token, expiresAt }: the access token any worker may use until it expires. */
+  access_token: string | null;
   status: ConnectionStatus;
   status_reason: string | null;
   status_changed_at: Timestamp;
-  token_cache: string | null;
-  /** Sealed JSON { token, expiresAt }: the access token any worker may use until it expires. */
-  access_token: string | null;
   connected_at: Timestamp;
   last_refreshed_at: Timestamp | null;
   last_synced_at: Timestamp | null;
@@ -130,8 +137,8 @@ export interface OutlookConnectionsTable {
 
 export type MappingState = 'creating' | 'synced' | 'user_deleted' | 'failed';
 
-export interface EventMappingsTable {
-  user_id: string;
+export interface CalendarEventsTable {
+  connection_id: string;
   segment_id: string;
   event_id: string | null;
   content_hash: string;
@@ -149,8 +156,8 @@ export interface Database {
   segments: SegmentsTable;
   trip_changes: TripChangesTable;
   sessions: SessionsTable;
-  organisation_outlook: OrganisationOutlookTable;
+  organisation_calendar_providers: OrganisationCalendarProvidersTable;
   oauth_states: OauthStatesTable;
-  outlook_connections: OutlookConnectionsTable;
-  event_mappings: EventMappingsTable;
+  calendar_connections: CalendarConnectionsTable;
+  calendar_events: CalendarEventsTable;
 }

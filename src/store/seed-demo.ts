@@ -1,5 +1,5 @@
 // The demo company `npm start` seeds into an empty database: the README lists these people.
-// Its tenant and users match sandbox/'s seeded Entra tenant, so the Outlook flow works in a demo.
+// Its users are the sandbox's seeded Sakura Trading directory, so connecting Outlook works in a demo.
 import { DateTime } from 'luxon';
 import type { TripInput } from '../domain/parse-booking.ts';
 import type { Bookings } from './bookings.ts';

@@ -4,7 +4,7 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 import type { User } from '../domain/types.ts';
 import type { Db } from './database.ts';
 import { findUser } from './organisations.ts';
-import { sha256 } from './outlook.ts';
+import { sha256 } from './oauth-states.ts';
 
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 

@@ -1,26 +1,24 @@
-// The one table that turns a provider's refusal into a connection state change. Everything else
+// The one table that turns a provider's refusal into a connection's transition. Everything else
 // (temporary, throttled, not_found, invalid) leaves the connection as it is.
-import type { CalendarProviderError, ProviderErrorCode } from '../calendars/contract.ts';
+import type { CalendarProviderError, ProviderErrorCode } from '../calendars/errors.ts';
+import { recordGrant } from '../store/company-calendars.ts';
+import { transition, type TransitionName } from '../store/calendar-connections.ts';
 import type { Db } from '../store/database.ts';
-import { markLapsed, markRevoked, recordConsent } from '../store/outlook.ts';
 
-type Transition = { status: 'lapsed' | 'revoked'; mark: typeof markLapsed };
-
-const TRANSITIONS: Partial<Record<ProviderErrorCode, Transition>> = {
-  // AADSTS700082 (refresh token idle 90 days), AADSTS50173 (sessions revoked), interaction required.
-  auth_lost: { status: 'lapsed', mark: markLapsed },
-  // AADSTS65001: the organisation's admin consent is missing or was revoked.
-  consent_missing: { status: 'revoked', mark: markRevoked },
+const TRANSITIONS: Partial<Record<ProviderErrorCode, Extract<TransitionName, 'lapsed' | 'revoked'>>> = {
+  // The credential was refused (expired after idling, sessions revoked, sign-in required again).
+  auth_lost: 'lapsed',
+  // The company-wide grant is missing or was revoked.
+  consent_missing: 'revoked',
 };
 
 /** Applies the transition for `error`, if any; returns what happened, or undefined. */
-export async function applyConnectionError(db: Db, who: { userId: string; organisationId: string }, error: CalendarProviderError, at: Date) {
-  const t = TRANSITIONS[error.code];
-  if (!t) return undefined;
+export async function applyConnectionError(db: Db, connection: { id: string; organisation_id: string; provider: string }, error: CalendarProviderError, at: Date) {
+  const name = TRANSITIONS[error.code];
+  if (!name) return undefined;
   const reason = error.providerCode ?? error.code;
-  // The stored token cache is dropped with the transition: a refused refresh token is never tried again.
-  await t.mark(db, who.userId, reason, at);
-  // Consent is the organisation's: the company status says it is gone until an admin consents again.
-  if (t.status === 'revoked') await recordConsent(db, who.organisationId, { status: 'revoked', error: reason }, at);
-  return { status: t.status, reason };
+  await transition(db, connection.id, name, reason, at);
+  // The grant is the company's: its status says it is gone until an administrator grants it again.
+  if (name === 'revoked') await recordGrant(db, connection.organisation_id, connection.provider, { status: 'revoked', error: reason }, at);
+  return { status: name, reason };
 }

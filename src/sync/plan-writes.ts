@@ -1,20 +1,17 @@
 // The reconcile plan: desired events against what we already wrote → only the difference. Pure.
 import { randomUUID } from 'node:crypto';
-import type { WriteOp } from '../calendars/contract.ts';
+import type { WriteOp } from '../calendars/account.ts';
 import type { DesiredEvent } from '../domain/project-segment.ts';
+import type { StoredMapping } from '../store/calendar-connections.ts';
+import type { MappingChange } from '../store/calendar-events.ts';
 
 export interface Desired {
   event: DesiredEvent;
   hash: string;
 }
 
-export interface Mapping {
-  segmentId: string;
-  eventId: string | null;
-  contentHash: string;
-  transactionId: string;
-  state: 'creating' | 'synced' | 'user_deleted' | 'failed';
-}
+/** A record of an event written (or being written) to the calendar. */
+export type Mapping = StoredMapping;
 
 /** Keys whose event may exist without our knowing its id: look them up before writing. */
 export function keysToDiscover(desired: Map<string, Desired>, mappings: Map<string, Mapping>, rediscover: boolean): string[] {
@@ -24,10 +21,8 @@ export function keysToDiscover(desired: Map<string, Desired>, mappings: Map<stri
   return [...keys];
 }
 
-/** A mapping row to write before the calendar writes are sent (so a crash loses nothing). */
-export type MappingWrite =
-  | { kind: 'upsert'; mapping: Mapping }
-  | { kind: 'remove'; segmentId: string };
+/** A record to write before the calendar writes are sent (so a crash loses nothing). */
+export type MappingWrite = MappingChange;
 
 export interface Plan {
   /** Written before any calendar write. */

@@ -1,31 +1,34 @@
-// The calendar-sync queue: one reconcile job per traveler (coalesced by pg-boss's stately policy),
-// enqueued in the same transaction as the booking change that calls for it.
-import { sql } from 'kysely';
+// The calendar-sync queue: one reconcile job per calendar connection (coalesced by pg-boss's
+// stately policy), enqueued in the same transaction as the booking change that calls for it.
 import type { Job } from 'pg-boss';
 import type { TripChange } from '../domain/types.ts';
+import { connectedConnectionIds } from '../store/calendar-connections.ts';
 import { QUEUES, type Store, type Tx } from '../store/database.ts';
-import { reconcileTraveler, type ReconcileOutcome, type SyncDeps } from './reconcile-traveler.ts';
+import { lockWaitingJob } from '../store/waiting-jobs.ts';
+import { reconcileConnection, type ReconcileOutcome, type SyncDeps } from './reconcile-connection.ts';
 
-export interface CalendarSyncJob {
-  userId: string;
-}
+/**
+ * A reconcile of one connection. Jobs queued before connections had ids of their own name the
+ * traveler instead: such a job reconciles each of the traveler's connected calendars.
+ */
+export type CalendarSyncJob = { connectionId: string } | { userId: string };
 
-export async function enqueueSync(store: Store, tx: Tx | undefined, userId: string, startAfterSeconds?: number): Promise<void> {
-  await store.enqueue(tx, QUEUES.calendarSync, { userId } satisfies CalendarSyncJob, {
-    singletonKey: userId,
+export async function enqueueSync(store: Store, tx: Tx | undefined, connectionId: string, startAfterSeconds?: number): Promise<void> {
+  await store.enqueue(tx, QUEUES.calendarSync, { connectionId } satisfies CalendarSyncJob, {
+    singletonKey: connectionId,
     ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
   });
 }
 
-/** Queues the reconcile of each traveler, in one statement (turning sync on for a whole company). */
-export async function enqueueSyncs(store: Store, tx: Tx | undefined, userIds: string[]): Promise<void> {
-  await store.enqueueMany(tx, QUEUES.calendarSync, userIds.map((userId) => ({ data: { userId } satisfies CalendarSyncJob, singletonKey: userId })));
+/** Queues the reconcile of each connection, in one statement (turning sync on for a whole company). */
+export async function enqueueSyncs(store: Store, tx: Tx | undefined, connectionIds: string[]): Promise<void> {
+  await store.enqueueMany(tx, QUEUES.calendarSync, connectionIds.map((connectionId) => ({ data: { connectionId } satisfies CalendarSyncJob, singletonKey: connectionId })));
 }
 
 /**
- * Booking hook: a change to a connected traveler's trip schedules their reconcile.
+ * Booking hook: a change to a traveler's trip schedules the reconcile of each of their connected calendars.
  *
- * The queue keeps one waiting job per traveler, so when one is already waiting the booking queues
+ * The queue keeps one waiting job per connection, so when one is already waiting the booking queues
  * nothing and counts on it. That job must then not start before the booking commits, or it reads
  * the trips without this change and the change is lost (seen once in six runs of
  * test/scale/two-workers.test.ts: a new trip never reached the calendar). So the waiting job's row
@@ -34,11 +37,10 @@ export async function enqueueSyncs(store: Store, tx: Tx | undefined, userIds: st
  */
 export function syncOnBookingChange(store: Store) {
   return async (tx: Tx, change: TripChange): Promise<void> => {
-    const userId = change.trip.travelerId;
-    const connected = await tx.selectFrom('outlook_connections').select('user_id').where('user_id', '=', userId).where('status', '=', 'connected').executeTakeFirst();
-    if (!connected) return;
-    await sql`select id from pgboss.job where name = ${QUEUES.calendarSync} and singleton_key = ${userId} and state = 'created' for update`.execute(tx);
-    await enqueueSync(store, tx, userId);
+    for (const connectionId of await connectedConnectionIds(tx, change.trip.travelerId)) {
+      await lockWaitingJob(tx, QUEUES.calendarSync, connectionId);
+      await enqueueSync(store, tx, connectionId);
+    }
   };
 }
 
@@ -46,14 +48,15 @@ export interface SyncWorkerOptions {
   store: Store;
   deps: SyncDeps;
   /**
-   * Travelers reconciled at once by this process (each keeps its own mailbox limits); default 64.
-   * A reconcile mostly waits on Graph (4 requests in flight per mailbox at most), so a process's
-   * throughput is about this number × 4 / Graph's latency. With 4, a backfill of 50 travelers ran
-   * at 3% of what Graph allows and a stream of 20 changes/s queued up (p99 14 s): `npm run bench`.
+   * Connections reconciled at once by this process (each keeps its own calendar's limits); default
+   * 64. A reconcile mostly waits on its calendar (Outlook: 4 requests in flight per mailbox at
+   * most), so a process's throughput is about this number × 4 / the calendar's latency. With 4, a
+   * backfill of 50 travelers ran at 3% of what the calendar allows and a stream of 20 changes/s
+   * queued up (p99 14 s): `npm run bench`.
    */
   concurrency?: number;
   pollingIntervalSeconds?: number;
-  onOutcome?: (userId: string, outcome: ReconcileOutcome) => void;
+  onOutcome?: (connectionId: string, outcome: ReconcileOutcome) => void;
 }
 
 /** Pollers per process: each fetches a batch of jobs and runs them side by side. */
@@ -81,10 +84,13 @@ export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Pr
     async (jobs: Job<CalendarSyncJob>[]) =>
       Promise.all(jobs.map(async (job) => {
         try {
-          const outcome = await reconcileTraveler(opts.deps, job.data.userId);
-          opts.onOutcome?.(job.data.userId, outcome);
-          // Throttled or unavailable: run again after the calendar's Retry-After; what succeeded is kept.
-          if (outcome.status === 'retry') await enqueueSync(opts.store, undefined, job.data.userId, Math.ceil(outcome.retryAfterMs / 1000));
+          const connectionIds = 'connectionId' in job.data ? [job.data.connectionId] : await connectedConnectionIds(opts.store.db, job.data.userId);
+          for (const connectionId of connectionIds) {
+            const outcome = await reconcileConnection(opts.deps, connectionId);
+            opts.onOutcome?.(connectionId, outcome);
+            // Throttled or unavailable: run again after the calendar's Retry-After; what succeeded is kept.
+            if (outcome.status === 'retry') await enqueueSync(opts.store, undefined, connectionId, Math.ceil(outcome.retryAfterMs / 1000));
+          }
           return { id: job.id, status: 'completed' as const };
         } catch (error) {
           return { id: job.id, status: 'failed' as const, output: { message: error instanceof Error ? error.message : String(error) } };
@@ -103,15 +109,4 @@ export async function startMaintenanceWorker(store: Store, run: () => Promise<un
     await run();
   });
   return () => boss.offWork(QUEUES.connectionMaintenance, { wait: true });
-}
-
-/** Whether the traveler's itinerary emails should say how to reconnect Outlook. */
-export async function needsOutlookReconnect(store: Store, userId: string): Promise<boolean> {
-  const row = await store.db
-    .selectFrom('outlook_connections')
-    .innerJoin('organisation_outlook', 'organisation_outlook.organisation_id', 'outlook_connections.organisation_id')
-    .select(['outlook_connections.status', 'organisation_outlook.sync_enabled'])
-    .where('outlook_connections.user_id', '=', userId)
-    .executeTakeFirst();
-  return !!row && row.sync_enabled && (row.status === 'lapsed' || row.status === 'revoked');
 }

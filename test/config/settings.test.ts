@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadSettings, SettingsError } from '../../src/config/settings.ts';
 
-test('defaults need no set-up: port 3000, ./data, the outbox inside it, the sandbox instead of Microsoft', () => {
+test('defaults need no set-up: port 3000, ./data, the outbox inside it', () => {
   const s = loadSettings({}, '/srv/tripcal');
   assert.equal(s.port, 3000);
   assert.equal(s.dataDir, '/srv/tripcal/data');
   assert.equal(s.mail.outboxDir, '/srv/tripcal/data/outbox');
   assert.equal(s.databaseUrl, undefined);
   assert.equal(s.databasePreparedStatements, true);
-  assert.equal(s.microsoft, undefined);
   assert.equal(s.publicUrl, 'http://localhost:3000');
 });
 
@@ -20,9 +19,6 @@ test('a bad value stops start-up with a message naming the variable and never it
   bad({ DATABASE_PREPARED_STATEMENTS: 'sometimes' }, 'DATABASE_PREPARED_STATEMENTS');
   bad({ DATABASE_URL: 'mysql://u:hunter2@db/x' }, 'DATABASE_URL');
   bad({ SMTP_URL: 'not a url hunter2' }, 'SMTP_URL');
-  bad({ MICROSOFT_CLIENT_ID: '3f6c1a52-8d4e-4b7a-9c21-5e0f7d2b9a14' }, 'MICROSOFT_CLIENT_SECRET');
-  bad({ MICROSOFT_CLIENT_ID: 'tripcal', MICROSOFT_CLIENT_SECRET: 'hunter2' }, 'MICROSOFT_CLIENT_ID');
-  bad({ MICROSOFT_CLIENT_ID: '3f6c1a52-8d4e-4b7a-9c21-5e0f7d2b9a14', MICROSOFT_CLIENT_SECRET: 'hunter2', MICROSOFT_AUTHORITY_HOST: 'http://login.example' }, 'MICROSOFT_AUTHORITY_HOST');
 });
 
 test('PORT, DATA_DIR and DATABASE_URL change where it runs', () => {

@@ -15,14 +15,14 @@ describe('Outlook integration security', () => {
   });
   after(() => world?.close());
 
-  const connections = async () => world.store.db.selectFrom('outlook_connections').select(['user_id', 'username', 'status']).execute();
+  const connections = async () => world.store.db.selectFrom('calendar_connections').select(['user_id', 'account_name as username', 'status']).execute();
 
   test('a forged state is refused and connects nothing', async () => {
     const traveler = world.browser();
     await traveler.logIn(world.sakura.travelers[0].email);
     const before = await connections();
     const landed = await traveler.follow(new URL(`${world.baseUrl}/oauth/outlook/callback?code=forged-code&state=forged-state`));
-    assert.equal(landed.searchParams.get('outlook'), 'error');
+    assert.equal(landed.searchParams.get('result'), 'error');
     assert.equal(landed.searchParams.get('code'), 'state_invalid');
     assert.deepEqual(await connections(), before);
   });
@@ -30,29 +30,29 @@ describe('Outlook integration security', () => {
   test('a replayed callback (same code and state) is refused', async () => {
     const traveler = world.browser();
     await traveler.logIn(world.sakura.travelers[0].email);
-    const connect = await traveler.api('POST', '/api/me/outlook/connect');
+    const connect = await traveler.api('POST', '/api/me/calendars/outlook/connect');
     const callback = await traveler.microsoftRedirect(connect.body.url, world.sakura.travelers[0].email);
-    assert.equal((await traveler.follow(callback)).searchParams.get('outlook'), 'connected');
+    assert.equal((await traveler.follow(callback)).searchParams.get('result'), 'connected');
     const replay = await traveler.follow(callback);
-    assert.equal(replay.searchParams.get('outlook'), 'error');
+    assert.equal(replay.searchParams.get('result'), 'error');
     assert.equal(replay.searchParams.get('code'), 'state_used');
   });
 
   test("a callback carried into another person's session is refused: the state is bound to the session that started it", async () => {
     const emily = world.browser();
     await emily.logIn(world.sakura.travelers[1].email);
-    const connect = await emily.api('POST', '/api/me/outlook/connect');
+    const connect = await emily.api('POST', '/api/me/calendars/outlook/connect');
     const callback = await emily.microsoftRedirect(connect.body.url, world.sakura.travelers[1].email);
     // An attacker (another company's admin, logged in to the OBT) tries to finish Emily's sign-in as themselves.
     const mallory = world.browser();
     await mallory.logIn(world.maple.admin.email);
     const landed = await mallory.follow(callback);
-    assert.equal(landed.searchParams.get('outlook'), 'error');
+    assert.equal(landed.searchParams.get('result'), 'error');
     assert.equal(landed.searchParams.get('code'), 'state_wrong_session');
     const rows = await connections();
     assert.ok(!rows.some((r) => r.user_id === world.maple.admin.id), 'nothing connected to the attacker');
     // Emily, in her own session, still finishes her sign-in.
-    assert.equal((await emily.follow(callback)).searchParams.get('outlook'), 'connected');
+    assert.equal((await emily.follow(callback)).searchParams.get('result'), 'connected');
   });
 
   test("an admin-consent callback cannot be steered to another company, and a forged one changes nothing", async () => {
@@ -60,29 +60,29 @@ describe('Outlook integration security', () => {
     await mapleAdmin.logIn(world.maple.admin.email);
     const forged = await fetch(`${world.baseUrl}/oauth/outlook/consent-callback?admin_consent=True&tenant=${world.maple.tenantId}&state=forged`);
     assert.equal(forged.status, 400);
-    const sakura = await sakuraAdmin.api('GET', '/api/company/outlook');
-    assert.equal(sakura.body.consent.tenantId, world.sakura.tenantId, "Sakura's consent is untouched");
-    const maple = await mapleAdmin.api('GET', '/api/company/outlook');
-    assert.equal(maple.body.consent.status, 'none');
+    const sakura = await sakuraAdmin.api('GET', '/api/company/calendars/outlook');
+    assert.equal(sakura.body.grant.organization, world.sakura.tenantId, "Sakura's consent is untouched");
+    const maple = await mapleAdmin.api('GET', '/api/company/calendars/outlook');
+    assert.equal(maple.body.grant.status, 'none');
   });
 
   test('an admin cannot connect the company while Microsoft has no consent: the refusal is shown and nothing is recorded', async () => {
     const mapleAdmin = world.browser();
     await mapleAdmin.logIn(world.maple.admin.email);
-    const connect = await mapleAdmin.api('POST', '/api/company/outlook/connect');
+    const connect = await mapleAdmin.api('POST', '/api/company/calendars/outlook/connect');
     assert.equal(connect.status, 200);
     const landed = await mapleAdmin.signInWithMicrosoft(connect.body.url, world.maple.admin.email).catch((e: Error) => e);
     // Microsoft (the sandbox) either shows its "needs admin approval" page or redirects with an error.
-    if (landed instanceof URL) assert.equal(landed.searchParams.get('outlook'), 'error');
-    const status = await mapleAdmin.api('GET', '/api/company/outlook');
-    assert.equal(status.body.consent.status, 'none');
+    if (landed instanceof URL) assert.equal(landed.searchParams.get('result'), 'error');
+    const status = await mapleAdmin.api('GET', '/api/company/calendars/outlook');
+    assert.equal(status.body.grant.status, 'none');
     assert.equal(status.body.connectedBy, undefined);
   });
 
   test("another company's admin sees only their own company; a traveler sees no company settings", async () => {
     const mapleAdmin = world.browser();
     await mapleAdmin.logIn(world.maple.admin.email);
-    const maple = await mapleAdmin.api('GET', '/api/company/outlook');
+    const maple = await mapleAdmin.api('GET', '/api/company/calendars/outlook');
     assert.equal(maple.status, 200);
     const emails = maple.body.travelers.map((t: { email: string }) => t.email);
     assert.ok(emails.every((e: string) => e.endsWith('@maple-logistics.example')), JSON.stringify(emails));
@@ -90,7 +90,7 @@ describe('Outlook integration security', () => {
 
     const traveler = world.browser();
     await traveler.logIn(world.sakura.travelers[0].email);
-    for (const [method, route] of [['GET', '/api/company/outlook'], ['POST', '/api/company/outlook/consent-link'], ['PUT', '/api/company/outlook/sync']] as const) {
+    for (const [method, route] of [['GET', '/api/company/calendars/outlook'], ['POST', '/api/company/calendars/outlook/grant-link'], ['PUT', '/api/company/calendars/outlook/sync']] as const) {
       const res = await traveler.api(method, route, method === 'PUT' ? { enabled: false } : undefined);
       assert.equal(res.status, 403, `${method} ${route}`);
     }
@@ -109,15 +109,15 @@ describe('Outlook integration security', () => {
     const trips = await taro.api('GET', '/api/trips');
     assert.ok(!trips.body.trips.some((t: { bookingRef: string }) => t.bookingRef === 'EMILY-1'));
     // The only Outlook status a traveler can read is their own.
-    const mine = await taro.api('GET', '/api/me/outlook');
+    const mine = await taro.api('GET', '/api/me/calendars/outlook');
     assert.notEqual(mine.body.username, world.sakura.travelers[1].email);
     // Not logged in: nothing.
-    assert.equal((await world.browser().api('GET', '/api/me/outlook')).status, 401);
+    assert.equal((await world.browser().api('GET', '/api/me/calendars/outlook')).status, 401);
   });
 
   test('tokens are stored encrypted: the database holds no refresh or access token in plain text', async () => {
     await connectTraveler(world, world.sakura.travelers[0].email);
-    const rows = await world.store.db.selectFrom('outlook_connections').select(['user_id', 'token_cache']).where('status', '=', 'connected').execute();
+    const rows = await world.store.db.selectFrom('calendar_connections').select(['user_id', 'credential as token_cache']).where('status', '=', 'connected').execute();
     assert.ok(rows.length >= 2);
     for (const row of rows) {
       assert.ok(row.token_cache?.startsWith('v1.'));
@@ -141,7 +141,7 @@ describe('Outlook integration security', () => {
       segments: [{ type: 'hotel', ref: 'H1', property: 'Hotel Gajoen Tokyo', checkIn: { date: '2026-12-14' }, checkOut: { date: '2026-12-15' }, timeZone: 'Asia/Tokyo' }],
     });
     await world.syncIdle();
-    const rows = await world.store.db.selectFrom('outlook_connections').select(['user_id', 'access_token']).where('status', '=', 'connected').execute();
+    const rows = await world.store.db.selectFrom('calendar_connections').select(['user_id', 'access_token']).where('status', '=', 'connected').execute();
     const stored = rows.filter((r) => r.access_token !== null);
     assert.ok(stored.length >= 1, 'a reconciled connection has its access token stored');
     for (const row of stored) {

@@ -56,54 +56,54 @@ describe('Outlook calendar sync, end to end', () => {
   test('a traveler cannot connect before the company has approved and turned sync on', async () => {
     taro = world.browser();
     await taro.logIn(world.sakura.travelers[0].email);
-    const status = await taro.api('GET', '/api/me/outlook');
+    const status = await taro.api('GET', '/api/me/calendars/outlook');
     assert.deepEqual([status.body.companySyncEnabled, status.body.status, status.body.showConnectPrompt], [false, 'not_connected', false]);
-    const attempt = await taro.api('POST', '/api/me/outlook/connect');
+    const attempt = await taro.api('POST', '/api/me/calendars/outlook/connect');
     assert.equal(attempt.status, 409);
   });
 
   test('the Entra administrator refusing consent is shown clearly', async () => {
     admin = world.browser();
     await admin.logIn(world.sakura.admin.email);
-    const link = await admin.api('POST', '/api/company/outlook/consent-link');
+    const link = await admin.api('POST', '/api/company/calendars/outlook/grant-link');
     const page = await admin.adminConsent(link.body.url, 'it-admin@sakura-trading.example', 'cancel');
     assert.equal(page.status, 400);
     assert.match(await page.text(), /role="alert"/);
-    const status = await admin.api('GET', '/api/company/outlook');
-    assert.equal(status.body.consent.status, 'refused');
-    assert.match(status.body.consent.error, /access_denied/);
+    const status = await admin.api('GET', '/api/company/calendars/outlook');
+    assert.equal(status.body.grant.status, 'refused');
+    assert.match(status.body.grant.error, /access_denied/);
   });
 
   test('admin consent, then the admin connects their own calendar and turns sync on', async () => {
-    const link = await admin.api('POST', '/api/company/outlook/consent-link');
+    const link = await admin.api('POST', '/api/company/calendars/outlook/grant-link');
     assert.match(link.body.url, /\/v2\.0\/adminconsent\?/);
     const page = await admin.adminConsent(link.body.url, 'it-admin@sakura-trading.example');
     assert.equal(page.status, 200);
-    let status = await admin.api('GET', '/api/company/outlook');
-    assert.deepEqual([status.body.consent.status, status.body.consent.tenantId], ['granted', world.sakura.tenantId]);
+    let status = await admin.api('GET', '/api/company/calendars/outlook');
+    assert.deepEqual([status.body.grant.status, status.body.grant.organization], ['granted', world.sakura.tenantId]);
     // Sync cannot go on before the admin's connection has proved the tenant.
-    assert.equal((await admin.api('PUT', '/api/company/outlook/sync', { enabled: true })).status, 409);
+    assert.equal((await admin.api('PUT', '/api/company/calendars/outlook/sync', { enabled: true })).status, 409);
 
-    const connect = await admin.api('POST', '/api/company/outlook/connect');
+    const connect = await admin.api('POST', '/api/company/calendars/outlook/connect');
     const url = new URL(connect.body.url);
     assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(url.searchParams.get('code_challenge'));
     const landed = await admin.signInWithMicrosoft(connect.body.url, world.sakura.admin.email);
     assert.equal(landed.pathname, '/company/settings/integrations/calendar');
-    assert.equal(landed.searchParams.get('outlook'), 'connected');
+    assert.equal(landed.searchParams.get('result'), 'connected');
 
-    status = await admin.api('PUT', '/api/company/outlook/sync', { enabled: true });
+    status = await admin.api('PUT', '/api/company/calendars/outlook/sync', { enabled: true });
     assert.equal(status.status, 200);
     assert.equal(status.body.syncEnabled, true);
     assert.equal(status.body.connectedBy.email, world.sakura.admin.email);
   });
 
   test('a traveler connects from the home prompt and gets every booking, past to upcoming, as tentative events', async () => {
-    const before = await taro.api('GET', '/api/me/outlook');
+    const before = await taro.api('GET', '/api/me/calendars/outlook');
     assert.equal(before.body.showConnectPrompt, true);
-    const connect = await taro.api('POST', '/api/me/outlook/connect');
+    const connect = await taro.api('POST', '/api/me/calendars/outlook/connect');
     const landed = await taro.signInWithMicrosoft(connect.body.url, world.sakura.travelers[0].email);
-    assert.equal(landed.searchParams.get('outlook'), 'connected');
+    assert.equal(landed.searchParams.get('result'), 'connected');
     await world.syncIdle();
 
     const events = world.sandbox.control.mailboxEvents(taroOid);
@@ -113,10 +113,10 @@ describe('Outlook calendar sync, end to end', () => {
     assert.equal(subjects.filter((s) => s.includes('のぞみ')).length, 3);
     const stay = events.find((e) => e.isAllDay === true);
     assert.ok(stay, 'the hotel stay is an all-day event');
-    const after = await taro.api('GET', '/api/me/outlook');
+    const after = await taro.api('GET', '/api/me/calendars/outlook');
     assert.deepEqual([after.body.status, after.body.showConnectPrompt], ['connected', false]);
     // The reconcile's outcome is recorded on the connection (with the answers, in one group write).
-    const outcome = await world.store.db.selectFrom('outlook_connections').select(['last_synced_at', 'last_sync_error']).where('user_id', '=', world.sakura.travelers[0].id).executeTakeFirstOrThrow();
+    const outcome = await world.store.db.selectFrom('calendar_connections').select(['last_synced_at', 'last_sync_error']).where('user_id', '=', world.sakura.travelers[0].id).executeTakeFirstOrThrow();
     assert.ok(outcome.last_synced_at instanceof Date, 'last_synced_at is set');
     assert.equal(outcome.last_sync_error, null);
   });
@@ -147,7 +147,8 @@ describe('Outlook calendar sync, end to end', () => {
     const trips = await taro.api('GET', '/api/trips');
     const osa = trips.body.trips.find((t: { bookingRef: string }) => t.bookingRef === 'OSA-1');
     const detail = await taro.api('GET', `/api/trips/${osa.id}`);
-    const states = Object.values(detail.body.calendar).map((c) => (c as { state: string }).state).sort();
+    assert.deepEqual(detail.body.calendars.map((c: { provider: { id: string } }) => c.provider.id), ['outlook'], 'one calendar: the traveler\'s Outlook');
+    const states = Object.values(detail.body.calendars[0].segments).map((c) => (c as { state: string }).state).sort();
     assert.deepEqual(states, ['not_synced', 'synced', 'synced']);
   });
 
@@ -167,15 +168,15 @@ describe('Outlook calendar sync, end to end', () => {
   test('a Microsoft account of another organisation is refused with a clear message', async () => {
     const emily = world.browser();
     await emily.logIn(world.sakura.travelers[1].email);
-    const connect = await emily.api('POST', '/api/me/outlook/connect');
+    const connect = await emily.api('POST', '/api/me/calendars/outlook/connect');
     // The sandbox lets anyone of any tenant sign in at /organizations; the consent of Maple is needed for a token.
     world.sandbox.control.grantConsent(world.maple.tenantId);
     const organizationsUrl = connect.body.url.replace(`/${world.sakura.tenantId}/`, '/organizations/');
     const landed = await emily.signInWithMicrosoft(organizationsUrl, 'ken.ito@maple-logistics.example');
-    assert.equal(landed.searchParams.get('outlook'), 'error');
-    assert.equal(landed.searchParams.get('code'), 'wrong_tenant');
+    assert.equal(landed.searchParams.get('result'), 'error');
+    assert.equal(landed.searchParams.get('code'), 'wrong_organization');
     assert.match(landed.searchParams.get('message') ?? '', /does not belong to your company/);
-    assert.equal((await emily.api('GET', '/api/me/outlook')).body.status, 'not_connected');
+    assert.equal((await emily.api('GET', '/api/me/calendars/outlook')).body.status, 'not_connected');
   });
 
   test('90 idle days: the token lapses, the home prompt returns, emails say how to reconnect; reconnecting completes the calendar with no duplicates', async () => {
@@ -187,13 +188,13 @@ describe('Outlook calendar sync, end to end', () => {
     await world.syncIdle();
     // Three months on, the OBT session is long gone: the traveler logs in again and sees the home screen.
     await taro.logIn(world.sakura.travelers[0].email);
-    const status = await taro.api('GET', '/api/me/outlook');
+    const status = await taro.api('GET', '/api/me/calendars/outlook');
     assert.equal(status.body.status, 'lapsed');
     assert.equal(status.body.reason, 'AADSTS700082');
     assert.equal(status.body.showConnectPrompt, true);
     assert.equal(world.sandbox.control.mailboxEvents(taroOid).length, 4, 'nothing written while lapsed');
 
-    const connect = await taro.api('POST', '/api/me/outlook/connect');
+    const connect = await taro.api('POST', '/api/me/calendars/outlook/connect');
     await taro.signInWithMicrosoft(connect.body.url, world.sakura.travelers[0].email);
     await world.syncIdle();
     const events = world.sandbox.control.mailboxEvents(taroOid);
@@ -203,7 +204,7 @@ describe('Outlook calendar sync, end to end', () => {
   });
 
   test('disconnecting with "remove events" takes our events out of the calendar, and the prompt returns', async () => {
-    const res = await taro.api('DELETE', '/api/me/outlook?removeEvents=true');
+    const res = await taro.api('DELETE', '/api/me/calendars/outlook?removeEvents=true');
     assert.equal(res.status, 200);
     assert.deepEqual([res.body.status, res.body.showConnectPrompt], ['disconnected', true]);
     assert.equal(world.sandbox.control.mailboxEvents(taroOid).length, 0);
@@ -215,7 +216,7 @@ describe('Outlook calendar sync, end to end', () => {
 
   test('company status counts connected, lapsed and never-connected travelers', async () => {
     await admin.logIn(world.sakura.admin.email);
-    const status = await admin.api('GET', '/api/company/outlook');
+    const status = await admin.api('GET', '/api/company/calendars/outlook');
     assert.equal(status.body.counts.connected, 1, 'the admin');
     assert.equal(status.body.counts.neverConnected, 2, 'Emily, and Taro who disconnected');
     const taroRow = status.body.travelers.find((t: { email: string }) => t.email === world.sakura.travelers[0].email);

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store, type StoreOptions } from '../../src/store/database.ts';
-import { findConnection } from '../../src/store/outlook.ts';
+import { calendarProviders } from '../../src/calendars/registry.ts';
+import { findConnection } from '../../src/store/calendar-connections.ts';
 import { startSyncWorker } from '../../src/sync/sync-jobs.ts';
 import { storeKinds } from '../support/stores.ts';
 import type { SyncWorkerConfig } from '../support/sync-worker-process.ts';
@@ -23,14 +24,14 @@ async function bookMany(world: World, company: World['sakura'], email: string, t
 }
 
 /** What the run went through, for the test's output: Graph answers by status, reconcile outcomes. */
-function summary(world: World, userId: string, oid: string): string {
+function summary(world: World, connectionId: string | undefined, oid: string): string {
   const statuses = new Map<string, number>();
   for (const r of world.sandbox.control.requestLog()) {
     if (r.mailbox !== oid || r.batchId === undefined) continue;
     const k = `${r.method} ${r.status}`;
     statuses.set(k, (statuses.get(k) ?? 0) + 1);
   }
-  const outcomes = world.outcomes.filter((o) => o.userId === userId).map((o) => o.outcome.status);
+  const outcomes = world.outcomes.filter((o) => o.connectionId === connectionId).map((o) => o.outcome.status);
   return `graph: ${[...statuses].map(([k, n]) => `${k}×${n}`).join(', ')}; reconciles: ${outcomes.join(' ')}`;
 }
 
@@ -71,10 +72,10 @@ describe('Outlook sync under Graph faults', () => {
     await world.syncIdle(60_000);
     world.sandbox.control.setLatency(0);
 
-    t.diagnostic(summary(world, traveler.id, oid));
+    t.diagnostic(summary(world, await world.connectionOf(traveler.id), oid));
     assert.ok(countStatus(world.sandbox.control, oid, 429, 'POST') >= 10, 'the storm hit the creates');
     await assertCalendarComplete(world, traveler.id, oid, 32);
-    assert.equal((await browser.api('GET', '/api/me/outlook')).body.status, 'connected');
+    assert.equal((await browser.api('GET', '/api/me/calendars/outlook')).body.status, 'connected');
   });
 
   test('503s and 504s on a share of the requests: every segment once, the connection still connected', async (t) => {
@@ -100,12 +101,12 @@ describe('Outlook sync under Graph faults', () => {
     await world.syncIdle(60_000);
     world.sandbox.control.setLatency(0);
 
-    t.diagnostic(summary(world, traveler.id, oid));
+    t.diagnostic(summary(world, await world.connectionOf(traveler.id), oid));
     assert.ok(countStatus(world.sandbox.control, oid, 503, 'POST') >= 1, '503s were answered');
     assert.ok(countStatus(world.sandbox.control, oid, 504, 'POST') >= 1, '504s were answered');
     assert.ok(countStatus(world.sandbox.control, oid, 503, 'POST') + countStatus(world.sandbox.control, oid, 504, 'POST') >= 6, 'a share of the creates failed');
     await assertCalendarComplete(world, traveler.id, oid, 28);
-    assert.equal((await browser.api('GET', '/api/me/outlook')).body.status, 'connected');
+    assert.equal((await browser.api('GET', '/api/me/calendars/outlook')).body.status, 'connected');
   });
 
   test('connections dropped during creates (events created, answers lost): every segment once', async (t) => {
@@ -125,13 +126,13 @@ describe('Outlook sync under Graph faults', () => {
     await world.syncIdle(60_000);
     world.sandbox.control.setLatency(0);
 
-    t.diagnostic(summary(world, traveler.id, oid));
+    t.diagnostic(summary(world, await world.connectionOf(traveler.id), oid));
     const log = world.sandbox.control.requestLog().filter((r) => r.mailbox === oid && r.batchId !== undefined && r.method === 'POST');
     assert.ok(log.some((r) => r.status === 0), 'some creates were dropped');
     // More creates carried out than events: those were answers we never saw.
     assert.ok(log.filter((r) => r.status === 201).length > 32, 'Graph carried out creates whose answers were lost');
     await assertCalendarComplete(world, traveler.id, oid, 32);
-    assert.equal((await browser.api('GET', '/api/me/outlook')).body.status, 'connected');
+    assert.equal((await browser.api('GET', '/api/me/calendars/outlook')).body.status, 'connected');
   });
 
   test('answers lost for good (every retry dropped): the next run finds the created events by their key, nothing created twice', async (t) => {
@@ -155,8 +156,9 @@ describe('Outlook sync under Graph faults', () => {
     await world.syncIdle(60_000);
     world.sandbox.control.setLatency(0);
 
-    t.diagnostic(summary(world, traveler.id, oid));
-    const outcomes = world.outcomes.filter((o) => o.userId === traveler.id).map((o) => o.outcome.status);
+    t.diagnostic(summary(world, await world.connectionOf(traveler.id), oid));
+    const connectionId = await world.connectionOf(traveler.id);
+    const outcomes = world.outcomes.filter((o) => o.connectionId === connectionId).map((o) => o.outcome.status);
     assert.ok(outcomes.includes('retry'), 'a run gave up on creates whose answers never came');
     assert.equal(countStatus(world.sandbox.control, oid, 201, 'POST'), 8, 'no create carried out twice: the lost ones were found by their key');
     await assertCalendarComplete(world, traveler.id, oid, 8);
@@ -248,12 +250,12 @@ describe('a sync worker process killed mid-backfill', () => {
       const store = await openStore({ ...storeOptions, retryDelaySeconds: 1 });
       try {
         // The last kill usually lands between Graph's answers and the worker's record of them.
-        const mapped = await store.db.selectFrom('event_mappings').select('segment_id').where('user_id', '=', traveler.id).where('event_id', 'is not', null).execute();
+        const mapped = await store.db.selectFrom('calendar_events').select('segment_id').where('connection_id', '=', (await world.connectionOf(traveler.id))!).where('event_id', 'is not', null).execute();
         t.diagnostic(`when the worker died, ${written()} events were in the mailbox and ${mapped.length} recorded in the mapping`);
         const outcomes: string[] = [];
         const stop = await startSyncWorker({
-          store, deps: { db: store.db, provider: world.provider, box: world.box }, pollingIntervalSeconds: 0.5,
-          onOutcome: (_userId, outcome) => outcomes.push(outcome.status),
+          store, deps: { db: store.db, providers: calendarProviders(world.provider), box: world.box }, pollingIntervalSeconds: 0.5,
+          onOutcome: (_connectionId, outcome) => outcomes.push(outcome.status),
         });
         await waitFor('the sync queue to be idle', async () => !(await syncJobsPending(store)), 60_000, 200);
         await stop();
@@ -261,7 +263,7 @@ describe('a sync worker process killed mid-backfill', () => {
 
         assert.deepEqual(calendarProblems(world.sandbox.control.mailboxEvents(oid), segments), []);
         assert.equal(written(), 40);
-        assert.equal((await findConnection(store.db, traveler.id))?.status, 'connected');
+        assert.equal((await findConnection(store.db, traveler.id, 'outlook'))?.status, 'connected');
       } finally {
         await store.close();
       }

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { composeReconnectReminder } from '../../src/mail/reconnect-reminder-email.ts';
 import { createMailTransport } from '../../src/mail/transport.ts';
-import { setLoginPolicyDays } from '../../src/store/outlook.ts';
+import { calendarProviders } from '../../src/calendars/registry.ts';
+import { setLoginPolicyDays } from '../../src/store/company-calendars.ts';
 import { runConnectionMaintenance } from '../../src/sync/connection-maintenance.ts';
 import { connectTraveler, setUpCompany, startWorld, type Browser, type World } from '../support/outlook-world.ts';
 
@@ -29,7 +30,7 @@ describe('token lifecycle', () => {
   const maintain = () => {
     const transport = createMailTransport({ outboxDir: world.outboxDir });
     return runConnectionMaintenance({
-      db: world.store.db, provider: world.provider, box: world.box, now: world.now,
+      db: world.store.db, providers: calendarProviders(world.provider), box: world.box, now: world.now,
       remind: async (user, policyDays, deadline) => {
         await transport.send(composeReconnectReminder(user, { policyDays, deadline, from: { name: 'tripcal', address: 'itinerary@tripcal.example' }, publicUrl: world.baseUrl }));
       },
@@ -38,7 +39,7 @@ describe('token lifecycle', () => {
   const statusOf = async (email: string) => {
     const b = world.browser();
     await b.logIn(email);
-    return (await b.api('GET', '/api/me/outlook')).body;
+    return (await b.api('GET', '/api/me/calendars/outlook')).body;
   };
   const outboxMails = async () => Promise.all((await readdir(world.outboxDir)).filter((f) => f.endsWith('.eml')).sort().map(async (f) => simpleParser(await readFile(path.join(world.outboxDir, f)))));
   const book = (ref: string, email: string) =>
@@ -102,11 +103,11 @@ describe('token lifecycle', () => {
     await world.syncIdle();
     const status = await statusOf(taroEmail());
     assert.deepEqual([status.status, status.reason], ['lapsed', 'AADSTS50173']);
-    const row = await world.store.db.selectFrom('outlook_connections').select(['token_cache', 'access_token']).where('user_id', '=', world.sakura.travelers[0].id).executeTakeFirstOrThrow();
+    const row = await world.store.db.selectFrom('calendar_connections').select(['credential as token_cache', 'access_token']).where('user_id', '=', world.sakura.travelers[0].id).executeTakeFirstOrThrow();
     assert.deepEqual(row, { token_cache: null, access_token: null }, 'a lapsed connection keeps no token for any worker');
     await taro.logIn(taroEmail());
-    const connect = await taro.api('POST', '/api/me/outlook/connect');
-    assert.equal((await taro.signInWithMicrosoft(connect.body.url, taroEmail())).searchParams.get('outlook'), 'connected');
+    const connect = await taro.api('POST', '/api/me/calendars/outlook/connect');
+    assert.equal((await taro.signInWithMicrosoft(connect.body.url, taroEmail())).searchParams.get('result'), 'connected');
     await world.syncIdle();
     const oid = world.sandbox.tenants[0].users.find((u) => u.userPrincipalName === taroEmail())!.id;
     const refs = world.sandbox.control.mailboxEvents(oid).map((e) => String(e.subject));
@@ -121,8 +122,8 @@ describe('token lifecycle', () => {
     const status = await statusOf(taroEmail());
     assert.deepEqual([status.status, status.reason], ['revoked', 'AADSTS65001']);
     await admin.logIn(world.sakura.admin.email);
-    const company = await admin.api('GET', '/api/company/outlook');
-    assert.equal(company.body.consent.status, 'revoked');
+    const company = await admin.api('GET', '/api/company/calendars/outlook');
+    assert.equal(company.body.grant.status, 'revoked');
     assert.ok(company.body.counts.revoked >= 1);
   });
 });

@@ -13,7 +13,8 @@ import { loadOrCreateTls } from '../../sandbox/tls-material.ts';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/test/helpers.ts';
 import type { SegmentInput, TripInput } from '../../src/domain/parse-booking.ts';
 import { buildServer } from '../../src/http/server.ts';
-import type { CalendarProvider } from '../../src/calendars/contract.ts';
+import type { CalendarProvider } from '../../src/calendars/provider.ts';
+import { calendarProviders } from '../../src/calendars/registry.ts';
 import type { Bookings } from '../../src/store/bookings.ts';
 import type { Db, Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
@@ -77,7 +78,7 @@ export function tripsOf(email: string, segments: number, prefix: string): TripIn
 export async function startProductServer(opts: { store: Store; bookings: Bookings; provider: CalendarProvider; box: SecretBox }): Promise<{ server: FastifyInstance; baseUrl: string }> {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
-  const server = await buildServer({ store: opts.store, bookings: opts.bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, outlook: { provider: opts.provider, box: opts.box } });
+  const server = await buildServer({ store: opts.store, bookings: opts.bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, calendars: { providers: calendarProviders(opts.provider), box: opts.box } });
   await server.listen({ port, host: '127.0.0.1' });
   return { server, baseUrl };
 }

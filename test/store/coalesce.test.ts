@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { coalesce } from '../../src/store/coalesce.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser } from '../../src/store/organisations.ts';
-import { loadSyncState, markConnected, recordConsent, setSyncEnabled } from '../../src/store/outlook.ts';
+import { loadSyncState } from '../../src/store/calendar-connections.ts';
+import { connectOutlook, enableOutlook } from '../support/connections.ts';
 import { secretBox } from '../../src/store/secret-box.ts';
 import { bookings } from '../../src/store/bookings.ts';
 import { manyTrips } from '../support/sync-faults.ts';
@@ -65,7 +66,7 @@ for (const kind of storeKinds()) {
   describe(`reconcile state read together, each traveler their own (${kind.name})`, () => {
     let store: Store;
     let drop: () => Promise<void>;
-    const travelers: Array<{ id: string; email: string; organisationId: string; locale: 'ja' | 'en' }> = [];
+    const travelers: Array<{ id: string; connectionId: string; email: string; organisationId: string; locale: 'ja' | 'en' }> = [];
 
     before(async () => {
       const created = await kind.create();
@@ -76,15 +77,13 @@ for (const kind of storeKinds()) {
       // Two companies, two travelers each, with different numbers of trips: a mix-up would show.
       for (const [c, name] of ['Sakura Trading', 'Fuji Logistics'].entries()) {
         const org = await createOrganisation(store.db, name);
-        await recordConsent(store.db, org.id, { status: 'granted', tenantId: randomUUID() }, new Date());
-        await setSyncEnabled(store.db, org.id, c === 0, new Date());
+        await enableOutlook(store.db, org.id, c === 0);
         for (const [i, locale] of (['ja', 'en'] as const).entries()) {
           const email = `t${c}${i}@c${c}.example`;
           const user = await createUser(store.db, org.id, { email, displayName: `T${c}${i}`, role: 'traveler', locale, timeZone: 'Asia/Tokyo' });
-          const account = { tenantId: randomUUID(), objectId: randomUUID(), username: email, name: email, homeAccountId: `${randomUUID()}.${randomUUID()}` };
-          await markConnected(store.db, box, { userId: user.id, organisationId: org.id, account, tokenCache: '{}', at: new Date() });
+          const connectionId = await connectOutlook(store.db, box, { userId: user.id, organisationId: org.id, email });
           for (const trip of manyTrips(email, 1 + 2 * c + i, `C${c}${i}`)) await book.create(org.id, trip);
-          travelers.push({ id: user.id, email, organisationId: org.id, locale });
+          travelers.push({ id: user.id, connectionId, email, organisationId: org.id, locale });
         }
       }
     });
@@ -95,13 +94,13 @@ for (const kind of storeKinds()) {
 
     test('reads made at once give each traveler their own connection, language and trips', async () => {
       const unknown = randomUUID();
-      const states = await Promise.all([...travelers.map((t) => loadSyncState(store.db, t.id)), loadSyncState(store.db, unknown)]);
-      assert.equal(states.at(-1), undefined, 'a traveler with no connection has no state');
+      const states = await Promise.all([...travelers.map((t) => loadSyncState(store.db, t.connectionId)), loadSyncState(store.db, unknown)]);
+      assert.equal(states.at(-1), undefined, 'an unknown connection has no state');
       for (const [i, t] of travelers.entries()) {
         const s = states[i]!;
         assert.equal(s.connection.user_id, t.id);
         assert.equal(s.connection.organisation_id, t.organisationId);
-        assert.equal(s.connection.username, t.email);
+        assert.equal(s.connection.account_name, t.email);
         assert.equal(s.locale, t.locale);
         const c = Number(t.email[1]);
         if (c === 0) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { answerConsent, firstForm, postForm, startTestSandbox, type TestSandbox } from '../../sandbox/test/helpers.ts';
 import { createOutlookProvider } from '../../src/calendars/outlook/index.ts';
-import type { CalendarProvider } from '../../src/calendars/contract.ts';
+import type { CalendarProvider } from '../../src/calendars/provider.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { startItineraryMailWorker } from '../../src/mail/itinerary-mail-job.ts';
 import { createMailTransport } from '../../src/mail/transport.ts';
@@ -18,8 +18,10 @@ import { openStore, type Store, type StoreOptions } from '../../src/store/databa
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
 import { secretBox, type SecretBox } from '../../src/store/secret-box.ts';
 import { hashPassword } from '../../src/store/sessions.ts';
-import type { ReconcileOutcome } from '../../src/sync/reconcile-traveler.ts';
-import { needsOutlookReconnect, startSyncWorker, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
+import { calendarProviders } from '../../src/calendars/registry.ts';
+import { findConnection, providersToReconnect } from '../../src/store/calendar-connections.ts';
+import type { ReconcileOutcome } from '../../src/sync/reconcile-connection.ts';
+import { startSyncWorker, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -54,7 +56,9 @@ export interface World {
   outboxDir: string;
   sakura: Company;
   maple: Company;
-  outcomes: { userId: string; outcome: ReconcileOutcome }[];
+  outcomes: { connectionId: string; outcome: ReconcileOutcome }[];
+  /** The id of the user's Outlook connection (reconcile outcomes are the connection's). */
+  connectionOf(userId: string): Promise<string | undefined>;
   /** The sandbox clock, as the product sees it too. */
   now(): Date;
   browser(): Browser;
@@ -139,13 +143,13 @@ export class Browser {
 export async function setUpCompany(world: World, company: Company, entraAdmin: string): Promise<Browser> {
   const admin = world.browser();
   await admin.logIn(company.admin.email);
-  const link = await admin.api('POST', '/api/company/outlook/consent-link');
+  const link = await admin.api('POST', '/api/company/calendars/outlook/grant-link');
   const page = await admin.adminConsent(link.body.url, entraAdmin);
   if (page.status !== 200) throw new Error(`admin consent failed: ${page.status}`);
-  const connect = await admin.api('POST', '/api/company/outlook/connect');
+  const connect = await admin.api('POST', '/api/company/calendars/outlook/connect');
   const landed = await admin.signInWithMicrosoft(connect.body.url, company.admin.email);
-  if (landed.searchParams.get('outlook') !== 'connected') throw new Error(`admin connect failed: ${landed}`);
-  const sync = await admin.api('PUT', '/api/company/outlook/sync', { enabled: true });
+  if (landed.searchParams.get('result') !== 'connected') throw new Error(`admin connect failed: ${landed}`);
+  const sync = await admin.api('PUT', '/api/company/calendars/outlook/sync', { enabled: true });
   if (sync.status !== 200) throw new Error(`sync switch failed: ${sync.status}`);
   return admin;
 }
@@ -154,9 +158,9 @@ export async function setUpCompany(world: World, company: Company, entraAdmin: s
 export async function connectTraveler(world: World, email: string): Promise<Browser> {
   const traveler = world.browser();
   await traveler.logIn(email);
-  const connect = await traveler.api('POST', '/api/me/outlook/connect');
+  const connect = await traveler.api('POST', '/api/me/calendars/outlook/connect');
   const landed = await traveler.signInWithMicrosoft(connect.body.url, email);
-  if (landed.searchParams.get('outlook') !== 'connected') throw new Error(`traveler connect failed: ${landed}`);
+  if (landed.searchParams.get('result') !== 'connected') throw new Error(`traveler connect failed: ${landed}`);
   return traveler;
 }
 
@@ -182,7 +186,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
   const server = await buildServer({
-    store, bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, outlook: { provider, box }, now,
+    store, bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, calendars: { providers: calendarProviders(provider), box }, now,
   });
   await server.listen({ port, host: '127.0.0.1' });
 
@@ -207,18 +211,19 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const transport = createMailTransport({ outboxDir });
   const stopMail = await startItineraryMailWorker({
     store, transport, from: { name: 'tripcal', address: 'itinerary@tripcal.example' }, publicUrl: baseUrl, pollingIntervalSeconds: 0.5,
-    outlookReconnect: (userId) => needsOutlookReconnect(store, userId), log: () => {},
+    outlookReconnect: async (userId) => (await providersToReconnect(store.db, userId)).includes('outlook'), log: () => {},
   });
 
   const outcomes: World['outcomes'] = [];
   let stopSync: (() => Promise<void>) | undefined;
   const world: World = {
     sandbox, store, provider, box, bookings, server, baseUrl, outboxDir, sakura, maple, outcomes, now,
+    connectionOf: async (userId) => (await findConnection(store.db, userId, 'outlook'))?.id,
     browser: () => new Browser(world),
     async startSync() {
       stopSync ??= await startSyncWorker({
-        store, deps: { db: store.db, provider, box, now }, pollingIntervalSeconds: 0.5, concurrency: options.syncConcurrency ?? 4,
-        onOutcome: (userId, outcome) => outcomes.push({ userId, outcome }),
+        store, deps: { db: store.db, providers: calendarProviders(provider), box, now }, pollingIntervalSeconds: 0.5, concurrency: options.syncConcurrency ?? 4,
+        onOutcome: (connectionId, outcome) => outcomes.push({ connectionId, outcome }),
       });
     },
     async stopSync() {

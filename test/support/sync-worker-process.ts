@@ -4,9 +4,10 @@
 // Settings come from the environment (JSON in SYNC_WORKER_CONFIG): the store (a PostgreSQL URL, or
 // the data folder of the embedded database, which the parent must have closed), the sandbox's URL,
 // app credentials and CA (PEM), and the token-cache key the parent's product used (base64).
-// Prints one line per event: "ready", then "outcome <userId> <status>" after each reconcile.
+// Prints one line per event: "ready", then "outcome <connectionId> <status>" after each reconcile.
 // SYNC_WORKER_DEBUG=1 also prints the calendar-sync jobs' states every 2 s (on stderr).
 import { createOutlookProvider } from '../../src/calendars/outlook/index.ts';
+import { calendarProviders } from '../../src/calendars/registry.ts';
 import { openStore } from '../../src/store/database.ts';
 import { secretBox } from '../../src/store/secret-box.ts';
 import { startSyncWorker } from '../../src/sync/sync-jobs.ts';
@@ -32,8 +33,8 @@ const provider = createOutlookProvider({
 });
 const box = secretBox([Buffer.from(config.boxKey, 'base64')]);
 const stop = await startSyncWorker({
-  store, deps: { db: store.db, provider, box }, pollingIntervalSeconds: 0.5,
-  onOutcome: (userId, outcome) => process.stdout.write(`outcome ${userId} ${outcome.status}\n`),
+  store, deps: { db: store.db, providers: calendarProviders(provider), box }, pollingIntervalSeconds: 0.5,
+  onOutcome: (connectionId, outcome) => process.stdout.write(`outcome ${connectionId} ${outcome.status}\n`),
 });
 process.stdout.write('ready\n');
 

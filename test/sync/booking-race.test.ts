@@ -8,9 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import type { TripChange } from '../../src/domain/types.ts';
 import { openStore, QUEUES, type Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser } from '../../src/store/organisations.ts';
-import { loadSyncState, markConnected, recordConsent, setSyncEnabled } from '../../src/store/outlook.ts';
+import { loadSyncState } from '../../src/store/calendar-connections.ts';
 import { secretBox } from '../../src/store/secret-box.ts';
 import { enqueueSync, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
+import { connectOutlook, enableOutlook } from '../support/connections.ts';
 import { storeKinds } from '../support/stores.ts';
 
 const server = storeKinds().find((k) => k.name === 'postgres');
@@ -19,6 +20,7 @@ describe('a booking committing while its traveler is being reconciled', { skip: 
   let store: Store;
   let drop: () => Promise<void>;
   let travelerId: string;
+  let connectionId: string;
   let organisationId: string;
 
   before(async () => {
@@ -28,10 +30,8 @@ describe('a booking committing while its traveler is being reconciled', { skip: 
     const org = await createOrganisation(store.db, 'Sakura Trading');
     organisationId = org.id;
     travelerId = (await createUser(store.db, org.id, { email: 'taro@sakura.example', displayName: '山田 太郎', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' })).id;
-    await recordConsent(store.db, org.id, { status: 'granted', tenantId: randomUUID() }, new Date());
-    await setSyncEnabled(store.db, org.id, true, new Date());
-    const account = { tenantId: randomUUID(), objectId: randomUUID(), username: 'taro@sakura.example', name: '山田 太郎', homeAccountId: `${randomUUID()}.${randomUUID()}` };
-    await markConnected(store.db, secretBox([randomBytes(32)]), { userId: travelerId, organisationId: org.id, account, tokenCache: '{}', at: new Date() });
+    await enableOutlook(store.db, org.id);
+    connectionId = await connectOutlook(store.db, secretBox([randomBytes(32)]), { userId: travelerId, organisationId: org.id, email: 'taro@sakura.example', name: '山田 太郎' });
   });
   after(async () => {
     await store?.close();
@@ -40,7 +40,7 @@ describe('a booking committing while its traveler is being reconciled', { skip: 
 
   test('a waiting reconcile is not started before the booking that counts on it has committed, and then sees its trip', async () => {
     // The traveler's reconcile is waiting (queued, no worker has taken it).
-    await enqueueSync(store, undefined, travelerId);
+    await enqueueSync(store, undefined, connectionId);
     let commit!: () => void;
     const committing = new Promise<void>((resolve) => (commit = resolve));
     let hookRan!: () => void;
@@ -67,9 +67,9 @@ describe('a booking committing while its traveler is being reconciled', { skip: 
       await booking;
     }
     assert.deepEqual(early, []);
-    const jobs = await store.boss.fetch<{ userId: string }>(QUEUES.calendarSync);
-    assert.deepEqual(jobs.map((j) => j.data.userId), [travelerId], 'once committed, the one waiting job is handed out');
-    const trips = (await loadSyncState(store.db, travelerId))!.work!.trips;
+    const jobs = await store.boss.fetch<{ connectionId: string }>(QUEUES.calendarSync);
+    assert.deepEqual(jobs.map((j) => j.data.connectionId), [connectionId], 'once committed, the one waiting job is handed out');
+    const trips = (await loadSyncState(store.db, connectionId))!.work!.trips;
     assert.deepEqual(trips.map((t) => t.bookingRef), ['RACE-1'], 'and its reconcile sees the trip');
     await store.boss.complete(QUEUES.calendarSync, jobs.map((j) => j.id));
   });

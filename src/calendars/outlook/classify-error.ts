@@ -2,8 +2,8 @@
 // Messages are built from codes plus Microsoft's description with tokens scrubbed (redact.ts);
 // a token, code, secret or Authorization header never reaches them.
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { CalendarProviderError } from '../contract.ts';
-import type { ProviderErrorCode } from '../contract.ts';
+import { CalendarProviderError } from '../errors.ts';
+import type { ProviderErrorCode } from '../errors.ts';
 import { redact } from './redact.ts';
 
 /** AADSTS codes that mean "the user must sign in again". */

@@ -2,3 +2,5 @@
 export { createOutlookProvider } from './provider.ts';
 export type { OutlookProviderOptions } from './provider.ts';
 export { SEGMENT_KEY_PROPERTY_ID } from './constants.ts';
+export { readMicrosoftSettings } from './settings.ts';
+export type { MicrosoftSettings } from './settings.ts';

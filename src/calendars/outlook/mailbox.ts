@@ -1,7 +1,7 @@
 // One connected mailbox: WriteOps → Graph requests through paced JSON batches, and the search
 // for our events by their key (the single-value extended property).
-import { CalendarProviderError } from '../contract.ts';
-import type { CalendarMailbox, WriteOp, WriteResult } from '../contract.ts';
+import { CalendarProviderError } from '../errors.ts';
+import type { CalendarAccount, WriteOp, WriteResult } from '../account.ts';
 import { findByKeyUrl, mapCreate, mapEvent } from './map-event.ts';
 import { runPaced } from './paced-batches.ts';
 import type { BatchItemRequest, ItemOutcome, Pacing } from './paced-batches.ts';
@@ -58,7 +58,7 @@ export function toResult(op: WriteOp, outcome: ItemOutcome): WriteResult {
   return { ...base, ok: false, error: outcome.error };
 }
 
-export function createMailbox(deps: MailboxDeps): CalendarMailbox {
+export function createMailbox(deps: MailboxDeps): CalendarAccount {
   const { tokens, transport, pacing, policy, log } = deps;
 
   const run = (requests: BatchItemRequest[], onFinal: (id: string, outcome: ItemOutcome) => Promise<void>) =>

@@ -1,10 +1,10 @@
 // MSAL Node for one token cache: a ConfidentialClientApplication whose cache plugin reads and
-// writes the injected TokenCacheStore (which encrypts at rest), and a token source for Graph that
+// writes the injected CredentialStore (which encrypts at rest), and a token source for Graph that
 // refreshes one at a time (a shared in-flight promise), as the token-manager pattern in STYLE.md.
 import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
 import type { AccountInfo, Configuration, ICachePlugin, INetworkModule, TokenCacheContext } from '@azure/msal-node';
-import { CalendarProviderError } from '../contract.ts';
-import type { AccessToken, TokenCacheStore } from '../contract.ts';
+import { CalendarProviderError } from '../errors.ts';
+import type { AccessToken, CredentialStore } from '../connection.ts';
 import { classifyError } from './classify-error.ts';
 import { TOKEN_SCOPES } from './constants.ts';
 import { redact } from './redact.ts';
@@ -40,7 +40,7 @@ interface TrackedPlugin extends ICachePlugin {
   lastSeen(): string | null;
 }
 
-function cachePlugin(store: TokenCacheStore): TrackedPlugin {
+function cachePlugin(store: CredentialStore): TrackedPlugin {
   let seen: string | null = null;
   return {
     async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
@@ -58,7 +58,7 @@ function cachePlugin(store: TokenCacheStore): TrackedPlugin {
   };
 }
 
-export function createMsalApp(settings: MsalSettings, options: { cache?: TokenCacheStore; tenantId?: string; plugin?: ICachePlugin } = {}): ConfidentialClientApplication {
+export function createMsalApp(settings: MsalSettings, options: { cache?: CredentialStore; tenantId?: string; plugin?: ICachePlugin } = {}): ConfidentialClientApplication {
   const plugin = options.plugin ?? (options.cache ? cachePlugin(options.cache) : undefined);
   const host = new URL(settings.authorityHost).host;
   const config: Configuration = {
@@ -135,7 +135,7 @@ export class AccessTokenMemo {
   }
 }
 
-export function createTokenSource(settings: MsalSettings, account: { homeAccountId: string; cache: TokenCacheStore }): TokenSource {
+export function createTokenSource(settings: MsalSettings, account: { homeAccountId: string; cache: CredentialStore }): TokenSource {
   const plugin = cachePlugin(account.cache);
   // Built on first need: a token kept in memory needs no MSAL app at all.
   let msalApp: ConfidentialClientApplication | undefined;

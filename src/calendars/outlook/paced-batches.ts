@@ -24,7 +24,7 @@
 // it goes as one parallel batch (a single change: one call, no chain). A failed item in a chain
 // answers 424 Failed Dependency for the rest of its chain; those are sent again at once, with no
 // attempt spent.
-import type { CalendarProviderError } from '../contract.ts';
+import type { CalendarProviderError } from '../errors.ts';
 import { classifyError, classifyGraphResponse } from './classify-error.ts';
 import { MAX_BATCH_REQUESTS } from './constants.ts';
 import { decideRetry } from './retry-policy.ts';

@@ -1,8 +1,9 @@
 // createOutlookProvider: the CalendarProvider for Outlook (Microsoft Entra ID through MSAL Node,
 // Microsoft Graph through its JS client). The same code talks to Microsoft or to sandbox/; only
 // the hosts and the extra CA differ.
-import { CalendarProviderError } from '../contract.ts';
-import type { AccessToken, CalendarProvider, ConnectedAccount } from '../contract.ts';
+import type { AccessToken, ConnectedAccount, StoredAccount } from '../connection.ts';
+import { CalendarProviderError } from '../errors.ts';
+import type { CalendarProvider } from '../provider.ts';
 import { classifyError } from './classify-error.ts';
 import { ADMIN_CONSENT_SCOPE, DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX, MAX_BATCH_REQUESTS, SIGN_IN_SCOPES } from './constants.ts';
 import { createGraphTransport } from './graph-transport.ts';
@@ -77,71 +78,90 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
     }
   };
 
+  /** The MSAL account a stored connection names, and its sealed token cache. */
+  const msalAccount = (account: StoredAccount) => ({ homeAccountId: account.details.homeAccountId ?? '', cache: account.credentials });
+
   return {
-    adminConsentUrl({ state, redirectUri, tenantId }) {
-      // Microsoft identity platform v2.0 admin consent endpoint ("Admin consent on the Microsoft
-      // identity platform"): /{tenant}/v2.0/adminconsent with client_id, scope, redirect_uri, state.
-      const url = new URL(`${authorityFor({ authorityHost }, tenantId)}/v2.0/adminconsent`);
-      url.searchParams.set('client_id', options.clientId);
-      url.searchParams.set('scope', ADMIN_CONSENT_SCOPE);
-      url.searchParams.set('redirect_uri', redirectUri);
-      url.searchParams.set('state', state);
-      return url.toString();
+    id: 'outlook',
+
+    companyGrant: {
+      grantUrl({ state, redirectUri, organization }) {
+        // Microsoft identity platform v2.0 admin consent endpoint ("Admin consent on the Microsoft
+        // identity platform"): /{tenant}/v2.0/adminconsent with client_id, scope, redirect_uri, state.
+        const url = new URL(`${authorityFor({ authorityHost }, organization)}/v2.0/adminconsent`);
+        url.searchParams.set('client_id', options.clientId);
+        url.searchParams.set('scope', ADMIN_CONSENT_SCOPE);
+        url.searchParams.set('redirect_uri', redirectUri);
+        url.searchParams.set('state', state);
+        return url.toString();
+      },
+      readRedirect(q) {
+        // The redirect carries admin_consent=True and the tenant, or error and error_description.
+        if (q.error) return { status: 'refused', error: `${q.error}${q.error_description ? `: ${q.error_description}` : ''}`.slice(0, 500), ...(q.tenant ? { organization: q.tenant } : {}) };
+        if (q.admin_consent?.toLowerCase() !== 'true') return { status: 'incomplete', missing: 'admin_consent' };
+        if (!q.tenant) return { status: 'incomplete', missing: 'tenant' };
+        return { status: 'granted', organization: q.tenant };
+      },
     },
 
-    authorizationUrl(request) {
-      return guard('authorization URL', () =>
-        createMsalApp(msal, { tenantId: request.tenantId }).getAuthCodeUrl({
-          scopes: SIGN_IN_SCOPES,
-          redirectUri: request.redirectUri,
-          state: request.state,
-          codeChallenge: request.codeChallenge,
-          codeChallengeMethod: 'S256',
-          responseMode: 'query',
-          ...(request.loginHint ? { loginHint: request.loginHint } : {}),
-          ...(request.locale ? { extraQueryParameters: { ui_locales: request.locale } } : {}),
-        }),
-      );
+    connect: {
+      kind: 'oauth_code',
+      authorizationUrl(request) {
+        return guard('authorization URL', () =>
+          createMsalApp(msal, { tenantId: request.organization }).getAuthCodeUrl({
+            scopes: SIGN_IN_SCOPES,
+            redirectUri: request.redirectUri,
+            state: request.state,
+            codeChallenge: request.codeChallenge,
+            codeChallengeMethod: 'S256',
+            responseMode: 'query',
+            ...(request.loginHint ? { loginHint: request.loginHint } : {}),
+            ...(request.locale ? { extraQueryParameters: { ui_locales: request.locale } } : {}),
+          }),
+        );
+      },
+
+      redeemCode({ code, codeVerifier, redirectUri, credentials }) {
+        return guard('code redemption', async (): Promise<ConnectedAccount & { accessToken?: AccessToken }> => {
+          const app = createMsalApp(msal, { cache: credentials });
+          const result = await app.acquireTokenByCode({ code, codeVerifier, redirectUri, scopes: SIGN_IN_SCOPES });
+          const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
+          const str = (v: unknown) => (typeof v === 'string' ? v : '');
+          const tenantId = str(claims.tid) || result.account?.tenantId || '';
+          const objectId = str(claims.oid) || result.account?.localAccountId || '';
+          const homeAccountId = result.account?.homeAccountId ?? '';
+          if (!tenantId || !objectId || !homeAccountId) {
+            throw new CalendarProviderError('invalid', 'The sign-in answer carries no tenant, object id or account', { providerCode: 'missing_claims' });
+          }
+          return {
+            // A user of Entra ID is its object id within its tenant.
+            key: `${tenantId}/${objectId}`,
+            username: str(claims.preferred_username) || result.account?.username || '',
+            name: str(claims.name) || result.account?.name || '',
+            organization: tenantId,
+            details: { tenantId, objectId, homeAccountId },
+            ...(result.accessToken && result.expiresOn ? { accessToken: { token: result.accessToken, expiresAt: result.expiresOn.getTime() } } : {}),
+          };
+        });
+      },
     },
 
-    redeemCode({ code, codeVerifier, redirectUri, cache }) {
-      return guard('code redemption', async (): Promise<ConnectedAccount & { accessToken?: AccessToken }> => {
-        const app = createMsalApp(msal, { cache });
-        const result = await app.acquireTokenByCode({ code, codeVerifier, redirectUri, scopes: SIGN_IN_SCOPES });
-        const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
-        const str = (v: unknown) => (typeof v === 'string' ? v : '');
-        const tenantId = str(claims.tid) || result.account?.tenantId || '';
-        const objectId = str(claims.oid) || result.account?.localAccountId || '';
-        const homeAccountId = result.account?.homeAccountId ?? '';
-        if (!tenantId || !objectId || !homeAccountId) {
-          throw new CalendarProviderError('invalid', 'The sign-in answer carries no tenant, object id or account', { providerCode: 'missing_claims' });
-        }
-        return {
-          tenantId,
-          objectId,
-          username: str(claims.preferred_username) || result.account?.username || '',
-          name: str(claims.name) || result.account?.name || '',
-          homeAccountId,
-          ...(result.accessToken && result.expiresOn ? { accessToken: { token: result.accessToken, expiresAt: result.expiresOn.getTime() } } : {}),
-        };
-      });
-    },
-
-    mailbox(account) {
-      // A mailbox is asked for when a reconcile has calendar work: its requests (up to maxInFlight
-      // at once) find the connection open by the time the reconcile has recorded what it sends.
+    account(account) {
+      // A calendar is asked for when a reconcile has work: its requests (up to maxInFlight at
+      // once) find the connection open by the time the reconcile has recorded what it sends.
       connections.warm(graphUrl, maxInFlight);
-      const tokens = createTokenSource(msal, account);
+      const tokens = createTokenSource(msal, msalAccount(account));
       const transport = createGraphTransport({ graphUrl, connections, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }, tokens);
       return createMailbox({ tokens, transport, pacing, policy, log });
     },
 
-    refresh(account) {
-      return guard('token refresh', () => createTokenSource(msal, account).refresh());
-    },
-
-    forget(account) {
-      return guard('forget', () => createTokenSource(msal, account).forget());
+    keepAlive: {
+      refresh(account) {
+        return guard('token refresh', () => createTokenSource(msal, msalAccount(account)).refresh());
+      },
+      forget(account) {
+        return guard('forget', () => createTokenSource(msal, msalAccount(account)).forget());
+      },
     },
   };
 }

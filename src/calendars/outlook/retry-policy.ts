@@ -2,7 +2,7 @@
 // the Graph client's own RetryHandler is switched off for our requests (see graph-transport.ts),
 // because per-item answers inside a $batch never reach it, and a Retry-After longer than we may wait
 // inline must become a `throttled` result for the sync engine, not a sleep inside a job.
-import type { CalendarProviderError } from '../contract.ts';
+import type { CalendarProviderError } from '../errors.ts';
 
 export interface RetryPolicy {
   /** Attempts per request in total (the first included) for 5xx, 408 and dropped connections. */

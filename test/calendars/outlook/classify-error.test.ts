@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InteractionRequiredAuthError, ServerError, ClientAuthError } from '@azure/msal-node';
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { CalendarProviderError } from '../../../src/calendars/contract.ts';
+import { CalendarProviderError } from '../../../src/calendars/errors.ts';
 import { classifyError, classifyGraphResponse, parseRetryAfter } from '../../../src/calendars/outlook/classify-error.ts';
 import { redact } from '../../../src/calendars/outlook/redact.ts';
 import { decideRetry, DEFAULT_RETRY_POLICY } from '../../../src/calendars/outlook/retry-policy.ts';

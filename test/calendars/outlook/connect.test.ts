@@ -18,11 +18,11 @@ describe('Outlook provider: connecting through the real MSAL against the sandbox
     const { account: { accessToken, ...account }, cache } = await connect(t.sandbox, provider, hanako.userPrincipalName, SAKURA_TRADING.id);
     assert.ok(accessToken?.token, 'the access token that came with the sign-in');
     assert.deepEqual(account, {
-      tenantId: SAKURA_TRADING.id,
-      objectId: hanako.id,
+      key: `${SAKURA_TRADING.id}/${hanako.id}`,
       username: hanako.userPrincipalName,
       name: hanako.displayName,
-      homeAccountId: `${hanako.id}.${SAKURA_TRADING.id}`,
+      organization: SAKURA_TRADING.id,
+      details: { tenantId: SAKURA_TRADING.id, objectId: hanako.id, homeAccountId: `${hanako.id}.${SAKURA_TRADING.id}` },
     });
     assert.ok(cache.value, 'the cache was saved');
     const parsed = JSON.parse(cache.value!) as { RefreshToken: Record<string, unknown> };
@@ -34,7 +34,7 @@ describe('Outlook provider: connecting through the real MSAL against the sandbox
     const { account, cache } = await connect(t.sandbox, providerFor(t.sandbox), emily.userPrincipalName, SAKURA_TRADING.id);
     t.sandbox.control.clearRequestLog();
     const restarted = providerFor(t.sandbox);
-    const found = await restarted.mailbox({ homeAccountId: account.homeAccountId, cache }).findByKeys(['nothing-here']);
+    const found = await restarted.account({ details: account.details, credentials: cache }).findByKeys(['nothing-here']);
     assert.equal(found.size, 0);
     const log = t.sandbox.control.requestLog();
     // Silent: the access token came from the cache, no token request.
@@ -45,7 +45,7 @@ describe('Outlook provider: connecting through the real MSAL against the sandbox
   test('the authorization URL asks for the calendar with PKCE S256, our state, the login hint and the locale', async () => {
     const provider = providerFor(t.sandbox);
     const url = new URL(
-      await provider.authorizationUrl({ state: 'state-1', redirectUri: REDIRECT_URI, codeChallenge: 'c'.repeat(43), loginHint: 'emily.clark@sakura-trading.example', tenantId: SAKURA_TRADING.id, locale: 'ja' }),
+      await provider.connect.authorizationUrl({ state: 'state-1', redirectUri: REDIRECT_URI, codeChallenge: 'c'.repeat(43), loginHint: 'emily.clark@sakura-trading.example', organization: SAKURA_TRADING.id, locale: 'ja' }),
     );
     assert.equal(`${url.origin}${url.pathname}`, `${t.sandbox.url}/${SAKURA_TRADING.id}/oauth2/v2.0/authorize`);
     const q = url.searchParams;
@@ -60,19 +60,19 @@ describe('Outlook provider: connecting through the real MSAL against the sandbox
     const scopes = new Set(q.get('scope')!.split(' '));
     for (const s of ['https://graph.microsoft.com/Calendars.ReadWrite', 'offline_access', 'openid', 'profile']) assert.ok(scopes.has(s), s);
     assert.equal(q.get('client_secret'), null);
-    const organizations = new URL(await provider.authorizationUrl({ state: 's', redirectUri: REDIRECT_URI, codeChallenge: 'c'.repeat(43) }));
+    const organizations = new URL(await provider.connect.authorizationUrl({ state: 's', redirectUri: REDIRECT_URI, codeChallenge: 'c'.repeat(43) }));
     assert.equal(organizations.pathname, '/organizations/oauth2/v2.0/authorize');
   });
 
   test('the admin-consent URL is Microsoft\'s v2.0 adminconsent endpoint for our app', () => {
     const provider = providerFor(t.sandbox);
-    const url = new URL(provider.adminConsentUrl({ state: 's-1', redirectUri: 'http://localhost:3000/admin/consent/callback', tenantId: MAPLE_LOGISTICS.id }));
+    const url = new URL(provider.companyGrant!.grantUrl({ state: 's-1', redirectUri: 'http://localhost:3000/admin/consent/callback', organization: MAPLE_LOGISTICS.id }));
     assert.equal(`${url.origin}${url.pathname}`, `${t.sandbox.url}/${MAPLE_LOGISTICS.id}/v2.0/adminconsent`);
     assert.equal(url.searchParams.get('client_id'), t.sandbox.app.clientId);
     assert.equal(url.searchParams.get('scope'), 'https://graph.microsoft.com/.default');
     assert.equal(url.searchParams.get('redirect_uri'), 'http://localhost:3000/admin/consent/callback');
     assert.equal(url.searchParams.get('state'), 's-1');
-    const common = new URL(provider.adminConsentUrl({ state: 's', redirectUri: 'http://localhost/x' }));
+    const common = new URL(provider.companyGrant!.grantUrl({ state: 's', redirectUri: 'http://localhost/x' }));
     assert.equal(common.pathname, '/organizations/v2.0/adminconsent');
   });
 });

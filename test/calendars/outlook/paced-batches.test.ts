@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CalendarProviderError } from '../../../src/calendars/contract.ts';
+import { CalendarProviderError } from '../../../src/calendars/errors.ts';
 import { chainBatch, defaultPacing, nextBatch, runPaced } from '../../../src/calendars/outlook/paced-batches.ts';
 import type { BatchItemRequest, BatchItemResponse, ItemOutcome, PacedRunOptions } from '../../../src/calendars/outlook/paced-batches.ts';
 import { DEFAULT_RETRY_POLICY } from '../../../src/calendars/outlook/retry-policy.ts';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { SAKURA_TRADING } from '../../../sandbox/server.ts';
-import type { WriteOp } from '../../../src/calendars/contract.ts';
+import type { WriteOp } from '../../../src/calendars/account.ts';
 import { createGraphTransport } from '../../../src/calendars/outlook/graph-transport.ts';
 import { createMailbox } from '../../../src/calendars/outlook/mailbox.ts';
 import { createTokenSource } from '../../../src/calendars/outlook/msal-session.ts';
@@ -35,7 +35,7 @@ describe('Outlook provider: pacing shapes measured against MailboxConcurrency', 
     t = await startTestSandbox();
     t.sandbox.control.grantConsent(SAKURA_TRADING.id);
     const c = await connect(t.sandbox, providerFor(t.sandbox), user.userPrincipalName, SAKURA_TRADING.id);
-    homeAccountId = c.account.homeAccountId;
+    homeAccountId = c.account.details.homeAccountId!;
     cache = c.cache;
   });
   after(() => t.close());

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SAKURA_TRADING } from '../../../sandbox/server.ts';
-import { CalendarProviderError } from '../../../src/calendars/contract.ts';
+import { CalendarProviderError } from '../../../src/calendars/errors.ts';
 import { connect, flightEvent, MemoryCacheStore, pkce, providerFor, REDIRECT_URI, signInLikeABrowser, startTestSandbox, tokenShaped } from './support.ts';
 import type { TestSandbox } from './support.ts';
 
@@ -30,7 +30,7 @@ describe('Outlook provider: no secret in an error message or a log line', () => 
 
   async function codeFor(p: ReturnType<typeof provider>) {
     const { verifier, challenge } = pkce();
-    const url = await p.authorizationUrl({ state: 'st', redirectUri: REDIRECT_URI, codeChallenge: challenge, loginHint: user.userPrincipalName });
+    const url = await p.connect.authorizationUrl({ state: 'st', redirectUri: REDIRECT_URI, codeChallenge: challenge, loginHint: user.userPrincipalName });
     const code = (await signInLikeABrowser(t.sandbox, url, user.userPrincipalName)).get('code')!;
     secrets.push(code, verifier);
     return { code, verifier };
@@ -50,7 +50,7 @@ describe('Outlook provider: no secret in an error message or a log line', () => 
   test('a wrong client secret: invalid (AADSTS7000215)', async () => {
     const p = provider({ clientSecret: `wrong-${randomBytes(24).toString('base64url')}` });
     const { code, verifier } = await codeFor(p);
-    const e = await failure(p.redeemCode({ code, codeVerifier: verifier, redirectUri: REDIRECT_URI, cache: new MemoryCacheStore() }));
+    const e = await failure(p.connect.redeemCode({ code, codeVerifier: verifier, redirectUri: REDIRECT_URI, credentials: new MemoryCacheStore() }));
     assert.equal(e.code, 'invalid');
     assert.equal(e.providerCode, 'AADSTS7000215');
   });
@@ -60,13 +60,13 @@ describe('Outlook provider: no secret in an error message or a log line', () => 
     const { code } = await codeFor(p);
     const wrongVerifier = randomBytes(32).toString('base64url');
     secrets.push(wrongVerifier);
-    const mismatch = await failure(p.redeemCode({ code, codeVerifier: wrongVerifier, redirectUri: REDIRECT_URI, cache: new MemoryCacheStore() }));
+    const mismatch = await failure(p.connect.redeemCode({ code, codeVerifier: wrongVerifier, redirectUri: REDIRECT_URI, credentials: new MemoryCacheStore() }));
     assert.notEqual(mismatch.code, 'temporary');
     const second = await codeFor(p);
     const cache = new MemoryCacheStore();
-    await p.redeemCode({ code: second.code, codeVerifier: second.verifier, redirectUri: REDIRECT_URI, cache });
+    await p.connect.redeemCode({ code: second.code, codeVerifier: second.verifier, redirectUri: REDIRECT_URI, credentials: cache });
     secrets.push(...secretsIn(cache.value));
-    const replay = await failure(p.redeemCode({ code: second.code, codeVerifier: second.verifier, redirectUri: REDIRECT_URI, cache: new MemoryCacheStore() }));
+    const replay = await failure(p.connect.redeemCode({ code: second.code, codeVerifier: second.verifier, redirectUri: REDIRECT_URI, credentials: new MemoryCacheStore() }));
     assert.equal(replay.providerCode, 'AADSTS54005');
   });
 
@@ -74,7 +74,7 @@ describe('Outlook provider: no secret in an error message or a log line', () => 
     const p = provider({ retryPolicy: { baseDelayMs: 10, maxThrottledAttempts: 2 } });
     const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
     secrets.push(...secretsIn(cache.value));
-    const mailbox = p.mailbox({ homeAccountId: account.homeAccountId, cache });
+    const mailbox = p.account({ details: account.details, credentials: cache });
     const bad = flightEvent({ start: { dateTime: '2026-12-01T09:00:00', timeZone: 'Mars/Olympus_Mons' } });
     const [r] = await mailbox.write([{ kind: 'create', key: bad.key, event: bad, transactionId: randomUUID() }]);
     assert.equal(!r!.ok && r!.error.code, 'invalid');
@@ -87,7 +87,7 @@ describe('Outlook provider: no secret in an error message or a log line', () => 
     assert.equal(!thr!.ok && thr!.error.code, 'throttled');
     if (!thr!.ok) messages.push(thr!.error.message);
     t.sandbox.control.revokeUserSessions(user.id);
-    const lost = await failure(p.refresh({ homeAccountId: account.homeAccountId, cache }));
+    const lost = await failure(p.keepAlive.refresh({ details: account.details, credentials: cache }));
     assert.equal(lost.code, 'auth_lost');
   });
 

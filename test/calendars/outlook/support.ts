@@ -8,7 +8,8 @@ import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { startSandbox } from '../../../sandbox/server.ts';
 import type { Sandbox } from '../../../sandbox/server.ts';
-import type { AccessToken, CalendarProvider, ConnectedAccount, TokenCacheStore } from '../../../src/calendars/contract.ts';
+import type { AccessToken, ConnectedAccount, CredentialStore } from '../../../src/calendars/connection.ts';
+import type { CalendarProvider } from '../../../src/calendars/provider.ts';
 import type { DesiredEvent } from '../../../src/domain/project-segment.ts';
 import { createOutlookProvider } from '../../../src/calendars/outlook/index.ts';
 import type { OutlookProviderOptions } from '../../../src/calendars/outlook/index.ts';
@@ -32,8 +33,8 @@ export async function startTestSandbox(): Promise<TestSandbox> {
   };
 }
 
-/** A TokenCacheStore in memory; `saves` counts writes, `value` is what a database row would hold. */
-export class MemoryCacheStore implements TokenCacheStore {
+/** A CredentialStore in memory; `saves` counts writes, `value` is what a database row would hold. */
+export class MemoryCacheStore implements CredentialStore {
   value: string | null = null;
   saves = 0;
   async load(): Promise<string | null> {
@@ -104,13 +105,13 @@ export async function signInLikeABrowser(sb: Sandbox, authorizeUrl: string, upn:
 export async function connect(sb: Sandbox, provider: CalendarProvider, upn: string, tenantId: string): Promise<{ account: ConnectedAccount & { accessToken?: AccessToken }; cache: MemoryCacheStore }> {
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
-  const url = await provider.authorizationUrl({ state, redirectUri: REDIRECT_URI, codeChallenge: challenge, loginHint: upn, tenantId });
+  const url = await provider.connect.authorizationUrl({ state, redirectUri: REDIRECT_URI, codeChallenge: challenge, loginHint: upn, organization: tenantId });
   const answer = await signInLikeABrowser(sb, url, upn);
   const code = answer.get('code');
   if (!code) throw new Error(`no code: ${answer.get('error')} ${answer.get('error_description')}`);
   if (answer.get('state') !== state) throw new Error('state not echoed');
   const cache = new MemoryCacheStore();
-  const account = await provider.redeemCode({ code, codeVerifier: verifier, redirectUri: REDIRECT_URI, cache });
+  const account = await provider.connect.redeemCode({ code, codeVerifier: verifier, redirectUri: REDIRECT_URI, credentials: cache });
   return { account, cache };
 }
 

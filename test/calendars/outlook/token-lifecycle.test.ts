@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { SAKURA_TRADING, MAPLE_LOGISTICS } from '../../../sandbox/server.ts';
-import { CalendarProviderError, type AccessToken, type CalendarProvider, type TokenCacheStore } from '../../../src/calendars/contract.ts';
+import type { AccessToken, CredentialStore } from '../../../src/calendars/connection.ts';
+import { CalendarProviderError } from '../../../src/calendars/errors.ts';
+import type { CalendarProvider } from '../../../src/calendars/provider.ts';
 import { connect, flightEvent, providerFor, startTestSandbox, tokenShaped } from './support.ts';
 import type { TestSandbox } from './support.ts';
 
@@ -41,13 +43,13 @@ describe('Outlook provider: the token lifecycle', () => {
     const user = SAKURA_TRADING.users[1]!;
     const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
     const before = cache.value;
-    await p.refresh({ homeAccountId: account.homeAccountId, cache });
+    await p.keepAlive.refresh({ details: account.details, credentials: cache });
     assert.notEqual(cache.value, before, 'the rotated refresh token was saved');
     // Two hours on: the cached access token has expired for Graph, not for MSAL's own clock.
     t.sandbox.control.advanceClock(2 * 3600_000);
     t.sandbox.control.clearRequestLog();
     const event = flightEvent();
-    const [r] = await p.mailbox({ homeAccountId: account.homeAccountId, cache }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+    const [r] = await p.account({ details: account.details, credentials: cache }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
     assert.ok(r?.ok, JSON.stringify(r));
     const log = t.sandbox.control.requestLog();
     assert.equal(log.filter((e) => e.path.includes('/oauth2/v2.0/token')).length, 1, 'one refresh');
@@ -63,7 +65,7 @@ describe('Outlook provider: the token lifecycle', () => {
     const counted = { load: () => (loads++, cache.load()), save: (s: string) => cache.save(s) };
     const write = async () => {
       const event = flightEvent();
-      const [r] = await p.mailbox({ homeAccountId: account.homeAccountId, cache: counted }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+      const [r] = await p.account({ details: account.details, credentials: counted }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
       assert.ok(r?.ok, JSON.stringify(r));
     };
     await write();
@@ -87,9 +89,9 @@ describe('Outlook provider: the token lifecycle', () => {
     assert.ok(account.accessToken && account.accessToken.expiresAt > Date.now() + 30 * 60_000, 'a token good for the next half hour at least');
     t.sandbox.control.clearRequestLog();
     let loads = 0;
-    const row: TokenCacheStore = { accessToken: account.accessToken, load: () => (loads++, cache.load()), save: (s) => cache.save(s), saveAccessToken: async () => assert.fail('nothing new to store') };
+    const row: CredentialStore = { accessToken: account.accessToken, load: () => (loads++, cache.load()), save: (s) => cache.save(s), saveAccessToken: async () => assert.fail('nothing new to store') };
     const event = flightEvent();
-    const [r] = await provider().mailbox({ homeAccountId: account.homeAccountId, cache: row }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+    const [r] = await provider().account({ details: account.details, credentials: row }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
     assert.ok(r?.ok, JSON.stringify(r));
     assert.equal(loads, 0, 'the cache was not opened');
     assert.equal(t.sandbox.control.requestLog().filter((e) => e.path.includes('/oauth2/v2.0/token')).length, 0, 'Entra was not asked');
@@ -103,7 +105,7 @@ describe('Outlook provider: the token lifecycle', () => {
     let shared: AccessToken | null = null;
     let loads = 0;
     let stores = 0;
-    const rowAsReadBy = (): TokenCacheStore => ({
+    const rowAsReadBy = (): CredentialStore => ({
       accessToken: shared,
       load: () => (loads++, cache.load()),
       save: (s: string) => cache.save(s),
@@ -115,7 +117,7 @@ describe('Outlook provider: the token lifecycle', () => {
     const tokenRequests = () => t.sandbox.control.requestLog().filter((e) => e.path.includes('/oauth2/v2.0/token')).length;
     const writeFrom = async (process: CalendarProvider) => {
       const event = flightEvent();
-      const [r] = await process.mailbox({ homeAccountId: account.homeAccountId, cache: rowAsReadBy() }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
+      const [r] = await process.account({ details: account.details, credentials: rowAsReadBy() }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]);
       assert.ok(r?.ok, JSON.stringify(r));
     };
     // The first process opens the cache for the token, and stores it.
@@ -148,7 +150,7 @@ describe('Outlook provider: the token lifecycle', () => {
     const { account, cache } = await connect(t.sandbox, provider(), user.userPrincipalName, SAKURA_TRADING.id);
     const stale = cache.value;
     // Another worker refreshes first: the sandbox rotates refresh tokens, the old one is spent.
-    await provider().refresh({ homeAccountId: account.homeAccountId, cache });
+    await provider().keepAlive.refresh({ details: account.details, credentials: cache });
     assert.notEqual(cache.value, stale);
     // This worker read the store before that save: its first reads still see the old blob.
     let staleReads = 2;
@@ -156,7 +158,7 @@ describe('Outlook provider: the token lifecycle', () => {
       load: async () => (staleReads-- > 0 ? stale : cache.load()),
       save: (s: string) => cache.save(s),
     };
-    await provider().refresh({ homeAccountId: account.homeAccountId, cache: racing });
+    await provider().keepAlive.refresh({ details: account.details, credentials: racing });
     assert.equal(refreshTokens(cache.value), 1);
   });
 
@@ -166,20 +168,20 @@ describe('Outlook provider: the token lifecycle', () => {
     const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
     assert.equal(refreshTokens(cache.value), 1);
     t.sandbox.control.advanceClock(91 * DAY);
-    const err = await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost', 'AADSTS700082');
+    const err = await rejectsWith(p.keepAlive.refresh({ details: account.details, credentials: cache }), 'auth_lost', 'AADSTS700082');
     assert.deepEqual(tokenShaped(err.message, [t.sandbox.app.clientSecret]), []);
     assert.equal(refreshTokens(cache.value), 0, 'the refused refresh token is gone from the store');
     // A restart reads the store: nothing usable comes back, the mailbox is unreachable.
     const restarted = provider();
-    await rejectsWith(restarted.mailbox({ homeAccountId: account.homeAccountId, cache }).findByKeys(['k']), 'auth_lost');
-    await rejectsWith(restarted.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost');
+    await rejectsWith(restarted.account({ details: account.details, credentials: cache }).findByKeys(['k']), 'auth_lost');
+    await rejectsWith(restarted.keepAlive.refresh({ details: account.details, credentials: cache }), 'auth_lost');
   });
 
   test('a write after 91 idle days: Graph refuses the cached access token, the refresh is refused → write throws auth_lost', async () => {
     const p = provider();
     const user = MAPLE_LOGISTICS.users[0]!;
     const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, MAPLE_LOGISTICS.id);
-    const mailbox = p.mailbox({ homeAccountId: account.homeAccountId, cache });
+    const mailbox = p.account({ details: account.details, credentials: cache });
     await mailbox.findByKeys(['warm-up']);
     t.sandbox.control.advanceClock(91 * DAY);
     const event = flightEvent();
@@ -195,9 +197,9 @@ describe('Outlook provider: the token lifecycle', () => {
     const user = SAKURA_TRADING.users[3]!;
     const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
     t.sandbox.control.revokeUserSessions(user.id);
-    await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost', 'AADSTS50173');
+    await rejectsWith(p.keepAlive.refresh({ details: account.details, credentials: cache }), 'auth_lost', 'AADSTS50173');
     const event = flightEvent();
-    await rejectsWith(p.mailbox({ homeAccountId: account.homeAccountId, cache }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]), 'auth_lost');
+    await rejectsWith(p.account({ details: account.details, credentials: cache }).write([{ kind: 'create', key: event.key, event, transactionId: randomUUID() }]), 'auth_lost');
   });
 
   test('consent revoked for the company → consent_missing (AADSTS65001), the account kept for when consent returns', async () => {
@@ -205,19 +207,19 @@ describe('Outlook provider: the token lifecycle', () => {
     const user = MAPLE_LOGISTICS.users[1]!;
     const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, MAPLE_LOGISTICS.id);
     t.sandbox.control.revokeConsent(MAPLE_LOGISTICS.id);
-    await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'consent_missing', 'AADSTS65001');
+    await rejectsWith(p.keepAlive.refresh({ details: account.details, credentials: cache }), 'consent_missing', 'AADSTS65001');
     assert.equal(refreshTokens(cache.value), 1);
     t.sandbox.control.grantConsent(MAPLE_LOGISTICS.id);
-    await p.refresh({ homeAccountId: account.homeAccountId, cache });
+    await p.keepAlive.refresh({ details: account.details, credentials: cache });
   });
 
   test('forget removes the account from its cache', async () => {
     const p = provider();
     const user = SAKURA_TRADING.users[0]!;
     const { account, cache } = await connect(t.sandbox, p, user.userPrincipalName, SAKURA_TRADING.id);
-    await p.forget({ homeAccountId: account.homeAccountId, cache });
+    await p.keepAlive.forget({ details: account.details, credentials: cache });
     assert.equal(refreshTokens(cache.value), 0);
-    await rejectsWith(p.refresh({ homeAccountId: account.homeAccountId, cache }), 'auth_lost');
+    await rejectsWith(p.keepAlive.refresh({ details: account.details, credentials: cache }), 'auth_lost');
   });
 
   test('no log line carries a token, a code or the client secret', () => {

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SAKURA_TRADING } from '../../../sandbox/server.ts';
 import type { LoggedRequest } from '../../../sandbox/server.ts';
-import type { CalendarMailbox, TokenCacheStore, WriteOp, WriteResult } from '../../../src/calendars/contract.ts';
+import type { CalendarAccount, WriteOp, WriteResult } from '../../../src/calendars/account.ts';
+import type { CredentialStore } from '../../../src/calendars/connection.ts';
 import { SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/index.ts';
 import { connect, flightEvent, providerFor, startTestSandbox } from './support.ts';
 import type { TestSandbox } from './support.ts';
@@ -12,16 +13,16 @@ const TARO = SAKURA_TRADING.users[2]!;
 
 describe('Outlook provider: writing to a mailbox through paced JSON batches', () => {
   let t: TestSandbox;
-  let mailbox: CalendarMailbox;
-  let account: { homeAccountId: string; cache: TokenCacheStore };
+  let mailbox: CalendarAccount;
+  let account: { details: Record<string, string>; credentials: CredentialStore };
 
   before(async () => {
     t = await startTestSandbox();
     t.sandbox.control.grantConsent(SAKURA_TRADING.id);
     const provider = providerFor(t.sandbox, { retryPolicy: { baseDelayMs: 100 } });
     const c = await connect(t.sandbox, provider, TARO.userPrincipalName, SAKURA_TRADING.id);
-    account = { homeAccountId: c.account.homeAccountId, cache: c.cache };
-    mailbox = provider.mailbox(account);
+    account = { details: c.account.details, credentials: c.cache };
+    mailbox = provider.account(account);
   });
   after(() => t.close());
   beforeEach(() => {
@@ -75,7 +76,7 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
   test('each reconcile opens the mailbox afresh, yet the authority\'s metadata is fetched once, not per opening', async () => {
     const provider = providerFor(t.sandbox);
     for (let i = 0; i < 3; i++) {
-      const [r] = await provider.mailbox(account).write([create()]);
+      const [r] = await provider.account(account).write([create()]);
       assert.ok(r?.ok);
     }
     assert.equal(events().length, 3);
@@ -203,7 +204,7 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
 
   test('a request that hangs times out as temporary; the create it carried still makes one event only', async () => {
     const provider = providerFor(t.sandbox, { requestTimeoutMs: 300, retryPolicy: { baseDelayMs: 100, maxAttempts: 2 } });
-    const slow = provider.mailbox(account);
+    const slow = provider.account(account);
     t.sandbox.control.setLatency(1200);
     const [r] = await slow.write([create()]);
     assert.equal(r?.ok, false);

@@ -1,0 +1,16 @@
+// A calendar provider, as the rest of tripcal sees it: how a user connects, how a connection is
+// kept alive, what a connected account can do, and, where the provider has one, the company-wide
+// grant. Each provider implements it in its own folder (src/calendars/<id>/); the registry lists them.
+import type { CalendarAccount } from './account.ts';
+import type { CompanyGrant } from './company-grant.ts';
+import type { ConnectMethod, KeepAlive, StoredAccount } from './connection.ts';
+
+export interface CalendarProvider {
+  /** The registry's id, also the `provider` of every row kept for it ("outlook"). */
+  readonly id: string;
+  readonly connect: ConnectMethod;
+  readonly keepAlive: KeepAlive;
+  readonly companyGrant?: CompanyGrant;
+  /** The calendar of a connected account. */
+  account(account: StoredAccount): CalendarAccount;
+}

@@ -1,0 +1,340 @@
+// Calendar providers on the HTTP side, whatever the provider: the company's grant and sync switch,
+// each user's connection (authorization code + PKCE, `state` bound to the session), and the
+// providers' redirects. Which providers exist, and what they are called, comes from the registry.
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CalendarProviderError } from '../calendars/errors.ts';
+import type { CalendarProvider } from '../calendars/provider.ts';
+import { providerDescriptor, type CalendarProviders, type ProviderDescriptor } from '../calendars/registry.ts';
+import type { Locale, User } from '../domain/types.ts';
+import { escapeHtml } from '../mail/render-itinerary-email.ts';
+import {
+  accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
+} from '../store/calendar-connections.ts';
+import { forgetEvents, writtenEvents } from '../store/calendar-events.ts';
+import { companyCalendar, loginPolicyDays, recordAdminConnected, recordGrant, setSyncEnabled } from '../store/company-calendars.ts';
+import type { Store } from '../store/database.ts';
+import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
+import { listUsers } from '../store/organisations.ts';
+import type { SecretBox } from '../store/secret-box.ts';
+import { enqueueSync, enqueueSyncs } from '../sync/sync-jobs.ts';
+import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
+import { HttpError } from './errors.ts';
+import { requestLocale, requireAdmin, requireUser, sessionHash } from './session.ts';
+
+export interface CalendarRoutesOptions {
+  store: Store;
+  providers: CalendarProviders;
+  box: SecretBox;
+  publicUrl: string;
+  now?: () => Date;
+}
+
+/** A grant link is handed to the company's IT administrator, who may open it a while later. */
+export const CONSENT_LINK_TTL_MS = 24 * 3600_000;
+
+/** A sign-in is finished within minutes. */
+export const CONNECT_TTL_MS = 10 * 60_000;
+
+const TEXT = {
+  syncOff: { ja: '会社のカレンダー同期がオンになっていません。', en: 'Calendar sync is not turned on for your company.' },
+  badState: { ja: 'この接続リンクは無効か、期限切れか、既に使用されています。もう一度お試しください。', en: 'This connection link is invalid, expired or already used. Please try again.' },
+  grantRefused: { ja: 'アクセスは承認されませんでした', en: 'Access was not approved' },
+  noProvider: { ja: 'このカレンダーは利用できません。', en: 'This calendar is not available.' },
+} as const;
+
+/** Where each place a connection starts from gets the user back to, with the outcome in the query. */
+const RETURN_PATHS = { home: '/', tile: '/profile/connected-apps', company: '/company/settings/integrations/calendar' } as const;
+type ReturnPlace = keyof typeof RETURN_PATHS;
+
+function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** The descriptor as the web app's API gives it (labels, whether a company grant comes first). */
+function publicDescriptor(d: ProviderDescriptor): ApiProviderDescriptor {
+  return { id: d.id, labels: d.labels, companyGrant: d.companyGrant };
+}
+
+function grantPage(reply: FastifyReply, locale: Locale, title: string, ok: boolean, message: string) {
+  return reply
+    .code(ok ? 200 : 400)
+    .type('text/html; charset=utf-8')
+    .send(`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p role="${ok ? 'status' : 'alert'}">${escapeHtml(message)}</p></main></body></html>`);
+}
+
+const providerParam = { type: 'object', required: ['provider'], properties: { provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } } as const;
+
+export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesOptions): Promise<void> {
+  const { store, providers, box } = opts;
+  const db = store.db;
+  const now = opts.now ?? (() => new Date());
+  const callbackUrl = (provider: string) => `${opts.publicUrl}/oauth/${provider}/callback`;
+  const grantCallbackUrl = (provider: string) => `${opts.publicUrl}/oauth/${provider}/consent-callback`;
+
+  /** The provider the route names, with its descriptor; 404 for one this deployment does not run. */
+  function providerOf(request: FastifyRequest, locale: Locale): { provider: CalendarProvider; descriptor: ProviderDescriptor } {
+    const id = (request.params as { provider?: string }).provider ?? '';
+    const provider = providers.get(id);
+    const descriptor = providerDescriptor(id);
+    if (!provider || !descriptor) throw new HttpError(404, 'provider_not_found', TEXT.noProvider[locale], 'provider');
+    return { provider, descriptor };
+  }
+
+  async function myStatus(user: User, provider: CalendarProvider, descriptor: ProviderDescriptor): Promise<MyCalendarStatus> {
+    const company = await companyCalendar(db, user.organisationId, provider.id);
+    const connection = await findConnection(db, user.id, provider.id);
+    const dismissedAt = await promptDismissedAt(db, user.id);
+    const status: ConnectionStatus = connection?.status ?? 'not_connected';
+    const available = company.sync_enabled && (!provider.companyGrant || company.grant_status === 'granted');
+    // Closed by mistake or not: the prompt comes back once the connection lapses after that.
+    const lapsedSinceDismissal = !!connection && connection.status !== 'connected' && !!dismissedAt && new Date(connection.status_changed_at) > dismissedAt;
+    return {
+      provider: publicDescriptor(descriptor),
+      companySyncEnabled: company.sync_enabled,
+      status,
+      ...(connection?.status_reason ? { reason: connection.status_reason } : {}),
+      ...(connection ? { username: connection.account_name, connectedAt: new Date(connection.connected_at).toISOString() } : {}),
+      showConnectPrompt: available && status !== 'connected' && (!dismissedAt || lapsedSinceDismissal),
+    };
+  }
+
+  async function companyStatus(user: User, provider: CalendarProvider, descriptor: ProviderDescriptor): Promise<CompanyCalendarStatus> {
+    const company = await companyCalendar(db, user.organisationId, provider.id);
+    const users = await listUsers(db, user.organisationId);
+    const connections = new Map((await listConnections(db, user.organisationId, provider.id)).map((c) => [c.user_id, c]));
+    const connectedBy = company.connected_by ? users.find((u) => u.id === company.connected_by) : undefined;
+    const travelers = users.map((u) => {
+      const c = connections.get(u.id);
+      return {
+        userId: u.id, name: u.displayName, email: u.email, status: (c?.status ?? 'not_connected') as ConnectionStatus,
+        ...(c?.status_reason ? { reason: c.status_reason } : {}),
+        ...(u.lastLoginAt ? { lastLoginAt: u.lastLoginAt.toISOString() } : {}),
+      };
+    });
+    const count = (s: ConnectionStatus) => travelers.filter((t) => t.status === s).length;
+    return {
+      provider: publicDescriptor(descriptor),
+      ...(provider.companyGrant
+        ? {
+          grant: {
+            status: company.grant_status,
+            ...(company.grant_organization ? { organization: company.grant_organization } : {}),
+            ...(company.grant_changed_at ? { changedAt: new Date(company.grant_changed_at).toISOString() } : {}),
+            ...(company.grant_error ? { error: company.grant_error } : {}),
+          },
+        }
+        : {}),
+      ...(connectedBy && company.connected_at ? { connectedBy: { name: connectedBy.displayName, email: connectedBy.email, at: new Date(company.connected_at).toISOString() } } : {}),
+      syncEnabled: company.sync_enabled,
+      loginPolicyDays: await loginPolicyDays(db, user.organisationId),
+      counts: { connected: count('connected'), lapsed: count('lapsed'), revoked: count('revoked'), neverConnected: count('not_connected') + count('disconnected') },
+      travelers,
+    };
+  }
+
+  async function startConnect(user: User, provider: CalendarProvider, descriptor: ProviderDescriptor, place: ReturnPlace, session: string | undefined): Promise<{ url: string }> {
+    if (!session) throw new HttpError(401, 'not_logged_in', 'session');
+    const company = await companyCalendar(db, user.organisationId, provider.id);
+    // A traveler needs the company's grant first. The admin's connect from the company dialog is
+    // itself the check that the grant was given: without it, the provider issues no calendar
+    // access (and the callback records the organisation that did grant it).
+    if (provider.companyGrant && place !== 'company' && (company.grant_status !== 'granted' || !company.grant_organization)) {
+      throw new HttpError(409, 'consent_missing', descriptor.messages[user.locale].grantMissing);
+    }
+    const { verifier, challenge } = pkce();
+    const state = await issueState(db, {
+      provider: provider.id, purpose: 'connect', organisationId: user.organisationId, userId: user.id, sessionHash: session,
+      codeVerifier: box.seal(verifier, 'pkce'), returnTo: place, ttlMs: CONNECT_TTL_MS, now: now(),
+    });
+    const url = await provider.connect.authorizationUrl({
+      state, redirectUri: callbackUrl(provider.id), codeChallenge: challenge, loginHint: user.email,
+      organization: company.grant_organization ?? undefined, locale: user.locale,
+    });
+    return { url };
+  }
+
+  // ---- the traveler ----
+
+  app.get('/api/me/calendars', { schema: { hide: true } }, async (request) => {
+    const user = await requireUser(db, request, now());
+    const calendars: MyCalendarStatus[] = [];
+    for (const provider of providers.values()) calendars.push(await myStatus(user, provider, providerDescriptor(provider.id)!));
+    return { calendars };
+  });
+
+  app.get('/api/me/calendars/:provider', { schema: { hide: true, params: providerParam } }, async (request) => {
+    const user = await requireUser(db, request, now());
+    const { provider, descriptor } = providerOf(request, user.locale);
+    return myStatus(user, provider, descriptor);
+  });
+
+  app.post<{ Body: { returnTo?: 'home' | 'tile' } | undefined }>('/api/me/calendars/:provider/connect', {
+    schema: { hide: true, params: providerParam, body: { type: ['object', 'null'], additionalProperties: false, properties: { returnTo: { enum: ['home', 'tile'] } } } },
+  }, async (request) => {
+    const user = await requireUser(db, request, now());
+    const { provider, descriptor } = providerOf(request, user.locale);
+    const company = await companyCalendar(db, user.organisationId, provider.id);
+    if (!company.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', TEXT.syncOff[user.locale]);
+    return startConnect(user, provider, descriptor, request.body?.returnTo ?? 'home', sessionHash(request));
+  });
+
+  app.post('/api/me/calendars/:provider/dismiss-prompt', { schema: { hide: true, params: providerParam } }, async (request) => {
+    const user = await requireUser(db, request, now());
+    const { provider, descriptor } = providerOf(request, user.locale);
+    await dismissConnectPrompt(db, user.id, now());
+    return myStatus(user, provider, descriptor);
+  });
+
+  app.delete<{ Querystring: { removeEvents?: 'true' | 'false' } }>('/api/me/calendars/:provider', {
+    schema: { hide: true, params: providerParam, querystring: { type: 'object', additionalProperties: false, properties: { removeEvents: { enum: ['true', 'false'] } } } },
+  }, async (request) => {
+    const user = await requireUser(db, request, now());
+    const { provider, descriptor } = providerOf(request, user.locale);
+    const connection = await findConnection(db, user.id, provider.id);
+    if (connection?.status === 'connected' && request.query.removeEvents === 'true') {
+      const written = await writtenEvents(db, connection.id);
+      const calendar = provider.account({ details: connection.details, credentials: credentialStore(db, box, connection, now) });
+      const results = await calendar.write(written.map((m) => ({ kind: 'delete' as const, key: m.segmentId, eventId: m.eventId })));
+      await forgetEvents(db, connection.id, results.filter((r) => r.ok || r.error.code === 'not_found').map((r) => r.key));
+    }
+    if (connection) await transition(db, connection.id, 'disconnected', null, now());
+    return myStatus(user, provider, descriptor);
+  });
+
+  // ---- the company admin ----
+
+  app.get('/api/company/calendars', { schema: { hide: true } }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const calendars: CompanyCalendarStatus[] = [];
+    for (const provider of providers.values()) calendars.push(await companyStatus(admin, provider, providerDescriptor(provider.id)!));
+    return { calendars };
+  });
+
+  app.get('/api/company/calendars/:provider', { schema: { hide: true, params: providerParam } }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const { provider, descriptor } = providerOf(request, admin.locale);
+    return companyStatus(admin, provider, descriptor);
+  });
+
+  app.post('/api/company/calendars/:provider/grant-link', { schema: { hide: true, params: providerParam } }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const { provider } = providerOf(request, admin.locale);
+    if (!provider.companyGrant) throw new HttpError(404, 'no_company_grant', TEXT.noProvider[admin.locale], 'provider');
+    const issuedAt = now();
+    const state = await issueState(db, {
+      provider: provider.id, purpose: 'admin_consent', organisationId: admin.organisationId, userId: admin.id, sessionHash: sessionHash(request) ?? '',
+      ttlMs: CONSENT_LINK_TTL_MS, now: issuedAt,
+    });
+    return { url: provider.companyGrant.grantUrl({ state, redirectUri: grantCallbackUrl(provider.id) }), expiresAt: new Date(issuedAt.getTime() + CONSENT_LINK_TTL_MS).toISOString() };
+  });
+
+  app.post('/api/company/calendars/:provider/connect', { schema: { hide: true, params: providerParam } }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const { provider, descriptor } = providerOf(request, admin.locale);
+    return startConnect(admin, provider, descriptor, 'company', sessionHash(request));
+  });
+
+  app.put<{ Body: { enabled: boolean } }>('/api/company/calendars/:provider/sync', {
+    schema: { hide: true, params: providerParam, body: { type: 'object', required: ['enabled'], additionalProperties: false, properties: { enabled: { type: 'boolean' } } } },
+  }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const { provider, descriptor } = providerOf(request, admin.locale);
+    const company = await companyCalendar(db, admin.organisationId, provider.id);
+    if (request.body.enabled && provider.companyGrant && (company.grant_status !== 'granted' || !company.connected_by)) {
+      throw new HttpError(409, 'consent_missing', descriptor.messages[admin.locale].grantMissing, 'enabled');
+    }
+    // The switch and the reconciles it calls for commit together: every connected traveler's
+    // calendar is brought up to date, queued in one statement.
+    await db.transaction().execute(async (tx) => {
+      await setSyncEnabled(tx, admin.organisationId, provider.id, request.body.enabled, now());
+      if (!request.body.enabled) return;
+      const connected = (await listConnections(tx, admin.organisationId, provider.id)).filter((c) => c.status === 'connected');
+      await enqueueSyncs(store, tx, connected.map((c) => c.id));
+    });
+    return companyStatus(admin, provider, descriptor);
+  });
+
+  // ---- the providers' redirects ----
+
+  // The company's IT administrator lands here, usually without an OBT session: the state alone
+  // (one use, 24 hours, bound to the company and the OBT admin who made the link) says for whom.
+  app.get<{ Params: { provider: string }; Querystring: Record<string, string> }>('/oauth/:provider/consent-callback', { schema: { hide: true, params: providerParam } }, async (request, reply) => {
+    const locale = requestLocale(request);
+    const { provider, descriptor } = providerOf(request, locale);
+    const title = descriptor.labels[locale].integration;
+    if (!provider.companyGrant) throw new HttpError(404, 'no_company_grant', TEXT.noProvider[locale]);
+    let state;
+    try {
+      state = await consumeState(db, request.query.state ?? '', { provider: provider.id, purpose: 'admin_consent' }, now());
+    } catch (error) {
+      if (error instanceof OAuthStateError) return grantPage(reply, locale, title, false, `${TEXT.grantRefused[locale]}: ${TEXT.badState[locale]}`);
+      throw error;
+    }
+    const outcome = provider.companyGrant.readRedirect(request.query);
+    if (outcome.status === 'incomplete') return grantPage(reply, locale, title, false, `${TEXT.grantRefused[locale]}: ${outcome.missing}`);
+    if (outcome.status === 'refused') {
+      await recordGrant(db, state.organisation_id, provider.id, { status: 'refused', error: outcome.error, ...(outcome.organization ? { organization: outcome.organization } : {}) }, now());
+      return grantPage(reply, locale, title, false, `${TEXT.grantRefused[locale]}: ${request.query.error_description ?? outcome.error}`);
+    }
+    // Recorded, not yet trusted: the admin's own connection proves the organisation.
+    await recordGrant(db, state.organisation_id, provider.id, { status: 'granted', organization: outcome.organization }, now());
+    return grantPage(reply, locale, title, true, descriptor.messages[locale].granted);
+  });
+
+  app.get<{ Params: { provider: string }; Querystring: Record<string, string> }>('/oauth/:provider/callback', { schema: { hide: true, params: providerParam } }, async (request, reply) => {
+    const q = request.query;
+    const user = await requireUser(db, request, now());
+    const { provider, descriptor } = providerOf(request, user.locale);
+    const messages = descriptor.messages[user.locale];
+    const back = (place: ReturnPlace, query: Record<string, string>) =>
+      reply.redirect(`${RETURN_PATHS[place]}?${new URLSearchParams({ calendar: provider.id, ...query })}`);
+    const fail = (code: string, message: string, place: ReturnPlace = user.role === 'admin' ? 'company' : 'home') => back(place, { result: 'error', code, message });
+
+    let state;
+    try {
+      state = await consumeState(db, q.state ?? '', { provider: provider.id, purpose: 'connect' }, now(), sessionHash(request));
+    } catch (error) {
+      if (error instanceof OAuthStateError) return fail(error.code, TEXT.badState[user.locale]);
+      throw error;
+    }
+    if (state.user_id !== user.id) return fail('state_wrong_session', TEXT.badState[user.locale]);
+    const place: ReturnPlace = state.return_to && state.return_to in RETURN_PATHS ? (state.return_to as ReturnPlace) : 'home';
+    if (q.error) return fail(q.error, `${messages.refused}: ${q.error_description ?? q.error}`, place);
+    if (!q.code) return fail('missing_code', TEXT.badState[user.locale], place);
+
+    const company = await companyCalendar(db, user.organisationId, provider.id);
+    const credential = memoryCredentialStore();
+    let account;
+    try {
+      account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });
+    } catch (error) {
+      if (error instanceof CalendarProviderError) return fail(error.providerCode ?? error.code, `${messages.refused}: ${error.message}`, place);
+      throw error;
+    }
+    const companyConnect = user.role === 'admin' && place === 'company';
+    if (provider.companyGrant) {
+      // The grant redirect's organisation is only a claim; the signed-in account's proves it.
+      if (company.grant_status === 'granted' && company.grant_organization) {
+        if (account.organization !== company.grant_organization) return fail('wrong_organization', messages.wrongOrganization, place);
+      } else if (companyConnect && account.organization) {
+        // The provider gave calendar access to an account of this organisation: its administrator
+        // has granted it (perhaps from the provider's own admin pages rather than through our link).
+        await recordGrant(db, user.organisationId, provider.id, { status: 'granted', organization: account.organization }, now());
+      } else {
+        return fail('consent_missing', messages.grantMissing, place);
+      }
+    }
+
+    const owner = await accountOwner(db, provider.id, account.key);
+    if (owner && owner !== user.id) return fail('account_in_use', messages.accountInUse, place);
+    const connectionId = await markConnected(db, box, {
+      userId: user.id, organisationId: user.organisationId, provider: provider.id, account, credential: credential.value ?? '', accessToken: account.accessToken, at: now(),
+    });
+    if (companyConnect) await recordAdminConnected(db, user.organisationId, provider.id, user.id, now());
+    // Backfill: every booking, upcoming, current and past; after a lapse, a full reconcile.
+    await enqueueSync(store, undefined, connectionId);
+    return back(place, { result: 'connected' });
+  });
+}

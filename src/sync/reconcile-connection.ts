@@ -1,0 +1,105 @@
+// One calendar connection's reconcile: the events the traveler's bookings call for, against the
+// record of events already written to that calendar; only the difference goes to the calendar.
+// Safe to run twice, safe to kill at any point: a create is recorded as `creating` before it is
+// sent, and its answer as soon as the database can take it (the answer log of
+// store/calendar-events.ts); a lost answer is recovered by looking the event up by its key.
+import type { CalendarAccount, WriteResult } from '../calendars/account.ts';
+import { CalendarProviderError } from '../calendars/errors.ts';
+import type { CalendarProviders } from '../calendars/registry.ts';
+import { eventHash, projectTrip } from '../domain/project-segment.ts';
+import type { Trip } from '../domain/types.ts';
+import { credentialStore, loadSyncState, markRediscovered, recordSyncOutcome } from '../store/calendar-connections.ts';
+import { answerLog, applyMappingChanges, loadMappings } from '../store/calendar-events.ts';
+import type { Db } from '../store/database.ts';
+import type { SecretBox } from '../store/secret-box.ts';
+import { applyConnectionError } from './connection-policy.ts';
+import { keysToDiscover, planWrites, type Desired, type Mapping } from './plan-writes.ts';
+
+export interface SyncDeps {
+  db: Db;
+  providers: CalendarProviders;
+  box: SecretBox;
+  now?: () => Date;
+}
+
+export type ReconcileOutcome =
+  | { status: 'skipped'; reason: 'not_connected' | 'sync_off' | 'no_consent' | 'provider_unavailable' }
+  | { status: 'done'; writes: number; failed: number }
+  | { status: 'retry'; writes: number; retryAfterMs: number }
+  | { status: 'lapsed' | 'revoked'; reason: string };
+
+/** The traveler's desired events: one per confirmed segment of every trip (past ones too). */
+function desiredEvents(trips: Trip[], locale: 'ja' | 'en'): Map<string, Desired> {
+  const desired = new Map<string, Desired>();
+  for (const trip of trips) {
+    for (const event of projectTrip(trip, locale)) desired.set(event.key, { event, hash: eventHash(event) });
+  }
+  return desired;
+}
+
+export async function reconcileConnection(deps: SyncDeps, connectionId: string): Promise<ReconcileOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const { db } = deps;
+  // State is re-read every time: running the job twice, or after a switch-off, is harmless.
+  const context = await loadSyncState(db, connectionId);
+  if (!context || context.connection.status !== 'connected') return { status: 'skipped', reason: 'not_connected' };
+  const { connection } = context;
+  const provider = deps.providers.get(connection.provider);
+  // A provider this deployment no longer runs: its connections wait until it is configured again.
+  if (!provider) return { status: 'skipped', reason: 'provider_unavailable' };
+  if (provider.companyGrant && context.grantStatus !== 'granted') return { status: 'skipped', reason: 'no_consent' };
+  if (!context.syncEnabled || !context.work) return { status: 'skipped', reason: 'sync_off' };
+  const { work } = context;
+
+  const calendar: CalendarAccount = provider.account({ details: connection.details, credentials: credentialStore(db, deps.box, connection, now, context.sealedAccessToken) });
+  try {
+    const desired = desiredEvents(work.trips, context.locale);
+    const mappings = new Map<string, Mapping>(work.mappings.map((m) => [m.segmentId, m]));
+    const lookup = keysToDiscover(desired, mappings, connection.rediscover);
+    const found = lookup.length ? await calendar.findByKeys(lookup) : new Map<string, string>();
+    const results: WriteResult[] = [];
+    // A second pass only when an update found its event deleted by the traveler: the booking
+    // changed since, so the event is written again (its answer marked it user_deleted, hash unknown).
+    for (let pass = 0; pass < 2; pass++) {
+      const plan = planWrites(desired, pass === 0 ? mappings : await loadMappings(db, connectionId), found);
+      await applyMappingChanges(db, connectionId, plan.before, now());
+      const log = answerLog(db);
+      const recorded: Promise<void>[] = [];
+      let round: WriteResult[] = [];
+      try {
+        round = plan.ops.length
+          ? await calendar.write(plan.ops, {
+            onResult: async (r) => {
+              const pending = log.record({ kind: 'answer', connectionId, result: r, hash: plan.hashes.get(r.key), at: now() });
+              pending.catch(() => {}); // awaited below, with the others
+              recorded.push(pending);
+            },
+          })
+          : [];
+      } finally {
+        // What was answered is recorded even when the write as a whole ended in an error.
+        await Promise.all(recorded);
+      }
+      results.push(...round);
+      if (!round.some((r) => !r.ok && r.kind === 'update' && r.error.code === 'not_found')) break;
+    }
+    const retryable = results.filter((r) => !r.ok && (r.error.code === 'temporary' || r.error.code === 'throttled'));
+    const failed = results.filter((r) => !r.ok && r.error.code === 'invalid').length;
+    if (connection.rediscover && !retryable.length) await markRediscovered(db, connectionId);
+    if (retryable.length) {
+      const retryAfterMs = Math.max(1000, ...retryable.map((r) => (!r.ok && r.error.retryAfterMs) || 0));
+      await answerLog(db).record({ kind: 'outcome', connectionId, at: now(), error: `${retryable.length} calendar writes to retry` });
+      return { status: 'retry', writes: results.length - retryable.length, retryAfterMs };
+    }
+    await answerLog(db).record({ kind: 'outcome', connectionId, at: now(), error: failed ? `${failed} events refused by the calendar` : null });
+    return { status: 'done', writes: results.length, failed };
+  } catch (error) {
+    if (error instanceof CalendarProviderError) {
+      const applied = await applyConnectionError(db, connection, error, now());
+      if (applied) return applied;
+      await recordSyncOutcome(db, connectionId, now(), `${error.code}: ${error.message}`.slice(0, 500));
+      return { status: 'retry', writes: 0, retryAfterMs: error.retryAfterMs ?? 30_000 };
+    }
+    throw error;
+  }
+}

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { providerDescriptor, providerDescriptors } from '../../src/calendars/registry.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SRC = path.join(ROOT, 'web', 'src');
@@ -177,6 +178,36 @@ describe('web app translations', () => {
       if (providerLabel) continue; // the registry's: see below
       assert.ok(values.ja.has(jaLabel), `ja label '${jaLabel}' (${where}) is not a translation value`);
       assert.ok(values.en.has(enLabel), `en label '${enLabel}' (${where}) is not a translation value`);
+    }
+  });
+
+  it('gets the provider names of labels.md word for word from the provider registry (the API hands them on)', () => {
+    const outlook = providerDescriptor('outlook');
+    assert.ok(outlook, 'outlook is in the registry');
+    for (const [where, jaLabel, enLabel, providerLabel] of LABELS) {
+      if (!providerLabel) continue;
+      assert.equal(outlook.labels.ja[providerLabel], jaLabel, `ja ${where}`);
+      assert.equal(outlook.labels.en[providerLabel], enLabel, `en ${where}`);
+    }
+  });
+
+  it('names every provider of the registry as labels.md does (its row, connect button and tile)', (t) => {
+    const file = path.resolve(ROOT, '../shared/mission/labels.md');
+    if (!existsSync(file)) {
+      t.diagnostic(`${file} is not beside this clone`);
+      return;
+    }
+    const pairs = new Set(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('|'))
+        .map((l) => l.split('|').map((c) => c.trim()))
+        .map((c) => `${c[2]}|${c[3]}`),
+    );
+    for (const d of providerDescriptors()) {
+      for (const kind of ['integration', 'connect', 'tile'] as const) {
+        assert.ok(pairs.has(`${d.labels.ja[kind]}|${d.labels.en[kind]}`), `${d.id} ${kind}: '${d.labels.ja[kind]}' / '${d.labels.en[kind]}' is not a row of labels.md`);
+      }
     }
   });
 

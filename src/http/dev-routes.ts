@@ -20,7 +20,8 @@ export interface DevRoutesOptions {
 const EML = /^[^/\\]+\.eml$/;
 
 async function parseEml(file: string): Promise<ParsedMail> {
-  // mailparser is a devDependency: loaded only when a developer opens the outbox.
+  // Loaded when a developer first opens the outbox: the development pages are off in production,
+  // and a server that never shows them need not load a MIME parser at start.
   const { simpleParser } = await import('mailparser');
   return simpleParser(await readFile(file));
 }

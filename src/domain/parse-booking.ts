@@ -1,28 +1,11 @@
 // Booking API input (already of the shape booking-schema.ts describes) → domain segment details,
 // with every local time resolved to its IANA zone and checked. Errors name the field.
 import { findAirport } from './airports.ts';
+import type { CarSegmentInput, RailSegmentInput, SegmentInput } from './booking-schema.ts';
 import { checkSegmentSpan, type SegmentTimes } from './segment-span.ts';
 import type { CarDetails, FlightDetails, HotelDetails, RailDetails, SegmentDetails } from './types.ts';
 
-interface FlightEndpointInput { airport: string; terminal?: string; local: string; timeZone?: string }
-interface PlaceInput { local: string; timeZone?: string }
-export type FlightSegmentInput = { type: 'flight'; ref: string; carrier: string; flightNumber: string; operatingCarrier?: string; departure: FlightEndpointInput; arrival: FlightEndpointInput; seat?: string; cabin?: string; recordLocator?: string };
-export type HotelSegmentInput = { type: 'hotel'; ref: string; property: string; address?: string; phone?: string; checkIn: { date: string; time?: string }; checkOut: { date: string; time?: string }; timeZone?: string; confirmation?: string };
-export type CarSegmentInput = { type: 'car'; ref: string; vendor: string; pickUp: PlaceInput & { place: string; address?: string }; dropOff: PlaceInput & { place: string; address?: string }; carType?: string; confirmation?: string };
-export type RailSegmentInput = { type: 'rail'; ref: string; operator: string; trainNumber: string; departure: PlaceInput & { station: string }; arrival: PlaceInput & { station: string }; car?: string; seat?: string; confirmation?: string };
-export type SegmentInput = FlightSegmentInput | HotelSegmentInput | CarSegmentInput | RailSegmentInput;
-
-export interface TripInput {
-  bookingRef: string;
-  travelerEmail: string;
-  title?: string;
-  segments: SegmentInput[];
-}
-
-export interface TripChangeInput {
-  title?: string;
-  segments: SegmentInput[];
-}
+type PlaceInput = CarSegmentInput['pickUp'] | RailSegmentInput['departure'];
 
 export interface FieldProblem {
   field: string;

@@ -5,7 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ParsedMail } from 'mailparser';
-import type { SegmentInput, TripChangeInput } from '../domain/parse-booking.ts';
+import type { SegmentInput, TripChangeInput } from '../domain/booking-schema.ts';
 import type { Segment, Trip } from '../domain/types.ts';
 import type { OutboxEmail } from './api-types.ts';
 

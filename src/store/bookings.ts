@@ -3,7 +3,8 @@
 // not at all. A request that changes nothing writes nothing and sends nothing.
 import { randomUUID } from 'node:crypto';
 import { applyBooking, cancelSegments } from '../domain/apply-booking.ts';
-import { parseSegments, type SegmentInput, type TripChangeInput, type TripInput } from '../domain/parse-booking.ts';
+import type { SegmentInput, TripChangeInput, TripInput } from '../domain/booking-schema.ts';
+import { parseSegments } from '../domain/parse-booking.ts';
 import type { SegmentTimes } from '../domain/segment-span.ts';
 import type { ChangeKind, Segment, Trip, TripChange } from '../domain/types.ts';
 import { QUEUES, type Store, type Tx } from './database.ts';

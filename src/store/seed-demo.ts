@@ -1,7 +1,7 @@
 // The demo company `npm start` seeds into an empty database: the README lists these people.
 // Its tenant and users match sandbox/'s seeded Entra tenant, so the Outlook flow works in a demo.
 import { DateTime } from 'luxon';
-import type { TripInput } from '../domain/parse-booking.ts';
+import type { TripInput } from '../domain/booking-schema.ts';
 import type { Bookings } from './bookings.ts';
 import type { Store } from './database.ts';
 import { createOrganisation, createUser, issueApiKey } from './organisations.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSegments, type SegmentInput } from '../../src/domain/parse-booking.ts';
+import type { SegmentInput } from '../../src/domain/booking-schema.ts';
+import { parseSegments } from '../../src/domain/parse-booking.ts';
 import { checkSegmentSpan, segmentSpan } from '../../src/domain/segment-span.ts';
 import type { FlightSegment } from '../../src/domain/types.ts';
 import * as f from '../ics/fixtures.ts';

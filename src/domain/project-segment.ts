@@ -1,6 +1,7 @@
 // The projection: a segment → the calendar event the traveler should have. Pure; a content hash of
 // the result decides whether a calendar write is needed at all.
 import { createHash } from 'node:crypto';
+import { messages } from '../i18n/messages.ts';
 import { canonicalJson } from './apply-booking.ts';
 import { describeSegment } from './describe-segment.ts';
 import { segmentSpan } from './segment-span.ts';
@@ -28,9 +29,6 @@ export interface DesiredEvent {
   reminderMinutesBeforeStart: number | null;
 }
 
-/** The category every event we write carries, so a traveler can see and filter them. */
-export const EVENT_CATEGORY: Record<Locale, string> = { ja: '出張', en: 'Travel' };
-
 // Reminders a traveler would choose: time to get to the airport, to the station, to the counter.
 // A hotel stay is all-day and transparent: a reminder at midnight helps no one.
 const REMINDER_MINUTES: Record<Segment['kind'], number | null> = { flight: 180, rail: 60, car: 60, hotel: null };
@@ -43,18 +41,19 @@ function calendarTime(time: ZonedTime): EventTime {
 
 export function projectSegment(segment: Segment, trip: Trip, locale: Locale): DesiredEvent {
   const text = describeSegment(segment, locale);
+  const words = messages(locale);
   // A stay is all-day, midnight to midnight in the hotel's zone, the end exclusive (as in the .ics).
   const span = segmentSpan(segment);
   return {
     key: segment.id,
     subject: text.summary,
-    body: `${text.description}\n\n${locale === 'ja' ? '予約番号' : 'Booking reference'}: ${trip.bookingRef}`,
+    body: `${text.description}\n\n${words.common.bookingReference}: ${trip.bookingRef}`,
     location: text.location,
     start: calendarTime(span.start),
     end: calendarTime(span.end),
     isAllDay: span.allDay,
     showAs: 'tentative',
-    categories: [EVENT_CATEGORY[locale]],
+    categories: [words.calendarEvent.category],
     reminderMinutesBeforeStart: REMINDER_MINUTES[segment.kind],
   };
 }

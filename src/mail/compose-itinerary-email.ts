@@ -7,9 +7,9 @@ import { describeSegmentRows } from '../domain/describe-segment.ts';
 import { segmentSpan } from '../domain/segment-span.ts';
 import type { Segment, TripChange, User } from '../domain/types.ts';
 import { toInstant } from '../domain/zoned-time.ts';
+import { messages } from '../i18n/messages.ts';
 import { itineraryCalendars, type CalendarObject } from '../ics/itinerary-calendars.ts';
-import { ITINERARY_EMAIL_TEXTS, type SegmentMark } from './itinerary-email-texts.ts';
-import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView } from './render-itinerary-email.ts';
+import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView, type SegmentMark } from './render-itinerary-email.ts';
 
 export interface ItineraryEmailOptions {
   /** The platform's mailbox: the From of the email and the ORGANIZER of its invitations. */
@@ -27,8 +27,8 @@ export function composeItineraryEmail(
 ): SendMailOptions {
   const { trip } = change;
   const locale = traveler.locale;
-  const texts = ITINERARY_EMAIL_TEXTS[locale];
-  const subject = oneLine(texts.subject(change.kind, trip));
+  const { common, itineraryEmail: texts } = messages(locale);
+  const subject = oneLine(texts.subject(texts.subjectPrefix[change.kind], trip));
 
   const segments = inTravelOrder(trip.segments).map((segment) => {
     const { summary, rows } = describeSegmentRows(segment, locale);
@@ -55,7 +55,7 @@ export function composeItineraryEmail(
     subject,
     greeting: texts.greeting(traveler.displayName),
     intro: texts.intro[change.kind],
-    bookingReference: { label: texts.bookingReference, value: trip.bookingRef },
+    bookingReference: { label: common.bookingReference, value: trip.bookingRef },
     tripLink: { label: texts.viewTrip, url: tripUrl(options.publicUrl, trip.id) },
     segments,
     outlookReconnect: options.outlookReconnect ? texts.outlookReconnect : undefined,

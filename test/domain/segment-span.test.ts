@@ -4,7 +4,7 @@ import type { SegmentInput } from '../../src/domain/booking-schema.ts';
 import { parseSegments } from '../../src/domain/parse-booking.ts';
 import { checkSegmentSpan, segmentSpan } from '../../src/domain/segment-span.ts';
 import type { FlightSegment } from '../../src/domain/types.ts';
-import * as f from '../ics/fixtures.ts';
+import * as f from '../fixtures/trips.ts';
 
 function times(segment: Parameters<typeof checkSegmentSpan>[0]) {
   const checked = checkSegmentSpan(segment);

@@ -7,7 +7,7 @@
 // check-out date in the hotel's zone, the end exclusive, which is how both iCalendar (a DATE
 // DTEND, RFC 5545 §3.6.1) and Graph's all-day events count the nights.
 import type { HotelDetails, SegmentDetails, ZonedTime } from './types.ts';
-import { isValidDate, isValidTimeZone, startOfDay, toInstant } from './zoned-time.ts';
+import { addDays, isValidDate, isValidTimeZone, startOfDay, toInstant } from './zoned-time.ts';
 
 export interface TimedSpan {
   allDay: false;
@@ -68,12 +68,6 @@ function zoned(time: ZonedTime): ZonedTime {
   return { local: time.local, timeZone: time.timeZone };
 }
 
-/** "2026-06-01" → "2026-06-02", on the calendar alone (no zone can move a date). */
-function nextDay(date: string): string {
-  const [year, month, day] = date.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
-}
-
 /** Where a segment starts and ends, on the wall clock. Never fails; `checkSegmentSpan` checks it. */
 export function segmentSpan(segment: SegmentDetails): SegmentSpan {
   return segment.kind === 'hotel' ? staySpan(segment) : timedSpan(segment);
@@ -92,7 +86,7 @@ function staySpan(hotel: HotelDetails): AllDaySpan {
   const startDate = hotel.checkIn.date;
   // A day use (out on the day of arrival) still covers that day: an all-day event must end after
   // it starts (RFC 5545 §3.8.2.2).
-  const endDate = hotel.checkOut.date === startDate && isValidDate(startDate) ? nextDay(startDate) : hotel.checkOut.date;
+  const endDate = hotel.checkOut.date === startDate && isValidDate(startDate) ? addDays(startDate, 1) : hotel.checkOut.date;
   return {
     allDay: true,
     timeZone,

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ParsedMail } from 'mailparser';
 import type { SegmentInput, TripChangeInput } from '../domain/booking-schema.ts';
 import type { Segment, Trip } from '../domain/types.ts';
+import { addDays } from '../domain/zoned-time.ts';
 import type { OutboxEmail } from './api-types.ts';
 
 export interface DevRoutesOptions {
@@ -55,12 +56,6 @@ function shiftLocal(local: string, minutes: number): string {
   return d.toISOString().slice(0, 16);
 }
 
-function shiftDate(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** A change a booking engine could send: timed segments an hour later, a hotel stay a night longer. */
 export function shiftSegment(segment: SegmentInput, minutes: number): SegmentInput {
   switch (segment.type) {
@@ -70,7 +65,7 @@ export function shiftSegment(segment: SegmentInput, minutes: number): SegmentInp
     case 'car':
       return { ...segment, pickUp: { ...segment.pickUp, local: shiftLocal(segment.pickUp.local, minutes) }, dropOff: { ...segment.dropOff, local: shiftLocal(segment.dropOff.local, minutes) } };
     case 'hotel':
-      return { ...segment, checkOut: { ...segment.checkOut, date: shiftDate(segment.checkOut.date, Math.max(1, Math.round(minutes / 1440))) } };
+      return { ...segment, checkOut: { ...segment.checkOut, date: addDays(segment.checkOut.date, Math.max(1, Math.round(minutes / 1440))) } };
   }
 }
 

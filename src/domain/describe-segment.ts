@@ -156,11 +156,15 @@ function describeFlight(s: FlightSegment, locale: Locale): SegmentDescriptionRow
   };
 }
 
+function withAddress(place: string, address: string | undefined, locale: Locale): string {
+  return address ? messages(locale).segment.placeWithAddress(place, address) : place;
+}
+
 function describeHotel(s: HotelSegment, locale: Locale): SegmentDescriptionRows {
   const l = messages(locale).segment;
   return {
     summary: `${l.hotelSummary}: ${s.property}`,
-    location: s.address ? l.placeWithAddress(s.property, s.address) : s.property,
+    location: withAddress(s.property, s.address, locale),
     rows: [
       { label: l.hotel, value: s.property },
       ...row(l.address, s.address),
@@ -172,24 +176,20 @@ function describeHotel(s: HotelSegment, locale: Locale): SegmentDescriptionRows 
   };
 }
 
-function carPlace(place: string, address: string | undefined, locale: Locale): string {
-  return address ? messages(locale).segment.placeWithAddress(place, address) : place;
-}
-
 function describeCar(s: CarSegment, locale: Locale): SegmentDescriptionRows {
   const l = messages(locale).segment;
   return {
     summary: `${l.carSummary}: ${s.vendor} (${s.pickUp.place})`,
-    location: carPlace(s.pickUp.place, s.pickUp.address, locale),
+    location: withAddress(s.pickUp.place, s.pickUp.address, locale),
     rows: [
       { label: l.carVendor, value: s.vendor },
       {
         label: l.pickUp,
-        value: `${formatZonedTime(s.pickUp, locale)}, ${carPlace(s.pickUp.place, s.pickUp.address, locale)}`,
+        value: `${formatZonedTime(s.pickUp, locale)}, ${withAddress(s.pickUp.place, s.pickUp.address, locale)}`,
       },
       {
         label: l.dropOff,
-        value: `${formatZonedTime(s.dropOff, locale)}, ${carPlace(s.dropOff.place, s.dropOff.address, locale)}`,
+        value: `${formatZonedTime(s.dropOff, locale)}, ${withAddress(s.dropOff.place, s.dropOff.address, locale)}`,
       },
       ...row(l.carType, s.carType),
       ...row(l.confirmation, s.confirmation),

@@ -53,7 +53,7 @@ export type CheckedSpan =
   | { span?: undefined; times?: undefined; problems: SpanProblem[] };
 
 /** Hotels commonly open their rooms mid-afternoon; a booking without a time arrives then. */
-export const USUAL_CHECK_IN_TIME = '15:00';
+const USUAL_CHECK_IN_TIME = '15:00';
 
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 

@@ -9,7 +9,8 @@ import type { TestSandbox } from '../sandbox/test/helpers.ts';
 import { connectWithMsal } from '../sandbox/test/helpers.ts';
 import { mapCreate, mapEvent } from '../src/calendars/outlook/map-event.ts';
 import { applyBooking } from '../src/domain/apply-booking.ts';
-import { parseSegments, type TripInput } from '../src/domain/parse-booking.ts';
+import type { TripInput } from '../src/domain/booking-schema.ts';
+import { parseSegments } from '../src/domain/parse-booking.ts';
 import { projectTrip, type DesiredEvent } from '../src/domain/project-segment.ts';
 import type { Trip } from '../src/domain/types.ts';
 

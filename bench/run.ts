@@ -22,7 +22,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { TestSandbox } from '../sandbox/test/helpers.ts';
 import { createOutlookProvider } from '../src/calendars/outlook/index.ts';
-import type { TripInput } from '../src/domain/parse-booking.ts';
+import type { TripInput } from '../src/domain/booking-schema.ts';
 import { bookings as makeBookings } from '../src/store/bookings.ts';
 import { openStore, type Store } from '../src/store/database.ts';
 import { secretBox } from '../src/store/secret-box.ts';

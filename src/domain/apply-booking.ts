@@ -2,6 +2,7 @@
 // is a property of this function (same input → no changed ids → nothing written).
 import { randomUUID } from 'node:crypto';
 import type { ParsedSegment } from './parse-booking.ts';
+import type { SegmentTimes } from './segment-span.ts';
 import type { Segment, SegmentDetails } from './types.ts';
 
 /** JSON with sorted keys: equal details give equal text. */
@@ -19,11 +20,6 @@ export function canonicalJson(value: unknown): string {
 export function detailsOf(segment: Segment): SegmentDetails {
   const { id: _id, ref: _ref, status: _status, sequence: _sequence, ...details } = segment;
   return details as SegmentDetails;
-}
-
-export interface SegmentTimes {
-  startsAt: Date;
-  endsAt: Date;
 }
 
 export interface AppliedChange {

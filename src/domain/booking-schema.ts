@@ -1,6 +1,8 @@
 // The booking API's JSON shape, as JSON Schema: one definition serves the HTTP route's
-// validation, the OpenAPI document and the `tripcal ics` command. Semantic checks (airports,
-// zones, end after start) are in parse-booking.ts.
+// validation, the OpenAPI document, the `tripcal ics` command and, through FromSchema, the
+// TypeScript types of the input, so the types cannot say anything the schema does not. Semantic
+// checks (airports, zones, end after start) are in parse-booking.ts.
+import type { FromSchema } from 'json-schema-to-ts';
 
 const text = (maxLength = 200) => ({ type: 'string', minLength: 1, maxLength }) as const;
 const optionalText = (maxLength = 200) => ({ type: 'string', maxLength }) as const;
@@ -27,18 +29,25 @@ const flightEndpoint = {
   },
 } as const;
 
-const placeEndpoint = (placeKey: 'station' | 'place') =>
-  ({
-    type: 'object',
-    additionalProperties: false,
-    required: [placeKey, 'local'],
-    properties: {
-      [placeKey]: text(),
-      ...(placeKey === 'place' ? { address: optionalText(300) } : {}),
-      local: localDateTime,
-      timeZone: { ...timeZone, description: "Defaults to the traveler's home zone" },
-    },
-  }) as const;
+// Stations and rental counters: a wall-clock time, in the traveler's home zone unless named.
+const zonedLocal = {
+  local: localDateTime,
+  timeZone: { ...timeZone, description: "Defaults to the traveler's home zone" },
+} as const;
+
+const stationEndpoint = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['station', 'local'],
+  properties: { station: text(), ...zonedLocal },
+} as const;
+
+const placeEndpoint = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['place', 'local'],
+  properties: { place: text(), address: optionalText(300), ...zonedLocal },
+} as const;
 
 const flight = {
   type: 'object',
@@ -83,8 +92,8 @@ const car = {
     type: { const: 'car' },
     ref: segmentRef,
     vendor: text(),
-    pickUp: placeEndpoint('place'),
-    dropOff: placeEndpoint('place'),
+    pickUp: placeEndpoint,
+    dropOff: placeEndpoint,
     carType: optionalText(60),
     confirmation: optionalText(40),
   },
@@ -99,8 +108,8 @@ const rail = {
     ref: segmentRef,
     operator: text(),
     trainNumber: text(40),
-    departure: placeEndpoint('station'),
-    arrival: placeEndpoint('station'),
+    departure: stationEndpoint,
+    arrival: stationEndpoint,
     car: optionalText(10),
     seat: optionalText(10),
     confirmation: optionalText(40),
@@ -146,3 +155,11 @@ export const tripChangeInputSchema = {
     },
   },
 } as const;
+
+export type SegmentInput = FromSchema<typeof segmentInputSchema>;
+export type FlightSegmentInput = Extract<SegmentInput, { type: 'flight' }>;
+export type HotelSegmentInput = Extract<SegmentInput, { type: 'hotel' }>;
+export type CarSegmentInput = Extract<SegmentInput, { type: 'car' }>;
+export type RailSegmentInput = Extract<SegmentInput, { type: 'rail' }>;
+export type TripInput = FromSchema<typeof tripInputSchema>;
+export type TripChangeInput = FromSchema<typeof tripChangeInputSchema>;

@@ -1,8 +1,11 @@
 // What a traveler reads about a segment (calendar title, location, body; email bodies), in
-// Japanese or English. Pure: no I/O besides the airport dataset lookup, deterministic for given
-// inputs (dates are formatted by hand; only the zone's long name comes from ICU via Luxon).
+// Japanese or English: which rows, in which order, from which fields. The words and each
+// language's way of writing a date or an address are in the message catalogue (src/i18n). Pure:
+// no I/O besides the airport dataset lookup, deterministic for given inputs (dates are formatted
+// by hand; only the zone's long name comes from ICU via Luxon).
 
 import { DateTime } from 'luxon';
+import { messages } from '../i18n/messages.ts';
 import { airportCityName, findAirport } from './airports.ts';
 import { boundedMemo } from './bounded-memo.ts';
 import type {
@@ -15,106 +18,6 @@ import type {
   Segment,
   ZonedTime,
 } from './types.ts';
-
-export interface SegmentLabels {
-  flight: string;
-  operatedBy: string;
-  departure: string;
-  arrival: string;
-  terminal: (terminal: string) => string;
-  seat: string;
-  cabin: string;
-  recordLocator: string;
-  hotel: string;
-  hotelSummary: string;
-  address: string;
-  phone: string;
-  checkIn: string;
-  checkOut: string;
-  confirmation: string;
-  carSummary: string;
-  carVendor: string;
-  pickUp: string;
-  dropOff: string;
-  carType: string;
-  train: string;
-  railCarAndSeat: (car: string | undefined, seat: string | undefined) => string;
-  cancelled: string;
-  cabins: Readonly<Record<'economy' | 'premiumEconomy' | 'business' | 'first', string>>;
-  weekdays: readonly string[];
-}
-
-/** The message catalogue, for the mail module and the calendar projection to reuse. */
-export const SEGMENT_LABELS: Readonly<Record<Locale, SegmentLabels>> = {
-  ja: {
-    flight: '便',
-    operatedBy: '運航会社',
-    departure: '出発',
-    arrival: '到着',
-    terminal: (t) => `ターミナル${t}`,
-    seat: '座席',
-    cabin: 'クラス',
-    recordLocator: '予約番号',
-    hotel: 'ホテル',
-    hotelSummary: '宿泊',
-    address: '住所',
-    phone: '電話番号',
-    checkIn: 'チェックイン',
-    checkOut: 'チェックアウト',
-    confirmation: '確認番号',
-    carSummary: 'レンタカー',
-    carVendor: 'レンタカー会社',
-    pickUp: '貸出',
-    dropOff: '返却',
-    carType: '車種',
-    train: '列車',
-    railCarAndSeat: (car, seat) =>
-      [car ? `${car}号車` : undefined, seat ? `${seat}番` : undefined].filter(Boolean).join(' '),
-    cancelled: 'キャンセル済み',
-    cabins: {
-      economy: 'エコノミークラス',
-      premiumEconomy: 'プレミアムエコノミークラス',
-      business: 'ビジネスクラス',
-      first: 'ファーストクラス',
-    },
-    weekdays: ['月', '火', '水', '木', '金', '土', '日'],
-  },
-  en: {
-    flight: 'Flight',
-    operatedBy: 'Operated by',
-    departure: 'Departure',
-    arrival: 'Arrival',
-    terminal: (t) => `Terminal ${t}`,
-    seat: 'Seat',
-    cabin: 'Cabin',
-    recordLocator: 'Record locator',
-    hotel: 'Hotel',
-    hotelSummary: 'Hotel',
-    address: 'Address',
-    phone: 'Phone',
-    checkIn: 'Check-in',
-    checkOut: 'Check-out',
-    confirmation: 'Confirmation',
-    carSummary: 'Car rental',
-    carVendor: 'Rental company',
-    pickUp: 'Pick-up',
-    dropOff: 'Drop-off',
-    carType: 'Car type',
-    train: 'Train',
-    railCarAndSeat: (car, seat) =>
-      [car ? `Car ${car}` : undefined, seat ? `seat ${seat}` : undefined].filter(Boolean).join(', '),
-    cancelled: 'Cancelled',
-    cabins: {
-      economy: 'Economy',
-      premiumEconomy: 'Premium Economy',
-      business: 'Business',
-      first: 'First',
-    },
-    weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
-  },
-};
-
-const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export interface SegmentRow {
   label: string;
@@ -147,11 +50,7 @@ export function formatLocalDate(date: string, locale: Locale, time?: string): st
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   // 0 = Monday, computed on the proleptic Gregorian calendar (no zone involved).
   const weekday = (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7;
-  const labels = SEGMENT_LABELS[locale];
-  const text =
-    locale === 'ja'
-      ? `${year}年${month}月${day}日(${labels.weekdays[weekday]})`
-      : `${labels.weekdays[weekday]} ${day} ${MONTHS_EN[month - 1]} ${year}`;
+  const text = messages(locale).segment.date({ year, month, day, weekday });
   return time ? `${text} ${time}` : text;
 }
 
@@ -204,7 +103,7 @@ export function formatFlightNumber(carrier: string, flightNumber: string): strin
 
 function cabinName(cabin: string, locale: Locale): string {
   const key = cabin.trim().toLowerCase().replace(/[\s_-]+/g, '');
-  const cabins = SEGMENT_LABELS[locale].cabins;
+  const cabins = messages(locale).segment.cabins;
   if (key === 'economy' || key === 'y') return cabins.economy;
   if (key === 'premiumeconomy' || key === 'w') return cabins.premiumEconomy;
   if (key === 'business' || key === 'c' || key === 'j') return cabins.business;
@@ -216,15 +115,14 @@ function airportShort(iata: string, locale: Locale): string {
   const airport = findAirport(iata);
   const code = iata.toUpperCase();
   if (!airport) return code;
-  const city = airportCityName(airport, locale);
-  return locale === 'ja' ? `${city}(${code})` : `${city} (${code})`;
+  return messages(locale).segment.cityWithCode(airportCityName(airport, locale), code);
 }
 
 function airportPlace(endpoint: FlightEndpoint, locale: Locale): string {
   const airport = findAirport(endpoint.airport);
   const code = endpoint.airport.toUpperCase();
   const name = airport ? `${airport.name} (${code})` : code;
-  const terminal = endpoint.terminal ? SEGMENT_LABELS[locale].terminal(endpoint.terminal) : undefined;
+  const terminal = endpoint.terminal ? messages(locale).segment.terminal(endpoint.terminal) : undefined;
   return terminal ? `${name}, ${terminal}` : name;
 }
 
@@ -233,7 +131,7 @@ function row(label: string, value: string | undefined): SegmentRow[] {
 }
 
 function describeFlight(s: FlightSegment, locale: Locale): SegmentDescriptionRows {
-  const l = SEGMENT_LABELS[locale];
+  const l = messages(locale).segment;
   const flight = formatFlightNumber(s.carrier, s.flightNumber);
   const route = `${airportShort(s.departure.airport, locale)} → ${airportShort(s.arrival.airport, locale)}`;
   const operating =
@@ -258,12 +156,15 @@ function describeFlight(s: FlightSegment, locale: Locale): SegmentDescriptionRow
   };
 }
 
+function withAddress(place: string, address: string | undefined, locale: Locale): string {
+  return address ? messages(locale).segment.placeWithAddress(place, address) : place;
+}
+
 function describeHotel(s: HotelSegment, locale: Locale): SegmentDescriptionRows {
-  const l = SEGMENT_LABELS[locale];
-  const separator = locale === 'ja' ? ' ' : ', ';
+  const l = messages(locale).segment;
   return {
     summary: `${l.hotelSummary}: ${s.property}`,
-    location: s.address ? `${s.property}${separator}${s.address}` : s.property,
+    location: withAddress(s.property, s.address, locale),
     rows: [
       { label: l.hotel, value: s.property },
       ...row(l.address, s.address),
@@ -275,25 +176,20 @@ function describeHotel(s: HotelSegment, locale: Locale): SegmentDescriptionRows 
   };
 }
 
-function carPlace(place: string, address: string | undefined, locale: Locale): string {
-  if (!address) return place;
-  return locale === 'ja' ? `${place} ${address}` : `${place}, ${address}`;
-}
-
 function describeCar(s: CarSegment, locale: Locale): SegmentDescriptionRows {
-  const l = SEGMENT_LABELS[locale];
+  const l = messages(locale).segment;
   return {
     summary: `${l.carSummary}: ${s.vendor} (${s.pickUp.place})`,
-    location: carPlace(s.pickUp.place, s.pickUp.address, locale),
+    location: withAddress(s.pickUp.place, s.pickUp.address, locale),
     rows: [
       { label: l.carVendor, value: s.vendor },
       {
         label: l.pickUp,
-        value: `${formatZonedTime(s.pickUp, locale)}, ${carPlace(s.pickUp.place, s.pickUp.address, locale)}`,
+        value: `${formatZonedTime(s.pickUp, locale)}, ${withAddress(s.pickUp.place, s.pickUp.address, locale)}`,
       },
       {
         label: l.dropOff,
-        value: `${formatZonedTime(s.dropOff, locale)}, ${carPlace(s.dropOff.place, s.dropOff.address, locale)}`,
+        value: `${formatZonedTime(s.dropOff, locale)}, ${withAddress(s.dropOff.place, s.dropOff.address, locale)}`,
       },
       ...row(l.carType, s.carType),
       ...row(l.confirmation, s.confirmation),
@@ -302,7 +198,7 @@ function describeCar(s: CarSegment, locale: Locale): SegmentDescriptionRows {
 }
 
 function describeRail(s: RailSegment, locale: Locale): SegmentDescriptionRows {
-  const l = SEGMENT_LABELS[locale];
+  const l = messages(locale).segment;
   const train = `${s.operator} ${s.trainNumber}`;
   const route = `${s.departure.station} → ${s.arrival.station}`;
   return {

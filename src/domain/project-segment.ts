@@ -1,9 +1,11 @@
 // The projection: a segment → the calendar event the traveler should have. Pure; a content hash of
 // the result decides whether a calendar write is needed at all.
 import { createHash } from 'node:crypto';
+import { messages } from '../i18n/messages.ts';
 import { canonicalJson } from './apply-booking.ts';
 import { describeSegment } from './describe-segment.ts';
-import type { Locale, Segment, Trip } from './types.ts';
+import { segmentSpan } from './segment-span.ts';
+import type { Locale, Segment, Trip, ZonedTime } from './types.ts';
 
 /** A wall-clock time in an IANA zone, as calendars take it ("2026-12-01T17:05:00"). */
 export interface EventTime {
@@ -27,51 +29,33 @@ export interface DesiredEvent {
   reminderMinutesBeforeStart: number | null;
 }
 
-/** The category every event we write carries, so a traveler can see and filter them. */
-export const EVENT_CATEGORY: Record<Locale, string> = { ja: '出張', en: 'Travel' };
-
 // Reminders a traveler would choose: time to get to the airport, to the station, to the counter.
 // A hotel stay is all-day and transparent: a reminder at midnight helps no one.
 const REMINDER_MINUTES: Record<Segment['kind'], number | null> = { flight: 180, rail: 60, car: 60, hotel: null };
 
 const seconds = (local: string) => (local.length === 16 ? `${local}:00` : local);
 
+function calendarTime(time: ZonedTime): EventTime {
+  return { dateTime: seconds(time.local), timeZone: time.timeZone };
+}
+
 export function projectSegment(segment: Segment, trip: Trip, locale: Locale): DesiredEvent {
   const text = describeSegment(segment, locale);
-  const common = {
+  const words = messages(locale);
+  // A stay is all-day, midnight to midnight in the hotel's zone, the end exclusive (as in the .ics).
+  const span = segmentSpan(segment);
+  return {
     key: segment.id,
     subject: text.summary,
-    body: `${text.description}\n\n${locale === 'ja' ? '予約番号' : 'Booking reference'}: ${trip.bookingRef}`,
+    body: `${text.description}\n\n${words.common.bookingReference}: ${trip.bookingRef}`,
     location: text.location,
-    showAs: 'tentative' as const,
-    categories: [EVENT_CATEGORY[locale]],
+    start: calendarTime(span.start),
+    end: calendarTime(span.end),
+    isAllDay: span.allDay,
+    showAs: 'tentative',
+    categories: [words.calendarEvent.category],
     reminderMinutesBeforeStart: REMINDER_MINUTES[segment.kind],
   };
-  switch (segment.kind) {
-    case 'flight':
-    case 'rail':
-      return {
-        ...common,
-        start: { dateTime: seconds(segment.departure.local), timeZone: segment.departure.timeZone },
-        end: { dateTime: seconds(segment.arrival.local), timeZone: segment.arrival.timeZone },
-        isAllDay: false,
-      };
-    case 'car':
-      return {
-        ...common,
-        start: { dateTime: seconds(segment.pickUp.local), timeZone: segment.pickUp.timeZone },
-        end: { dateTime: seconds(segment.dropOff.local), timeZone: segment.dropOff.timeZone },
-        isAllDay: false,
-      };
-    case 'hotel':
-      // All-day events run midnight to midnight in one zone, end exclusive (as in the .ics).
-      return {
-        ...common,
-        start: { dateTime: `${segment.checkIn.date}T00:00:00`, timeZone: segment.timeZone },
-        end: { dateTime: `${segment.checkOut.date}T00:00:00`, timeZone: segment.timeZone },
-        isAllDay: true,
-      };
-  }
 }
 
 /** The events a traveler should have for a trip: one per confirmed segment. */

@@ -2,8 +2,8 @@
 // with the same Ajv options the server uses, so both refuse the same input the same way.
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { tripInputSchema } from './booking-schema.ts';
-import { BookingValidationError, type TripInput } from './parse-booking.ts';
+import { tripInputSchema, type TripInput } from './booking-schema.ts';
+import { BookingValidationError } from './parse-booking.ts';
 
 export const AJV_OPTIONS = { removeAdditional: false, coerceTypes: false, discriminator: true, allErrors: false } as const;
 

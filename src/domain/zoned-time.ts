@@ -31,6 +31,13 @@ export function isValidDate(date: string): boolean {
   return DateTime.fromISO(date).isValid && /^\d{4}-\d{2}-\d{2}$/.test(date);
 }
 
+/** "2026-06-01" plus 1 day → "2026-06-02": calendar arithmetic, in no zone (no zone moves a date). */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
 /** Midnight starting `date` in `timeZone`. */
 export function startOfDay(date: string, timeZone: string): Date {
   return DateTime.fromISO(date, { zone: timeZone }).startOf('day').toJSDate();

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { providerDescriptor, providerDescriptors } from '../calendars/registry.ts';
 import type { Trip, User } from '../domain/types.ts';
+import { messages } from '../i18n/messages.ts';
 import { userConnections } from '../store/calendar-connections.ts';
 import { eventStates } from '../store/calendar-events.ts';
 import { companyCalendars } from '../store/company-calendars.ts';
@@ -26,8 +27,6 @@ async function me(store: Store, user: User): Promise<Me> {
   return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, locale: user.locale, timeZone: user.timeZone, organisation: org };
 }
 
-const LOGIN_FAILED = { ja: 'メールアドレスまたはパスワードが正しくありません。', en: 'The email or password is not correct.' } as const;
-
 export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): Promise<void> {
   const { store } = opts;
   const now = opts.now ?? (() => new Date());
@@ -39,7 +38,7 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
     },
   }, async (request, reply) => {
     const session = await logIn(store.db, request.body.email, request.body.password, now());
-    if (!session) throw new HttpError(401, 'invalid_credentials', LOGIN_FAILED[requestLocale(request)], 'password');
+    if (!session) throw new HttpError(401, 'invalid_credentials', messages(requestLocale(request)).session.loginFailed, 'password');
     setSessionCookie(reply, session.token, opts.secureCookies);
     return { user: await me(store, session.user) };
   });
@@ -76,7 +75,7 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
   async function visibleTrip(user: User, tripId: string) {
     const trip = /^[0-9a-f-]{36}$/i.test(tripId) ? await findTripById(store.db, user.organisationId, tripId) : undefined;
     if (!trip || (trip.travelerId !== user.id && user.role !== 'admin')) {
-      throw new HttpError(404, 'trip_not_found', user.locale === 'ja' ? '旅程が見つかりません。' : 'Trip not found.');
+      throw new HttpError(404, 'trip_not_found', messages(user.locale).trips.notFound);
     }
     return trip;
   }

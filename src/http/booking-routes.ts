@@ -1,8 +1,7 @@
 // The booking API: what an OBT's booking engine or a GDS feed calls. Authenticated with the
 // company's API key (`Authorization: Bearer <key>`); every route is scoped to that company.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { tripChangeInputSchema, tripInputSchema } from '../domain/booking-schema.ts';
-import type { TripChangeInput, TripInput } from '../domain/parse-booking.ts';
+import { tripChangeInputSchema, tripInputSchema, type TripChangeInput, type TripInput } from '../domain/booking-schema.ts';
 import type { Locale, Trip } from '../domain/types.ts';
 import { itineraryDownload } from '../ics/itinerary-calendars.ts';
 import type { Bookings, BookingResult } from '../store/bookings.ts';

@@ -5,8 +5,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ParsedMail } from 'mailparser';
-import type { SegmentInput, TripChangeInput } from '../domain/parse-booking.ts';
+import type { SegmentInput, TripChangeInput } from '../domain/booking-schema.ts';
 import type { Segment, Trip } from '../domain/types.ts';
+import { addDays } from '../domain/zoned-time.ts';
 import type { OutboxEmail } from './api-types.ts';
 
 export interface DevRoutesOptions {
@@ -20,7 +21,8 @@ export interface DevRoutesOptions {
 const EML = /^[^/\\]+\.eml$/;
 
 async function parseEml(file: string): Promise<ParsedMail> {
-  // mailparser is a devDependency: loaded only when a developer opens the outbox.
+  // Loaded when a developer first opens the outbox: the development pages are off in production,
+  // and a server that never shows them need not load a MIME parser at start.
   const { simpleParser } = await import('mailparser');
   return simpleParser(await readFile(file));
 }
@@ -54,12 +56,6 @@ function shiftLocal(local: string, minutes: number): string {
   return d.toISOString().slice(0, 16);
 }
 
-function shiftDate(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
 /** A change a booking engine could send: timed segments an hour later, a hotel stay a night longer. */
 export function shiftSegment(segment: SegmentInput, minutes: number): SegmentInput {
   switch (segment.type) {
@@ -69,7 +65,7 @@ export function shiftSegment(segment: SegmentInput, minutes: number): SegmentInp
     case 'car':
       return { ...segment, pickUp: { ...segment.pickUp, local: shiftLocal(segment.pickUp.local, minutes) }, dropOff: { ...segment.dropOff, local: shiftLocal(segment.dropOff.local, minutes) } };
     case 'hotel':
-      return { ...segment, checkOut: { ...segment.checkOut, date: shiftDate(segment.checkOut.date, Math.max(1, Math.round(minutes / 1440))) } };
+      return { ...segment, checkOut: { ...segment.checkOut, date: addDays(segment.checkOut.date, Math.max(1, Math.round(minutes / 1440))) } };
   }
 }
 

@@ -2,6 +2,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../domain/types.ts';
+import { messages } from '../i18n/messages.ts';
 import type { Db } from '../store/database.ts';
 import { sha256 } from '../store/oauth-states.ts';
 import { sessionUser, SESSION_DAYS } from '../store/sessions.ts';
@@ -27,11 +28,6 @@ export function sessionHash(request: FastifyRequest): string | undefined {
   return token ? sha256(token) : undefined;
 }
 
-const MESSAGES = {
-  signedOut: { ja: 'ログインしてください。', en: 'Please log in.' },
-  adminOnly: { ja: 'この操作は会社の管理者のみ行えます。', en: 'Only a company admin can do this.' },
-} as const;
-
 /** The preferred language of an anonymous request (Accept-Language), for its error messages. */
 export function requestLocale(request: FastifyRequest): 'ja' | 'en' {
   return /^ja\b/i.test(request.headers['accept-language'] ?? '') ? 'ja' : 'en';
@@ -40,12 +36,12 @@ export function requestLocale(request: FastifyRequest): 'ja' | 'en' {
 export async function requireUser(db: Db, request: FastifyRequest, now: Date): Promise<User> {
   const token = sessionToken(request);
   const user = token ? await sessionUser(db, token, now) : undefined;
-  if (!user) throw new HttpError(401, 'not_logged_in', MESSAGES.signedOut[requestLocale(request)]);
+  if (!user) throw new HttpError(401, 'not_logged_in', messages(requestLocale(request)).session.signedOut);
   return user;
 }
 
 export async function requireAdmin(db: Db, request: FastifyRequest, now: Date): Promise<User> {
   const user = await requireUser(db, request, now);
-  if (user.role !== 'admin') throw new HttpError(403, 'admin_only', MESSAGES.adminOnly[user.locale]);
+  if (user.role !== 'admin') throw new HttpError(403, 'admin_only', messages(user.locale).session.adminOnly);
   return user;
 }

@@ -2,13 +2,14 @@
 // their language, every segment listed with what this change did marked, and the trip's .ics
 // objects attached. Pure: the same change gives the same message, byte for byte, so a retried
 // send is the same email (same Message-ID, same Date).
-import { DateTime } from 'luxon';
 import type { SendMailOptions } from 'nodemailer';
 import { describeSegmentRows } from '../domain/describe-segment.ts';
+import { segmentSpan } from '../domain/segment-span.ts';
 import type { Segment, TripChange, User } from '../domain/types.ts';
+import { toInstant } from '../domain/zoned-time.ts';
+import { messages } from '../i18n/messages.ts';
 import { itineraryCalendars, type CalendarObject } from '../ics/itinerary-calendars.ts';
-import { ITINERARY_EMAIL_TEXTS, type SegmentMark } from './itinerary-email-texts.ts';
-import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView } from './render-itinerary-email.ts';
+import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView, type SegmentMark } from './render-itinerary-email.ts';
 
 export interface ItineraryEmailOptions {
   /** The platform's mailbox: the From of the email and the ORGANIZER of its invitations. */
@@ -26,8 +27,8 @@ export function composeItineraryEmail(
 ): SendMailOptions {
   const { trip } = change;
   const locale = traveler.locale;
-  const texts = ITINERARY_EMAIL_TEXTS[locale];
-  const subject = oneLine(texts.subject(change.kind, trip));
+  const { common, itineraryEmail: texts } = messages(locale);
+  const subject = oneLine(texts.subject(texts.subjectPrefix[change.kind], trip));
 
   const segments = inTravelOrder(trip.segments).map((segment) => {
     const { summary, rows } = describeSegmentRows(segment, locale);
@@ -54,7 +55,7 @@ export function composeItineraryEmail(
     subject,
     greeting: texts.greeting(traveler.displayName),
     intro: texts.intro[change.kind],
-    bookingReference: { label: texts.bookingReference, value: trip.bookingRef },
+    bookingReference: { label: common.bookingReference, value: trip.bookingRef },
     tripLink: { label: texts.viewTrip, url: tripUrl(options.publicUrl, trip.id) },
     segments,
     outlookReconnect: options.outlookReconnect ? texts.outlookReconnect : undefined,
@@ -116,17 +117,11 @@ function markOf(segment: Segment, change: TripChange): SegmentMark | undefined {
   return undefined;
 }
 
-/** Segments by when they start; a hotel without a check-in time counts from mid-afternoon. */
+/** Segments by when the traveler sets off: a stay from its check-in time, not from midnight. */
 function inTravelOrder(segments: Segment[]): Segment[] {
   const startOf = (segment: Segment): number => {
-    const [local, zone] =
-      segment.kind === 'flight' || segment.kind === 'rail'
-        ? [segment.departure.local, segment.departure.timeZone]
-        : segment.kind === 'car'
-          ? [segment.pickUp.local, segment.pickUp.timeZone]
-          : [`${segment.checkIn.date}T${segment.checkIn.time ?? '15:00'}`, segment.timeZone];
-    const millis = DateTime.fromISO(local, { zone }).toMillis();
-    return Number.isNaN(millis) ? Number.POSITIVE_INFINITY : millis;
+    const span = segmentSpan(segment);
+    return toInstant(span.allDay ? span.checkIn : span.start)?.getTime() ?? Number.POSITIVE_INFINITY;
   };
   return segments
     .map((segment, index) => ({ segment, index, start: startOf(segment) }))

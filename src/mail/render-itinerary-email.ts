@@ -3,7 +3,9 @@
 // above all) ignore <style> blocks and most modern CSS.
 import type { SegmentRow } from '../domain/describe-segment.ts';
 import type { Locale } from '../domain/types.ts';
-import type { SegmentMark } from './itinerary-email-texts.ts';
+
+/** What a booking change did to a segment, shown beside it. */
+export type SegmentMark = 'added' | 'changed' | 'cancelled';
 
 export interface ItinerarySegmentView {
   mark?: { kind: SegmentMark; label: string };

@@ -2,8 +2,10 @@
 // the jobs that follow from it (the itinerary email, later the calendar sync) commit together or
 // not at all. A request that changes nothing writes nothing and sends nothing.
 import { randomUUID } from 'node:crypto';
-import { applyBooking, cancelSegments, type SegmentTimes } from '../domain/apply-booking.ts';
-import { parseSegments, type SegmentInput, type TripChangeInput, type TripInput } from '../domain/parse-booking.ts';
+import { applyBooking, cancelSegments } from '../domain/apply-booking.ts';
+import type { SegmentInput, TripChangeInput, TripInput } from '../domain/booking-schema.ts';
+import { parseSegments } from '../domain/parse-booking.ts';
+import type { SegmentTimes } from '../domain/segment-span.ts';
 import type { ChangeKind, Segment, Trip, TripChange } from '../domain/types.ts';
 import { QUEUES, type Store, type Tx } from './database.ts';
 import { findTripByRef } from './trips.ts';

@@ -1,7 +1,7 @@
 // The demo company `npm start` seeds into an empty database: the README lists these people.
 // Its users are the sandbox's seeded Sakura Trading directory, so connecting Outlook works in a demo.
 import { DateTime } from 'luxon';
-import type { TripInput } from '../domain/parse-booking.ts';
+import type { TripInput } from '../domain/booking-schema.ts';
 import type { Bookings } from './bookings.ts';
 import type { Store } from './database.ts';
 import { createOrganisation, createUser, issueApiKey } from './organisations.ts';

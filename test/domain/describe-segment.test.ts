@@ -7,7 +7,7 @@ import {
   formatFlightNumber,
   formatLocalDate,
 } from '../../src/domain/describe-segment.ts';
-import * as f from '../ics/fixtures.ts';
+import * as f from '../fixtures/trips.ts';
 
 describe('findAirport', () => {
   it('finds an airport and its IANA zone in the airport dataset', () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DateTime } from 'luxon';
-import type { SegmentInput } from '../../src/domain/parse-booking.ts';
+import type { SegmentInput } from '../../src/domain/booking-schema.ts';
 import { connectWithMsal } from '../../sandbox/test/helpers.ts';
 import { startWorld, type Browser, type World } from '../support/outlook-world.ts';
 

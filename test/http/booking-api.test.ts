@@ -5,7 +5,7 @@ import { buildServer } from '../../src/http/server.ts';
 import { bookings } from '../../src/store/bookings.ts';
 import { QUEUES } from '../../src/store/database.ts';
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
-import { flightHndLax, hotelLa, tripInput } from '../fixtures/bookings.ts';
+import { flightHndLax, hotelLa, ORGANIZER, tripInput } from '../fixtures/trips.ts';
 import { freshStore, storeKinds } from '../support/stores.ts';
 
 const [pglite] = storeKinds();
@@ -25,7 +25,7 @@ describe('booking API', () => {
     await createUser(store.db, other.id, { email: 'ken@example.com', displayName: '伊藤 健', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' });
     key = await issueApiKey(store.db, org.id);
     otherKey = await issueApiKey(store.db, other.id);
-    app = await buildServer({ store, bookings: bookings(store), organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: 'http://localhost:3000' });
+    app = await buildServer({ store, bookings: bookings(store), organizer: ORGANIZER, publicUrl: 'http://localhost:3000' });
   });
   after(async () => {
     await app.close();

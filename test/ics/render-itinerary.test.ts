@@ -9,7 +9,7 @@ import type { Locale, Segment, Trip } from '../../src/domain/types.ts';
 import { IcsError } from '../../src/ics/ics-error.ts';
 import { itineraryCalendars, itineraryDownload } from '../../src/ics/itinerary-calendars.ts';
 import { renderItineraryIcs, segmentUid } from '../../src/ics/render-itinerary.ts';
-import * as f from './fixtures.ts';
+import * as f from '../fixtures/trips.ts';
 import { parseIcs, unfold, type ParsedCalendar } from './ics-checks.ts';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
@@ -66,7 +66,7 @@ const hndLaxTimes = {
 
 describe('itinerary .ics golden files', () => {
   it('a flight with a connection across time zones: HND → LAX → JFK', () => {
-    const ics = renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.options('REQUEST', 'en'));
+    const ics = renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.icsOptions('REQUEST', 'en'));
     golden('flight-connection.ics', ics);
     const parsed = parseIcs(ics);
     assert.equal(parsed.method, 'REQUEST');
@@ -92,7 +92,7 @@ describe('itinerary .ics golden files', () => {
   });
 
   it('a hotel stay is all-day from check-in to check-out (exclusive) and transparent', () => {
-    const ics = renderItineraryIcs(f.hotelTrip, f.hotelTrip.segments, f.options('REQUEST', 'en'));
+    const ics = renderItineraryIcs(f.hotelTrip, f.hotelTrip.segments, f.icsOptions('REQUEST', 'en'));
     golden('hotel-stay.ics', ics);
     const parsed = parseIcs(ics);
     assert.deepEqual(parsed.tzids, [], 'DATE values need no VTIMEZONE');
@@ -106,7 +106,7 @@ describe('itinerary .ics golden files', () => {
   });
 
   it('a car rental runs from pick-up to drop-off', () => {
-    const ics = renderItineraryIcs(f.carTrip, f.carTrip.segments, f.options('REQUEST', 'en'));
+    const ics = renderItineraryIcs(f.carTrip, f.carTrip.segments, f.icsOptions('REQUEST', 'en'));
     golden('car-rental.ics', ics);
     checkEvents(parseIcs(ics), f.carTrip, f.carTrip.segments, 'en', {
       [f.laxCar.id]: { start: '2026-06-10T16:00:00.000Z', end: '2026-06-13T01:00:00.000Z' },
@@ -114,7 +114,7 @@ describe('itinerary .ics golden files', () => {
   });
 
   it('a train: Tokaido Shinkansen Nozomi', () => {
-    const ics = renderItineraryIcs(f.trainTrip, f.trainTrip.segments, f.options('REQUEST', 'en'));
+    const ics = renderItineraryIcs(f.trainTrip, f.trainTrip.segments, f.icsOptions('REQUEST', 'en'));
     golden('train.ics', ics);
     const parsed = parseIcs(ics);
     assert.deepEqual(parsed.tzids, ['Asia/Tokyo']);
@@ -124,7 +124,7 @@ describe('itinerary .ics golden files', () => {
   });
 
   it('a Japanese-language trip: のぞみ, a hotel in Osaka and a flight back', () => {
-    const ics = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.options('REQUEST', 'ja'));
+    const ics = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.icsOptions('REQUEST', 'ja'));
     golden('japanese-trip.ics', ics);
     const parsed = parseIcs(ics);
     checkEvents(parsed, f.japaneseTrip, f.japaneseTrip.segments, 'ja', {
@@ -140,11 +140,11 @@ describe('itinerary .ics golden files', () => {
 
   it('a change keeps the UIDs and raises the SEQUENCE of the changed segment', () => {
     const original = parseIcs(
-      renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.options('REQUEST', 'en')),
+      renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.icsOptions('REQUEST', 'en')),
     );
     const [object] = itineraryCalendars(
       { trip: f.changedFlightTrip, changedSegmentIds: [f.laxJfk.id], cancelledSegmentIds: [] },
-      { ...f.options('REQUEST', 'en') },
+      { ...f.icsOptions('REQUEST', 'en') },
     );
     assert.equal(object.method, 'REQUEST');
     assert.equal(object.filename, 'itinerary-OBT-1001.ics');
@@ -167,7 +167,7 @@ describe('itinerary .ics golden files', () => {
   it('a cancellation is METHOD:CANCEL with STATUS:CANCELLED and a higher SEQUENCE', () => {
     const objects = itineraryCalendars(
       { trip: f.cancelledFlightTrip, changedSegmentIds: [], cancelledSegmentIds: [f.laxJfk.id] },
-      { ...f.options('CANCEL', 'en') },
+      { ...f.icsOptions('CANCEL', 'en') },
     );
     assert.deepEqual(
       objects.map((o) => [o.method, o.filename]),
@@ -206,14 +206,14 @@ describe('itinerary .ics golden files', () => {
 
 describe('renderItineraryIcs', () => {
   it('is deterministic', () => {
-    const a = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.options('REQUEST', 'ja'));
-    const b = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.options('REQUEST', 'ja'));
+    const a = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.icsOptions('REQUEST', 'ja'));
+    const b = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.icsOptions('REQUEST', 'ja'));
     assert.equal(a, b);
   });
 
   it('writes DTSTAMP in UTC whatever the Date was built from', () => {
     const ics = renderItineraryIcs(f.hotelTrip, f.hotelTrip.segments, {
-      ...f.options('REQUEST', 'en'),
+      ...f.icsOptions('REQUEST', 'en'),
       dtstamp: new Date('2026-05-20T17:30:45.678+09:00'),
     });
     assert.ok(unfold(ics).includes('DTSTAMP:20260520T083045Z'));
@@ -222,7 +222,7 @@ describe('renderItineraryIcs', () => {
   it('refuses a REQUEST or CANCEL without the traveler as ATTENDEE', () => {
     for (const method of ['REQUEST', 'CANCEL'] as const) {
       assert.throws(
-        () => renderItineraryIcs(f.flightTrip, f.flightTrip.segments, { ...f.options(method, 'en'), attendee: undefined }),
+        () => renderItineraryIcs(f.flightTrip, f.flightTrip.segments, { ...f.icsOptions(method, 'en'), attendee: undefined }),
         (e: unknown) => e instanceof IcsError && e.code === 'ics.attendee-required',
       );
     }
@@ -230,7 +230,7 @@ describe('renderItineraryIcs', () => {
 
   it('refuses a cancelled segment in a REQUEST', () => {
     assert.throws(
-      () => renderItineraryIcs(f.cancelledFlightTrip, f.cancelledFlightTrip.segments, f.options('REQUEST', 'en')),
+      () => renderItineraryIcs(f.cancelledFlightTrip, f.cancelledFlightTrip.segments, f.icsOptions('REQUEST', 'en')),
       (e: unknown) => e instanceof IcsError && e.code === 'ics.cancelled-segment-in-request',
     );
   });
@@ -238,7 +238,7 @@ describe('renderItineraryIcs', () => {
   it('refuses a segment that ends before it starts', () => {
     const bad = { ...f.laxCar, dropOff: { ...f.laxCar.dropOff, local: '2026-06-09T09:00' } };
     assert.throws(
-      () => renderItineraryIcs(f.carTrip, [bad], f.options('PUBLISH', 'en')),
+      () => renderItineraryIcs(f.carTrip, [bad], f.icsOptions('PUBLISH', 'en')),
       (e: unknown) => e instanceof IcsError && e.code === 'ics.end-before-start',
     );
   });
@@ -246,7 +246,7 @@ describe('renderItineraryIcs', () => {
   it('refuses an unknown time zone', () => {
     const bad = { ...f.nozomiEn, departure: { ...f.nozomiEn.departure, timeZone: 'Mars/Olympus_Mons' } };
     assert.throws(
-      () => renderItineraryIcs(f.trainTrip, [bad], f.options('PUBLISH', 'en')),
+      () => renderItineraryIcs(f.trainTrip, [bad], f.icsOptions('PUBLISH', 'en')),
       (e: unknown) => e instanceof IcsError && e.code === 'ics.invalid-local-time',
     );
   });
@@ -257,7 +257,7 @@ describe('renderItineraryIcs', () => {
       departure: { ...f.nozomiEn.departure, timeZone: 'UTC' },
       arrival: { ...f.nozomiEn.arrival, timeZone: 'UTC' },
     };
-    const ics = renderItineraryIcs(f.trainTrip, [utc], f.options('PUBLISH', 'en'));
+    const ics = renderItineraryIcs(f.trainTrip, [utc], f.icsOptions('PUBLISH', 'en'));
     const parsed = parseIcs(ics);
     assert.deepEqual(parsed.tzids, ['Etc/UTC']);
     assert.equal(parsed.events[0].start, '2026-06-15T09:00:00.000Z');
@@ -265,7 +265,7 @@ describe('renderItineraryIcs', () => {
 
   it('a check-out on the check-in day still gives DTEND after DTSTART', () => {
     const dayUse = { ...f.nycHotel, checkOut: { date: '2026-06-02', time: '18:00' } };
-    const parsed = parseIcs(renderItineraryIcs(f.hotelTrip, [dayUse], f.options('PUBLISH', 'en')));
+    const parsed = parseIcs(renderItineraryIcs(f.hotelTrip, [dayUse], f.icsOptions('PUBLISH', 'en')));
     assert.equal(parsed.events[0].start, '2026-06-02');
     assert.equal(parsed.events[0].end, '2026-06-03');
   });
@@ -276,7 +276,7 @@ describe('renderItineraryIcs', () => {
       property: 'ホテル'.repeat(40) + '🏨'.repeat(30) + 'é'.repeat(50),
       address: 'a,b;c\\d\ne\r\nf',
     };
-    const ics = renderItineraryIcs(f.japaneseTrip, [hotel], f.options('PUBLISH', 'ja'));
+    const ics = renderItineraryIcs(f.japaneseTrip, [hotel], f.icsOptions('PUBLISH', 'ja'));
     const parsed = parseIcs(ics); // checks every physical line is ≤ 75 octets and well formed
     const text = describeSegment(hotel, 'ja');
     assert.equal(parsed.events[0].summary, text.summary);

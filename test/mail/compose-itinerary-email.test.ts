@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Attachment } from 'nodemailer/lib/mailer';
 import { composeItineraryEmail } from '../../src/mail/compose-itinerary-email.ts';
-import { alex, created, flight, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, tripCancelled } from './trip-fixtures.ts';
+import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, tripCancelled } from '../fixtures/trips.ts';
 
 function methodOf(ics: string): string | undefined {
   return /^METHOD:(\S+)\r?$/m.exec(ics)?.[1];
@@ -129,7 +129,7 @@ describe('itinerary email: headers and calendar parts', () => {
     assert.match(ics, /^ORGANIZER;[^\r\n]*:mailto:itinerary@tripcal\.example\r?$/m);
     assert.match(ics, /^ATTENDEE;[^\r\n]*:mailto:hanako\.sato@example\.co\.jp\r?$/m);
     assert.match(ics, /^DTSTAMP:20261125T024500Z\r?$/m);
-    assert.ok(ics.includes(`UID:${flight.id}`), 'the flight is in the invitation');
+    assert.ok(ics.includes(`UID:${salesFlight.id}`), 'the flight is in the invitation');
   });
 
   test('a change that cancels one segment attaches the REQUEST and the CANCEL; REQUEST is the alternative', () => {

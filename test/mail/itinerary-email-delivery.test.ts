@@ -11,7 +11,7 @@ import type { TripChange, User } from '../../src/domain/types.ts';
 import { composeItineraryEmail } from '../../src/mail/compose-itinerary-email.ts';
 import { createMailTransport, type MailTransport } from '../../src/mail/transport.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
-import { alex, created, flight, flightMoved, hanako, hotel, hotelCancelledTrainAdded, mailOptions, tripCancelled } from './trip-fixtures.ts';
+import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, salesHotel, tripCancelled } from '../fixtures/trips.ts';
 
 interface CalendarPart {
   /** The MIME Content-Type's method= parameter. */
@@ -89,7 +89,7 @@ describe('itinerary email through a real SMTP server', () => {
     const { alternative, files } = calendarParts(mail);
     assert.deepEqual(alternative.map((p) => [p.mimeMethod, p.icsMethod]), [['REQUEST', 'REQUEST']]);
     assert.deepEqual(files.map((p) => [p.filename, p.mimeMethod, p.icsMethod]), [['itinerary-BK-2026-0042.ics', 'REQUEST', 'REQUEST']]);
-    assert.deepEqual(new Set(files[0].uids), new Set([`${flight.id}@tripcal`, `${hotel.id}@tripcal`]));
+    assert.deepEqual(new Set(files[0].uids), new Set([`${salesFlight.id}@tripcal`, `${salesHotel.id}@tripcal`]));
     assert.match(alternativeSection(raw), /Content-Type: text\/calendar; charset=utf-8; method=REQUEST\r\n/);
   });
 
@@ -115,8 +115,8 @@ describe('itinerary email through a real SMTP server', () => {
       ['REQUEST', 'REQUEST'],
       ['CANCEL', 'CANCEL'],
     ]);
-    assert.deepEqual(files[1].uids, [`${hotel.id}@tripcal`]);
-    assert.ok(!files[0].uids.includes(`${hotel.id}@tripcal`), 'the cancelled hotel is not re-requested');
+    assert.deepEqual(files[1].uids, [`${salesHotel.id}@tripcal`]);
+    assert.ok(!files[0].uids.includes(`${salesHotel.id}@tripcal`), 'the cancelled hotel is not re-requested');
   });
 
   test('a cancelled trip carries METHOD:CANCEL, attached and as the calendar part', async () => {
@@ -126,7 +126,7 @@ describe('itinerary email through a real SMTP server', () => {
     const { alternative, files } = calendarParts(mail);
     assert.deepEqual(alternative.map((p) => [p.mimeMethod, p.icsMethod]), [['CANCEL', 'CANCEL']]);
     assert.deepEqual(files.map((p) => [p.mimeMethod, p.icsMethod]), [['CANCEL', 'CANCEL']]);
-    assert.deepEqual(new Set(files[0].uids), new Set([`${flight.id}@tripcal`, `${hotel.id}@tripcal`]));
+    assert.deepEqual(new Set(files[0].uids), new Set([`${salesFlight.id}@tripcal`, `${salesHotel.id}@tripcal`]));
     assert.match(alternativeSection(raw), /Content-Type: text\/calendar; charset=utf-8; method=CANCEL\r\n/);
   });
 });

@@ -12,10 +12,10 @@ import { createMailTransport } from '../../src/mail/transport.ts';
 import { bookings } from '../../src/store/bookings.ts';
 import { openStore, QUEUES, type Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser } from '../../src/store/organisations.ts';
-import { flightHndLax, hotelLa, tripInput } from '../fixtures/bookings.ts';
+import { flightHndLax, hotelLa, mailOptions, tripInput } from '../fixtures/trips.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 
-const from = { name: 'tripcal', address: 'itinerary@tripcal.example' };
+const { from } = mailOptions;
 const creds = { user: 'tripcal', pass: 's3cret-smtp-pass' };
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {

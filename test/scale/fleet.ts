@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SeedTenant } from '../../sandbox/seed.ts';
 import { loadOrCreateTls } from '../../sandbox/tls-material.ts';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/test/helpers.ts';
-import type { SegmentInput, TripInput } from '../../src/domain/parse-booking.ts';
+import type { SegmentInput, TripInput } from '../../src/domain/booking-schema.ts';
 import { buildServer } from '../../src/http/server.ts';
 import type { CalendarProvider } from '../../src/calendars/provider.ts';
 import { calendarProviders } from '../../src/calendars/registry.ts';

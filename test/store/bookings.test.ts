@@ -5,7 +5,7 @@ import { BookingError, bookings } from '../../src/store/bookings.ts';
 import { QUEUES } from '../../src/store/database.ts';
 import { createOrganisation, createUser } from '../../src/store/organisations.ts';
 import { findTripByRef, listTripChanges } from '../../src/store/trips.ts';
-import { flightHndLax, hotelLa, tripInput } from '../fixtures/bookings.ts';
+import { flightHndLax, hotelLa, tripInput } from '../fixtures/trips.ts';
 import { freshStore, storeKinds } from '../support/stores.ts';
 
 for (const kind of storeKinds()) {

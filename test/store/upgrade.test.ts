@@ -22,7 +22,7 @@ import { secretBox } from '../../src/store/secret-box.ts';
 import { findTripByRef } from '../../src/store/trips.ts';
 import { reconcileConnection } from '../../src/sync/reconcile-connection.ts';
 import { connect, providerFor, startTestSandbox, type TestSandbox } from '../calendars/outlook/support.ts';
-import { tripInput } from '../fixtures/bookings.ts';
+import { tripInput } from '../fixtures/trips.ts';
 import { storeKinds } from '../support/stores.ts';
 
 const BEFORE_CALENDAR_CONNECTIONS = '0004-shared-access-token';

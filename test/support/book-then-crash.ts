@@ -3,7 +3,7 @@
 import { bookings } from '../../src/store/bookings.ts';
 import { openStore } from '../../src/store/database.ts';
 import { createOrganisation, createUser } from '../../src/store/organisations.ts';
-import { tripInput } from '../fixtures/bookings.ts';
+import { tripInput } from '../fixtures/trips.ts';
 
 const store = await openStore({ dataDir: process.argv[2] });
 const org = await createOrganisation(store.db, 'Sakura Trading');

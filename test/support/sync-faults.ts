@@ -5,7 +5,7 @@ import type { SandboxControl } from '../../sandbox/control.ts';
 import type { FaultRule } from '../../sandbox/graph/traffic.ts';
 import type { StoredEvent } from '../../sandbox/store.ts';
 import { SEGMENT_KEY_PROPERTY_ID } from '../../src/calendars/outlook/constants.ts';
-import type { SegmentInput, TripInput } from '../../src/domain/parse-booking.ts';
+import type { SegmentInput, TripInput } from '../../src/domain/booking-schema.ts';
 import type { Db } from '../../src/store/database.ts';
 
 function day(offset: number): string {

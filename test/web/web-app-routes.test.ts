@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { SegmentInput } from '../../src/domain/parse-booking.ts';
+import type { SegmentInput } from '../../src/domain/booking-schema.ts';
 import type { Trip } from '../../src/domain/types.ts';
 import { devRoutes, shiftSegment, toChangeInput } from '../../src/http/dev-routes.ts';
 import { webAppRoutes } from '../../src/http/web-app.ts';

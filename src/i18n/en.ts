@@ -1,0 +1,116 @@
+// The server's words in English: emails, calendar events and the web API's error messages.
+// This catalogue's shape is `Messages` (messages.ts); ja.ts must have the same keys and types.
+
+/** Label of the home-screen prompt (labels.md, "home screen"), quoted word for word in emails. */
+const CONNECT_TO_OUTLOOK = 'Connect to Outlook calendar';
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A calendar date as parts: month 1-12, weekday 0 = Monday. */
+export interface DateParts {
+  year: number;
+  month: number;
+  day: number;
+  weekday: number;
+}
+
+export const en = {
+  common: {
+    bookingReference: 'Booking reference',
+    connectToOutlook: CONNECT_TO_OUTLOOK,
+  },
+
+  /** The web app's log-in and permission errors. */
+  session: {
+    signedOut: 'Please log in.',
+    adminOnly: 'Only a company admin can do this.',
+    loginFailed: 'The email or password is not correct.',
+  },
+
+  trips: {
+    notFound: 'Trip not found.',
+  },
+
+  /** A segment as a traveler reads it: email rows, calendar event titles and bodies. */
+  segment: {
+    flight: 'Flight',
+    operatedBy: 'Operated by',
+    departure: 'Departure',
+    arrival: 'Arrival',
+    terminal: (terminal: string) => `Terminal ${terminal}`,
+    seat: 'Seat',
+    cabin: 'Cabin',
+    recordLocator: 'Record locator',
+    hotel: 'Hotel',
+    hotelSummary: 'Hotel',
+    address: 'Address',
+    phone: 'Phone',
+    checkIn: 'Check-in',
+    checkOut: 'Check-out',
+    confirmation: 'Confirmation',
+    carSummary: 'Car rental',
+    carVendor: 'Rental company',
+    pickUp: 'Pick-up',
+    dropOff: 'Drop-off',
+    carType: 'Car type',
+    train: 'Train',
+    railCarAndSeat: (car: string | undefined, seat: string | undefined) =>
+      [car ? `Car ${car}` : undefined, seat ? `seat ${seat}` : undefined].filter(Boolean).join(', '),
+    cabins: {
+      economy: 'Economy',
+      premiumEconomy: 'Premium Economy',
+      business: 'Business',
+      first: 'First',
+    },
+    /** "Mon 1 Jun 2026". */
+    date: ({ year, month, day, weekday }: DateParts) => `${WEEKDAYS[weekday]} ${day} ${MONTHS[month - 1]} ${year}`,
+    /** "Tokyo (HND)". */
+    cityWithCode: (city: string, code: string) => `${city} (${code})`,
+    /** A hotel or a rental counter with its address. */
+    placeWithAddress: (place: string, address: string) => `${place}, ${address}`,
+  },
+
+  calendarEvent: {
+    /** The category every event we write carries, so a traveler can see and filter them. */
+    category: 'Travel',
+  },
+
+  itineraryEmail: {
+    /** What the email says first, by what the booking change did. */
+    subjectPrefix: { created: 'Your itinerary', changed: 'Itinerary changed', cancelled: 'Trip cancelled' },
+    subject: (prefix: string, trip: { title?: string; bookingRef: string }) =>
+      `${prefix}: ${trip.title ? `${trip.title} (booking ${trip.bookingRef})` : `booking ${trip.bookingRef}`}`,
+    greeting: (name: string) => `Dear ${name},`,
+    intro: {
+      created: 'Your trip is booked. Here is your itinerary.',
+      changed: 'Your booking has changed. What changed is marked below.',
+      cancelled: 'The trip below has been cancelled.',
+    },
+    viewTrip: 'View your trip',
+    marks: { added: 'Added', changed: 'Changed', cancelled: 'Cancelled' },
+    calendarFile: {
+      update:
+        'Open the attached calendar file (.ics) to add these bookings to your calendar. A file sent after a change updates the same events instead of adding new ones.',
+      cancel: 'Open the attached calendar file (.ics) to remove the cancelled bookings from your calendar.',
+    },
+    outlookReconnect: [
+      'Your Outlook calendar connection has expired, so this trip could not be updated in your Outlook calendar automatically.',
+      `To reconnect, choose "${CONNECT_TO_OUTLOOK}" on the home screen.`,
+      'Until then, the attached calendar file (.ics) keeps working: open it to add or update the events.',
+    ],
+    footer: 'This is an automated message; replies are not read.',
+  },
+
+  /** Sent some days before the company's log-in rule would lapse a traveler's Outlook connection. */
+  reconnectReminder: {
+    subject: 'Your Outlook calendar connection will expire soon',
+    deadline: (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone }).format(at),
+    body: (name: string, days: number, deadline: string, url: string) => [
+      `Dear ${name},`,
+      `Your company's settings end the Outlook calendar connection of anyone who has not logged in to the OBT for ${days} days.`,
+      `Log in before ${deadline} to keep it: ${url}`,
+      `If it expires, itinerary emails with calendar files (.ics) keep coming, and you can reconnect with "${CONNECT_TO_OUTLOOK}" on the home screen.`,
+    ],
+  },
+};

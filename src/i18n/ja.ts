@@ -1,0 +1,98 @@
+// The server's words in Japanese: the same keys as en.ts (`Messages`), written for Japanese
+// readers rather than word for word.
+import type { Messages } from './messages.ts';
+
+/** Label of the home-screen prompt (labels.md, "home screen"), quoted word for word in emails. */
+const CONNECT_TO_OUTLOOK = 'Outlookカレンダーと接続';
+
+const WEEKDAYS = ['月', '火', '水', '木', '金', '土', '日'];
+
+export const ja: Messages = {
+  common: {
+    bookingReference: '予約番号',
+    connectToOutlook: CONNECT_TO_OUTLOOK,
+  },
+
+  session: {
+    signedOut: 'ログインしてください。',
+    adminOnly: 'この操作は会社の管理者のみ行えます。',
+    loginFailed: 'メールアドレスまたはパスワードが正しくありません。',
+  },
+
+  trips: {
+    notFound: '旅程が見つかりません。',
+  },
+
+  segment: {
+    flight: '便',
+    operatedBy: '運航会社',
+    departure: '出発',
+    arrival: '到着',
+    terminal: (terminal) => `ターミナル${terminal}`,
+    seat: '座席',
+    cabin: 'クラス',
+    recordLocator: '予約番号',
+    hotel: 'ホテル',
+    hotelSummary: '宿泊',
+    address: '住所',
+    phone: '電話番号',
+    checkIn: 'チェックイン',
+    checkOut: 'チェックアウト',
+    confirmation: '確認番号',
+    carSummary: 'レンタカー',
+    carVendor: 'レンタカー会社',
+    pickUp: '貸出',
+    dropOff: '返却',
+    carType: '車種',
+    train: '列車',
+    railCarAndSeat: (car, seat) => [car ? `${car}号車` : undefined, seat ? `${seat}番` : undefined].filter(Boolean).join(' '),
+    cabins: {
+      economy: 'エコノミークラス',
+      premiumEconomy: 'プレミアムエコノミークラス',
+      business: 'ビジネスクラス',
+      first: 'ファーストクラス',
+    },
+    date: ({ year, month, day, weekday }) => `${year}年${month}月${day}日(${WEEKDAYS[weekday]})`,
+    cityWithCode: (city, code) => `${city}(${code})`,
+    placeWithAddress: (place, address) => `${place} ${address}`,
+  },
+
+  calendarEvent: {
+    category: '出張',
+  },
+
+  itineraryEmail: {
+    subjectPrefix: { created: '【旅程のご案内】', changed: '【旅程変更のお知らせ】', cancelled: '【キャンセルのお知らせ】' },
+    subject: (prefix, trip) => `${prefix}${trip.title ? `${trip.title}(予約番号 ${trip.bookingRef})` : `予約番号 ${trip.bookingRef}`}`,
+    greeting: (name) => `${name} 様`,
+    intro: {
+      created: 'ご予約が確定しました。旅程は以下のとおりです。',
+      changed: 'ご予約の内容が変更されました。変更のあった予定には印を付けています。',
+      cancelled: '以下の旅程はキャンセルされました。',
+    },
+    viewTrip: '旅程を表示',
+    marks: { added: '追加', changed: '変更', cancelled: 'キャンセル' },
+    calendarFile: {
+      update:
+        '添付のカレンダーファイル(.ics)を開くと、予定がカレンダーに追加されます。変更後に届くファイルは、同じ予定を重複させずに更新します。',
+      cancel: '添付のカレンダーファイル(.ics)を開くと、キャンセルされた予定がカレンダーから削除されます。',
+    },
+    outlookReconnect: [
+      'Outlookカレンダーとの接続の有効期限が切れたため、この旅程をOutlookカレンダーに自動で反映できませんでした。',
+      `再接続するには、ホーム画面で「${CONNECT_TO_OUTLOOK}」を選択してください。`,
+      'それまでの間も、添付のカレンダーファイル(.ics)を開けば予定を追加・更新できます。',
+    ],
+    footer: 'このメールは送信専用です。',
+  },
+
+  reconnectReminder: {
+    subject: '【ご確認ください】Outlookカレンダー連携の有効期限が近づいています',
+    deadline: (at, timeZone) => new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeZone }).format(at),
+    body: (name, days, deadline, url) => [
+      `${name} 様`,
+      `会社の設定により、OBTに${days}日間ログインしていない場合、Outlookカレンダーとの接続は期限切れになります。`,
+      `${deadline}までにOBTにログインしてください: ${url}`,
+      `期限が切れた場合も旅程メールとカレンダーファイル(.ics)は引き続き届きます。ホーム画面の「${CONNECT_TO_OUTLOOK}」から再接続できます。`,
+    ],
+  },
+};

@@ -2,7 +2,7 @@
 // `npm start` runs both roles in one process; `tripcal serve` and `tripcal worker` run one each,
 // any number of them against one PostgreSQL server.
 import path from 'node:path';
-import { providersFromSettings } from './calendars/registry.ts';
+import { providerLabels, providersFromSettings } from './calendars/registry.ts';
 import { readMicrosoftSettings } from './calendars/outlook/index.ts';
 import { loadSettings, SettingsError, type Settings } from './config/settings.ts';
 import { loadTokenKeys } from './config/token-keys.ts';
@@ -67,15 +67,16 @@ export async function run(roles: Roles): Promise<void> {
   if (roles.workers) {
     stops.push(await startItineraryMailWorker({
       store, transport, from: settings.mail.from, publicUrl: settings.publicUrl,
-      outlookReconnect: async (userId) => (await providersToReconnect(store.db, userId)).includes('outlook'),
+      lapsedCalendars: async (traveler) => providerLabels(await providersToReconnect(store.db, traveler.id), traveler.locale),
     }));
     const syncDeps = { db: store.db, providers, box };
     stops.push(await startSyncWorker({ store, deps: syncDeps }));
     stops.push(await startMaintenanceWorker(store, () =>
       runConnectionMaintenance({
         ...syncDeps,
-        remind: async (user, policyDays, deadline) => {
-          await transport.send(composeReconnectReminder(user, { policyDays, deadline, from: settings.mail.from, publicUrl: settings.publicUrl }));
+        remind: async (user, policyDays, deadline, provider) => {
+          const [calendar] = providerLabels([provider], user.locale);
+          if (calendar) await transport.send(composeReconnectReminder(user, { policyDays, deadline, from: settings.mail.from, publicUrl: settings.publicUrl, calendar }));
         },
       }),
     ));

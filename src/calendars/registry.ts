@@ -81,6 +81,14 @@ export function providerDescriptor(id: string): ProviderDescriptor | undefined {
   return DESCRIPTORS.find((d) => d.id === id);
 }
 
+/** The names of the providers whose ids are given, in one language (emails quote them); unknown ids are left out. */
+export function providerLabels(ids: readonly string[], locale: Locale): ProviderLabels[] {
+  return ids.flatMap((id) => {
+    const d = providerDescriptor(id);
+    return d ? [d.labels[locale]] : [];
+  });
+}
+
 /** The providers this deployment runs, by id. */
 export type CalendarProviders = ReadonlyMap<string, CalendarProvider>;
 

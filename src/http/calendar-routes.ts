@@ -7,6 +7,7 @@ import { CalendarProviderError } from '../calendars/errors.ts';
 import type { CalendarProvider } from '../calendars/provider.ts';
 import { providerDescriptor, type CalendarProviders, type ProviderDescriptor } from '../calendars/registry.ts';
 import type { Locale, User } from '../domain/types.ts';
+import { messages } from '../i18n/messages.ts';
 import { escapeHtml } from '../mail/render-itinerary-email.ts';
 import {
   accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
@@ -36,12 +37,6 @@ export const CONSENT_LINK_TTL_MS = 24 * 3600_000;
 /** A sign-in is finished within minutes. */
 export const CONNECT_TTL_MS = 10 * 60_000;
 
-const TEXT = {
-  syncOff: { ja: '会社のカレンダー同期がオンになっていません。', en: 'Calendar sync is not turned on for your company.' },
-  badState: { ja: 'この接続リンクは無効か、期限切れか、既に使用されています。もう一度お試しください。', en: 'This connection link is invalid, expired or already used. Please try again.' },
-  grantRefused: { ja: 'アクセスは承認されませんでした', en: 'Access was not approved' },
-  noProvider: { ja: 'このカレンダーは利用できません。', en: 'This calendar is not available.' },
-} as const;
 
 /** Where each place a connection starts from gets the user back to, with the outcome in the query. */
 const RETURN_PATHS = { home: '/', tile: '/profile/connected-apps', company: '/company/settings/integrations/calendar' } as const;
@@ -78,7 +73,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const id = (request.params as { provider?: string }).provider ?? '';
     const provider = providers.get(id);
     const descriptor = providerDescriptor(id);
-    if (!provider || !descriptor) throw new HttpError(404, 'provider_not_found', TEXT.noProvider[locale], 'provider');
+    if (!provider || !descriptor) throw new HttpError(404, 'provider_not_found', messages(locale).calendars.noProvider, 'provider');
     return { provider, descriptor };
   }
 
@@ -176,7 +171,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const user = await requireUser(db, request, now());
     const { provider, descriptor } = providerOf(request, user.locale);
     const company = await companyCalendar(db, user.organisationId, provider.id);
-    if (!company.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', TEXT.syncOff[user.locale]);
+    if (!company.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', messages(user.locale).calendars.syncOff);
     return startConnect(user, provider, descriptor, request.body?.returnTo ?? 'home', sessionHash(request));
   });
 
@@ -221,7 +216,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
   app.post('/api/company/calendars/:provider/grant-link', { schema: { hide: true, params: providerParam } }, async (request) => {
     const admin = await requireAdmin(db, request, now());
     const { provider } = providerOf(request, admin.locale);
-    if (!provider.companyGrant) throw new HttpError(404, 'no_company_grant', TEXT.noProvider[admin.locale], 'provider');
+    if (!provider.companyGrant) throw new HttpError(404, 'no_company_grant', messages(admin.locale).calendars.noProvider, 'provider');
     const issuedAt = now();
     const state = await issueState(db, {
       provider: provider.id, purpose: 'admin_consent', organisationId: admin.organisationId, userId: admin.id, sessionHash: sessionHash(request) ?? '',
@@ -264,19 +259,19 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const locale = requestLocale(request);
     const { provider, descriptor } = providerOf(request, locale);
     const title = descriptor.labels[locale].integration;
-    if (!provider.companyGrant) throw new HttpError(404, 'no_company_grant', TEXT.noProvider[locale]);
+    if (!provider.companyGrant) throw new HttpError(404, 'no_company_grant', messages(locale).calendars.noProvider);
     let state;
     try {
       state = await consumeState(db, request.query.state ?? '', { provider: provider.id, purpose: 'admin_consent' }, now());
     } catch (error) {
-      if (error instanceof OAuthStateError) return grantPage(reply, locale, title, false, `${TEXT.grantRefused[locale]}: ${TEXT.badState[locale]}`);
+      if (error instanceof OAuthStateError) return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${messages(locale).calendars.badState}`);
       throw error;
     }
     const outcome = provider.companyGrant.readRedirect(request.query);
-    if (outcome.status === 'incomplete') return grantPage(reply, locale, title, false, `${TEXT.grantRefused[locale]}: ${outcome.missing}`);
+    if (outcome.status === 'incomplete') return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${outcome.missing}`);
     if (outcome.status === 'refused') {
       await recordGrant(db, state.organisation_id, provider.id, { status: 'refused', error: outcome.error, ...(outcome.organization ? { organization: outcome.organization } : {}) }, now());
-      return grantPage(reply, locale, title, false, `${TEXT.grantRefused[locale]}: ${request.query.error_description ?? outcome.error}`);
+      return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${request.query.error_description ?? outcome.error}`);
     }
     // Recorded, not yet trusted: the admin's own connection proves the organisation.
     await recordGrant(db, state.organisation_id, provider.id, { status: 'granted', organization: outcome.organization }, now());
@@ -287,7 +282,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const q = request.query;
     const user = await requireUser(db, request, now());
     const { provider, descriptor } = providerOf(request, user.locale);
-    const messages = descriptor.messages[user.locale];
+    const inItsName = descriptor.messages[user.locale];
     const back = (place: ReturnPlace, query: Record<string, string>) =>
       reply.redirect(`${RETURN_PATHS[place]}?${new URLSearchParams({ calendar: provider.id, ...query })}`);
     const fail = (code: string, message: string, place: ReturnPlace = user.role === 'admin' ? 'company' : 'home') => back(place, { result: 'error', code, message });
@@ -296,13 +291,13 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     try {
       state = await consumeState(db, q.state ?? '', { provider: provider.id, purpose: 'connect' }, now(), sessionHash(request));
     } catch (error) {
-      if (error instanceof OAuthStateError) return fail(error.code, TEXT.badState[user.locale]);
+      if (error instanceof OAuthStateError) return fail(error.code, messages(user.locale).calendars.badState);
       throw error;
     }
-    if (state.user_id !== user.id) return fail('state_wrong_session', TEXT.badState[user.locale]);
+    if (state.user_id !== user.id) return fail('state_wrong_session', messages(user.locale).calendars.badState);
     const place: ReturnPlace = state.return_to && state.return_to in RETURN_PATHS ? (state.return_to as ReturnPlace) : 'home';
-    if (q.error) return fail(q.error, `${messages.refused}: ${q.error_description ?? q.error}`, place);
-    if (!q.code) return fail('missing_code', TEXT.badState[user.locale], place);
+    if (q.error) return fail(q.error, `${inItsName.refused}: ${q.error_description ?? q.error}`, place);
+    if (!q.code) return fail('missing_code', messages(user.locale).calendars.badState, place);
 
     const company = await companyCalendar(db, user.organisationId, provider.id);
     const credential = memoryCredentialStore();
@@ -310,25 +305,25 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     try {
       account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });
     } catch (error) {
-      if (error instanceof CalendarProviderError) return fail(error.providerCode ?? error.code, `${messages.refused}: ${error.message}`, place);
+      if (error instanceof CalendarProviderError) return fail(error.providerCode ?? error.code, `${inItsName.refused}: ${error.message}`, place);
       throw error;
     }
     const companyConnect = user.role === 'admin' && place === 'company';
     if (provider.companyGrant) {
       // The grant redirect's organisation is only a claim; the signed-in account's proves it.
       if (company.grant_status === 'granted' && company.grant_organization) {
-        if (account.organization !== company.grant_organization) return fail('wrong_organization', messages.wrongOrganization, place);
+        if (account.organization !== company.grant_organization) return fail('wrong_organization', inItsName.wrongOrganization, place);
       } else if (companyConnect && account.organization) {
         // The provider gave calendar access to an account of this organisation: its administrator
         // has granted it (perhaps from the provider's own admin pages rather than through our link).
         await recordGrant(db, user.organisationId, provider.id, { status: 'granted', organization: account.organization }, now());
       } else {
-        return fail('consent_missing', messages.grantMissing, place);
+        return fail('consent_missing', inItsName.grantMissing, place);
       }
     }
 
     const owner = await accountOwner(db, provider.id, account.key);
-    if (owner && owner !== user.id) return fail('account_in_use', messages.accountInUse, place);
+    if (owner && owner !== user.id) return fail('account_in_use', inItsName.accountInUse, place);
     const connectionId = await markConnected(db, box, {
       userId: user.id, organisationId: user.organisationId, provider: provider.id, account, credential: credential.value ?? '', accessToken: account.accessToken, at: now(),
     });

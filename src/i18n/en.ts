@@ -1,8 +1,16 @@
 // The server's words in English: emails, calendar events and the web API's error messages.
 // This catalogue's shape is `Messages` (messages.ts); ja.ts must have the same keys and types.
 
-/** Label of the home-screen prompt (labels.md, "home screen"), quoted word for word in emails. */
-const CONNECT_TO_OUTLOOK = 'Connect to Outlook calendar';
+/**
+ * A calendar provider's names in this language, from the provider registry: what its calendar is
+ * called in a sentence ("Outlook calendar"), its connect button, quoted word for word as the home
+ * screen labels it ("Connect to Outlook calendar"), and its integration ("Outlook calendar integration").
+ */
+export interface CalendarNames {
+  calendar: string;
+  connect: string;
+  integration: string;
+}
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -18,7 +26,6 @@ export interface DateParts {
 export const en = {
   common: {
     bookingReference: 'Booking reference',
-    connectToOutlook: CONNECT_TO_OUTLOOK,
   },
 
   /** The web app's log-in and permission errors. */
@@ -26,6 +33,14 @@ export const en = {
     signedOut: 'Please log in.',
     adminOnly: 'Only a company admin can do this.',
     loginFailed: 'The email or password is not correct.',
+  },
+
+  /** Connecting a calendar, and the company's grant (what is said in a provider's own name is in the provider registry). */
+  calendars: {
+    syncOff: 'Calendar sync is not turned on for your company.',
+    badState: 'This connection link is invalid, expired or already used. Please try again.',
+    grantRefused: 'Access was not approved',
+    noProvider: 'This calendar is not available.',
   },
 
   trips: {
@@ -94,23 +109,24 @@ export const en = {
         'Open the attached calendar file (.ics) to add these bookings to your calendar. A file sent after a change updates the same events instead of adding new ones.',
       cancel: 'Open the attached calendar file (.ics) to remove the cancelled bookings from your calendar.',
     },
-    outlookReconnect: [
-      'Your Outlook calendar connection has expired, so this trip could not be updated in your Outlook calendar automatically.',
-      `To reconnect, choose "${CONNECT_TO_OUTLOOK}" on the home screen.`,
+    /** A calendar connection of the traveler lapsed. */
+    reconnect: (names: CalendarNames) => [
+      `Your ${names.calendar} connection has expired, so this trip could not be updated in your ${names.calendar} automatically.`,
+      `To reconnect, choose "${names.connect}" on the home screen.`,
       'Until then, the attached calendar file (.ics) keeps working: open it to add or update the events.',
     ],
     footer: 'This is an automated message; replies are not read.',
   },
 
-  /** Sent some days before the company's log-in rule would lapse a traveler's Outlook connection. */
+  /** Sent some days before the company's log-in rule would lapse a traveler's calendar connection. */
   reconnectReminder: {
-    subject: 'Your Outlook calendar connection will expire soon',
+    subject: (names: CalendarNames) => `Your ${names.calendar} connection will expire soon`,
     deadline: (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone }).format(at),
-    body: (name: string, days: number, deadline: string, url: string) => [
+    body: (name: string, days: number, deadline: string, url: string, names: CalendarNames) => [
       `Dear ${name},`,
-      `Your company's settings end the Outlook calendar connection of anyone who has not logged in to the OBT for ${days} days.`,
+      `Your company's settings end the ${names.calendar} connection of anyone who has not logged in to the OBT for ${days} days.`,
       `Log in before ${deadline} to keep it: ${url}`,
-      `If it expires, itinerary emails with calendar files (.ics) keep coming, and you can reconnect with "${CONNECT_TO_OUTLOOK}" on the home screen.`,
+      `If it expires, itinerary emails with calendar files (.ics) keep coming, and you can reconnect with "${names.connect}" on the home screen.`,
     ],
   },
 };

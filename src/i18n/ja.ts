@@ -2,21 +2,24 @@
 // readers rather than word for word.
 import type { Messages } from './messages.ts';
 
-/** Label of the home-screen prompt (labels.md, "home screen"), quoted word for word in emails. */
-const CONNECT_TO_OUTLOOK = 'Outlookカレンダーと接続';
-
 const WEEKDAYS = ['月', '火', '水', '木', '金', '土', '日'];
 
 export const ja: Messages = {
   common: {
     bookingReference: '予約番号',
-    connectToOutlook: CONNECT_TO_OUTLOOK,
   },
 
   session: {
     signedOut: 'ログインしてください。',
     adminOnly: 'この操作は会社の管理者のみ行えます。',
     loginFailed: 'メールアドレスまたはパスワードが正しくありません。',
+  },
+
+  calendars: {
+    syncOff: '会社のカレンダー同期がオンになっていません。',
+    badState: 'この接続リンクは無効か、期限切れか、既に使用されています。もう一度お試しください。',
+    grantRefused: 'アクセスは承認されませんでした',
+    noProvider: 'このカレンダーは利用できません。',
   },
 
   trips: {
@@ -77,22 +80,22 @@ export const ja: Messages = {
         '添付のカレンダーファイル(.ics)を開くと、予定がカレンダーに追加されます。変更後に届くファイルは、同じ予定を重複させずに更新します。',
       cancel: '添付のカレンダーファイル(.ics)を開くと、キャンセルされた予定がカレンダーから削除されます。',
     },
-    outlookReconnect: [
-      'Outlookカレンダーとの接続の有効期限が切れたため、この旅程をOutlookカレンダーに自動で反映できませんでした。',
-      `再接続するには、ホーム画面で「${CONNECT_TO_OUTLOOK}」を選択してください。`,
+    reconnect: (names) => [
+      `${names.calendar}との接続の有効期限が切れたため、この旅程を${names.calendar}に自動で反映できませんでした。`,
+      `再接続するには、ホーム画面で「${names.connect}」を選択してください。`,
       'それまでの間も、添付のカレンダーファイル(.ics)を開けば予定を追加・更新できます。',
     ],
     footer: 'このメールは送信専用です。',
   },
 
   reconnectReminder: {
-    subject: '【ご確認ください】Outlookカレンダー連携の有効期限が近づいています',
+    subject: (names) => `【ご確認ください】${names.integration}の有効期限が近づいています`,
     deadline: (at, timeZone) => new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeZone }).format(at),
-    body: (name, days, deadline, url) => [
+    body: (name, days, deadline, url, names) => [
       `${name} 様`,
-      `会社の設定により、OBTに${days}日間ログインしていない場合、Outlookカレンダーとの接続は期限切れになります。`,
+      `会社の設定により、OBTに${days}日間ログインしていない場合、${names.calendar}との接続は期限切れになります。`,
       `${deadline}までにOBTにログインしてください: ${url}`,
-      `期限が切れた場合も旅程メールとカレンダーファイル(.ics)は引き続き届きます。ホーム画面の「${CONNECT_TO_OUTLOOK}」から再接続できます。`,
+      `期限が切れた場合も旅程メールとカレンダーファイル(.ics)は引き続き届きます。ホーム画面の「${names.connect}」から再接続できます。`,
     ],
   },
 };

@@ -6,11 +6,12 @@
 //
 // en.ts gives the shape and ja.ts is typed by it, so a key missing or extra in either language,
 // or a message of another type, does not type-check. To add a group: add it, with the same keys,
-// to both files (`outlook: { syncOff: '…', … }`), then read it as `messages(locale).outlook`.
+// to both files (`calendars: { syncOff: '…', … }`), then read it as `messages(locale).calendars`.
 import { en } from './en.ts';
 import { ja } from './ja.ts';
 
 export type Messages = typeof en;
+export type { CalendarNames } from './en.ts';
 
 export const MESSAGES: Readonly<{ ja: Messages; en: Messages }> = { ja, en };
 

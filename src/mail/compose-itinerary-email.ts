@@ -7,7 +7,7 @@ import { describeSegmentRows } from '../domain/describe-segment.ts';
 import { segmentSpan } from '../domain/segment-span.ts';
 import type { Segment, TripChange, User } from '../domain/types.ts';
 import { toInstant } from '../domain/zoned-time.ts';
-import { messages } from '../i18n/messages.ts';
+import { messages, type CalendarNames } from '../i18n/messages.ts';
 import { itineraryCalendars, type CalendarObject } from '../ics/itinerary-calendars.ts';
 import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView, type SegmentMark } from './render-itinerary-email.ts';
 
@@ -16,8 +16,8 @@ export interface ItineraryEmailOptions {
   from: { name: string; address: string };
   /** Where travelers reach the web app, without a trailing slash. */
   publicUrl: string;
-  /** The traveler's Outlook connection lapsed: say so, and how to reconnect. */
-  outlookReconnect?: boolean;
+  /** The traveler's calendar connections that lapsed (their names in the traveler's language): say so, and how to reconnect. */
+  lapsedCalendars?: CalendarNames[];
 }
 
 export function composeItineraryEmail(
@@ -58,7 +58,7 @@ export function composeItineraryEmail(
     bookingReference: { label: common.bookingReference, value: trip.bookingRef },
     tripLink: { label: texts.viewTrip, url: tripUrl(options.publicUrl, trip.id) },
     segments,
-    outlookReconnect: options.outlookReconnect ? texts.outlookReconnect : undefined,
+    reconnect: options.lapsedCalendars?.length ? options.lapsedCalendars.flatMap((names) => texts.reconnect(names)) : undefined,
     calendarNote: !primary ? undefined : primary.method === 'CANCEL' ? texts.calendarFile.cancel : texts.calendarFile.update,
     footer: texts.footer,
     signature: options.from.name,

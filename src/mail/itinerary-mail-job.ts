@@ -3,6 +3,8 @@
 // sends exactly the email of that change (same Message-ID). A failed send fails its job alone, and
 // pg-boss retries it with the queue's backoff.
 import type { Job } from 'pg-boss';
+import type { User } from '../domain/types.ts';
+import type { CalendarNames } from '../i18n/messages.ts';
 import { findUser } from '../store/organisations.ts';
 import { QUEUES, type Store } from '../store/database.ts';
 import { findTripChange } from '../store/trips.ts';
@@ -18,8 +20,8 @@ export interface MailJobOptions {
   transport: MailTransport;
   from: { name: string; address: string };
   publicUrl: string;
-  /** Whether the traveler's Outlook connection has lapsed (the email then says how to reconnect). */
-  outlookReconnect?: (travelerId: string) => Promise<boolean>;
+  /** The traveler's lapsed calendar connections, named in their language (the email then says how to reconnect each). */
+  lapsedCalendars?: (traveler: User) => Promise<CalendarNames[]>;
   log?: (line: string) => void;
 }
 
@@ -40,7 +42,7 @@ export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOpti
   const message = composeItineraryEmail(change, traveler, {
     from: opts.from,
     publicUrl: opts.publicUrl,
-    outlookReconnect: (await opts.outlookReconnect?.(traveler.id)) ?? false,
+    lapsedCalendars: (await opts.lapsedCalendars?.(traveler)) ?? [],
   });
   try {
     await opts.transport.send(message);

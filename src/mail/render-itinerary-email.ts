@@ -21,8 +21,8 @@ export interface ItineraryEmailView {
   bookingReference: { label: string; value: string };
   tripLink: { label: string; url: string };
   segments: ItinerarySegmentView[];
-  /** Paragraphs about the lapsed Outlook connection; absent when it is fine. */
-  outlookReconnect?: string[];
+  /** Paragraphs about lapsed calendar connections; absent when they are fine. */
+  reconnect?: string[];
   /** What the attached .ics does; absent when nothing is attached. */
   calendarNote?: string;
   footer: string;
@@ -77,8 +77,8 @@ ${rows}
 }
 
 export function renderItineraryHtml(view: ItineraryEmailView): string {
-  const outlook = view.outlookReconnect
-    ? `<tr><td style="padding:12px 16px;background:#e8f0fe;border:1px solid #aecbfa;">${view.outlookReconnect
+  const reconnect = view.reconnect
+    ? `<tr><td style="padding:12px 16px;background:#e8f0fe;border:1px solid #aecbfa;">${view.reconnect
         .map((p) => `<p style="margin:0 0 4px 0;">${escapeHtml(p)}</p>`)
         .join('')}</td></tr>
 <tr><td style="height:16px;line-height:16px;font-size:0;">&nbsp;</td></tr>`
@@ -97,7 +97,7 @@ export function renderItineraryHtml(view: ItineraryEmailView): string {
 <p style="margin:0 0 12px 0;">${escapeHtml(view.intro)}</p>
 <p style="margin:0 0 16px 0;">${escapeHtml(view.bookingReference.label)}: <strong>${escapeHtml(view.bookingReference.value)}</strong></p>
 </td></tr>
-${outlook}
+${reconnect}
 ${view.segments.map(renderSegmentHtml).join('\n')}
 <tr><td style="padding:8px 0 16px 0;">
 <p style="margin:0 0 16px 0;"><a href="${escapeHtml(view.tripLink.url)}" style="display:inline-block;padding:8px 16px;background:#1a73e8;color:#ffffff;text-decoration:none;border-radius:4px;">${escapeHtml(view.tripLink.label)}</a></p>
@@ -111,7 +111,7 @@ ${view.calendarNote ? `<p style="margin:0 0 12px 0;color:#5f6368;font-size:13px;
 
 export function renderItineraryText(view: ItineraryEmailView): string {
   const lines: string[] = [view.greeting, '', view.intro, '', `${view.bookingReference.label}: ${view.bookingReference.value}`, ''];
-  if (view.outlookReconnect) lines.push(...view.outlookReconnect, '');
+  if (view.reconnect) lines.push(...view.reconnect, '');
   for (const segment of view.segments) {
     lines.push(`${segment.mark ? `[${segment.mark.label}] ` : ''}${segment.summary}`);
     for (const row of segment.rows) lines.push(`  ${row.label}: ${row.value}`);

@@ -21,8 +21,8 @@ export interface MaintenanceDeps {
   db: Db;
   providers: CalendarProviders;
   box: SecretBox;
-  /** Sends the reminder email (composed by the caller's mail module). */
-  remind?: (user: User, policyDays: number, deadline: Date) => Promise<void>;
+  /** Sends the reminder email about the connection to `provider` (composed by the caller's mail module). */
+  remind?: (user: User, policyDays: number, deadline: Date, provider: string) => Promise<void>;
   now?: () => Date;
 }
 
@@ -54,7 +54,7 @@ export async function runConnectionMaintenance(deps: MaintenanceDeps): Promise<M
         if (!remindedUsers.has(c.user_id)) {
           const user = await findUser(db, c.user_id);
           if (user) {
-            await deps.remind(user, c.login_policy_days, deadline);
+            await deps.remind(user, c.login_policy_days, deadline, c.provider);
             remindedUsers.add(c.user_id);
             report.reminded++;
           }

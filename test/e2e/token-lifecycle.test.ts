@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { composeReconnectReminder } from '../../src/mail/reconnect-reminder-email.ts';
 import { createMailTransport } from '../../src/mail/transport.ts';
-import { calendarProviders } from '../../src/calendars/registry.ts';
+import { calendarProviders, providerLabels } from '../../src/calendars/registry.ts';
 import { setLoginPolicyDays } from '../../src/store/company-calendars.ts';
 import { runConnectionMaintenance } from '../../src/sync/connection-maintenance.ts';
 import { connectTraveler, setUpCompany, startWorld, type Browser, type World } from '../support/outlook-world.ts';
@@ -31,8 +31,9 @@ describe('token lifecycle', () => {
     const transport = createMailTransport({ outboxDir: world.outboxDir });
     return runConnectionMaintenance({
       db: world.store.db, providers: calendarProviders(world.provider), box: world.box, now: world.now,
-      remind: async (user, policyDays, deadline) => {
-        await transport.send(composeReconnectReminder(user, { policyDays, deadline, from: { name: 'tripcal', address: 'itinerary@tripcal.example' }, publicUrl: world.baseUrl }));
+      remind: async (user, policyDays, deadline, provider) => {
+        const [calendar] = providerLabels([provider], user.locale);
+        await transport.send(composeReconnectReminder(user, { policyDays, deadline, from: { name: 'tripcal', address: 'itinerary@tripcal.example' }, publicUrl: world.baseUrl, calendar: calendar! }));
       },
     });
   };

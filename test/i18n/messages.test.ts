@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { providerLabels } from '../../src/calendars/registry.ts';
 import { MESSAGES } from '../../src/i18n/messages.ts';
 
 /** Every path to a message ("itineraryEmail.intro.created"), with what it is. */
@@ -17,11 +18,14 @@ describe('the message catalogue', () => {
     assert.deepEqual(ja.filter(([, kind]) => kind === 'empty'), []);
   });
 
-  it("quotes the home screen's Outlook button as it is labelled, in the email and in the reminder", () => {
+  it("quotes the home screen's connect button as the registry labels it, in the email and in the reminder", () => {
     for (const locale of ['ja', 'en'] as const) {
-      const { common, itineraryEmail, reconnectReminder } = MESSAGES[locale];
-      assert.ok(itineraryEmail.outlookReconnect.some((p) => p.includes(common.connectToOutlook)), locale);
-      assert.ok(reconnectReminder.body('x', 90, 'y', 'z').some((p) => p.includes(common.connectToOutlook)), locale);
+      const { itineraryEmail, reconnectReminder } = MESSAGES[locale];
+      const [outlook] = providerLabels(['outlook'], locale);
+      const quoted = locale === 'ja' ? `「${outlook!.connect}」` : `"${outlook!.connect}"`;
+      assert.ok(itineraryEmail.reconnect(outlook!).some((p) => p.includes(quoted)), locale);
+      assert.ok(reconnectReminder.body('x', 90, 'y', 'z', outlook!).some((p) => p.includes(quoted)), locale);
+      assert.ok(reconnectReminder.subject(outlook!).includes(locale === 'ja' ? 'Outlookカレンダー連携' : 'Outlook calendar'), locale);
     }
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Attachment } from 'nodemailer/lib/mailer';
+import { providerLabels } from '../../src/calendars/registry.ts';
 import { composeItineraryEmail } from '../../src/mail/compose-itinerary-email.ts';
 import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, tripCancelled } from '../fixtures/trips.ts';
 
@@ -85,11 +86,11 @@ describe('itinerary email: what the traveler reads', () => {
   });
 
   test('a lapsed Outlook connection: how to reconnect, with the home-screen label, and the .ics meanwhile', () => {
-    const ja = composeItineraryEmail(flightMoved, hanako, { ...mailOptions, outlookReconnect: true });
+    const ja = composeItineraryEmail(flightMoved, hanako, { ...mailOptions, lapsedCalendars: providerLabels(['outlook'], 'ja') });
     assert.match(String(ja.text), /ホーム画面で「Outlookカレンダーと接続」を選択してください。/);
     assert.match(String(ja.text), /添付のカレンダーファイル\(\.ics\)を開けば予定を追加・更新できます/);
     assert.match(String(ja.html), /「Outlookカレンダーと接続」/);
-    const en = composeItineraryEmail(flightMoved, alex, { ...mailOptions, outlookReconnect: true });
+    const en = composeItineraryEmail(flightMoved, alex, { ...mailOptions, lapsedCalendars: providerLabels(['outlook'], 'en') });
     assert.match(String(en.text), /choose "Connect to Outlook calendar" on the home screen/);
     assert.match(String(en.html), /choose &quot;Connect to Outlook calendar&quot; on the home screen/);
     assert.match(String(en.text), /the attached calendar file \(\.ics\) keeps working/);

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import ICAL from 'ical.js';
 import { simpleParser, type Attachment, type ParsedMail } from 'mailparser';
 import type { TripChange, User } from '../../src/domain/types.ts';
+import { providerLabels } from '../../src/calendars/registry.ts';
 import { composeItineraryEmail } from '../../src/mail/compose-itinerary-email.ts';
 import { createMailTransport, type MailTransport } from '../../src/mail/transport.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
@@ -65,8 +66,8 @@ describe('itinerary email through a real SMTP server', () => {
     await sink.close();
   });
 
-  async function deliver(change: TripChange, traveler: User, outlookReconnect = false) {
-    const message = composeItineraryEmail(change, traveler, { ...mailOptions, outlookReconnect });
+  async function deliver(change: TripChange, traveler: User, outlookLapsed = false) {
+    const message = composeItineraryEmail(change, traveler, { ...mailOptions, lapsedCalendars: outlookLapsed ? providerLabels(['outlook'], traveler.locale) : [] });
     const sent = await transport.send(message);
     const received = sink.received.find((m) => m.raw.includes(sent.messageId));
     assert.ok(received, `the server received ${sent.messageId}`);

@@ -18,7 +18,7 @@ import { openStore, type Store, type StoreOptions } from '../../src/store/databa
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
 import { secretBox, type SecretBox } from '../../src/store/secret-box.ts';
 import { hashPassword } from '../../src/store/sessions.ts';
-import { calendarProviders } from '../../src/calendars/registry.ts';
+import { calendarProviders, providerLabels } from '../../src/calendars/registry.ts';
 import { findConnection, providersToReconnect } from '../../src/store/calendar-connections.ts';
 import type { ReconcileOutcome } from '../../src/sync/reconcile-connection.ts';
 import { startSyncWorker, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
@@ -211,7 +211,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const transport = createMailTransport({ outboxDir });
   const stopMail = await startItineraryMailWorker({
     store, transport, from: { name: 'tripcal', address: 'itinerary@tripcal.example' }, publicUrl: baseUrl, pollingIntervalSeconds: 0.5,
-    outlookReconnect: async (userId) => (await providersToReconnect(store.db, userId)).includes('outlook'), log: () => {},
+    lapsedCalendars: async (traveler) => providerLabels(await providersToReconnect(store.db, traveler.id), traveler.locale), log: () => {},
   });
 
   const outcomes: World['outcomes'] = [];

@@ -250,7 +250,7 @@ describe('a sync worker process killed mid-backfill', () => {
       const store = await openStore({ ...storeOptions, retryDelaySeconds: 1 });
       try {
         // The last kill usually lands between Graph's answers and the worker's record of them.
-        const mapped = await store.db.selectFrom('calendar_events').select('segment_id').where('connection_id', '=', (await world.connectionOf(traveler.id))!).where('event_id', 'is not', null).execute();
+        const mapped = await store.db.selectFrom('calendar_events').select('segment_id').where('connection_id', '=', (await findConnection(store.db, traveler.id, 'outlook'))!.id).where('event_id', 'is not', null).execute();
         t.diagnostic(`when the worker died, ${written()} events were in the mailbox and ${mapped.length} recorded in the mapping`);
         const outcomes: string[] = [];
         const stop = await startSyncWorker({

@@ -31,8 +31,11 @@ export interface Store {
   kind: 'pglite' | 'postgres';
   db: Db;
   boss: PgBoss;
-  /** Enqueues a job inside `tx`: it exists if and only if the transaction commits. */
-  enqueue(tx: Tx | undefined, queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<void>;
+  /**
+   * Enqueues a job inside `tx`: it exists if and only if the transaction commits. Resolves with its
+   * id, or null when the queue's policy kept it out (a job with its singletonKey already waiting).
+   */
+  enqueue(tx: Tx | undefined, queue: string, data: object, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>;
   /** Enqueues many jobs in one statement per thousand, inside `tx` (a job whose singletonKey is already waiting is skipped). */
   enqueueMany(tx: Tx | undefined, queue: string, jobs: Array<{ data: object; singletonKey?: string }>): Promise<void>;
   close(): Promise<void>;
@@ -134,7 +137,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     boss,
     async enqueue(tx, queue, data, jobOptions) {
-      await boss.send(queue, data, { ...jobOptions, ...(tx ? { db: fromKysely(tx) } : {}) });
+      return boss.send(queue, data, { ...jobOptions, ...(tx ? { db: fromKysely(tx) } : {}) });
     },
     async enqueueMany(tx, queue, jobs) {
       for (let i = 0; i < jobs.length; i += 1000) {

@@ -10,35 +10,74 @@ export interface CalendarSyncJob {
   userId: string;
 }
 
-export async function enqueueSync(store: Store, tx: Tx | undefined, userId: string, startAfterSeconds?: number): Promise<void> {
-  await store.enqueue(tx, QUEUES.calendarSync, { userId } satisfies CalendarSyncJob, {
+export async function enqueueSync(store: Store, tx: Tx | undefined, userId: string, startAfterSeconds?: number): Promise<string | null> {
+  return store.enqueue(tx, QUEUES.calendarSync, { userId } satisfies CalendarSyncJob, {
     singletonKey: userId,
     ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
   });
 }
 
-/** Queues the reconcile of each traveler, in one statement (turning sync on for a whole company). */
+/**
+ * Queues the reconcile of each traveler, in one statement (turning sync on for a whole company).
+ * Inside a transaction, each traveler's reconcile is sure to start after it commits (see
+ * reconcileAfterCommit); without one, a job already waiting starts later by definition.
+ */
 export async function enqueueSyncs(store: Store, tx: Tx | undefined, userIds: string[]): Promise<void> {
+  if (tx) return reconcileAfterCommit(store, tx, userIds);
   await store.enqueueMany(tx, QUEUES.calendarSync, userIds.map((userId) => ({ data: { userId } satisfies CalendarSyncJob, singletonKey: userId })));
 }
 
 /**
- * Booking hook: a change to a connected traveler's trip schedules their reconcile.
+ * Makes sure each traveler is reconciled by a job that starts after `tx` commits, so that the
+ * reconcile reads what `tx` wrote.
  *
- * The queue keeps one waiting job per traveler, so when one is already waiting the booking queues
- * nothing and counts on it. That job must then not start before the booking commits, or it reads
- * the trips without this change and the change is lost (seen once in six runs of
- * test/scale/two-workers.test.ts: a new trip never reached the calendar). So the waiting job's row
- * is locked until the commit: pg-boss's fetch skips locked rows (SKIP LOCKED) and takes the job
- * once the booking is visible. A job already started is not waiting: a new one is queued.
+ * The queue keeps one waiting job per traveler (stately policy: pg-boss's insert is ON CONFLICT DO
+ * NOTHING on a unique index of queue, state and traveler). So the transaction either queues the
+ * waiting job itself, which no worker can see before the commit, or it meets a job queued by
+ * someone else and must keep that job from starting until the commit: it locks the job's row, and
+ * pg-boss's fetch skips locked rows (FOR UPDATE SKIP LOCKED).
+ *
+ * The insert comes first. Another booking's job not yet committed is invisible to a SELECT, but
+ * the insert meets its unique-index entry, waits for that transaction to end and then adds
+ * nothing; only after that is the job visible to lock. (Looking first, then inserting, found
+ * nothing to lock, and the other booking's job could run before this one committed: its reconcile
+ * missed this booking for good; test/sync/booking-race.test.ts.) If the job is gone by the time
+ * of the lock (a worker took it in between), the insert is tried again: it now adds a job.
+ */
+export async function reconcileAfterCommit(store: Store, tx: Tx, userIds: string[]): Promise<void> {
+  let pending = [...new Set(userIds)];
+  for (let round = 0; pending.length; round++) {
+    // Each round needs a worker to take a traveler's job in the instant between two statements.
+    if (round === MAX_ENQUEUE_ROUNDS) throw new Error(`calendar sync: no waiting job could be held for ${pending.length} traveler(s) after ${round} rounds`);
+    if (pending.length === 1) {
+      // The usual booking: an insert that adds the job needs no lock (it is this transaction's own).
+      if (await enqueueSync(store, tx, pending[0]!)) return;
+    } else {
+      await store.enqueueMany(tx, QUEUES.calendarSync, pending.map((userId) => ({ data: { userId } satisfies CalendarSyncJob, singletonKey: userId })));
+    }
+    // In one order, so that two transactions locking several travelers' jobs cannot deadlock.
+    const { rows } = await sql<{ singleton_key: string }>`
+      select singleton_key from pgboss.job
+      where name = ${QUEUES.calendarSync} and singleton_key = any(${pending}::text[]) and state = 'created'
+      order by singleton_key
+      for update`.execute(tx);
+    const held = new Set(rows.map((r) => r.singleton_key));
+    pending = pending.filter((id) => !held.has(id));
+  }
+}
+
+const MAX_ENQUEUE_ROUNDS = 10;
+
+/**
+ * Booking hook: a change to a connected traveler's trip schedules their reconcile, to start after
+ * the booking commits (reconcileAfterCommit).
  */
 export function syncOnBookingChange(store: Store) {
   return async (tx: Tx, change: TripChange): Promise<void> => {
     const userId = change.trip.travelerId;
     const connected = await tx.selectFrom('outlook_connections').select('user_id').where('user_id', '=', userId).where('status', '=', 'connected').executeTakeFirst();
     if (!connected) return;
-    await sql`select id from pgboss.job where name = ${QUEUES.calendarSync} and singleton_key = ${userId} and state = 'created' for update`.execute(tx);
-    await enqueueSync(store, tx, userId);
+    await reconcileAfterCommit(store, tx, [userId]);
   };
 }
 

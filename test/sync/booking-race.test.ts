@@ -1,17 +1,23 @@
-// A booking being committed while its traveler's reconcile is waiting is not lost: the queue keeps
-// one waiting job per traveler, so the booking queues nothing new and counts on that job, which
-// must not start before the booking has committed. On a PostgreSQL server (the embedded database
-// has one session, so there the two cannot overlap).
+// Every committed booking change reaches a reconcile that reads it. The queue keeps one waiting
+// job per traveler, so a change that meets a waiting job queues nothing new and counts on that job,
+// which must then not start before the change has committed, whatever order two changes and a
+// worker meet in. The first suite needs a PostgreSQL server (on the embedded database, with one
+// session, a worker cannot look while a booking is being committed); the second runs on both.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { fromKysely } from 'pg-boss';
 import type { TripChange } from '../../src/domain/types.ts';
-import { openStore, QUEUES, type Store } from '../../src/store/database.ts';
+import { bookings as makeBookings, type Bookings } from '../../src/store/bookings.ts';
+import { openStore, QUEUES, type Db, type Store, type Tx } from '../../src/store/database.ts';
 import { createOrganisation, createUser } from '../../src/store/organisations.ts';
 import { loadSyncState, markConnected, recordConsent, setSyncEnabled } from '../../src/store/outlook.ts';
 import { secretBox } from '../../src/store/secret-box.ts';
-import { enqueueSync, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
-import { storeKinds } from '../support/stores.ts';
+import { parseTravelerTrips, travelerTripsJson } from '../../src/store/trips.ts';
+import { enqueueSync, enqueueSyncs, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
+import { tripInput } from '../fixtures/bookings.ts';
+import { freshStore, storeKinds } from '../support/stores.ts';
 
 const server = storeKinds().find((k) => k.name === 'postgres');
 
@@ -73,4 +79,203 @@ describe('a booking committing while its traveler is being reconciled', { skip: 
     assert.deepEqual(trips.map((t) => t.bookingRef), ['RACE-1'], 'and its reconcile sees the trip');
     await store.boss.complete(QUEUES.calendarSync, jobs.map((j) => j.id));
   });
+
+  test('queueing several travelers in one transaction (turning sync on) keeps their waiting reconciles until it has committed', async () => {
+    const other = (await createUser(store.db, organisationId, { email: 'emily@sakura.example', displayName: 'Emily Clark', role: 'traveler', locale: 'en', timeZone: 'Asia/Tokyo' })).id;
+    await enqueueSync(store, undefined, travelerId);
+    await enqueueSync(store, undefined, other);
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let queued!: () => void;
+    const inTx = new Promise<void>((resolve) => (queued = resolve));
+    const switching = store.db.transaction().execute(async (tx) => {
+      // (The sync switch writes the setting here too.)
+      await enqueueSyncs(store, tx, [travelerId, other]);
+      queued();
+      await committing;
+    });
+    await inTx;
+    let early: Array<{ id: string }>;
+    try {
+      early = await store.boss.fetch(QUEUES.calendarSync, { batchSize: 10 });
+    } finally {
+      commit();
+      await switching;
+    }
+    assert.deepEqual(early, [], 'no reconcile starts before the switch has committed');
+    const jobs = await store.boss.fetch<{ userId: string }>(QUEUES.calendarSync, { batchSize: 10 });
+    assert.deepEqual(jobs.map((j) => j.data.userId).sort(), [travelerId, other].sort());
+    await store.boss.complete(QUEUES.calendarSync, jobs.map((j) => j.id));
+  });
 });
+
+// Two booking changes for one traveler committing at the same moment. Change A has queued the
+// traveler's reconcile and not yet committed; change B meets A's job (one waiting job per
+// traveler) and queues nothing of its own. B must still end up reconciled after it commits,
+// whatever a worker does in between. The interleavings are made with gates (a booking hook that
+// waits before its transaction commits) and observed through the server's lock waits, never timed.
+// The embedded database has one session, so there B cannot start before A ends; the same scenario
+// must still hold.
+for (const kind of storeKinds()) {
+  describe(`two changes for one traveler committing at once (${kind.name})`, () => {
+    let store: Store & { dispose(): Promise<void> };
+    let organisationId: string;
+    const gates = new Map<string, Gate>();
+    let bookings: Bookings;
+
+    before(async () => {
+      store = await freshStore(kind);
+      organisationId = (await createOrganisation(store.db, 'Sakura Trading')).id;
+      await recordConsent(store.db, organisationId, { status: 'granted', tenantId: randomUUID() }, new Date());
+      await setSyncEnabled(store.db, organisationId, true, new Date());
+      // After the sync hook, a booking whose reference has a gate holds its transaction open there.
+      bookings = makeBookings(store, {
+        onChange: [syncOnBookingChange(store), async (tx, change) => {
+          const gate = gates.get(change.trip.bookingRef);
+          if (gate) await gate.hold(tx);
+        }],
+      });
+    });
+    after(async () => {
+      for (const gate of gates.values()) gate.release();
+      await store?.dispose();
+    });
+
+    async function connectedTraveler(email: string): Promise<string> {
+      const id = (await createUser(store.db, organisationId, { email, displayName: '山田 太郎', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' })).id;
+      const account = { tenantId: randomUUID(), objectId: randomUUID(), username: email, name: '山田 太郎', homeAccountId: `${randomUUID()}.${randomUUID()}` };
+      await markConnected(store.db, secretBox([randomBytes(32)]), { userId: id, organisationId, account, tokenCache: '{}', at: new Date() });
+      return id;
+    }
+
+    const gate = (bookingRef: string): Gate => {
+      const g = new Gate(kind.name);
+      gates.set(bookingRef, g);
+      return g;
+    };
+
+    /** Resolves once a statement of another session waits on a lock held by `holder`'s transaction. */
+    async function blockedBehind(holder: Gate, blocked: Gate): Promise<void> {
+      if (kind.name === 'pglite') {
+        // One session: while `holder` holds it, the other transaction cannot even begin.
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+        assert.equal(blocked.reached, false, 'the second change waits for the first to end');
+        return;
+      }
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and ${holder.pid}::int = any(pg_blocking_pids(pid))`.execute(store.db);
+        if (rows.length) return;
+        assert.ok(Date.now() < deadline, 'the second change never waited on the first');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+
+    /** A worker's reconcile: takes the traveler's waiting job, reads their trips as a reconcile does, completes it. */
+    async function reconcile(userId: string, seen: string[][]): Promise<boolean> {
+      const jobs = (await store.boss.fetch<{ userId: string }>(QUEUES.calendarSync, { batchSize: 10 })).filter((j) => j.data.userId === userId);
+      if (!jobs.length) return false;
+      for (const _ of jobs) seen.push(await tripsRead(userId));
+      await store.boss.complete(QUEUES.calendarSync, jobs.map((j) => j.id));
+      return true;
+    }
+
+    async function tripsRead(userId: string, db: Db | Tx = store.db): Promise<string[]> {
+      const { rows } = await sql<{ trips: string }>`select ${travelerTripsJson(userId)} as trips`.execute(db);
+      return parseTravelerTrips(rows[0]!.trips).map((t) => t.bookingRef).sort();
+    }
+
+    async function drain(userId: string, seen: string[][]): Promise<void> {
+      while (await reconcile(userId, seen));
+    }
+
+    function assertEverySeen(committed: string[], seen: string[][]): void {
+      for (const ref of committed) {
+        assert.ok(seen.some((refs) => refs.includes(ref)), `${ref} committed but no reconcile read it afterwards (reconciles read: ${JSON.stringify(seen)})`);
+      }
+    }
+
+    test("B's enqueue meets A's uncommitted job; a worker runs A's job before B commits: B is still reconciled after it commits", async () => {
+      const email = 'a-then-b@sakura.example';
+      const userId = await connectedTraveler(email);
+      const seen: string[][] = [];
+      const a = gate('RACE-A');
+      const b = gate('RACE-B');
+      const changeA = bookings.create(organisationId, tripInput(email, { bookingRef: 'RACE-A' }));
+      await a.arrived;
+      // A has queued the traveler's reconcile and holds its transaction open. B comes in.
+      const changeB = bookings.create(organisationId, tripInput(email, { bookingRef: 'RACE-B' }));
+      await blockedBehind(a, b);
+      a.release();
+      await changeA;
+      await b.arrived;
+      // B's hooks have run; B has not committed. A worker takes the traveler's job now (on the
+      // embedded database it waits for B's transaction to end).
+      const early = reconcile(userId, seen);
+      if (kind.name === 'postgres') await early;
+      b.release();
+      await changeB;
+      await early;
+      await drain(userId, seen);
+      assertEverySeen(['RACE-A', 'RACE-B'], seen);
+    });
+
+    test("a worker claims the waiting job after B's enqueue met it and before B locked it: B queues another and is reconciled", async () => {
+      const email = 'claimed-between@sakura.example';
+      const userId = await connectedTraveler(email);
+      const seen: string[][] = [];
+      await bookings.create(organisationId, tripInput(email, { bookingRef: 'CLAIM-A' }));
+      // A worker is in the middle of claiming A's waiting job: it holds the job's row.
+      let claimed!: () => void;
+      const claim = new Promise<void>((resolve) => (claimed = resolve));
+      const worker = new Gate(kind.name);
+      const b = gate('CLAIM-B');
+      const claiming = store.db.transaction().execute(async (tx) => {
+        await sql`select id from pgboss.job where name = ${QUEUES.calendarSync} and singleton_key = ${userId} and state = 'created' for update`.execute(tx);
+        await worker.hold(tx);
+        const jobs = await store.boss.fetch<{ userId: string }>(QUEUES.calendarSync, { batchSize: 10, db: fromKysely(tx) });
+        claimed();
+        return jobs.filter((j) => j.data.userId === userId);
+      });
+      await worker.arrived;
+      const changeB = bookings.create(organisationId, tripInput(email, { bookingRef: 'CLAIM-B' }));
+      await blockedBehind(worker, b);
+      worker.release();
+      const jobs = await claiming;
+      await claim;
+      assert.equal(jobs.length, 1, "the worker claimed A's job");
+      await b.arrived;
+      // The claimed job's reconcile reads before B commits (on the embedded database, after). Its
+      // completion may wait for B: B's lock attempt on the job, though it found the job taken,
+      // holds the row until B ends.
+      const early = tripsRead(userId).then((refs) => seen.push(refs));
+      if (kind.name === 'postgres') await early;
+      b.release();
+      await changeB;
+      await early;
+      await store.boss.complete(QUEUES.calendarSync, jobs.map((j) => j.id));
+      await drain(userId, seen);
+      assertEverySeen(['CLAIM-A', 'CLAIM-B'], seen);
+    });
+  });
+}
+
+/** Holds a transaction open until released; notes its server process id (PostgreSQL). */
+class Gate {
+  readonly #kind: string;
+  pid = 0;
+  reached = false;
+  release!: () => void;
+  readonly #released = new Promise<void>((resolve) => (this.release = resolve));
+  #arrive!: () => void;
+  readonly arrived = new Promise<void>((resolve) => (this.#arrive = resolve));
+  constructor(kind: string) {
+    this.#kind = kind;
+  }
+  async hold(tx: Tx): Promise<void> {
+    if (this.#kind === 'postgres') this.pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)).rows[0]!.pid;
+    this.reached = true;
+    this.#arrive();
+    await this.#released;
+  }
+}

@@ -17,6 +17,7 @@ import { secretBox } from '../../src/store/secret-box.ts';
 import { parseTravelerTrips, travelerTripsJson } from '../../src/store/trips.ts';
 import { enqueueSync, enqueueSyncs, syncOnBookingChange } from '../../src/sync/sync-jobs.ts';
 import { tripInput } from '../fixtures/bookings.ts';
+import { blockedBehind, Gate } from '../support/gates.ts';
 import { freshStore, storeKinds } from '../support/stores.ts';
 
 const server = storeKinds().find((k) => k.name === 'postgres');
@@ -154,23 +155,6 @@ for (const kind of storeKinds()) {
       return g;
     };
 
-    /** Resolves once a statement of another session waits on a lock held by `holder`'s transaction. */
-    async function blockedBehind(holder: Gate, blocked: Gate): Promise<void> {
-      if (kind.name === 'pglite') {
-        // One session: while `holder` holds it, the other transaction cannot even begin.
-        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-        assert.equal(blocked.reached, false, 'the second change waits for the first to end');
-        return;
-      }
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and ${holder.pid}::int = any(pg_blocking_pids(pid))`.execute(store.db);
-        if (rows.length) return;
-        assert.ok(Date.now() < deadline, 'the second change never waited on the first');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
-
     /** A worker's reconcile: takes the traveler's waiting job, reads their trips as a reconcile does, completes it. */
     async function reconcile(userId: string, seen: string[][]): Promise<boolean> {
       const jobs = (await store.boss.fetch<{ userId: string }>(QUEUES.calendarSync, { batchSize: 10 })).filter((j) => j.data.userId === userId);
@@ -205,7 +189,7 @@ for (const kind of storeKinds()) {
       await a.arrived;
       // A has queued the traveler's reconcile and holds its transaction open. B comes in.
       const changeB = bookings.create(organisationId, tripInput(email, { bookingRef: 'RACE-B' }));
-      await blockedBehind(a, b);
+      await blockedBehind(store.db, kind.name, a, b);
       a.release();
       await changeA;
       await b.arrived;
@@ -239,7 +223,7 @@ for (const kind of storeKinds()) {
       });
       await worker.arrived;
       const changeB = bookings.create(organisationId, tripInput(email, { bookingRef: 'CLAIM-B' }));
-      await blockedBehind(worker, b);
+      await blockedBehind(store.db, kind.name, worker, b);
       worker.release();
       const jobs = await claiming;
       await claim;
@@ -258,24 +242,4 @@ for (const kind of storeKinds()) {
       assertEverySeen(['CLAIM-A', 'CLAIM-B'], seen);
     });
   });
-}
-
-/** Holds a transaction open until released; notes its server process id (PostgreSQL). */
-class Gate {
-  readonly #kind: string;
-  pid = 0;
-  reached = false;
-  release!: () => void;
-  readonly #released = new Promise<void>((resolve) => (this.release = resolve));
-  #arrive!: () => void;
-  readonly arrived = new Promise<void>((resolve) => (this.#arrive = resolve));
-  constructor(kind: string) {
-    this.#kind = kind;
-  }
-  async hold(tx: Tx): Promise<void> {
-    if (this.#kind === 'postgres') this.pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)).rows[0]!.pid;
-    this.reached = true;
-    this.#arrive();
-    await this.#released;
-  }
 }

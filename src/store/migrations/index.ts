@@ -4,10 +4,12 @@ import * as m0001 from './0001-bookings.ts';
 import * as m0002 from './0002-outlook.ts';
 import * as m0003 from './0003-login.ts';
 import * as m0004 from './0004-shared-access-token.ts';
+import * as m0005 from './0005-change-emailed.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-bookings': m0001,
   '0002-outlook': m0002,
   '0003-login': m0003,
   '0004-shared-access-token': m0004,
+  '0005-change-emailed': m0005,
 };

@@ -92,7 +92,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // For a load balancer or supervisor: 503 while the database does not answer. The process itself
-  // keeps running and recovers by itself once it does (README, "Running it").
+  // keeps running and recovers by itself once it does (README, "Running it against PostgreSQL").
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     if (await opts.store.reachable()) return { ok: true, database: 'reachable' };
     return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ ok: false, database: 'unreachable' });

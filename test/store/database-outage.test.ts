@@ -4,12 +4,14 @@
 // ride it out: idle connections are replaced, a transaction that loses its connection fails whole
 // (nothing of it written), pg-boss reconnects its pool and its LISTEN connection, requests in the
 // meantime are answered 503 with Retry-After, and /healthz says whether the database answers.
+// (What counts as "unreachable", and /healthz on the embedded database, need no server.)
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { buildServer } from '../../src/http/server.ts';
 import { bookings } from '../../src/store/bookings.ts';
 import { startItineraryMailWorker } from '../../src/mail/itinerary-mail-job.ts';
@@ -20,6 +22,7 @@ import { changeEmailedAt } from '../../src/store/trips.ts';
 import { isDatabaseUnavailable } from '../../src/store/unavailable.ts';
 import { tripInput } from '../fixtures/bookings.ts';
 import { startSmtpSink } from '../mail/smtp-sink.ts';
+import { freePort } from '../support/outlook-world.ts';
 import { Gate } from '../support/gates.ts';
 import { databaseName, takeDown, terminateBackends } from '../support/outage.ts';
 import { freshStore, storeKinds } from '../support/stores.ts';
@@ -222,6 +225,26 @@ describe('an email sent just as the database goes away (PostgreSQL)', { skip: se
     }, 30_000);
     assert.equal(sink.received.length, 1);
     assert.ok(await changeEmailedAt(store.db, change!.id));
+  });
+});
+
+describe('what counts as the database being unreachable', () => {
+  test('a refused connection does; a statement the database refuses does not', async () => {
+    const port = await freePort();
+    const client = new pg.Client({ connectionString: `postgres://tripcal@127.0.0.1:${port}/tripcal`, connectionTimeoutMillis: 2000 });
+    const refused = await client.connect().then(() => undefined, (error: unknown) => error);
+    assert.ok(isDatabaseUnavailable(refused), String(refused));
+    const store = await freshStore(storeKinds()[0]!);
+    try {
+      const org = await createOrganisation(store.db, 'Sakura Trading');
+      const duplicate = await createOrganisation(store.db, 'Sakura Trading', org.id).then(() => undefined, (error: unknown) => error);
+      assert.ok(duplicate, 'a duplicate key fails');
+      assert.equal(isDatabaseUnavailable(duplicate), false);
+      const syntax = await sql`select from where`.execute(store.db).then(() => undefined, (error: unknown) => error);
+      assert.equal(isDatabaseUnavailable(syntax), false);
+    } finally {
+      await store.dispose();
+    }
   });
 });
 

@@ -39,10 +39,11 @@ export async function enqueueSyncs(store: Store, tx: Tx | undefined, userIds: st
  *
  * The insert comes first. Another booking's job not yet committed is invisible to a SELECT, but
  * the insert meets its unique-index entry, waits for that transaction to end and then adds
- * nothing; only after that is the job visible to lock. (Looking first, then inserting, found
- * nothing to lock, and the other booking's job could run before this one committed: its reconcile
- * missed this booking for good; test/sync/booking-race.test.ts.) If the job is gone by the time
- * of the lock (a worker took it in between), the insert is tried again: it now adds a job.
+ * nothing; only after that is the job visible to lock. Looking first would find nothing to lock,
+ * and that job could then run between the other booking's commit and this one's, reading none of
+ * this booking, with no job left to read it later (test/sync/booking-race.test.ts). If the job is
+ * gone by the time of the lock (a worker took it in between), the insert is tried again: it now
+ * adds a job.
  */
 export async function reconcileAfterCommit(store: Store, tx: Tx, userIds: string[]): Promise<void> {
   let pending = [...new Set(userIds)];

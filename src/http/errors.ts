@@ -3,6 +3,14 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BookingValidationError } from '../domain/parse-booking.ts';
 import { BookingError, type BookingErrorCode } from '../store/bookings.ts';
+import { isDatabaseUnavailable } from '../store/unavailable.ts';
+
+/**
+ * Seconds a client is asked to wait when the database cannot be reached. A restart or failover
+ * takes seconds; the booking API's calls are all safe to send again (a create of a known
+ * bookingRef returns the trip, a change already made changes nothing).
+ */
+export const RETRY_AFTER_SECONDS = 5;
 
 export class HttpError extends Error {
   readonly statusCode: number;
@@ -76,6 +84,15 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (fe.statusCode && fe.statusCode < 500) {
       return reply.code(fe.statusCode).send({ error: fe.code ?? 'bad_request', message: fe.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Its transaction, if it had begun, was rolled back by the server with the lost connection;
+      // a commit whose answer was lost may have landed, which sending the request again shows.
+      request.log.warn({ err: { name: error.name, message: error.message } }, 'database unreachable');
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({
+        error: 'database_unavailable',
+        message: `The database cannot be reached just now. Send the request again in ${RETRY_AFTER_SECONDS} seconds; sending it again is safe.`,
+      });
     }
     request.log.error({ err: { name: error.name, message: error.message, stack: error.stack } }, 'request failed');
     return reply.code(500).send({ error: 'internal_error', message: 'Something went wrong on our side; nothing was changed.' });

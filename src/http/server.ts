@@ -12,7 +12,7 @@ import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
 import { webAppRoutes, type WebAppOptions } from './web-app.ts';
 import { bookingRoutes } from './booking-routes.ts';
 import { calendarRoutes } from './calendar-routes.ts';
-import { installErrorHandler } from './errors.ts';
+import { installErrorHandler, RETRY_AFTER_SECONDS } from './errors.ts';
 
 export interface ServerOptions {
   store: Store;
@@ -91,6 +91,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   else app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url.split('?')[0]} does not exist` }));
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  // For a load balancer or supervisor: 503 while the database does not answer. The process itself
+  // keeps running and recovers by itself once it does (README, "Running it against PostgreSQL").
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    if (await opts.store.reachable()) return { ok: true, database: 'reachable' };
+    return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ ok: false, database: 'unreachable' });
+  });
   return app;
 }

@@ -1,13 +1,15 @@
 // The itinerary-mail job: one per booking change, enqueued in the change's own transaction.
 // It renders from the change's snapshot (not the trip as it is now), so a retry or a late run
 // sends exactly the email of that change (same Message-ID). A failed send fails its job alone, and
-// pg-boss retries it with the queue's backoff.
+// pg-boss retries it with the queue's backoff. A sent email is recorded on its change before the
+// job completes, so a job run again (its completion lost with the database) does not send it twice.
 import type { Job } from 'pg-boss';
 import type { User } from '../domain/types.ts';
 import type { CalendarNames } from '../i18n/messages.ts';
 import { findUser } from '../store/organisations.ts';
 import { QUEUES, type Store } from '../store/database.ts';
-import { findTripChange } from '../store/trips.ts';
+import { changeEmailedAt, findTripChange, markChangeEmailed } from '../store/trips.ts';
+import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { composeItineraryEmail } from './compose-itinerary-email.ts';
 import { MailTransportError, SMTP_MAX_CONNECTIONS, type MailTransport } from './transport.ts';
 
@@ -25,7 +27,14 @@ export interface MailJobOptions {
   log?: (line: string) => void;
 }
 
-export type SendOutcome = 'sent' | 'dropped';
+export type SendOutcome = 'sent' | 'already_sent' | 'dropped';
+
+/**
+ * How long a sent email's record is retried while the database cannot be reached. Until it is
+ * recorded, a retry of the job would send the email again; after this long the job fails and is
+ * retried, and the traveler may get the email twice.
+ */
+const RECORD_PATIENCE_MS = 5 * 60_000;
 
 export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOptions): Promise<SendOutcome> {
   const log = opts.log ?? ((line) => console.log(line));
@@ -33,6 +42,10 @@ export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOpti
   if (!change) {
     log(`[mail] change ${job.changeId} no longer exists; nothing to send`);
     return 'dropped';
+  }
+  if (await changeEmailedAt(opts.store.db, job.changeId)) {
+    log(`[mail] change ${job.changeId}: already sent; not sent again`);
+    return 'already_sent';
   }
   const traveler = await findUser(opts.store.db, change.trip.travelerId);
   if (!traveler) {
@@ -54,7 +67,25 @@ export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOpti
     }
     throw error;
   }
+  await recordSent(opts.store, job.changeId, log);
   return 'sent';
+}
+
+/** Records that the change's email went out, waiting out a database outage (RECORD_PATIENCE_MS). */
+async function recordSent(store: Store, changeId: string, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + RECORD_PATIENCE_MS;
+  for (let waitMs = 250, told = false; ; waitMs = Math.min(waitMs * 2, 1000)) {
+    try {
+      await markChangeEmailed(store.db, changeId, new Date());
+      if (told) log(`[mail] change ${changeId}: its sending recorded`);
+      return;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() + waitMs > deadline) throw error;
+      if (!told) log(`[mail] change ${changeId}: sent; recording it once the database answers again`);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
 }
 
 export interface MailWorkerOptions extends MailJobOptions {

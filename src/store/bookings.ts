@@ -117,10 +117,18 @@ export function bookings(store: Store, options: BookingsOptions = {}) {
           id: randomUUID(), organisationId, travelerId: traveler.id, bookingRef: input.bookingRef,
           ...(input.title ? { title: input.title } : {}), version: 1, status: 'active', segments: [],
         };
-        await tx.insertInto('trips').values({
+        // The same booking sent twice at once (a retry racing its first try): both found no trip
+        // above. This insert then waits for the other's and, once that commits, adds nothing; the
+        // request is answered as the retry it is, having written nothing.
+        const inserted = await tx.insertInto('trips').values({
           id: trip.id, organisation_id: organisationId, traveler_id: traveler.id, booking_ref: trip.bookingRef,
           title: trip.title ?? null, version: 0, status: 'active', updated_at: now(),
-        }).execute();
+        }).onConflict((oc) => oc.columns(['organisation_id', 'booking_ref']).doNothing()).returning('id').executeTakeFirst();
+        if (!inserted) {
+          const committed = await findTripByRef(tx, organisationId, input.bookingRef);
+          if (!committed) throw new Error(`trip "${input.bookingRef}" was neither inserted nor found`);
+          return { trip: committed, created: false };
+        }
         const applied = applyBooking([], parsed);
         const change = await record(tx, trip, 'created', applied.segments, applied.times, applied.changedSegmentIds, []);
         return { trip: change.trip, change, created: true };

@@ -71,6 +71,8 @@ export interface TripChangesTable {
   cancelled_segment_ids: Json<string[]>;
   snapshot: Json<unknown>;
   occurred_at: Timestamp;
+  /** When its itinerary email was handed to the mail server. */
+  emailed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface SessionsTable {

@@ -4,7 +4,7 @@ import type { Job } from 'pg-boss';
 import type { TripChange } from '../domain/types.ts';
 import { connectedConnectionIds } from '../store/calendar-connections.ts';
 import { QUEUES, type Store, type Tx } from '../store/database.ts';
-import { lockWaitingJob } from '../store/waiting-jobs.ts';
+import { lockWaitingJobs } from '../store/waiting-jobs.ts';
 import { reconcileConnection, type ReconcileOutcome, type SyncDeps } from './reconcile-connection.ts';
 
 /**
@@ -13,34 +13,67 @@ import { reconcileConnection, type ReconcileOutcome, type SyncDeps } from './rec
  */
 export type CalendarSyncJob = { connectionId: string } | { userId: string };
 
-export async function enqueueSync(store: Store, tx: Tx | undefined, connectionId: string, startAfterSeconds?: number): Promise<void> {
-  await store.enqueue(tx, QUEUES.calendarSync, { connectionId } satisfies CalendarSyncJob, {
+export async function enqueueSync(store: Store, tx: Tx | undefined, connectionId: string, startAfterSeconds?: number): Promise<string | null> {
+  return store.enqueue(tx, QUEUES.calendarSync, { connectionId } satisfies CalendarSyncJob, {
     singletonKey: connectionId,
     ...(startAfterSeconds ? { startAfter: startAfterSeconds } : {}),
   });
 }
 
-/** Queues the reconcile of each connection, in one statement (turning sync on for a whole company). */
+/**
+ * Queues the reconcile of each connection, in one statement (turning sync on for a whole company).
+ * Inside a transaction, each connection's reconcile is sure to start after it commits (see
+ * reconcileAfterCommit); without one, a job already waiting starts later by definition.
+ */
 export async function enqueueSyncs(store: Store, tx: Tx | undefined, connectionIds: string[]): Promise<void> {
+  if (tx) return reconcileAfterCommit(store, tx, connectionIds);
   await store.enqueueMany(tx, QUEUES.calendarSync, connectionIds.map((connectionId) => ({ data: { connectionId } satisfies CalendarSyncJob, singletonKey: connectionId })));
 }
 
 /**
- * Booking hook: a change to a traveler's trip schedules the reconcile of each of their connected calendars.
+ * Makes sure each connection is reconciled by a job that starts after `tx` commits, so that the
+ * reconcile reads what `tx` wrote.
  *
- * The queue keeps one waiting job per connection, so when one is already waiting the booking queues
- * nothing and counts on it. That job must then not start before the booking commits, or it reads
- * the trips without this change and the change is lost (seen once in six runs of
- * test/scale/two-workers.test.ts: a new trip never reached the calendar). So the waiting job's row
- * is locked until the commit: pg-boss's fetch skips locked rows (SKIP LOCKED) and takes the job
- * once the booking is visible. A job already started is not waiting: a new one is queued.
+ * The queue keeps one waiting job per connection (stately policy: pg-boss's insert is ON CONFLICT
+ * DO NOTHING on a unique index of queue, state and connection). So the transaction either queues
+ * the waiting job itself, which no worker can see before the commit, or it meets a job queued by
+ * someone else and must keep that job from starting until the commit: it locks the job's row, and
+ * pg-boss's fetch skips locked rows (FOR UPDATE SKIP LOCKED).
+ *
+ * The insert comes first. Another booking's job not yet committed is invisible to a SELECT, but
+ * the insert meets its unique-index entry, waits for that transaction to end and then adds
+ * nothing; only after that is the job visible to lock. Looking first would find nothing to lock,
+ * and that job could then run between the other booking's commit and this one's, reading none of
+ * this booking, with no job left to read it later (test/sync/booking-race.test.ts). If the job is
+ * gone by the time of the lock (a worker took it in between), the insert is tried again: it now
+ * adds a job.
+ */
+export async function reconcileAfterCommit(store: Store, tx: Tx, connectionIds: string[]): Promise<void> {
+  let pending = [...new Set(connectionIds)];
+  for (let round = 0; pending.length; round++) {
+    // Each round needs a worker to take a connection's job in the instant between two statements.
+    if (round === MAX_ENQUEUE_ROUNDS) throw new Error(`calendar sync: no waiting job could be held for ${pending.length} connection(s) after ${round} rounds`);
+    if (pending.length === 1) {
+      // The usual booking: an insert that adds the job needs no lock (it is this transaction's own).
+      if (await enqueueSync(store, tx, pending[0]!)) return;
+    } else {
+      await store.enqueueMany(tx, QUEUES.calendarSync, pending.map((connectionId) => ({ data: { connectionId } satisfies CalendarSyncJob, singletonKey: connectionId })));
+    }
+    const held = await lockWaitingJobs(tx, QUEUES.calendarSync, pending);
+    pending = pending.filter((id) => !held.has(id));
+  }
+}
+
+const MAX_ENQUEUE_ROUNDS = 10;
+
+/**
+ * Booking hook: a change to a traveler's trip schedules the reconcile of each of their connected
+ * calendars, to start after the booking commits (reconcileAfterCommit).
  */
 export function syncOnBookingChange(store: Store) {
   return async (tx: Tx, change: TripChange): Promise<void> => {
-    for (const connectionId of await connectedConnectionIds(tx, change.trip.travelerId)) {
-      await lockWaitingJob(tx, QUEUES.calendarSync, connectionId);
-      await enqueueSync(store, tx, connectionId);
-    }
+    const connectionIds = await connectedConnectionIds(tx, change.trip.travelerId);
+    if (connectionIds.length) await reconcileAfterCommit(store, tx, connectionIds);
   };
 }
 

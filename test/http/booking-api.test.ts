@@ -175,3 +175,51 @@ describe('booking API', () => {
     assert.doesNotMatch(res.body, /tc_not_a_key/);
   });
 });
+
+// A booking engine that times out and sends the same create again while the first is still being
+// written: both requests at once, over HTTP. Each pair must give one 201 and one 200 with the same
+// trip, and one trip, one change and one email. Several pairs, so that on a server the two of a
+// pair overlap at least once (test/store/bookings.test.ts makes the overlap deterministic).
+for (const kind of storeKinds()) {
+  describe(`booking API: two identical creates at once (${kind.name})`, () => {
+    let store: Awaited<ReturnType<typeof freshStore>>;
+    let app: FastifyInstance;
+    let baseUrl: string;
+    let key: string;
+    const email = 'emily@example.com';
+
+    before(async () => {
+      store = await freshStore(kind);
+      const org = await createOrganisation(store.db, 'Sakura Trading');
+      await createUser(store.db, org.id, { email, displayName: 'Emily Clark', role: 'traveler', locale: 'en', timeZone: 'America/Los_Angeles' });
+      key = await issueApiKey(store.db, org.id);
+      app = await buildServer({ store, bookings: bookings(store), organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: 'http://localhost:3000' });
+      baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    });
+    after(async () => {
+      await app.close();
+      await store.dispose();
+    });
+
+    const post = async (input: unknown) => {
+      const res = await fetch(`${baseUrl}/api/v1/trips`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+      return { status: res.status, body: await res.json() as { trip: { id: string; version: number }; changed: boolean } };
+    };
+
+    test('one 201 and one 200 with the same trip; one change and one email', async () => {
+      for (let i = 1; i <= 8; i++) {
+        const input = tripInput(email, { bookingRef: `OBT-PAIR-${i}` });
+        const answers = await Promise.all([post(input), post(input)]);
+        assert.deepEqual(answers.map((a) => a.status).sort(), [200, 201], JSON.stringify(answers));
+        const [a, b] = answers;
+        assert.equal(a!.body.trip.id, b!.body.trip.id);
+        assert.deepEqual(a!.body.trip, b!.body.trip);
+        assert.deepEqual(answers.map((x) => x.body.changed).sort(), [false, true]);
+      }
+      const trips = await store.db.selectFrom('trips').select('id').execute();
+      assert.equal(trips.length, 8);
+      assert.equal((await store.db.selectFrom('trip_changes').select('id').execute()).length, 8);
+      assert.equal((await store.boss.findJobs(QUEUES.itineraryMail)).length, 8);
+    });
+  });
+}

@@ -85,6 +85,23 @@ describe('itinerary mail job', () => {
     assert.match(changed.attachments[0].content.toString('utf8'), /SEQUENCE:1/);
   });
 
+  test('a mail job run again after its email went out (its completion lost) does not send it again', async () => {
+    const sink = await startSmtpSink(creds);
+    cleanup.push(() => sink.close());
+    const store = await openStore({ retryDelaySeconds: 1 });
+    cleanup.push(() => store.close());
+    const org = await createOrganisation(store.db, 'Sakura Trading');
+    await createUser(store.db, org.id, { email: 'taro@example.com', displayName: '山田 太郎', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' });
+    const { change } = await bookings(store).create(org.id, tripInput('taro@example.com'));
+    await withWorker(store, sink, async () => {
+      await until('the email', () => sink.received.length === 1 || undefined);
+      // The same change's job once more, as pg-boss runs it when it never heard the job complete.
+      await store.enqueue(undefined, QUEUES.itineraryMail, { changeId: change!.id });
+      await until('both jobs done', async () => ((await store.boss.findJobs(QUEUES.itineraryMail)).every((j) => j.state === 'completed') ? true : undefined));
+    });
+    assert.equal(sink.received.length, 1);
+  });
+
   test('an SMTP server that is down delays the email; the retried job sends it once', async () => {
     const store = await openStore({ retryDelaySeconds: 1 });
     cleanup.push(() => store.close());

@@ -27,6 +27,8 @@ export async function startSmtpSink(
     rejectRecipients?: string[];
     /** These recipients are answered 451 the first time (greylisting), then accepted. */
     deferRecipientsOnce?: string[];
+    /** Runs once a message is received, before the server answers that it is accepted. */
+    beforeAccept?: () => Promise<void>;
   } = {},
 ): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
@@ -77,7 +79,8 @@ export async function startSmtpSink(
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks),
         });
-        callback();
+        if (!options.beforeAccept) return callback();
+        options.beforeAccept().then(() => callback(), (error: Error) => callback(error));
       });
     },
   });

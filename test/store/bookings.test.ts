@@ -6,6 +6,7 @@ import { QUEUES } from '../../src/store/database.ts';
 import { createOrganisation, createUser } from '../../src/store/organisations.ts';
 import { findTripByRef, listTripChanges } from '../../src/store/trips.ts';
 import { flightHndLax, hotelLa, tripInput } from '../fixtures/trips.ts';
+import { blockedBehind, Gate } from '../support/gates.ts';
 import { freshStore, storeKinds } from '../support/stores.ts';
 
 for (const kind of storeKinds()) {
@@ -112,6 +113,27 @@ for (const kind of storeKinds()) {
       await assert.rejects(failing.create(orgId, tripInput(email, { bookingRef: 'OBT-ROLLBACK' })), /crash after enqueue/);
       assert.equal(await findTripByRef(store.db, orgId, 'OBT-ROLLBACK'), undefined);
       assert.equal(await mailJobs(), before);
+    });
+
+    test('a retried create racing its first try gets the same trip, and writes and sends nothing', async () => {
+      const before = await mailJobs();
+      const first = new Gate(kind.name);
+      const retry = new Gate(kind.name);
+      const input = tripInput(email, { bookingRef: 'OBT-TWICE' });
+      // The first try holds its transaction open once everything is written; the retry arrives.
+      const firstTry = bookings(store, { onChange: [(tx) => first.hold(tx)] }).create(orgId, input);
+      await first.arrived;
+      const retried = bookings(store, { onChange: [(tx) => retry.hold(tx)] }).create(orgId, input);
+      await blockedBehind(store.db, kind.name, first, retry);
+      first.release();
+      const [made, again] = await Promise.all([firstTry, retried]);
+      assert.equal(made.created, true);
+      assert.equal(again.created, false);
+      assert.equal(again.change, undefined);
+      assert.deepEqual(again.trip, made.trip);
+      assert.equal(retry.reached, false, 'the retry recorded no change');
+      assert.equal((await listTripChanges(store.db, made.trip.id)).length, 1);
+      assert.equal(await mailJobs(), before + 1, 'one email');
     });
   });
 }

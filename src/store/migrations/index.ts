@@ -5,6 +5,7 @@ import * as m0002 from './0002-outlook.ts';
 import * as m0003 from './0003-login.ts';
 import * as m0004 from './0004-shared-access-token.ts';
 import * as m0005 from './0005-calendar-connections.ts';
+import * as m0006 from './0006-change-emailed.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-bookings': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-login': m0003,
   '0004-shared-access-token': m0004,
   '0005-calendar-connections': m0005,
+  '0006-change-emailed': m0006,
 };

@@ -103,6 +103,11 @@ function startFaults(sandbox: TestSandbox, share: number): () => void {
   };
 }
 
+/** The travelers' calendar connections (a reconcile job is a connection's). */
+async function connectionIds(db: Db, userIds: string[]): Promise<string[]> {
+  return (await db.selectFrom('calendar_connections').select('id').where('user_id', 'in', userIds).execute()).map((r) => r.id);
+}
+
 /** Forgets what was written to these travelers' calendars, so that the next run writes it all again. */
 async function clearCalendarEvents(db: Db, userIds: string[]): Promise<void> {
   await db.deleteFrom('calendar_events').where('connection_id', 'in', db.selectFrom('calendar_connections').select('id').where('user_id', 'in', userIds)).execute();
@@ -474,7 +479,7 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
         // would measure mostly that. (Run 0 is the cold start, from the switch, as a person sees it.)
         const warm = startMeter();
         await setSyncEnabled(s.db, company.id, 'outlook', true, new Date());
-        await enqueueSyncs(s, undefined, company.travelers.map((t) => t.id));
+        await enqueueSyncs(s, undefined, await connectionIds(s.db, company.travelers.map((t) => t.id)));
         await until('the warm-up pass written', () => warm.created.size >= ST * SS, 300_000, 50);
         warm.stop();
         await syncQueueIdle(s.db, 120_000);
@@ -483,7 +488,7 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
         // Each measured run starts from the same database: the dead rows that the earlier passes
         // left in the job and mapping tables are vacuumed first. Otherwise the last run, with two
         // workers, met four passes' worth of them and the server's CPU per event doubled.
-        await sql`vacuum analyze pgboss.job_common, event_mappings, outlook_connections`.execute(s.db);
+        await sql`vacuum analyze pgboss.job_common, calendar_events, calendar_connections`.execute(s.db);
       }
       sandbox.control.setLatency(L);
       // Run 0 meets the occasional 429s and 503s as everything else does. Runs 1 and 2 compare the
@@ -499,7 +504,7 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
       runs.push(await measureBackfill(async () => {
         if (run === 0) return setSync(admin, true);
         await setSyncEnabled(s.db, company.id, 'outlook', true, new Date());
-        await enqueueSyncs(s, undefined, company.travelers.map((t) => t.id));
+        await enqueueSyncs(s, undefined, await connectionIds(s.db, company.travelers.map((t) => t.id)));
       }, ST * SS, 300_000, mine.map((w) => w.child.pid!)));
       clearInterval(sampling);
       if (inHand.length) say(`reconciles in hand every 100 ms: ${inHand.join(' ')}`);

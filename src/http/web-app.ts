@@ -1,18 +1,25 @@
 // Serves the built web app (web/dist, made by `npm run build:web`) and answers every client route
 // (/login, /trips/…, /company/…) with index.html, so a reload or a link from an email works.
 // /api, /oauth, /dev/api and /openapi.json stay JSON: an unknown path there is a 404, never the app.
+// The app's files (its route-split scripts, styles, the favicon) go out compressed (br, else gzip)
+// to a browser that accepts it; the server's JSON API is left as it is.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export interface WebAppOptions {
-  /** The folder vite built (holds index.html and assets/). */
+  /** The folder vite built (holds index.html, assets/ and the favicon). */
   webDist: string;
 }
 
 const NOT_THE_APP = /^\/(api|oauth|dev\/api|openapi\.json|healthz|_sandbox)(\/|\?|$)/;
+
+/** Hashed build output never changes under its name; the favicon may, now and then. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const A_DAY = 'public, max-age=86400';
 
 export async function webAppRoutes(app: FastifyInstance, opts: WebAppOptions): Promise<void> {
   const root = path.resolve(opts.webDist);
@@ -21,16 +28,6 @@ export async function webAppRoutes(app: FastifyInstance, opts: WebAppOptions): P
     app.log.warn(`web app not built: ${indexFile} is missing (run \`npm run build:web\`)`);
   }
 
-  await app.register(fastifyStatic, {
-    root,
-    // index.html is served by the fallback below with no-cache; hashed assets are immutable.
-    index: false,
-    wildcard: false,
-    setHeaders(res, filePath) {
-      if (filePath.includes(`${path.sep}assets${path.sep}`)) res.header('cache-control', 'public, max-age=31536000, immutable');
-    },
-  });
-
   const sendIndex = async (reply: FastifyReply) => {
     // Read on every request: a rebuild (npm run build:web) shows without a restart of the server.
     const html = await readFile(indexFile, 'utf8').catch(() => null);
@@ -38,7 +35,23 @@ export async function webAppRoutes(app: FastifyInstance, opts: WebAppOptions): P
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
   };
 
-  app.get('/', async (_request, reply) => sendIndex(reply));
+  // The app's own files, in a context of their own: compression applies to them and index.html only.
+  await app.register(async (files) => {
+    // Before the static files, as @fastify/compress requires; 1 KiB and up (below, the headers
+    // outweigh the saving).
+    await files.register(fastifyCompress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
+    await files.register(fastifyStatic, {
+      root,
+      // index.html is served by the handlers below with no-cache; hashed assets are immutable.
+      index: false,
+      wildcard: false,
+      setHeaders(res, filePath) {
+        if (filePath.includes(`${path.sep}assets${path.sep}`)) res.header('cache-control', IMMUTABLE);
+        else if (/favicon\.(ico|svg)$/.test(filePath)) res.header('cache-control', A_DAY);
+      },
+    });
+    files.get('/', async (_request, reply) => sendIndex(reply));
+  });
 
   app.setNotFoundHandler(async (request, reply) => {
     const pathname = request.url.split('?')[0]!;

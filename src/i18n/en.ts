@@ -39,7 +39,6 @@ export const en = {
   calendars: {
     syncOff: 'Calendar sync is not turned on for your company.',
     badState: 'This connection link is invalid, expired or already used. Please try again.',
-    grantRefused: 'Access was not approved',
     noProvider: 'This calendar is not available.',
   },
 
@@ -128,5 +127,13 @@ export const en = {
       `Log in before ${deadline} to keep it: ${url}`,
       `If it expires, itinerary emails with calendar files (.ics) keep coming, and you can reconnect with "${names.connect}" on the home screen.`,
     ],
+  },
+  /** The page a company's IT administrator lands on after answering a grant link (no OBT session). */
+  grantPage: {
+    approved: 'Access approved',
+    refused: 'Access not approved',
+    refusedNext: 'To approve it, open the link from your OBT administrator again and accept. If the link has expired, ask them for a new one.',
+    close: 'You can close this window.',
+    detail: 'Details for IT',
   },
 };

@@ -2,7 +2,8 @@
 // 404s for the API's paths, immutable hashed assets; the development routes' outbox listing and
 // the booking changes they send through the booking API.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,10 @@ import { devRoutes, shiftSegment, toChangeInput } from '../../src/http/dev-route
 import { webAppRoutes } from '../../src/http/web-app.ts';
 import { createMailTransport } from '../../src/mail/transport.ts';
 
+/** A script as a bundle is: repetitive enough to compress well. */
+const BIG_SCRIPT = Array.from({ length: 400 }, (_, i) => `export function f${i}(a, b) { return a + b * ${i}; }`).join('\n');
+const FAVICON = readFileSync(path.join(import.meta.dirname, '../../web/public/favicon.ico'));
+
 describe('webAppRoutes', () => {
   let dir: string;
   let app: FastifyInstance;
@@ -21,8 +26,11 @@ describe('webAppRoutes', () => {
     mkdirSync(path.join(dir, 'assets'));
     writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
     writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    writeFileSync(path.join(dir, 'assets', 'big-def456.js'), BIG_SCRIPT);
+    writeFileSync(path.join(dir, 'favicon.ico'), FAVICON);
     app = Fastify();
     app.get('/api/me', async () => ({ user: 'x' }));
+    app.get('/api/big', async () => ({ text: BIG_SCRIPT }));
     await app.register(webAppRoutes, { webDist: dir });
   });
   after(async () => {
@@ -44,6 +52,34 @@ describe('webAppRoutes', () => {
     const res = await app.inject({ url: '/assets/index-abc123.js' });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['cache-control'] as string, /immutable/);
+  });
+
+  it('sends the app’s scripts compressed to a browser that accepts it (br first, else gzip), and as they are to one that does not', async () => {
+    const br = await app.inject({ url: '/assets/big-def456.js', headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    assert.equal(br.statusCode, 200);
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(br.headers['cache-control'] as string, /immutable/);
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), BIG_SCRIPT);
+    assert.ok(br.rawPayload.length < BIG_SCRIPT.length / 4, `${br.rawPayload.length} bytes compressed`);
+    const gz = await app.inject({ url: '/assets/big-def456.js', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.rawPayload).toString(), BIG_SCRIPT);
+    const plain = await app.inject({ url: '/assets/big-def456.js' });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body, BIG_SCRIPT);
+  });
+
+  it('leaves the JSON API’s answers to the API (the app’s compression stays with the app’s files)', async () => {
+    const res = await app.inject({ url: '/api/big', headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(res.headers['content-encoding'], undefined);
+    assert.equal(res.json().text, BIG_SCRIPT);
+  });
+
+  it('has a favicon.ico (no 404 in the browser’s console)', async () => {
+    const res = await app.inject({ url: '/favicon.ico' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /icon/);
+    assert.deepEqual(res.rawPayload, FAVICON);
   });
 
   it('keeps the API’s paths JSON: an unknown one is a 404, not the app', async () => {

@@ -86,7 +86,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   }
 
   if (opts.dev) await app.register(devRoutes, opts.dev);
-  if (opts.web) await app.register(webAppRoutes, opts.web);
+  if (opts.web) await app.register(webAppRoutes, { ...opts.web, devTools: !!opts.dev });
   // (webAppRoutes answers unknown paths itself.) Fastify's own 404 would log the query string.
   else app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url.split('?')[0]} does not exist` }));
 

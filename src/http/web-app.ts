@@ -13,7 +13,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export interface WebAppOptions {
   /** The folder vite built (holds index.html, assets/ and the favicon). */
   webDist: string;
+  /** The server runs its development pages: index.html says so, and the app links to them. */
+  devTools?: boolean;
 }
+
+/** What index.html tells the app about this server before it asks anything. */
+const DEV_TOOLS_META = '<meta name="tripcal-dev-tools" content="on" />';
 
 const NOT_THE_APP = /^\/(api|oauth|dev\/api|openapi\.json|healthz|_sandbox)(\/|\?|$)/;
 
@@ -32,7 +37,7 @@ export async function webAppRoutes(app: FastifyInstance, opts: WebAppOptions): P
     // Read on every request: a rebuild (npm run build:web) shows without a restart of the server.
     const html = await readFile(indexFile, 'utf8').catch(() => null);
     if (html === null) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build:web`.');
-    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(opts.devTools ? html.replace('</head>', `${DEV_TOOLS_META}</head>`) : html);
   };
 
   // The app's own files, in a context of their own: compression applies to them and index.html only.

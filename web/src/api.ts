@@ -2,6 +2,7 @@
 import type {
   CompanyCalendarsResponse,
   CompanyCalendarStatus,
+  CurrentSessionResponse,
   GrantLinkResponse,
   Locale,
   Me,
@@ -63,7 +64,8 @@ const me = (provider: ProviderId) => `/api/me/calendars/${encodeURIComponent(pro
 const company = (provider: ProviderId) => `/api/company/calendars/${encodeURIComponent(provider)}`;
 
 export const api = {
-  me: () => call<SessionResponse>('GET', '/api/me').then((r) => r.user),
+  /** Who is signed in: null when nobody is (a 200, so a first visit logs no failed request). */
+  me: () => call<CurrentSessionResponse>('GET', '/api/session').then((r) => r.user),
   login: (email: string, password: string) => call<SessionResponse>('POST', '/api/session', { email, password }).then((r) => r.user),
   logout: () => call<void>('DELETE', '/api/session'),
   setLocale: (locale: Locale) => call<SessionResponse>('PUT', '/api/me', { locale }).then((r) => r.user),

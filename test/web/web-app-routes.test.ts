@@ -24,7 +24,7 @@ describe('webAppRoutes', () => {
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tripcal-webdist-'));
     mkdirSync(path.join(dir, 'assets'));
-    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><html><head><title>t</title></head><body><div id="root"></div></body></html>');
     writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
     writeFileSync(path.join(dir, 'assets', 'big-def456.js'), BIG_SCRIPT);
     writeFileSync(path.join(dir, 'favicon.ico'), FAVICON);
@@ -46,6 +46,14 @@ describe('webAppRoutes', () => {
       assert.equal(res.headers['cache-control'], 'no-cache');
       assert.match(res.body, /id="root"/);
     }
+  });
+
+  it('tells the app in index.html whether the server runs its development pages (the app asks nothing a production server would answer with a 404)', async () => {
+    assert.doesNotMatch((await app.inject({ url: '/' })).body, /tripcal-dev-tools/);
+    const dev = Fastify();
+    await dev.register(webAppRoutes, { webDist: dir, devTools: true });
+    for (const url of ['/', '/company']) assert.match((await dev.inject({ url })).body, /<meta name="tripcal-dev-tools" content="on" \/><\/head>|<meta name="tripcal-dev-tools" content="on" \/>/);
+    await dev.close();
   });
 
   it('serves hashed assets as immutable', async () => {

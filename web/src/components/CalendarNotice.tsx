@@ -53,7 +53,9 @@ function Notice({ params, provider, onClose }: { params: URLSearchParams; provid
     ? provider
       ? tp(provider, `notice.${result}`, { message })
       : t(`notice.${result}`, { message, calendar: t('notice.someCalendar') })
-    : `${provider ? tp(provider, 'notice.failed') : t('notice.failed', names)} ${t(`refusal.${code}`, names)}`;
+    : provider
+      ? tp(provider, 'notice.failed', { reason: t(`refusal.${code}`, names) })
+      : t('notice.failed', { ...names, reason: t(`refusal.${code}`, names) });
   return (
     <div role={ok ? 'status' : 'alert'} className={`notice ${ok ? 'ok' : 'error'}`} data-testid="calendar-notice">
       <div className="notice-text">

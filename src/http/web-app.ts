@@ -2,7 +2,9 @@
 // (/login, /trips/…, /company/…) with index.html, so a reload or a link from an email works.
 // /api, /oauth, /dev/api and /openapi.json stay JSON: an unknown path there is a 404, never the app.
 // The app's files (its route-split scripts, styles, the favicon) go out compressed (br, else gzip)
-// to a browser that accepts it; the server's JSON API is left as it is.
+// to a browser that accepts it: the build's own .br and .gz beside a file where it wrote them
+// (web/build.ts, compressed once at brotli's best), else compressed on the way out. The server's
+// JSON API is left as it is.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,6 +52,7 @@ export async function webAppRoutes(app: FastifyInstance, opts: WebAppOptions): P
       // index.html is served by the handlers below with no-cache; hashed assets are immutable.
       index: false,
       wildcard: false,
+      preCompressed: true,
       setHeaders(res, filePath) {
         if (filePath.includes(`${path.sep}assets${path.sep}`)) res.header('cache-control', IMMUTABLE);
         else if (/favicon\.(ico|svg)$/.test(filePath)) res.header('cache-control', A_DAY);

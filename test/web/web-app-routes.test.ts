@@ -3,7 +3,7 @@
 // the booking changes they send through the booking API.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { createMailTransport } from '../../src/mail/transport.ts';
 
 /** A script as a bundle is: repetitive enough to compress well. */
 const BIG_SCRIPT = Array.from({ length: 400 }, (_, i) => `export function f${i}(a, b) { return a + b * ${i}; }`).join('\n');
+const PACKED_BR = brotliCompressSync(BIG_SCRIPT, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
 const FAVICON = readFileSync(path.join(import.meta.dirname, '../../web/public/favicon.ico'));
 
 describe('webAppRoutes', () => {
@@ -28,6 +29,8 @@ describe('webAppRoutes', () => {
     writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
     writeFileSync(path.join(dir, 'assets', 'big-def456.js'), BIG_SCRIPT);
     writeFileSync(path.join(dir, 'favicon.ico'), FAVICON);
+    writeFileSync(path.join(dir, 'assets', 'packed-0a1b2c.js'), BIG_SCRIPT);
+    writeFileSync(path.join(dir, 'assets', 'packed-0a1b2c.js.br'), PACKED_BR);
     app = Fastify();
     app.get('/api/me', async () => ({ user: 'x' }));
     app.get('/api/big', async () => ({ text: BIG_SCRIPT }));
@@ -74,6 +77,17 @@ describe('webAppRoutes', () => {
     assert.equal(gunzipSync(gz.rawPayload).toString(), BIG_SCRIPT);
     const plain = await app.inject({ url: '/assets/big-def456.js' });
     assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body, BIG_SCRIPT);
+  });
+
+  it('sends the build’s own compressed copy of a file where there is one', async () => {
+    const res = await app.inject({ url: '/assets/packed-0a1b2c.js', headers: { 'accept-encoding': 'gzip, br' } });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-encoding'], 'br');
+    assert.deepEqual(res.rawPayload, PACKED_BR, 'the .br file as written, not compressed again');
+    assert.match(res.headers['cache-control'] as string, /immutable/);
+    assert.match(res.headers.vary as string, /accept-encoding/i);
+    const plain = await app.inject({ url: '/assets/packed-0a1b2c.js' });
     assert.equal(plain.body, BIG_SCRIPT);
   });
 

@@ -4,10 +4,10 @@
 // no I/O besides the airport dataset lookup, deterministic for given inputs (dates are formatted
 // by hand; only the zone's long name comes from ICU via Luxon).
 
-import { DateTime } from 'luxon';
 import { messages } from '../i18n/messages.ts';
 import { airportCityName, findAirport } from './airports.ts';
 import { boundedMemo } from './bounded-memo.ts';
+import { toInstant } from './zoned-time.ts';
 import type {
   CarSegment,
   FlightEndpoint,
@@ -56,24 +56,26 @@ export function formatLocalDate(date: string, locale: Locale, time?: string): st
 
 /** The long name of the zone at that wall-clock time ("日本標準時", "Pacific Daylight Time"). */
 export function zoneName(time: ZonedTime, locale: Locale): string {
-  return zoneNames(JSON.stringify([locale, time.timeZone, time.local]));
+  return zoneNames(JSON.stringify([locale, time.timeZone, time.local, time.offset ?? '']));
 }
 
 /**
  * Names already worked out, by locale, zone and wall-clock time: an event's times are described
- * several times over (title, body, hash), and luxon's offset arithmetic for each was still 4% of a
- * backfill's CPU after the formatters were kept (`npm run bench` profile). Bounded.
+ * several times over (title, body, hash), and the offset arithmetic for each was still 4% of a
+ * backfill's CPU after the formatters were kept (`npm run bench` profile). Bounded. The name is
+ * the zone's at the instant the time means (zoned-time.ts `toInstant`), so a time that occurs twice
+ * is named as daylight or standard time as the store, the .ics and the calendars take it.
  */
 const zoneNames = boundedMemo((key) => {
-  const [locale, timeZone, local] = JSON.parse(key) as [Locale, string, string];
-  const dt = DateTime.fromISO(local, { zone: timeZone });
-  return (dt.isValid ? zoneNameFormat(locale, timeZone).formatToParts(dt.toJSDate()).find((p) => p.type === 'timeZoneName')?.value : undefined) ?? timeZone;
+  const [locale, timeZone, local, offset] = JSON.parse(key) as [Locale, string, string, string];
+  const instant = toInstant({ local, timeZone, ...(offset ? { offset } : {}) });
+  return (instant ? zoneNameFormat(locale, timeZone).formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value : undefined) ?? timeZone;
 }, 10_000);
 
 /**
  * One formatter per locale and zone, made once. luxon's offsetNameLong builds a new
  * Intl.DateTimeFormat on every call: 11% of a backfill's CPU in the product (`npm run bench`
- * profile). Same options as luxon's, so the same names. The zone is valid here (dt.isValid).
+ * profile). Same options as luxon's, so the same names. The zone is valid here (the time resolved in it).
  */
 const zoneNameFormats = new Map<string, Intl.DateTimeFormat>();
 function zoneNameFormat(locale: Locale, timeZone: string): Intl.DateTimeFormat {

@@ -26,6 +26,11 @@ export interface ZonedTime {
   /** "YYYY-MM-DDTHH:mm" in the zone below (no offset). */
   local: string;
   timeZone: string;
+  /**
+   * The UTC offset ("-08:00") of a time that occurs twice in its zone (clocks going back), when the
+   * booking named its second occurrence; absent otherwise. See zoned-time.ts `toInstant`.
+   */
+  offset?: string;
 }
 
 export interface FlightEndpoint extends ZonedTime {

@@ -106,8 +106,8 @@ export const en = {
     marks: { added: 'Added', changed: 'Changed', cancelled: 'Cancelled' },
     calendarFile: {
       update:
-        'Open the attached calendar file (.ics) to add these bookings to your calendar. A file sent after a change updates the same events instead of adding new ones.',
-      cancel: 'Open the attached calendar file (.ics) to remove the cancelled bookings from your calendar.',
+        'Each attached calendar file (.ics) holds one booking: open it to add that booking to your calendar, or to update it there. A file sent after a change updates the same event instead of adding a new one. The whole trip, as one file, is on the trip page.',
+      cancel: 'Each attached calendar file (.ics) holds one cancelled booking: open it to remove that booking from your calendar.',
     },
     /** A calendar connection of the traveler lapsed. */
     reconnect: (names: CalendarNames) => [

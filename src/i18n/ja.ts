@@ -34,7 +34,7 @@ export const ja: Messages = {
     terminal: (terminal) => `ターミナル${terminal}`,
     seat: '座席',
     cabin: 'クラス',
-    recordLocator: '予約番号',
+    recordLocator: '航空会社予約番号',
     hotel: 'ホテル',
     hotelSummary: '宿泊',
     address: '住所',
@@ -77,8 +77,8 @@ export const ja: Messages = {
     marks: { added: '追加', changed: '変更', cancelled: 'キャンセル' },
     calendarFile: {
       update:
-        '添付のカレンダーファイル(.ics)を開くと、予定がカレンダーに追加されます。変更後に届くファイルは、同じ予定を重複させずに更新します。',
-      cancel: '添付のカレンダーファイル(.ics)を開くと、キャンセルされた予定がカレンダーから削除されます。',
+        '添付のカレンダーファイル(.ics)は予定1件ごとに分かれています。開くと、その予定がカレンダーに追加または更新されます。変更後に届くファイルは、同じ予定を重複させずに更新します。旅程全体を1つのファイルにしたものは旅程のページにあります。',
+      cancel: '添付のカレンダーファイル(.ics)はキャンセルされた予定1件ごとに分かれています。開くと、その予定がカレンダーから削除されます。',
     },
     reconnect: (names) => [
       `${names.calendar}との接続の有効期限が切れたため、この旅程を${names.calendar}に自動で反映できませんでした。`,

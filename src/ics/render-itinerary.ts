@@ -53,6 +53,7 @@ function mailto(email: string): string {
 
 function timeProperty(name: 'DTSTART' | 'DTEND', time: EventTime, tzid: (zone: string) => string): string {
   if (time.type === 'date') return contentLine(name, icsValue(time), [['VALUE', 'DATE']]);
+  if (time.type === 'utc') return contentLine(name, icsValue(time));
   return contentLine(name, icsValue(time), [['TZID', tzid(time.timeZone)]]);
 }
 

@@ -30,7 +30,8 @@ export function composeItineraryEmail(
   const { common, itineraryEmail: texts } = messages(locale);
   const subject = oneLine(texts.subject(texts.subjectPrefix[change.kind], trip));
 
-  const segments = inTravelOrder(trip.segments).map((segment) => {
+  const ordered = inTravelOrder(trip.segments);
+  const segments = ordered.map((segment) => {
     const { summary, rows } = describeSegmentRows(segment, locale);
     const mark = markOf(segment, change);
     // The first row names the segment ("Flight: NH 6 Tokyo (HND) → …"); the email already shows
@@ -39,6 +40,8 @@ export function composeItineraryEmail(
     return { mark: mark ? { kind: mark, label: texts.marks[mark] } : undefined, summary, rows: details };
   });
 
+  // One iTIP object per added, altered or cancelled segment, in travel order (itinerary-calendars.ts).
+  const position = new Map(ordered.map((segment, index) => [segment.id, index]));
   const calendars = itineraryCalendars(
     { trip, changedSegmentIds: change.changedSegmentIds, cancelledSegmentIds: change.cancelledSegmentIds },
     {
@@ -47,7 +50,7 @@ export function composeItineraryEmail(
       attendee: { name: traveler.displayName, email: traveler.email },
       dtstamp: change.occurredAt,
     },
-  );
+  ).sort((a, b) => (a.method === b.method ? (position.get(a.segmentId!) ?? 0) - (position.get(b.segmentId!) ?? 0) : a.method === 'REQUEST' ? -1 : 1));
   const primary = primaryCalendar(calendars);
 
   const view: ItineraryEmailView = {
@@ -81,11 +84,11 @@ export function composeItineraryEmail(
     },
     text: renderItineraryText(view),
     html: renderItineraryHtml(view),
-    // The primary object also goes in the multipart/alternative as text/calendar; method=…
-    // (RFC 6047 §2.4), which is what makes Outlook and Gmail show it as an invitation with
-    // accept/decline rather than a plain attachment. It is put there through `alternatives`
-    // rather than nodemailer's `icalEvent` because `icalEvent` also adds its own second copy
-    // as an application/ics attachment, beside the text/calendar attachments below.
+    // Every iTIP object (one event each) is attached as text/calendar; method=…, and the first
+    // also goes in the multipart/alternative (RFC 6047 §2.4), which is what makes Outlook and
+    // Gmail show it as an invitation rather than a plain attachment; a MIME message has one such
+    // part. It is put there through `alternatives` rather than nodemailer's `icalEvent` because
+    // `icalEvent` also adds its own second copy as an application/ics attachment.
     alternatives: primary ? [{ contentType: calendarContentType(primary.method), content: primary.content }] : [],
     attachments: calendars.map((calendar) => ({
       filename: calendar.filename,
@@ -95,7 +98,7 @@ export function composeItineraryEmail(
   };
 }
 
-/** The object the email is about: the REQUEST for the trip, or the CANCEL when nothing remains. */
+/** The object of the multipart/alternative: the first REQUEST, else the first CANCEL. */
 function primaryCalendar(calendars: CalendarObject[]): CalendarObject | undefined {
   return (
     calendars.find((c) => c.method === 'REQUEST') ?? calendars.find((c) => c.method === 'CANCEL') ?? calendars[0]

@@ -138,28 +138,30 @@ describe('itinerary .ics golden files', () => {
     assert.equal(attendee.getParameter('cn'), f.ATTENDEE_JA.name);
   });
 
-  it('a change keeps the UIDs and raises the SEQUENCE of the changed segment', () => {
+  it('a change is a REQUEST for the changed segment alone: same UID, higher SEQUENCE', () => {
     const original = parseIcs(
       renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.icsOptions('REQUEST', 'en')),
     );
-    const [object] = itineraryCalendars(
+    const objects = itineraryCalendars(
       { trip: f.changedFlightTrip, changedSegmentIds: [f.laxJfk.id], cancelledSegmentIds: [] },
       { ...f.icsOptions('REQUEST', 'en') },
     );
+    assert.equal(objects.length, 1, 'the unchanged flight is not sent again');
+    const [object] = objects;
     assert.equal(object.method, 'REQUEST');
-    assert.equal(object.filename, 'itinerary-OBT-1001.ics');
+    assert.equal(object.filename, 'itinerary-OBT-1001-S2.ics');
+    assert.equal(object.segmentId, f.laxJfk.id);
     golden('change.ics', object.content);
     const changed = parseIcs(object.content);
     assert.equal(changed.method, 'REQUEST');
     assert.deepEqual(
       changed.events.map((e) => e.uid),
-      original.events.map((e) => e.uid),
-      'same UIDs: the calendar updates the events instead of adding new ones',
+      [original.events[1].uid],
+      'the same UID: the calendar updates the event instead of adding one',
     );
-    assert.deepEqual(changed.events.map((e) => e.sequence), [0, 1]);
-    assert.ok(changed.events[1].sequence > original.events[1].sequence);
-    checkEvents(changed, f.changedFlightTrip, f.changedFlightTrip.segments, 'en', {
-      [f.hndLax.id]: hndLaxTimes,
+    assert.deepEqual(changed.events.map((e) => e.sequence), [1]);
+    assert.ok(changed.events[0].sequence > original.events[1].sequence);
+    checkEvents(changed, f.changedFlightTrip, [f.laxJfkChanged], 'en', {
       [f.laxJfk.id]: { start: '2026-06-02T06:15:00.000Z', end: '2026-06-02T11:50:00.000Z' },
     });
   });
@@ -171,7 +173,7 @@ describe('itinerary .ics golden files', () => {
     );
     assert.deepEqual(
       objects.map((o) => [o.method, o.filename]),
-      [['CANCEL', 'cancellation-OBT-1001.ics']],
+      [['CANCEL', 'cancellation-OBT-1001-S2.ics']],
     );
     golden('cancellation.ics', objects[0].content);
     const parsed = parseIcs(objects[0].content);
@@ -288,7 +290,7 @@ describe('renderItineraryIcs', () => {
 describe('itineraryCalendars', () => {
   const calendarOptions = { locale: 'en' as const, organizer: f.ORGANIZER, attendee: f.ATTENDEE_EN, dtstamp: f.DTSTAMP };
 
-  it('a change that alters one segment and cancels another yields a REQUEST and a CANCEL', () => {
+  it('a change that alters one segment and cancels another yields a REQUEST and a CANCEL, one event each', () => {
     const trip: Trip = {
       ...f.flightTrip,
       version: 2,
@@ -301,28 +303,32 @@ describe('itineraryCalendars', () => {
     assert.deepEqual(
       objects.map((o) => [o.method, o.filename]),
       [
-        ['REQUEST', 'itinerary-OBT-1001.ics'],
-        ['CANCEL', 'cancellation-OBT-1001.ics'],
+        ['REQUEST', 'itinerary-OBT-1001-S1.ics'],
+        ['CANCEL', 'cancellation-OBT-1001-S2.ics'],
       ],
     );
     const request = parseIcs(objects[0].content);
     assert.equal(request.method, 'REQUEST');
-    assert.deepEqual(request.events.map((e) => e.uid), [segmentUid(f.hndLax)], 'only confirmed segments');
+    assert.deepEqual(request.events.map((e) => e.uid), [segmentUid(f.hndLax)]);
     const cancel = parseIcs(objects[1].content);
     assert.equal(cancel.method, 'CANCEL');
     assert.deepEqual(cancel.events.map((e) => [e.uid, e.status]), [[segmentUid(f.laxJfk), 'CANCELLED']]);
   });
 
-  it('a new trip yields one REQUEST with every segment', () => {
+  it('a new trip yields one REQUEST per segment, each with that one UID, in the trip order', () => {
     const objects = itineraryCalendars(
-      { trip: f.japaneseTrip, changedSegmentIds: f.japaneseTrip.segments.map((s) => s.id), cancelledSegmentIds: [] },
+      { trip: f.japaneseTrip, changedSegmentIds: [...f.japaneseTrip.segments.map((s) => s.id)].reverse(), cancelledSegmentIds: [] },
       { ...calendarOptions, locale: 'ja', attendee: f.ATTENDEE_JA },
     );
-    assert.deepEqual(objects.map((o) => o.method), ['REQUEST']);
-    assert.equal(parseIcs(objects[0].content).events.length, 3);
+    assert.deepEqual(objects.map((o) => o.method), ['REQUEST', 'REQUEST', 'REQUEST']);
+    assert.deepEqual(
+      objects.map((o) => parseIcs(o.content).events.map((e) => e.uid)),
+      f.japaneseTrip.segments.map((s) => [segmentUid(s)]),
+    );
+    assert.deepEqual(objects.map((o) => o.filename), ['itinerary-OBT-2001-R1.ics', 'itinerary-OBT-2001-H1.ics', 'itinerary-OBT-2001-F1.ics']);
   });
 
-  it('a cancelled trip yields one CANCEL with all its segments and no REQUEST', () => {
+  it('a cancelled trip yields one CANCEL per segment and no REQUEST', () => {
     const trip: Trip = {
       ...f.flightTrip,
       status: 'cancelled',
@@ -332,12 +338,11 @@ describe('itineraryCalendars', () => {
       { trip, changedSegmentIds: [], cancelledSegmentIds: trip.segments.map((s) => s.id) },
       calendarOptions,
     );
-    assert.deepEqual(objects.map((o) => o.method), ['CANCEL']);
-    const parsed = parseIcs(objects[0].content);
-    assert.deepEqual(parsed.events.map((e) => [e.status, e.sequence]), [
-      ['CANCELLED', 1],
-      ['CANCELLED', 1],
-    ]);
+    assert.deepEqual(objects.map((o) => o.method), ['CANCEL', 'CANCEL']);
+    assert.deepEqual(
+      objects.map((o) => parseIcs(o.content).events.map((e) => [e.uid, e.status, e.sequence])),
+      trip.segments.map((s) => [[segmentUid(s), 'CANCELLED', 1]]),
+    );
   });
 
   it('says which segment is missing when a cancelled one is not in the snapshot', () => {
@@ -351,11 +356,11 @@ describe('itineraryCalendars', () => {
     );
   });
 
-  it('makes the booking reference safe for a file name', () => {
+  it('makes the booking and segment references safe for a file name', () => {
     const [object] = itineraryCalendars(
-      { trip: { ...f.hotelTrip, bookingRef: 'AB/12 3:x' }, changedSegmentIds: [f.nycHotel.id], cancelledSegmentIds: [] },
+      { trip: { ...f.hotelTrip, bookingRef: 'AB/12 3:x', segments: [{ ...f.nycHotel, ref: 'H 1/a' }] }, changedSegmentIds: [f.nycHotel.id], cancelledSegmentIds: [] },
       calendarOptions,
     );
-    assert.equal(object.filename, 'itinerary-AB-12-3-x.ics');
+    assert.equal(object.filename, 'itinerary-AB-12-3-x-H-1-a.ics');
   });
 });

@@ -3,10 +3,14 @@ import { describe, test } from 'node:test';
 import type { Attachment } from 'nodemailer/lib/mailer';
 import { providerLabels } from '../../src/calendars/registry.ts';
 import { composeItineraryEmail } from '../../src/mail/compose-itinerary-email.ts';
-import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, tripCancelled } from '../fixtures/trips.ts';
+import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, salesHotel, tripCancelled } from '../fixtures/trips.ts';
 
 function methodOf(ics: string): string | undefined {
   return /^METHOD:(\S+)\r?$/m.exec(ics)?.[1];
+}
+
+function uidsOf(ics: string): string[] {
+  return [...ics.matchAll(/^UID:(\S+)\r?$/gm)].map((m) => m[1]);
 }
 
 function calendarParts(message: ReturnType<typeof composeItineraryEmail>) {
@@ -67,7 +71,7 @@ describe('itinerary email: what the traveler reads', () => {
     const text = String(message.text);
     assert.match(text, /以下の旅程はキャンセルされました。/);
     assert.equal(text.match(/^\[キャンセル\] /gm)?.length, 2);
-    assert.match(text, /キャンセルされた予定がカレンダーから削除されます/);
+    assert.match(text, /キャンセルされた予定1件ごとに分かれています。開くと、その予定がカレンダーから削除されます。/);
   });
 
   test('names and places are escaped in the HTML', () => {
@@ -112,12 +116,16 @@ describe('itinerary email: headers and calendar parts', () => {
     assert.notEqual(composeItineraryEmail(flightMoved, hanako, mailOptions).messageId, first.messageId);
   });
 
-  test('a new trip: the REQUEST attached as text/calendar and also the calendar alternative', () => {
+  test('a new trip: one REQUEST per segment, each with one UID, in travel order; the first is also the calendar alternative', () => {
     const { attachments, alternatives } = calendarParts(composeItineraryEmail(created, hanako, mailOptions));
-    assert.equal(attachments.length, 1);
-    assert.equal(attachments[0].filename, 'itinerary-BK-2026-0042.ics');
-    assert.equal(attachments[0].contentType, 'text/calendar; charset=utf-8; method=REQUEST');
-    assert.equal(methodOf(String(attachments[0].content)), 'REQUEST');
+    assert.deepEqual(
+      attachments.map((a) => [a.filename, a.contentType, methodOf(String(a.content))]),
+      [
+        ['itinerary-BK-2026-0042-AIR-1.ics', 'text/calendar; charset=utf-8; method=REQUEST', 'REQUEST'],
+        ['itinerary-BK-2026-0042-HTL-1.ics', 'text/calendar; charset=utf-8; method=REQUEST', 'REQUEST'],
+      ],
+    );
+    assert.deepEqual(attachments.map((a) => uidsOf(String(a.content))), [[`${salesFlight.id}@tripcal`], [`${salesHotel.id}@tripcal`]]);
     assert.equal(alternatives.length, 1);
     assert.equal(alternatives[0].contentType, 'text/calendar; charset=utf-8; method=REQUEST');
     assert.equal(alternatives[0].content, attachments[0].content);
@@ -146,11 +154,12 @@ describe('itinerary email: headers and calendar parts', () => {
     assert.equal(methodOf(String(alternatives[0].content)), 'REQUEST');
   });
 
-  test('a cancelled trip: the CANCEL is the attachment and the alternative', () => {
+  test('a cancelled trip: a CANCEL per segment; the first is the alternative', () => {
     const { attachments, alternatives } = calendarParts(composeItineraryEmail(tripCancelled, alex, mailOptions));
-    assert.equal(attachments.length, 1);
-    assert.equal(attachments[0].contentType, 'text/calendar; charset=utf-8; method=CANCEL');
+    assert.deepEqual(attachments.map((a) => a.contentType), ['text/calendar; charset=utf-8; method=CANCEL', 'text/calendar; charset=utf-8; method=CANCEL']);
+    // The moved flight now leaves after the hotel's check-in: travel order puts the hotel first.
+    assert.deepEqual(attachments.map((a) => uidsOf(String(a.content))), [[`${salesHotel.id}@tripcal`], [`${salesFlight.id}@tripcal`]]);
     assert.equal(alternatives[0].contentType, 'text/calendar; charset=utf-8; method=CANCEL');
-    assert.equal(methodOf(String(alternatives[0].content)), 'CANCEL');
+    assert.equal(alternatives[0].content, attachments[0].content);
   });
 });

@@ -32,7 +32,8 @@ export interface DesiredEvent {
 
 // Reminders a traveler would choose: time to get to the airport, to the station, to the counter.
 // A hotel stay is all-day and transparent: a reminder at midnight helps no one.
-const REMINDER_MINUTES: Record<Segment['kind'], number | null> = { flight: 180, rail: 60, car: 60, hotel: null };
+// The .ics writes the same reminders as VALARMs (src/ics/render-itinerary.ts).
+export const REMINDER_MINUTES: Record<Segment['kind'], number | null> = { flight: 180, rail: 60, car: 60, hotel: null };
 
 const seconds = (local: string) => (local.length === 16 ? `${local}:00` : local);
 

@@ -129,4 +129,10 @@ export const en = {
       `If it expires, itinerary emails with calendar files (.ics) keep coming, and you can reconnect with "${names.connect}" on the home screen.`,
     ],
   },
+
+  /** What a booking change did, fact by fact: email rows, calendar event bodies, titles. */
+  itineraryChanges: {
+    /** The title of a cancelled booking kept in a calendar. */
+    cancelledTitle: (summary: string) => `Canceled: ${summary}`,
+  },
 };

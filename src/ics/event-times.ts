@@ -19,6 +19,8 @@ export type EventTime =
 export interface EventTimes {
   start: EventTime;
   end: EventTime;
+  /** The instant the segment starts (a stay: midnight of its first day in the hotel's zone). */
+  startsAt: Date;
 }
 
 // A zone the time-zone database does not know gives no local time either.
@@ -36,9 +38,9 @@ export function eventTimes(segment: Segment): EventTimes {
     const detail = checked.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
     throw new IcsError(ICS_CODES[checked.problems[0].code], `Segment ${segment.id}: ${detail}`);
   }
-  const { span } = checked;
-  if (span.allDay) return { start: { type: 'date', date: span.startDate }, end: { type: 'date', date: span.endDate } };
-  return { start: zonedTime(span.start), end: zonedTime(span.end) };
+  const { span, times } = checked;
+  if (span.allDay) return { start: { type: 'date', date: span.startDate }, end: { type: 'date', date: span.endDate }, startsAt: times.startsAt };
+  return { start: zonedTime(span.start), end: zonedTime(span.end), startsAt: times.startsAt };
 }
 
 function zonedTime(time: ZonedTime): EventTime {

@@ -80,15 +80,18 @@ export function itineraryCalendars(change: ItineraryChange, options: CalendarOpt
 
 /**
  * The traveler's download (and `tripcal ics`): METHOD:PUBLISH with the trip's confirmed
- * segments, no ATTENDEE (RFC 5546 §3.2.1).
+ * segments, no ATTENDEE (RFC 5546 §3.2.1). A trip with none left (cancelled) still gives a
+ * calendar (RFC 5545 §3.6 requires at least one component): its segments, each STATUS:CANCELLED.
  */
 export function itineraryDownload(
   trip: Trip,
   options: Omit<CalendarOptions, 'attendee'>,
 ): CalendarObject {
+  const confirmed = confirmedSegments(trip);
+  const segments = confirmed.length > 0 ? confirmed : trip.segments.map((s) => ({ ...s, status: 'cancelled' as const }));
   return {
     method: 'PUBLISH',
     filename: `itinerary-${filenamePart(trip.bookingRef)}.ics`,
-    content: renderItineraryIcs(trip, confirmedSegments(trip), { ...options, method: 'PUBLISH' }),
+    content: renderItineraryIcs(trip, segments, { ...options, method: 'PUBLISH' }),
   };
 }

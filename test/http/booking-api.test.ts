@@ -76,6 +76,17 @@ describe('booking API', () => {
     assert.match(res.body, /SUMMARY:NH 6/);
   });
 
+  test("a cancelled trip's download is still a calendar: its segments, each STATUS:CANCELLED", async () => {
+    const created = await call('POST', '/api/v1/trips', tripInput(email, { bookingRef: 'OBT-GONE' }));
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal((await call('POST', '/api/v1/trips/OBT-GONE/cancel')).statusCode, 200);
+    const res = await call('GET', '/api/v1/trips/OBT-GONE/itinerary.ics');
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.body.match(/^BEGIN:VEVENT\r$/gm)?.length, 2);
+    assert.equal(res.body.match(/^STATUS:CANCELLED\r$/gm)?.length, 2);
+    assert.match(res.body, /^SUMMARY:Canceled: NH 6 /m);
+  });
+
   test('serves an OpenAPI document describing the booking routes', async () => {
     const res = await app.inject({ method: 'GET', url: '/openapi.json' });
     const doc = res.json();

@@ -2,7 +2,7 @@
 // parsed back by ical.js and checked. UPDATE_GOLDEN=1 rewrites the files (review the diff!).
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { describeSegment } from '../../src/domain/describe-segment.ts';
 import type { Locale, Segment, Trip } from '../../src/domain/types.ts';
@@ -11,6 +11,7 @@ import { itineraryCalendars, itineraryDownload } from '../../src/ics/itinerary-c
 import { renderItineraryIcs, segmentUid } from '../../src/ics/render-itinerary.ts';
 import * as f from '../fixtures/trips.ts';
 import { parseIcs, unfold, type ParsedCalendar } from './ics-checks.ts';
+import { independentReadersMissing, readIndependently } from './independent-readers.ts';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
 
@@ -362,5 +363,60 @@ describe('itineraryCalendars', () => {
       calendarOptions,
     );
     assert.equal(object.filename, 'itinerary-AB-12-3-x-H-1-a.ics');
+  });
+});
+
+describe('reminders and cancelled bookings', () => {
+  it('a VALARM as the calendar events have it: 3 h before a flight, 1 h before a train or a car, none for a stay', () => {
+    const ics = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.icsOptions('REQUEST', 'ja'));
+    const triggers = parseIcs(ics).events.map((e) => e.component.getAllSubcomponents('valarm').map((a) => [String(a.getFirstPropertyValue('action')), String(a.getFirstPropertyValue('trigger'))]));
+    assert.deepEqual(triggers, [[['DISPLAY', '-PT1H']], [], [['DISPLAY', '-PT3H']]]);
+    const car = parseIcs(renderItineraryIcs(f.carTrip, f.carTrip.segments, f.icsOptions('PUBLISH', 'en')));
+    assert.equal(String(car.events[0].component.getFirstSubcomponent('valarm')?.getFirstPropertyValue('trigger')), '-PT1H');
+  });
+
+  it('no VALARM for a segment that has started when the object is made', () => {
+    const options = { ...f.icsOptions('REQUEST', 'en'), dtstamp: new Date('2026-06-01T20:00:00Z') };
+    const parsed = parseIcs(renderItineraryIcs(f.flightTrip, f.flightTrip.segments, options));
+    assert.deepEqual(parsed.events.map((e) => e.component.getAllSubcomponents('valarm').length), [0, 1], 'HND–LAX left at 13:55Z; LAX–JFK leaves at 04:30Z the next day');
+  });
+
+  it("a cancelled trip's download is a calendar of its segments, each cancelled, free and without reminder", () => {
+    const cancelled: Trip = { ...f.cancelledFlightTrip, status: 'cancelled', segments: f.cancelledFlightTrip.segments.map((s) => ({ ...s, status: 'cancelled' as const })) };
+    const object = itineraryDownload(cancelled, { locale: 'en', organizer: f.ORGANIZER, dtstamp: f.DTSTAMP });
+    golden('download-cancelled.ics', object.content);
+    const parsed = parseIcs(object.content);
+    assert.equal(parsed.method, 'PUBLISH');
+    assert.deepEqual(parsed.events.map((e) => [e.uid, e.status, e.transp, e.busyStatus]), cancelled.segments.map((s) => [segmentUid(s), 'CANCELLED', 'TRANSPARENT', 'FREE']));
+    assert.equal(parsed.events[0].summary, 'Canceled: NH 6 Tokyo (HND) → Los Angeles (LAX)');
+    assert.ok(!object.content.includes('BEGIN:VALARM'));
+  });
+
+  it('a cancellation the company keeps in calendars: a REQUEST titled キャンセル, free, without STATUS (RFC 5546 §3.2.2) or reminder', () => {
+    const options = { ...f.icsOptions('REQUEST', 'ja'), keepCancelled: true };
+    const ics = renderItineraryIcs(f.cancelledFlightTrip, [f.laxJfkCancelled], options);
+    golden('cancellation-kept-ja.ics', ics);
+    const [event] = parseIcs(ics).events;
+    assert.equal(event.summary, 'キャンセル: NH 7518 ロサンゼルス(LAX) → ニューヨーク(JFK)');
+    assert.equal(event.component.getFirstPropertyValue('status'), null);
+    assert.deepEqual([event.transp, event.busyStatus, event.sequence], ['TRANSPARENT', 'FREE', 2]);
+    assert.ok(!ics.includes('BEGIN:VALARM'));
+  });
+});
+
+describe('every golden file, read by independent engines', { skip: independentReadersMissing }, () => {
+  it("passes libical's RFC 5546 restriction check, and python-icalendar and vobject read the instants ical.js reads", () => {
+    const files = readdirSync(GOLDEN).filter((name) => name.endsWith('.ics')).sort();
+    assert.ok(files.length >= 10, files.join());
+    const texts = files.map((name) => readFileSync(new URL(name, GOLDEN), 'utf8'));
+    const readings = readIndependently(texts);
+    for (const [i, name] of files.entries()) {
+      const ours = parseIcs(texts[i]).events.map((e) => [e.uid, e.sequence, e.start.replace('.000Z', 'Z'), e.end.replace('.000Z', 'Z'), e.summary]);
+      assert.ok(ours.length > 0, `${name}: at least one component (RFC 5545 §3.6)`);
+      assert.deepEqual(readings[i].libical, [], name);
+      for (const engine of ['icalendar', 'vobject'] as const) {
+        assert.deepEqual(readings[i][engine].map((e) => [e.uid, e.sequence, e.start, e.end, e.summary]), ours, `${name}, ${engine}`);
+      }
+    }
   });
 });

@@ -7,6 +7,7 @@
 import { messages } from '../i18n/messages.ts';
 import { airportCityName, findAirport } from './airports.ts';
 import { boundedMemo } from './bounded-memo.ts';
+import type { FactChange, FactValue } from './segment-changes.ts';
 import { toInstant } from './zoned-time.ts';
 import type {
   CarSegment,
@@ -216,8 +217,19 @@ function describeRail(s: RailSegment, locale: Locale): SegmentDescriptionRows {
   };
 }
 
-/** The texts of a segment as labelled rows (for HTML email bodies). */
+/**
+ * The texts of a segment as labelled rows (for HTML email bodies). A segment that says what its
+ * latest change did (`lastChange`) has a "What changed" row per fact after the first row.
+ */
 export function describeSegmentRows(segment: Segment, locale: Locale): SegmentDescriptionRows {
+  const text = describeDetails(segment, locale);
+  if (!segment.lastChange?.length) return text;
+  const heading = messages(locale).itineraryChanges.heading;
+  const changes = describeChanges(segment.lastChange, locale).map((value) => ({ label: heading, value }));
+  return { ...text, rows: [...text.rows.slice(0, 1), ...changes, ...text.rows.slice(1)] };
+}
+
+function describeDetails(segment: Segment, locale: Locale): SegmentDescriptionRows {
   switch (segment.kind) {
     case 'flight':
       return describeFlight(segment, locale);
@@ -228,6 +240,35 @@ export function describeSegmentRows(segment: Segment, locale: Locale): SegmentDe
     case 'rail':
       return describeRail(segment, locale);
   }
+}
+
+/**
+ * Each changed fact as "old → new" in the traveler's language: "出発 23:55 → 2026年12月2日(水)
+ * 01:10 (米国太平洋標準時)", "Seat 11A → 12C". A time keeps its date out when the date is the same,
+ * and names its zone once when both are in one zone.
+ */
+export function describeChanges(changes: FactChange[], locale: Locale): string[] {
+  const words = messages(locale).itineraryChanges;
+  return changes.map(({ fact, from, to }) => {
+    const label = words.facts[fact];
+    if (from && to && 'at' in from && 'at' in to) {
+      const [a, b] = [from.at, to.at];
+      if (a.timeZone !== b.timeZone) return words.change(label, formatZonedTime(a, locale), formatZonedTime(b, locale));
+      const [aDate, aClock] = a.local.split('T');
+      const [bDate, bClock] = b.local.split('T');
+      const zone = zoneName(b, locale);
+      if (aDate === bDate) return words.change(label, aClock, `${bClock} (${zone})`);
+      return words.change(label, formatLocalDate(aDate, locale, aClock), `${formatLocalDate(bDate, locale, bClock)} (${zone})`);
+    }
+    return words.change(label, factText(from, locale) ?? words.none, factText(to, locale) ?? words.none);
+  });
+}
+
+function factText(value: FactValue | undefined, locale: Locale): string | undefined {
+  if (!value) return undefined;
+  if ('text' in value) return value.text;
+  if ('date' in value) return formatLocalDate(value.date, locale, value.time);
+  return formatZonedTime(value.at, locale);
 }
 
 /** The traveler-facing texts of a segment: title, location and a plain-text body. */

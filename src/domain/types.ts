@@ -1,4 +1,5 @@
 // The domain: organisations, users, trips and their segments. Plain data, no I/O.
+import type { FactChange } from './segment-changes.ts';
 
 export type Locale = 'ja' | 'en';
 export const LOCALES: readonly Locale[] = ['ja', 'en'];
@@ -59,6 +60,8 @@ interface SegmentBase {
   status: SegmentStatus;
   /** RFC 5545 SEQUENCE: starts at 0 and only increases (on every change and on cancellation). */
   sequence: number;
+  /** What the segment's latest alteration changed, fact by fact (segment-changes.ts); absent until one. */
+  lastChange?: FactChange[];
 }
 
 export interface FlightDetails {

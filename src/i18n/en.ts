@@ -134,5 +134,17 @@ export const en = {
   itineraryChanges: {
     /** The title of a cancelled booking kept in a calendar. */
     cancelledTitle: (summary: string) => `Canceled: ${summary}`,
+    /** The row that carries each changed fact. */
+    heading: 'What changed',
+    facts: {
+      departure: 'Departure', arrival: 'Arrival', pickUp: 'Pick-up', dropOff: 'Drop-off', checkIn: 'Check-in', checkOut: 'Check-out',
+      flightNumber: 'Flight', trainNumber: 'Train', departureTerminal: 'Departure terminal', arrivalTerminal: 'Arrival terminal', seat: 'Seat',
+    },
+    /** "Seat 11A → 12C". */
+    change: (label: string, from: string, to: string) => `${label} ${from} → ${to}`,
+    /** A fact not given on one side of the change. */
+    none: 'none',
+    /** What a change email's subject says first, by the kind of change. */
+    subjectPrefix: { schedule: 'Schedule changed', seat: 'Seat changed', added: 'Booking added', cancelled: 'Booking cancelled' },
   },
 };

@@ -101,5 +101,13 @@ export const ja: Messages = {
 
   itineraryChanges: {
     cancelledTitle: (summary) => `キャンセル: ${summary}`,
+    heading: '変更内容',
+    facts: {
+      departure: '出発', arrival: '到着', pickUp: '貸出', dropOff: '返却', checkIn: 'チェックイン', checkOut: 'チェックアウト',
+      flightNumber: '便名', trainNumber: '列車', departureTerminal: '出発ターミナル', arrivalTerminal: '到着ターミナル', seat: '座席',
+    },
+    change: (label, from, to) => `${label} ${from} → ${to}`,
+    none: 'なし',
+    subjectPrefix: { schedule: '【時刻変更のお知らせ】', seat: '【座席変更のお知らせ】', added: '【予約追加のお知らせ】', cancelled: '【一部キャンセルのお知らせ】' },
   },
 };

@@ -5,7 +5,8 @@
 import type { SendMailOptions } from 'nodemailer';
 import { describeSegmentRows } from '../domain/describe-segment.ts';
 import { segmentSpan } from '../domain/segment-span.ts';
-import type { Segment, TripChange, User } from '../domain/types.ts';
+import { SCHEDULE_FACTS } from '../domain/segment-changes.ts';
+import type { Locale, Segment, TripChange, User } from '../domain/types.ts';
 import { toInstant } from '../domain/zoned-time.ts';
 import { messages, type CalendarNames } from '../i18n/messages.ts';
 import { itineraryCalendars, type CalendarObject } from '../ics/itinerary-calendars.ts';
@@ -28,12 +29,13 @@ export function composeItineraryEmail(
   const { trip } = change;
   const locale = traveler.locale;
   const { common, itineraryEmail: texts } = messages(locale);
-  const subject = oneLine(texts.subject(texts.subjectPrefix[change.kind], trip));
+  const subject = oneLine(texts.subject(subjectPrefix(change, locale), trip));
 
   const ordered = inTravelOrder(trip.segments);
   const segments = ordered.map((segment) => {
-    const { summary, rows } = describeSegmentRows(segment, locale);
     const mark = markOf(segment, change);
+    // What changed is told for the segments this change altered, not again for earlier changes.
+    const { summary, rows } = describeSegmentRows(mark === 'changed' ? segment : withoutLastChange(segment), locale);
     // The first row names the segment ("Flight: NH 6 Tokyo (HND) → …"); the email already shows
     // that as the segment's heading.
     const details = rows.length > 0 && summary.includes(rows[0].value) ? rows.slice(1) : rows;
@@ -118,6 +120,31 @@ function markOf(segment: Segment, change: TripChange): SegmentMark | undefined {
     return segment.sequence === 0 ? 'added' : 'changed';
   }
   return undefined;
+}
+
+function withoutLastChange(segment: Segment): Segment {
+  const { lastChange: _lastChange, ...rest } = segment;
+  return rest as Segment;
+}
+
+/**
+ * What the subject says first: the kind of change when the change is of one kind (times only,
+ * seats only, segments added only, segments cancelled only), else that the itinerary changed.
+ */
+function subjectPrefix(change: TripChange, locale: Locale): string {
+  const { itineraryEmail: texts, itineraryChanges: words } = messages(locale);
+  if (change.kind !== 'changed') return texts.subjectPrefix[change.kind];
+  const touched = new Set([...change.changedSegmentIds, ...change.cancelledSegmentIds]);
+  const marked = change.trip.segments.filter((s) => touched.has(s.id)).map((s) => ({ segment: s, mark: markOf(s, change) }));
+  const marks = new Set(marked.map((m) => m.mark));
+  if (marks.size === 1 && marks.has('added')) return words.subjectPrefix.added;
+  if (marks.size === 1 && marks.has('cancelled')) return words.subjectPrefix.cancelled;
+  if (marks.size === 1 && marks.has('changed')) {
+    const facts = marked.flatMap((m) => m.segment.lastChange ?? []).map((c) => c.fact);
+    if (facts.length && facts.every((fact) => SCHEDULE_FACTS.has(fact))) return words.subjectPrefix.schedule;
+    if (facts.length && facts.every((fact) => fact === 'seat')) return words.subjectPrefix.seat;
+  }
+  return texts.subjectPrefix.changed;
 }
 
 /** Segments by when the traveler sets off: a stay from its check-in time, not from midnight. */

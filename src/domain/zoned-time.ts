@@ -117,3 +117,9 @@ export function addDays(date: string, days: number): string {
 export function startOfDay(date: string, timeZone: string): Date {
   return DateTime.fromISO(date, { zone: timeZone }).startOf('day').toJSDate();
 }
+
+/** "2026-12-01T22:55:00+09:00": the instant a wall-clock time means (`toInstant`), with its zone's offset. */
+export function isoWithOffset(time: ZonedTime): string | undefined {
+  const instant = toInstant(time);
+  return instant ? DateTime.fromJSDate(instant, { zone: time.timeZone }).toISO({ suppressMilliseconds: true }) ?? undefined : undefined;
+}

@@ -10,6 +10,7 @@ import type { Locale, Segment, TripChange, User } from '../domain/types.ts';
 import { toInstant } from '../domain/zoned-time.ts';
 import { messages, type CalendarNames } from '../i18n/messages.ts';
 import { itineraryCalendars, type CalendarObject } from '../ics/itinerary-calendars.ts';
+import { reservationsJsonLd, scriptJson } from './reservation-json-ld.ts';
 import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView, type SegmentMark } from './render-itinerary-email.ts';
 
 export interface ItineraryEmailOptions {
@@ -67,6 +68,7 @@ export function composeItineraryEmail(
     calendarNote: !primary ? undefined : primary.method === 'CANCEL' ? texts.calendarFile.cancel : texts.calendarFile.update,
     footer: texts.footer,
     signature: options.from.name,
+    jsonLd: scriptJson(reservationsJsonLd(ordered, trip, traveler)),
   };
 
   const domain = mailDomain(options.from.address);

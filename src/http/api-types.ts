@@ -148,3 +148,13 @@ export interface OutboxEmail {
   date: string | null;
   attachments: Array<{ index: number; filename: string; contentType: string; size: number }>;
 }
+
+/**
+ * GET /api/password-links?token=… → what a one-use link is for (404 invalid, 410 expired or used);
+ * POST /api/password-links { token, password } → 200 { user } (logged in); POST /api/password-reset { email } → 202.
+ */
+export interface PasswordLinkInfo {
+  purpose: 'invitation' | 'reset';
+  email: string;
+  locale: Locale;
+}

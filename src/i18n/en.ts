@@ -147,4 +147,21 @@ export const en = {
     /** What a change email's subject says first, by the kind of change. */
     subjectPrefix: { schedule: 'Schedule changed', seat: 'Seat changed', added: 'Booking added', cancelled: 'Booking cancelled' },
   },
+
+  /** Log-in throttling, cross-site refusal, and the one-use links that set a password (invitation, reset). */
+  access: {
+    throttled: (seconds: number) => `Too many log-in attempts. Try again in ${seconds} seconds.`,
+    crossSite: 'This request came from another site and was refused.',
+    linkInvalid: 'This link is not valid. Ask for a new one.',
+    linkExpired: 'This link has expired. Ask for a new one.',
+    linkUsed: 'This link has been used already. Log in, or ask for a new one.',
+    passwordTooShort: (min: number) => `The password must be at least ${min} characters.`,
+    resetSubject: 'Reset your tripcal password',
+    resetBody: (name: string, url: string, minutes: number) => [
+      `Dear ${name},`,
+      'Someone (we hope you) asked to reset the password of your tripcal account.',
+      `To choose a new password, open this link within ${minutes} minutes. It works once: ${url}`,
+      'If you did not ask for this, ignore this email: your password stays as it is.',
+    ],
+  },
 };

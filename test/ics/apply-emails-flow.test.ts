@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Attachment } from 'nodemailer/lib/mailer';
 import { applyBooking, cancelSegments } from '../../src/domain/apply-booking.ts';
-import type { SegmentInput } from '../../src/domain/booking-schema.ts';
+import type { FlightSegmentInput, SegmentInput } from '../../src/domain/booking-schema.ts';
 import { parseSegments } from '../../src/domain/parse-booking.ts';
 import { checkSegmentSpan } from '../../src/domain/segment-span.ts';
 import type { Segment, Trip, TripChange, User } from '../../src/domain/types.ts';
@@ -17,10 +17,10 @@ import * as f from '../fixtures/trips.ts';
 import { parseIcs } from './ics-checks.ts';
 import { independentReadersMissing, readIndependently } from './independent-readers.ts';
 
-const flight: SegmentInput = { type: 'flight', ref: 'F1', carrier: 'NH', flightNumber: '6', departure: { airport: 'HND', terminal: '3', local: '2026-10-31T22:55' }, arrival: { airport: 'LAX', terminal: 'B', local: '2026-10-31T16:50' }, seat: '23K' };
+const flight: FlightSegmentInput = { type: 'flight', ref: 'F1', carrier: 'NH', flightNumber: '6', departure: { airport: 'HND', terminal: '3', local: '2026-10-31T22:55' }, arrival: { airport: 'LAX', terminal: 'B', local: '2026-10-31T16:50' }, seat: '23K' };
 const hotel: SegmentInput = { type: 'hotel', ref: 'H1', property: 'The Westin Bonaventure', checkIn: { date: '2026-10-31' }, checkOut: { date: '2026-11-03' }, timeZone: 'America/Los_Angeles' };
 // Leaves at 01:30 on the night clocks go back: its first occurrence, 08:30Z.
-const redEye: SegmentInput = { type: 'flight', ref: 'F2', carrier: 'AS', flightNumber: '301', departure: { airport: 'LAX', local: '2026-11-01T01:30' }, arrival: { airport: 'SEA', local: '2026-11-01T04:10' } };
+const redEye: FlightSegmentInput = { type: 'flight', ref: 'F2', carrier: 'AS', flightNumber: '301', departure: { airport: 'LAX', local: '2026-11-01T01:30' }, arrival: { airport: 'SEA', local: '2026-11-01T04:10' } };
 const car: SegmentInput = { type: 'car', ref: 'C1', vendor: 'Hertz', pickUp: { place: 'SEA', local: '2026-11-01T09:00', timeZone: 'America/Los_Angeles' }, dropOff: { place: 'SEA', local: '2026-11-02T09:00', timeZone: 'America/Los_Angeles' } };
 
 interface Held { sequence: number; start: string; end: string }

@@ -7,6 +7,7 @@ import * as m0004 from './0004-shared-access-token.ts';
 import * as m0005 from './0005-calendar-connections.ts';
 import * as m0006 from './0006-change-emailed.ts';
 import * as m0007 from './0007-grant-claim-and-unavailable.ts';
+import * as m0008 from './0008-onboarding.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-bookings': m0001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-calendar-connections': m0005,
   '0006-change-emailed': m0006,
   '0007-grant-claim-and-unavailable': m0007,
+  '0008-onboarding': m0008,
 };

@@ -145,3 +145,17 @@ export interface OutboxEmail {
   date: string | null;
   attachments: Array<{ index: number; filename: string; contentType: string; size: number }>;
 }
+
+/**
+ * The traveler's private subscription feed (Connected apps): GET /api/me/calendar-feed;
+ * POST turns it on or replaces its URL (the old one answers 404 from then on); DELETE turns it off.
+ * Calendar apps fetch `httpsUrl` (or open `webcalUrl`) with no session; the URL is the secret.
+ */
+export interface CalendarFeedStatus {
+  enabled: boolean;
+  /** What the feed asks clients for (REFRESH-INTERVAL, an ISO 8601 duration: "PT1H"); each client decides. */
+  refreshInterval: string;
+  httpsUrl?: string;
+  webcalUrl?: string;
+  createdAt?: string;
+}

@@ -129,4 +129,12 @@ export const en = {
       `If it expires, itinerary emails with calendar files (.ics) keep coming, and you can reconnect with "${names.connect}" on the home screen.`,
     ],
   },
+
+  /** The traveler's private subscription feed. */
+  calendarFeed: {
+    /** The calendar's name in the traveler's calendar app. */
+    name: 'Trips (tripcal)',
+    /** A feed URL whose token is unknown, replaced or turned off. */
+    notFound: 'This calendar feed does not exist or has been turned off.',
+  },
 };

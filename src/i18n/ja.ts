@@ -98,4 +98,9 @@ export const ja: Messages = {
       `期限が切れた場合も旅程メールとカレンダーファイル(.ics)は引き続き届きます。ホーム画面の「${names.connect}」から再接続できます。`,
     ],
   },
+
+  calendarFeed: {
+    name: '出張（tripcal）',
+    notFound: 'このカレンダーフィードは存在しないか、オフになっています。',
+  },
 };

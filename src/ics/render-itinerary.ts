@@ -70,7 +70,7 @@ function status(segment: Segment, method: IcsMethod): 'CONFIRMED' | 'CANCELLED' 
   return 'CONFIRMED';
 }
 
-function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
+export function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
   const { start, end } = eventTimes(segment);
   const text = describeSegment(segment, options.locale);
   const lines = [
@@ -107,7 +107,7 @@ function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string)
   return lines;
 }
 
-function zonesUsed(segments: Segment[]): string[] {
+export function zonesUsed(segments: Segment[]): string[] {
   const zones = new Set<string>();
   for (const segment of segments) {
     const { start, end } = eventTimes(segment);

@@ -1,5 +1,6 @@
 // The JSON API of the product's server (contract: src/http/api-types.ts). Cookies carry the session.
 import type {
+  CalendarFeedStatus,
   CompanyCalendarsResponse,
   CompanyCalendarStatus,
   GrantLinkResponse,
@@ -17,7 +18,7 @@ import type {
   TripListItem,
 } from '../../src/http/api-types.ts';
 
-export type { CompanyCalendarStatus, GrantLinkResponse, Locale, Me, MyCalendarStatus, ProviderDescriptor, ProviderId, ProviderLabels, RedirectResponse, TripDetail, TripListItem };
+export type { CalendarFeedStatus, CompanyCalendarStatus, GrantLinkResponse, Locale, Me, MyCalendarStatus, ProviderDescriptor, ProviderId, ProviderLabels, RedirectResponse, TripDetail, TripListItem };
 
 /** Where the server sends a traveler back after connecting: the home screen or the Connected apps tile. */
 export type ConnectFrom = 'home' | 'tile';
@@ -81,6 +82,10 @@ export const api = {
   grantLink: (provider: ProviderId) => call<GrantLinkResponse>('POST', `${company(provider)}/grant-link`, {}),
   connectCompanyCalendar: (provider: ProviderId) => call<RedirectResponse>('POST', `${company(provider)}/connect`, {}),
   setCompanySync: (provider: ProviderId, enabled: boolean) => call<CompanyCalendarStatus>('PUT', `${company(provider)}/sync`, { enabled }),
+  // The traveler's private subscription feed.
+  calendarFeed: () => call<CalendarFeedStatus>('GET', '/api/me/calendar-feed'),
+  enableCalendarFeed: () => call<CalendarFeedStatus>('POST', '/api/me/calendar-feed', {}),
+  disableCalendarFeed: () => call<CalendarFeedStatus>('DELETE', '/api/me/calendar-feed'),
 };
 
 /** Development pages (src/http/dev-routes.ts); absent in production. */

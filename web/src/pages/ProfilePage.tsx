@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Button, Checkbox, Link } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { api, type MyCalendarStatus } from '../api.ts';
+import { CalendarFeedTile } from '../components/CalendarFeedTile.tsx';
 import { ConnectCalendarButton } from '../components/ConnectCalendarButton.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatInstant } from '../format.ts';
@@ -130,6 +131,7 @@ export function ProfilePage({ section }: { section: 'basic' | 'connected-apps' }
           <section aria-labelledby="apps-title">
             <h2 id="apps-title">{t('profile.connectedApps')}</h2>
             <CalendarTiles />
+            <CalendarFeedTile />
           </section>
         )}
       </div>

@@ -3,7 +3,7 @@
 // settings. The HTTP routes and the web app draw their rows, tiles and buttons from here, so a new
 // provider is a folder under src/calendars/ and an entry below.
 import fs from 'node:fs';
-import type { CalendarProvider } from './provider.ts';
+import type { AnyCalendarProvider } from './provider.ts';
 import { createOutlookProvider, type MicrosoftSettings } from './outlook/index.ts';
 
 export type Locale = 'ja' | 'en';
@@ -90,9 +90,9 @@ export function providerLabels(ids: readonly string[], locale: Locale): Provider
 }
 
 /** The providers this deployment runs, by id. */
-export type CalendarProviders = ReadonlyMap<string, CalendarProvider>;
+export type CalendarProviders = ReadonlyMap<string, AnyCalendarProvider>;
 
-export function calendarProviders(...providers: CalendarProvider[]): CalendarProviders {
+export function calendarProviders(...providers: AnyCalendarProvider[]): CalendarProviders {
   for (const p of providers) if (!providerDescriptor(p.id)) throw new Error(`calendar provider "${p.id}" is not in the registry`);
   return new Map(providers.map((p) => [p.id, p]));
 }
@@ -104,7 +104,7 @@ export interface ProviderSettings {
 
 /** The providers the settings configure. */
 export function providersFromSettings(settings: ProviderSettings): CalendarProviders {
-  const providers: CalendarProvider[] = [];
+  const providers: AnyCalendarProvider[] = [];
   if (settings.microsoft) {
     const m = settings.microsoft;
     providers.push(createOutlookProvider({

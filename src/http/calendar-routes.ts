@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalendarProviderError } from '../calendars/errors.ts';
-import type { CalendarProvider } from '../calendars/provider.ts';
+import type { AnyCalendarProvider as CalendarProvider } from '../calendars/provider.ts';
 import { providerDescriptor, type CalendarProviders, type ProviderDescriptor } from '../calendars/registry.ts';
 import type { Locale, User } from '../domain/types.ts';
 import { messages } from '../i18n/messages.ts';
@@ -138,6 +138,8 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     if (provider.companyGrant && place !== 'company' && (company.grant_status !== 'granted' || !company.grant_organization)) {
       throw new HttpError(409, 'consent_missing', descriptor.messages[user.locale].grantMissing);
     }
+    // A provider connected through a form (a password) has no sign-in page to send the user to.
+    if (provider.connect.kind !== 'oauth_code') throw new HttpError(409, 'connect_with_form', messages(user.locale).calendars.noProvider);
     const { verifier, challenge } = pkce();
     const state = await issueState(db, {
       provider: provider.id, purpose: 'connect', organisationId: user.organisationId, userId: user.id, sessionHash: session,
@@ -301,6 +303,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
 
     const company = await companyCalendar(db, user.organisationId, provider.id);
     const credential = memoryCredentialStore();
+    if (provider.connect.kind !== 'oauth_code') return fail('connect_with_form', messages(user.locale).calendars.noProvider, place);
     let account;
     try {
       account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });

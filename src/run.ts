@@ -53,7 +53,7 @@ export async function run(roles: Roles): Promise<void> {
     microsoft = sandbox.settings;
     stopSandbox = sandbox.stop;
   }
-  const providers = providersFromSettings({ microsoft });
+  const providers = providersFromSettings({ microsoft, caldav: {} });
 
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, preparedStatements: settings.databasePreparedStatements });
   const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });

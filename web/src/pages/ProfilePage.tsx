@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type MyCalendarStatus } from '../api.ts';
 import { CalendarFeedTile } from '../components/CalendarFeedTile.tsx';
 import { ConnectCalendarButton } from '../components/ConnectCalendarButton.tsx';
+import { PasswordConnectForm } from '../components/PasswordConnectForm.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatInstant } from '../format.ts';
 import { useProviderText } from '../provider-text.ts';
@@ -57,6 +58,8 @@ function CalendarTile({ calendar, onChanged }: { calendar: MyCalendarStatus; onC
             {tp(provider, 'calendarTile.disconnect')}
           </Button>
         </div>
+      ) : provider.connectMethod === 'password' ? (
+        <PasswordConnectForm provider={provider} isDisabled={!calendar.companySyncEnabled} onConnected={onChanged} />
       ) : (
         <ConnectCalendarButton start={() => api.connectMyCalendar(provider.id, 'tile')} label={labels(provider).connect} isDisabled={!calendar.companySyncEnabled} />
       )}

@@ -57,7 +57,7 @@ export async function run(roles: Roles): Promise<void> {
     microsoft = sandbox.settings;
     stopSandbox = sandbox.stop;
   }
-  const providers = providersFromSettings({ microsoft });
+  const providers = providersFromSettings({ microsoft, caldav: {} });
 
   const operatorToken = settingsOrExit(() => loadOperatorToken(settings.environment, { dataDir: settings.dataDir, embedded: !settings.databaseUrl }));
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, preparedStatements: settings.databasePreparedStatements });

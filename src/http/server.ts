@@ -16,6 +16,7 @@ import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
 import { webAppRoutes, type WebAppOptions } from './web-app.ts';
 import { bookingRoutes } from './booking-routes.ts';
 import { calendarRoutes } from './calendar-routes.ts';
+import { FEED_PATH_PREFIX, feedRoutes } from './feed-routes.ts';
 import { installErrorHandler, installTextGuard, RETRY_AFTER_SECONDS } from './errors.ts';
 
 export interface ServerOptions {
@@ -42,8 +43,12 @@ export interface ServerOptions {
   now?: () => Date;
 }
 
-/** "/oauth/<provider>/callback?code=…&state=…" → "/oauth/<provider>/callback?code=[redacted]&state=[redacted]". */
+/**
+ * "/oauth/<provider>/callback?code=…&state=…" → "/oauth/<provider>/callback?code=[redacted]&state=[redacted]";
+ * "/calendar-feed/<token>.ics" → "/calendar-feed/[redacted]" (a feed's URL is its secret).
+ */
 export function redactQuery(url: string): string {
+  if (url.startsWith(FEED_PATH_PREFIX)) return `${FEED_PATH_PREFIX}[redacted]`;
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));
@@ -103,6 +108,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   if (opts.operator) await app.register(operatorRoutes, { prefix: '/api/operator/v1', store: opts.store, access: opts.operator, publicUrl: opts.publicUrl, now: opts.now });
   if (opts.calendars) {
     await app.register(calendarRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, now: opts.now });
+    await app.register(feedRoutes, { store: opts.store, box: opts.calendars.box, publicUrl: opts.publicUrl, organizer: opts.organizer, now: opts.now });
   }
 
   await app.register(scimRoutes, {

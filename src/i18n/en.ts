@@ -164,4 +164,22 @@ export const en = {
       'If you did not ask for this, ignore this email: your password stays as it is.',
     ],
   },
+
+  /** The traveler's private subscription feed. */
+  calendarFeed: {
+    /** The calendar's name in the traveler's calendar app. */
+    name: 'Trips (tripcal)',
+    /** A feed URL whose token is unknown, replaced or turned off. */
+    notFound: 'This calendar feed does not exist or has been turned off.',
+  },
+
+  /** Connecting a calendar with a server address, a username and a password (CalDAV). */
+  calendarPassword: {
+    badServerUrl: 'Enter the server address as https://… (or http://…).',
+    refused: 'The server refused this username and password. Check them, and use an app-specific password where your service asks for one.',
+    unreachable: 'The server could not be reached at this address. Check the address and try again.',
+    notCalendarServer: 'No calendars were found at this address. Check the server address.',
+    noCalendar: 'This account holds no calendar for events.',
+    calendarMissing: 'The chosen calendar is no longer in this account. Choose again.',
+  },
 };

@@ -188,6 +188,17 @@ export interface CalendarEventsTable {
   updated_at: Timestamp;
 }
 
+/** A traveler's private subscription feed (one per user). */
+export interface CalendarFeedsTable {
+  user_id: string;
+  organisation_id: string;
+  /** SHA-256 of the feed's token, hex: what a feed request is found by. */
+  token_hash: string;
+  /** The token, sealed with the user as associated data: shown to its owner again. */
+  token: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -202,4 +213,5 @@ export interface Database {
   calendar_events: CalendarEventsTable;
   password_links: PasswordLinksTable;
   rate_limits: RateLimitsTable;
+  calendar_feeds: CalendarFeedsTable;
 }

@@ -2,7 +2,7 @@
 // kept alive, what a connected account can do, and, where the provider has one, the company-wide
 // grant. Each provider implements it in its own folder (src/calendars/<id>/); the registry lists them.
 import type { CalendarAccount } from './account.ts';
-import type { CompanyGrant } from './company-grant.ts';
+import type { CompanyDelegation, CompanyGrant } from './company-grant.ts';
 import type { ConnectMethod, KeepAlive, StoredAccount } from './connection.ts';
 
 export interface CalendarProvider {
@@ -11,6 +11,8 @@ export interface CalendarProvider {
   readonly connect: ConnectMethod;
   readonly keepAlive: KeepAlive;
   readonly companyGrant?: CompanyGrant;
+  /** Where the provider has one: access delegated for the whole organisation, no user signing in. */
+  readonly delegation?: CompanyDelegation;
   /** The calendar of a connected account. */
   account(account: StoredAccount): CalendarAccount;
 }

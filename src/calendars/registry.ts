@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { CalendarProvider } from './provider.ts';
 import { createOutlookProvider, type MicrosoftSettings } from './outlook/index.ts';
+import { createGoogleProvider, type GoogleSettings } from './google/index.ts';
 
 export type Locale = 'ja' | 'en';
 
@@ -35,6 +36,8 @@ export interface ProviderMessages {
   accountInUse: string;
   refused: string;
   granted: string;
+  /** Where the provider offers delegation: the check on the administrator's own calendar failed (followed by the provider's reason). */
+  delegationMissing?: string;
 }
 
 export interface ProviderDescriptor {
@@ -70,6 +73,32 @@ const DESCRIPTORS: ProviderDescriptor[] = [
     },
     companyGrant: true,
   },
+  {
+    id: 'google',
+    labels: {
+      ja: { integration: 'Googleカレンダー連携', connect: 'Googleカレンダーと接続', tile: 'Google', calendar: 'Googleカレンダー' },
+      en: { integration: 'Google Calendar integration', connect: 'Connect to Google Calendar', tile: 'Google', calendar: 'Google Calendar' },
+    },
+    messages: {
+      ja: {
+        grantMissing: 'Google Workspace 管理者がまだアクセスを承認していません。',
+        wrongOrganization: 'このGoogleアカウントは会社のGoogle Workspaceのものではありません。会社のアカウントでログインしてください。',
+        accountInUse: 'このGoogleアカウントは既に別のユーザーに接続されています。',
+        refused: 'Googleが接続を拒否しました',
+        granted: 'ドメイン全体の委任を確認しました。全員の予定がGoogleカレンダーに追加されます。',
+        delegationMissing: 'ドメイン全体の委任を確認できませんでした。Google 管理コンソールで、下記のクライアントIDとスコープを承認してください',
+      },
+      en: {
+        grantMissing: 'The Google Workspace administrator has not approved access yet.',
+        wrongOrganization: "This Google account does not belong to your company's Google Workspace. Sign in with your work account.",
+        accountInUse: 'This Google account is already connected to another user.',
+        refused: 'Google refused the connection',
+        granted: "Domain-wide delegation works. Everyone's bookings will be added to their Google Calendar.",
+        delegationMissing: 'Domain-wide delegation could not be confirmed. In the Google Admin console, authorize the client ID and scopes below',
+      },
+    },
+    companyGrant: false,
+  },
 ];
 
 /** Every provider's descriptor, in the order the product shows them. */
@@ -100,6 +129,7 @@ export function calendarProviders(...providers: CalendarProvider[]): CalendarPro
 /** Each provider's settings; a provider whose settings are absent is not run. */
 export interface ProviderSettings {
   microsoft?: MicrosoftSettings;
+  google?: GoogleSettings;
 }
 
 /** The providers the settings configure. */
@@ -110,6 +140,15 @@ export function providersFromSettings(settings: ProviderSettings): CalendarProvi
     providers.push(createOutlookProvider({
       clientId: m.clientId, clientSecret: m.clientSecret, authorityHost: m.authorityHost, graphUrl: m.graphUrl,
       caPem: m.caFile ? fs.readFileSync(m.caFile, 'utf8') : undefined,
+    }));
+  }
+  if (settings.google) {
+    const g = settings.google;
+    providers.push(createGoogleProvider({
+      ...(g.serviceAccountKey ? { serviceAccountKey: g.serviceAccountKey } : {}),
+      ...(g.clientId && g.clientSecret ? { clientId: g.clientId, clientSecret: g.clientSecret } : {}),
+      accountsUrl: g.accountsUrl, oauthUrl: g.oauthUrl, apiUrl: g.apiUrl,
+      caPem: g.caFile ? fs.readFileSync(g.caFile, 'utf8') : undefined,
     }));
   }
   return calendarProviders(...providers);

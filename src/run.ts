@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { providerLabels, providersFromSettings } from './calendars/registry.ts';
 import { readMicrosoftSettings } from './calendars/outlook/index.ts';
+import { readGoogleSettings } from './calendars/google/index.ts';
 import { loadSettings, SettingsError, type Settings } from './config/settings.ts';
 import { loadTokenKeys } from './config/token-keys.ts';
 import { startDevSandbox } from './dev-sandbox.ts';
@@ -57,7 +58,9 @@ export async function run(roles: Roles): Promise<void> {
     microsoft = sandbox.settings;
     stopSandbox = sandbox.stop;
   }
-  const providers = providersFromSettings({ microsoft, caldav: {} });
+  // Google Calendar runs where its settings are given (a service account key, an OAuth client, or both).
+  const google = settingsOrExit(() => readGoogleSettings(settings.environment));
+  const providers = providersFromSettings({ microsoft, caldav: {}, ...(google ? { google } : {}) });
 
   const operatorToken = settingsOrExit(() => loadOperatorToken(settings.environment, { dataDir: settings.dataDir, embedded: !settings.databaseUrl }));
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, preparedStatements: settings.databasePreparedStatements });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { AnyCalendarProvider } from './provider.ts';
 import { createCalDavProvider, type CalDavProviderOptions } from './caldav/index.ts';
 import { createOutlookProvider, type MicrosoftSettings } from './outlook/index.ts';
+import { createGoogleProvider, type GoogleSettings } from './google/index.ts';
 
 export type Locale = 'ja' | 'en';
 
@@ -36,6 +37,8 @@ export interface ProviderMessages {
   accountInUse: string;
   refused: string;
   granted: string;
+  /** Where the provider offers delegation: the check on the administrator's own calendar failed (followed by the provider's reason). */
+  delegationMissing?: string;
 }
 
 export interface ProviderDescriptor {
@@ -111,6 +114,33 @@ const DESCRIPTORS: ProviderDescriptor[] = [
       },
     },
   },
+  {
+    id: 'google',
+    labels: {
+      ja: { integration: 'Googleカレンダー連携', connect: 'Googleカレンダーと接続', tile: 'Google', calendar: 'Googleカレンダー' },
+      en: { integration: 'Google Calendar integration', connect: 'Connect to Google Calendar', tile: 'Google', calendar: 'Google Calendar' },
+    },
+    messages: {
+      ja: {
+        grantMissing: 'Google Workspace 管理者がまだアクセスを承認していません。',
+        wrongOrganization: 'このGoogleアカウントは会社のGoogle Workspaceのものではありません。会社のアカウントでログインしてください。',
+        accountInUse: 'このGoogleアカウントは既に別のユーザーに接続されています。',
+        refused: 'Googleが接続を拒否しました',
+        granted: 'ドメイン全体の委任を確認しました。全員の予定がGoogleカレンダーに追加されます。',
+        delegationMissing: 'ドメイン全体の委任を確認できませんでした。Google 管理コンソールで、下記のクライアントIDとスコープを承認してください',
+      },
+      en: {
+        grantMissing: 'The Google Workspace administrator has not approved access yet.',
+        wrongOrganization: "This Google account does not belong to your company's Google Workspace. Sign in with your work account.",
+        accountInUse: 'This Google account is already connected to another user.',
+        refused: 'Google refused the connection',
+        granted: "Domain-wide delegation works. Everyone's bookings will be added to their Google Calendar.",
+        delegationMissing: 'Domain-wide delegation could not be confirmed. In the Google Admin console, authorize the client ID and scopes below',
+      },
+    },
+    connectMethod: 'oauth_code',
+    companyGrant: false,
+  },
 ];
 
 /** Every provider's descriptor, in the order the product shows them. */
@@ -143,6 +173,7 @@ export interface ProviderSettings {
   microsoft?: MicrosoftSettings;
   /** CalDAV needs no app registration: on unless turned off. */
   caldav?: CalDavProviderOptions | false;
+  google?: GoogleSettings;
 }
 
 /** The providers the settings configure. */
@@ -156,5 +187,14 @@ export function providersFromSettings(settings: ProviderSettings): CalendarProvi
     }));
   }
   if (settings.caldav !== false) providers.push(createCalDavProvider(settings.caldav ?? {}));
+  if (settings.google) {
+    const g = settings.google;
+    providers.push(createGoogleProvider({
+      ...(g.serviceAccountKey ? { serviceAccountKey: g.serviceAccountKey } : {}),
+      ...(g.clientId && g.clientSecret ? { clientId: g.clientId, clientSecret: g.clientSecret } : {}),
+      accountsUrl: g.accountsUrl, oauthUrl: g.oauthUrl, apiUrl: g.apiUrl,
+      caPem: g.caFile ? fs.readFileSync(g.caFile, 'utf8') : undefined,
+    }));
+  }
   return calendarProviders(...providers);
 }

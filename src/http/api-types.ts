@@ -87,6 +87,8 @@ export interface MyCalendarStatus {
   connectedAt?: string;
   /** Show the home-screen connect prompt. */
   showConnectPrompt: boolean;
+  /** The company delegated access for everyone (domain-wide delegation): the traveler connects nothing. */
+  managedByCompany?: boolean;
 }
 
 /**
@@ -128,6 +130,13 @@ export interface CompanyCalendarStatus {
     claimed?: string;
   };
   connectedBy?: { name: string; email: string; at: string };
+  /**
+   * Where the provider offers it: delegation for the whole organisation in the provider's admin
+   * console (the recommended mode). What the administrator enters there (our client id and the
+   * exact scopes), and whether it is the company's mode. POST /api/company/calendars/:provider/delegation
+   * checks it on the admin's own calendar and, when it works, makes it the company's mode.
+   */
+  delegation?: { clientId: string; scopes: string[]; active: boolean };
   syncEnabled: boolean;
   loginPolicyDays: number | null;
   /** companyPolicy: of the lapsed, those the company's own sign-in policy (e.g. Conditional Access) refused. */

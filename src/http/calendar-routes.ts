@@ -14,6 +14,7 @@ import {
 } from '../store/calendar-connections.ts';
 import { forgetEvents, writtenEvents } from '../store/calendar-events.ts';
 import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
+import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
 import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
 import { listUsers } from '../store/organisations.ts';
@@ -92,7 +93,9 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
       status,
       ...(connection?.status_reason ? { reason: connection.status_reason } : {}),
       ...(connection ? { username: connection.account_name, connectedAt: new Date(connection.connected_at).toISOString() } : {}),
-      showConnectPrompt: available && status !== 'connected' && (!dismissedAt || lapsedSinceDismissal),
+      // Under the company's delegation the traveler connects nothing: tripcal makes the connection.
+      showConnectPrompt: available && !company.delegated && status !== 'connected' && (!dismissedAt || lapsedSinceDismissal),
+      ...(company.delegated ? { managedByCompany: true } : {}),
     };
   }
 
@@ -112,7 +115,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const count = (s: ConnectionStatus) => travelers.filter((t) => t.status === s).length;
     return {
       provider: publicDescriptor(descriptor),
-      ...(provider.companyGrant
+      ...(provider.companyGrant || provider.delegation
         ? {
           grant: {
             status: company.grant_status,
@@ -124,6 +127,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
         }
         : {}),
       ...(connectedBy && company.connected_at ? { connectedBy: { name: connectedBy.displayName, email: connectedBy.email, at: new Date(company.connected_at).toISOString() } } : {}),
+      ...(provider.delegation ? { delegation: { clientId: provider.delegation.clientId, scopes: [...provider.delegation.scopes], active: company.delegated && company.grant_status === 'granted' } } : {}),
       syncEnabled: company.sync_enabled,
       loginPolicyDays: await loginPolicyDays(db, user.organisationId),
       counts: {
@@ -302,8 +306,37 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     await db.transaction().execute(async (tx) => {
       await setSyncEnabled(tx, admin.organisationId, provider.id, request.body.enabled, now());
       if (!request.body.enabled) return;
+      // Under a delegation, every user of the company gets a connection of tripcal's making.
+      await addDelegatedConnections(tx, { organisationId: admin.organisationId, provider: provider.id }, now());
       const connected = (await listConnections(tx, admin.organisationId, provider.id)).filter((c) => c.status === 'connected');
       await enqueueSyncs(store, tx, connected.map((c) => c.id));
+    });
+    return companyStatus(admin, provider, descriptor);
+  });
+
+  // The administrator has authorized our client id for the scopes in the provider's admin console;
+  // the check reaches the administrator's own calendar under the delegation. When it works the
+  // delegation is the company's mode: every user's connection is made (or restored after the
+  // delegation was withdrawn) and reconciled once sync is on.
+  app.post('/api/company/calendars/:provider/delegation', { schema: { hide: true, params: providerParam } }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const { provider, descriptor } = providerOf(request, admin.locale);
+    if (!provider.delegation) throw new HttpError(404, 'no_delegation', messages(admin.locale).calendars.noProvider, 'provider');
+    let account;
+    try {
+      account = await provider.delegation.verify(admin.email);
+    } catch (error) {
+      if (!(error instanceof CalendarProviderError)) throw error;
+      const reason = error.providerCode ?? error.code;
+      await recordGrant(db, admin.organisationId, provider.id, { status: 'refused', error: reason }, now());
+      throw new HttpError(409, 'delegation_missing', `${descriptor.messages[admin.locale].delegationMissing ?? descriptor.messages[admin.locale].refused}: ${reason}`);
+    }
+    await db.transaction().execute(async (tx) => {
+      await recordDelegation(tx, admin.organisationId, provider.id, account.organization ?? '', admin.id, now());
+      const restored = await restoreDelegatedConnections(tx, admin.organisationId, provider.id, now());
+      const added = await addDelegatedConnections(tx, { organisationId: admin.organisationId, provider: provider.id }, now());
+      const company = await companyCalendar(tx, admin.organisationId, provider.id);
+      if (company.sync_enabled) await enqueueSyncs(store, tx, [...restored, ...added]);
     });
     return companyStatus(admin, provider, descriptor);
   });

@@ -131,6 +131,8 @@ export interface OrganisationCalendarProvidersTable {
   connected_at: Timestamp | null;
   sync_enabled: ColumnType<boolean, boolean | undefined, boolean>;
   sync_changed_at: Timestamp | null;
+  /** The grant is a delegation for every user of the organisation: tripcal makes their connections. */
+  delegated: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface OauthStatesTable {

@@ -9,6 +9,7 @@ import * as m0006 from './0006-change-emailed.ts';
 import * as m0007 from './0007-grant-claim-and-unavailable.ts';
 import * as m0008 from './0008-onboarding.ts';
 import * as m0010 from './0010-calendar-feeds.ts';
+import * as m0011 from './0011-company-delegation.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-bookings': m0001,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-grant-claim-and-unavailable': m0007,
   '0008-onboarding': m0008,
   '0010-calendar-feeds': m0010,
+  '0011-company-delegation': m0011,
 };

@@ -20,6 +20,16 @@ export const dialogPath = (provider: ProviderId) => `/company/settings/integrati
 
 type StepState = 'done' | 'next' | 'waiting';
 
+/**
+ * The grant as the admin reads it: a grant the provider's redirect reported but the admin's own
+ * connection has not proven yet ("claimed") counts as approved, to be checked at the next step.
+ */
+export function grantState(status: CompanyCalendarStatus): 'none' | 'claimed' | 'granted' | 'refused' | 'revoked' {
+  const grant = status.grant;
+  if (!grant) return 'none';
+  return grant.status === 'none' && grant.claimed ? 'claimed' : grant.status;
+}
+
 /** A step: its number and title, whether it is done (and by whom, when), then what it holds. */
 function Step({ id, number, title, state, status, statusTestId, children }: { id: string; number: number; title: string; state: StepState; status: ReactNode; statusTestId?: string; children: ReactNode }) {
   const { t } = useProviderText();
@@ -79,7 +89,8 @@ function GrantStep({ status, number }: { status: CompanyCalendarStatus; number: 
   const { t, tp, i18n } = useProviderText();
   const { provider } = status;
   const grant = status.grant ?? { status: 'none' as const };
-  const done = grant.status === 'granted';
+  const state = grantState(status);
+  const done = state === 'granted' || state === 'claimed';
   const at = grant.changedAt ? formatInstant(grant.changedAt, i18n.language) : '';
   return (
     <Step
@@ -90,7 +101,7 @@ function GrantStep({ status, number }: { status: CompanyCalendarStatus; number: 
       statusTestId="grant-status"
       status={
         <>
-          {t(`calendarDialog.grantState.${grant.status}`)}
+          {t(`calendarDialog.grantState.${state}`)}
           {at && <span className="muted"> · {at}</span>}
         </>
       }
@@ -150,10 +161,10 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
     }
   };
 
-  const granted = !provider.companyGrant || status.grant?.status === 'granted';
+  const granted = !provider.companyGrant || ['granted', 'claimed'].includes(grantState(status));
   // Where the provider needs the company's grant, the server turns sync on only once the grant is
   // proven by the admin's own connection.
-  const canSync = granted && !!status.connectedBy;
+  const canSync = (!provider.companyGrant || status.grant?.status === 'granted') && !!status.connectedBy;
   const first = provider.companyGrant ? 2 : 1;
   const connectTitle = provider.companyGrant ? tp(provider, 'calendarDialog.connectStepAfterGrant') : tp(provider, 'calendarDialog.connectStep');
   const connectHint = provider.companyGrant ? tp(provider, 'calendarDialog.connectHintAfterGrant') : tp(provider, 'calendarDialog.connectHint');

@@ -36,6 +36,7 @@ interface Words {
   nextStep: string;
   done: string;
   approved: string;
+  approvalReported: string;
   itDetail: string;
   onBehalf: string;
   accept: string;
@@ -65,6 +66,7 @@ const JA: Words = {
   nextStep: '次の操作',
   done: '完了',
   approved: '承認済み',
+  approvalReported: '承認の連絡がありました。次の手順で接続すると確認され、「承認済み」になります。',
   itDetail: 'IT担当者向けの詳細',
   onBehalf: '組織を代表して同意する',
   accept: '承認',
@@ -94,6 +96,7 @@ const EN: Words = {
   nextStep: 'Next step',
   done: 'Done',
   approved: 'Approved',
+  approvalReported: 'The approval was reported. Connecting in the next step confirms it; it then reads "Approved".',
   itDetail: 'Details for IT',
   onBehalf: 'Consent on behalf of your organization',
   accept: 'Accept',
@@ -306,11 +309,11 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       assert.ok(await entra.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
       await screen(entra, `finish-${label}-grant-page`);
 
-      // Back in the dialog: step 1 done, with when; the tenant's id only in the detail for IT.
+      // Back in the dialog: the approval reported, to be confirmed by connecting (the next step);
+      // the tenant's id only in the detail for IT.
       await page.reload();
       dialog = page.getByRole('dialog', { name: w.row });
-      await dialog.getByTestId('grant-status').getByText(w.approved).waitFor();
-      await dialog.getByTestId('step-grant-step').getByText(w.done).waitFor();
+      await dialog.getByTestId('step-grant-step').getByText(w.approvalReported).waitFor();
       const guid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
       assert.equal(await dialog.getByText(guid).first().isVisible().catch(() => false), false, 'no raw tenant id in sight');
       assert.match((await dialog.getByRole('button', { name: w.connect, exact: true }).getAttribute('class'))!, /primary/, 'connecting is the next step now');
@@ -321,7 +324,9 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       dialog = page.getByRole('dialog', { name: w.row });
       await dialog.getByTestId('step-connect-step').getByText(w.done).waitFor();
       assert.match((await dialog.getByTestId('connected-by').textContent())!, new RegExp(`${admin.replace(/\./g, '\\.')}.*\\d{1,2}:\\d{2}`), 'who connected, and when');
-      // The admin's own connection proved the approval: now it says when it was given.
+      // The admin's own connection proved the approval: step 1 done, and when.
+      await dialog.getByTestId('grant-status').getByText(w.approved).waitFor();
+      await dialog.getByTestId('step-grant-step').getByText(w.done).waitFor();
       assert.match((await dialog.getByTestId('grant-status').textContent())!, /\d{1,2}:\d{2}/, 'when it was approved');
 
       const sync = dialog.getByRole('switch', { name: w.syncSwitch });

@@ -18,16 +18,14 @@ import { useLoad } from '../use-load.ts';
 /** The dialog's own URL (a reload or an OAuth return lands on it). */
 export const dialogPath = (provider: ProviderId) => `/company/settings/integrations/calendar/${encodeURIComponent(provider)}`;
 
-type StepState = 'done' | 'next' | 'waiting';
+type StepState = 'done' | 'next' | 'checking' | 'waiting';
 
 /**
- * The grant as the admin reads it: a grant the provider's redirect reported but the admin's own
- * connection has not proven yet ("claimed") counts as approved, to be checked at the next step.
+ * Whether the provider's redirect reported a grant that the admin's own connection has not proven
+ * yet: the provider's administrator has done their part, and the next step confirms it.
  */
-export function grantState(status: CompanyCalendarStatus): 'none' | 'claimed' | 'granted' | 'refused' | 'revoked' {
-  const grant = status.grant;
-  if (!grant) return 'none';
-  return grant.status === 'none' && grant.claimed ? 'claimed' : grant.status;
+export function grantClaimed(status: CompanyCalendarStatus): boolean {
+  return !!status.grant && status.grant.status !== 'granted' && !!status.grant.claimed;
 }
 
 /** A step: its number and title, whether it is done (and by whom, when), then what it holds. */
@@ -42,7 +40,7 @@ function Step({ id, number, title, state, status, statusTestId, children }: { id
         <div>
           <h3 id={`${id}-title`}>{t('calendarDialog.stepTitle', { number, title })}</h3>
           <p className="step-status" data-testid={statusTestId}>
-            <span className={`badge ${state === 'done' ? 'ok' : state === 'next' ? 'next' : ''}`}>{t(`calendarDialog.stepState.${state}`)}</span> {status}
+            <span className={`badge ${state === 'done' ? 'ok' : state === 'next' ? 'next' : state === 'checking' ? 'warn' : ''}`}>{t(`calendarDialog.stepState.${state}`)}</span> {status}
           </p>
         </div>
       </div>
@@ -89,29 +87,30 @@ function GrantStep({ status, number }: { status: CompanyCalendarStatus; number: 
   const { t, tp, i18n } = useProviderText();
   const { provider } = status;
   const grant = status.grant ?? { status: 'none' as const };
-  const state = grantState(status);
-  const done = state === 'granted' || state === 'claimed';
+  const done = grant.status === 'granted';
+  const claimed = grantClaimed(status);
   const at = grant.changedAt ? formatInstant(grant.changedAt, i18n.language) : '';
   return (
     <Step
       id="grant-step"
       number={number}
       title={tp(provider, 'calendarDialog.grantStep')}
-      state={done ? 'done' : 'next'}
+      state={done ? 'done' : claimed ? 'checking' : 'next'}
       statusTestId="grant-status"
       status={
         <>
-          {t(`calendarDialog.grantState.${state}`)}
+          <span>{t(`calendarDialog.grantState.${grant.status}`)}</span>
           {at && <span className="muted"> · {at}</span>}
         </>
       }
     >
+      {claimed && <p className="next-hint">{tp(provider, 'calendarDialog.grantClaimed')}</p>}
       {/* The region the source document names: the text for the Entra administrator and the link. */}
       <section aria-labelledby="approve-text" className="grant-link">
         <p id="approve-text" className="strong">
           {tp(provider, 'calendarDialog.approveText')}
         </p>
-        {done ? (
+        {done || claimed ? (
           <details className="detail">
             <summary>{tp(provider, 'calendarDialog.showLink')}</summary>
             <GrantLinkField provider={provider} primary={false} />
@@ -161,7 +160,7 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
     }
   };
 
-  const granted = !provider.companyGrant || ['granted', 'claimed'].includes(grantState(status));
+  const granted = !provider.companyGrant || status.grant?.status === 'granted' || grantClaimed(status);
   // Where the provider needs the company's grant, the server turns sync on only once the grant is
   // proven by the admin's own connection.
   const canSync = (!provider.companyGrant || status.grant?.status === 'granted') && !!status.connectedBy;

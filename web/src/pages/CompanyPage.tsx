@@ -13,7 +13,7 @@ import { useProviderText } from '../provider-text.ts';
 import { returnFocusTo } from '../route-focus.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
-import { CalendarIntegrationDialog, dialogPath, grantState } from './CalendarIntegrationDialog.tsx';
+import { CalendarIntegrationDialog, dialogPath } from './CalendarIntegrationDialog.tsx';
 import { NotFoundPage } from './NotFoundPage.tsx';
 import { usePageTitle } from '../use-title.ts';
 
@@ -48,7 +48,7 @@ function StateWords({ status }: { status: CompanyCalendarStatus }) {
     <>
       {status.provider.companyGrant && status.grant && (
         <>
-          <span className={`badge ${status.grant.status === 'granted' ? 'ok' : ''}`}>{t(`calendarDialog.grantState.${grantState(status)}`)}</span>{' '}
+          <span className={`badge ${status.grant.status === 'granted' ? 'ok' : ''}`}>{t(`calendarDialog.grantState.${status.grant.status}`)}</span>{' '}
         </>
       )}
       <span className={`badge ${status.syncEnabled ? 'ok' : ''}`}>{status.syncEnabled ? t('integrations.syncOn') : t('integrations.syncOff')}</span>

@@ -129,15 +129,32 @@ export const segmentInputSchema = {
 
 const segmentsSchema = { type: 'array', minItems: 1, maxItems: 100, items: segmentInputSchema } as const;
 
+/** The traveler as the booking names them: created in the company if unknown, updated if changed. */
+export const travelerInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'name', 'locale', 'timeZone'],
+  properties: {
+    email: { type: 'string', format: 'email', maxLength: 254 },
+    name: text(200),
+    locale: { enum: ['ja', 'en'], description: 'The language of their emails and calendar events' },
+    timeZone: { ...timeZone, description: 'Their home zone (IANA)' },
+  },
+} as const;
+
 /** POST /api/v1/trips: a new booking. */
 export const tripInputSchema = {
   $id: 'TripInput',
   type: 'object',
   additionalProperties: false,
-  required: ['bookingRef', 'travelerEmail', 'segments'],
+  required: ['bookingRef', 'segments'],
   properties: {
     bookingRef: { ...text(64), description: "The booking engine's reference, unique within the company" },
-    travelerEmail: { type: 'string', format: 'email', maxLength: 254 },
+    travelerEmail: { type: 'string', format: 'email', maxLength: 254, description: 'A user of the company; give this or traveler' },
+    traveler: {
+      ...travelerInputSchema,
+      description: "The traveler in full; give this or travelerEmail. An unknown email creates the traveler in the company (unless the company turned that off); a changed name, locale or zone updates them.",
+    },
     title: optionalText(200),
     segments: segmentsSchema,
   },
@@ -164,4 +181,5 @@ export type HotelSegmentInput = Extract<SegmentInput, { type: 'hotel' }>;
 export type CarSegmentInput = Extract<SegmentInput, { type: 'car' }>;
 export type RailSegmentInput = Extract<SegmentInput, { type: 'rail' }>;
 export type TripInput = FromSchema<typeof tripInputSchema>;
+export type TravelerInput = FromSchema<typeof travelerInputSchema>;
 export type TripChangeInput = FromSchema<typeof tripChangeInputSchema>;

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalendarProviderError } from '../calendars/errors.ts';
-import type { CalendarProvider } from '../calendars/provider.ts';
+import type { AnyCalendarProvider as CalendarProvider } from '../calendars/provider.ts';
 import { providerDescriptor, type CalendarProviders, type ProviderDescriptor } from '../calendars/registry.ts';
 import type { Locale, User } from '../domain/types.ts';
 import { messages } from '../i18n/messages.ts';
@@ -14,13 +14,14 @@ import {
 } from '../store/calendar-connections.ts';
 import { forgetEvents, writtenEvents } from '../store/calendar-events.ts';
 import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
+import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
 import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
 import { listUsers } from '../store/organisations.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { COMPANY_POLICY_REASON } from '../sync/connection-policy.ts';
 import { enqueueSync, enqueueSyncs } from '../sync/sync-jobs.ts';
-import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
+import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, PasswordConnectResponse, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
 import { HttpError } from './errors.ts';
 import { requestLocale, requireAdmin, requireUser, sessionHash } from './session.ts';
 
@@ -50,7 +51,7 @@ function pkce(): { verifier: string; challenge: string } {
 
 /** The descriptor as the web app's API gives it (labels, whether a company grant comes first). */
 function publicDescriptor(d: ProviderDescriptor): ApiProviderDescriptor {
-  return { id: d.id, labels: d.labels, companyGrant: d.companyGrant };
+  return { id: d.id, labels: d.labels, companyGrant: d.companyGrant, connectMethod: d.connectMethod, ...(d.passwordForm ? { passwordForm: d.passwordForm } : {}) };
 }
 
 function grantPage(reply: FastifyReply, locale: Locale, title: string, ok: boolean, message: string) {
@@ -92,7 +93,9 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
       status,
       ...(connection?.status_reason ? { reason: connection.status_reason } : {}),
       ...(connection ? { username: connection.account_name, connectedAt: new Date(connection.connected_at).toISOString() } : {}),
-      showConnectPrompt: available && status !== 'connected' && (!dismissedAt || lapsedSinceDismissal),
+      // Under the company's delegation the traveler connects nothing: tripcal makes the connection.
+      showConnectPrompt: available && !company.delegated && status !== 'connected' && (!dismissedAt || lapsedSinceDismissal),
+      ...(company.delegated ? { managedByCompany: true } : {}),
     };
   }
 
@@ -112,7 +115,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const count = (s: ConnectionStatus) => travelers.filter((t) => t.status === s).length;
     return {
       provider: publicDescriptor(descriptor),
-      ...(provider.companyGrant
+      ...(provider.companyGrant || provider.delegation
         ? {
           grant: {
             status: company.grant_status,
@@ -124,6 +127,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
         }
         : {}),
       ...(connectedBy && company.connected_at ? { connectedBy: { name: connectedBy.displayName, email: connectedBy.email, at: new Date(company.connected_at).toISOString() } } : {}),
+      ...(provider.delegation ? { delegation: { clientId: provider.delegation.clientId, scopes: [...provider.delegation.scopes], active: company.delegated && company.grant_status === 'granted' } } : {}),
       syncEnabled: company.sync_enabled,
       loginPolicyDays: await loginPolicyDays(db, user.organisationId),
       counts: {
@@ -144,6 +148,8 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     if (provider.companyGrant && place !== 'company' && (company.grant_status !== 'granted' || !company.grant_organization)) {
       throw new HttpError(409, 'consent_missing', descriptor.messages[user.locale].grantMissing);
     }
+    // A provider connected through a form (a password) has no sign-in page to send the user to.
+    if (provider.connect.kind !== 'oauth_code') throw new HttpError(409, 'connect_with_form', messages(user.locale).calendars.noProvider);
     const { verifier, challenge } = pkce();
     const state = await issueState(db, {
       provider: provider.id, purpose: 'connect', organisationId: user.organisationId, userId: user.id, sessionHash: session,
@@ -179,6 +185,55 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const company = await companyCalendar(db, user.organisationId, provider.id);
     if (!company.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', messages(user.locale).calendars.syncOff);
     return startConnect(user, provider, descriptor, request.body?.returnTo ?? 'home', sessionHash(request));
+  });
+
+  // A provider connected with a form: the server's address, a username and a password. Nothing is
+  // stored until the account has proved itself and a calendar is chosen; the password is then sealed
+  // as the connection's credential, and the backfill is queued.
+  app.post<{ Body: { serverUrl: string; username: string; password: string; calendarId?: string } }>('/api/me/calendars/:provider/connect-password', {
+    schema: {
+      hide: true, params: providerParam,
+      body: {
+        type: 'object', required: ['serverUrl', 'username', 'password'], additionalProperties: false,
+        properties: { serverUrl: { type: 'string', maxLength: 500 }, username: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 500 }, calendarId: { type: 'string', maxLength: 1000 } },
+      },
+    },
+  }, async (request): Promise<PasswordConnectResponse> => {
+    const user = await requireUser(db, request, now());
+    const { provider, descriptor } = providerOf(request, user.locale);
+    const words = messages(user.locale).calendarPassword;
+    if (provider.connect.kind !== 'password') throw new HttpError(409, 'connect_with_sign_in', messages(user.locale).calendars.noProvider);
+    const company = await companyCalendar(db, user.organisationId, provider.id);
+    if (!company.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', messages(user.locale).calendars.syncOff);
+    const { serverUrl, username, password, calendarId } = request.body;
+    let url: URL | undefined;
+    try {
+      url = new URL(serverUrl.trim());
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) throw new HttpError(400, 'invalid_server_url', words.badServerUrl, 'serverUrl');
+    const credential = memoryCredentialStore();
+    let outcome;
+    try {
+      outcome = await provider.connect.connect({ serverUrl: url.href, username: username.trim(), password, ...(calendarId ? { calendarId } : {}), credentials: credential });
+    } catch (error) {
+      if (!(error instanceof CalendarProviderError)) throw error;
+      if (error.code === 'auth_lost') throw new HttpError(400, 'credentials_refused', words.refused, 'password');
+      if (error.code === 'temporary' || error.code === 'throttled') throw new HttpError(502, 'server_unreachable', words.unreachable, 'serverUrl');
+      if (error.providerCode === 'caldav_calendar_not_found') throw new HttpError(400, 'calendar_not_found', words.calendarMissing, 'calendarId');
+      if (error.code === 'not_found') throw new HttpError(400, 'no_calendar', words.noCalendar, 'serverUrl');
+      throw new HttpError(400, 'not_a_calendar_server', words.notCalendarServer, 'serverUrl');
+    }
+    if (outcome.status === 'choose_calendar') return { result: 'choose_calendar', calendars: outcome.calendars };
+    const owner = await accountOwner(db, provider.id, outcome.account.key);
+    if (owner && owner !== user.id) throw new HttpError(409, 'account_in_use', descriptor.messages[user.locale].accountInUse, 'calendarId');
+    const connectionId = await markConnected(db, box, {
+      userId: user.id, organisationId: user.organisationId, provider: provider.id, account: outcome.account, credential: credential.value ?? '', at: now(),
+    });
+    // Backfill: every booking, upcoming, current and past.
+    await enqueueSync(store, undefined, connectionId);
+    return { result: 'connected', calendar: await myStatus(user, provider, descriptor) };
   });
 
   app.post('/api/me/calendars/:provider/dismiss-prompt', { schema: { hide: true, params: providerParam } }, async (request) => {
@@ -251,8 +306,37 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     await db.transaction().execute(async (tx) => {
       await setSyncEnabled(tx, admin.organisationId, provider.id, request.body.enabled, now());
       if (!request.body.enabled) return;
+      // Under a delegation, every user of the company gets a connection of tripcal's making.
+      await addDelegatedConnections(tx, { organisationId: admin.organisationId, provider: provider.id }, now());
       const connected = (await listConnections(tx, admin.organisationId, provider.id)).filter((c) => c.status === 'connected');
       await enqueueSyncs(store, tx, connected.map((c) => c.id));
+    });
+    return companyStatus(admin, provider, descriptor);
+  });
+
+  // The administrator has authorized our client id for the scopes in the provider's admin console;
+  // the check reaches the administrator's own calendar under the delegation. When it works the
+  // delegation is the company's mode: every user's connection is made (or restored after the
+  // delegation was withdrawn) and reconciled once sync is on.
+  app.post('/api/company/calendars/:provider/delegation', { schema: { hide: true, params: providerParam } }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const { provider, descriptor } = providerOf(request, admin.locale);
+    if (!provider.delegation) throw new HttpError(404, 'no_delegation', messages(admin.locale).calendars.noProvider, 'provider');
+    let account;
+    try {
+      account = await provider.delegation.verify(admin.email);
+    } catch (error) {
+      if (!(error instanceof CalendarProviderError)) throw error;
+      const reason = error.providerCode ?? error.code;
+      await recordGrant(db, admin.organisationId, provider.id, { status: 'refused', error: reason }, now());
+      throw new HttpError(409, 'delegation_missing', `${descriptor.messages[admin.locale].delegationMissing ?? descriptor.messages[admin.locale].refused}: ${reason}`);
+    }
+    await db.transaction().execute(async (tx) => {
+      await recordDelegation(tx, admin.organisationId, provider.id, account.organization ?? '', admin.id, now());
+      const restored = await restoreDelegatedConnections(tx, admin.organisationId, provider.id, now());
+      const added = await addDelegatedConnections(tx, { organisationId: admin.organisationId, provider: provider.id }, now());
+      const company = await companyCalendar(tx, admin.organisationId, provider.id);
+      if (company.sync_enabled) await enqueueSyncs(store, tx, [...restored, ...added]);
     });
     return companyStatus(admin, provider, descriptor);
   });
@@ -312,6 +396,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
 
     const company = await companyCalendar(db, user.organisationId, provider.id);
     const credential = memoryCredentialStore();
+    if (provider.connect.kind !== 'oauth_code') return fail('connect_with_form', messages(user.locale).calendars.noProvider, place);
     let account;
     try {
       account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });

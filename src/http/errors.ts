@@ -29,6 +29,7 @@ const bookingStatus: Record<BookingErrorCode, number> = {
   trip_not_found: 404,
   segment_not_found: 404,
   traveler_not_found: 422,
+  invalid_traveler: 422,
 };
 
 /** Ajv's instancePath "/segments/0/departure/airport" → "segments[0].departure.airport". */

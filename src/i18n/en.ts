@@ -147,4 +147,39 @@ export const en = {
     /** What a change email's subject says first, by the kind of change. */
     subjectPrefix: { schedule: 'Schedule changed', seat: 'Seat changed', added: 'Booking added', cancelled: 'Booking cancelled' },
   },
+
+  /** Log-in throttling, cross-site refusal, and the one-use links that set a password (invitation, reset). */
+  access: {
+    throttled: (seconds: number) => `Too many log-in attempts. Try again in ${seconds} seconds.`,
+    crossSite: 'This request came from another site and was refused.',
+    linkInvalid: 'This link is not valid. Ask for a new one.',
+    linkExpired: 'This link has expired. Ask for a new one.',
+    linkUsed: 'This link has been used already. Log in, or ask for a new one.',
+    passwordTooShort: (min: number) => `The password must be at least ${min} characters.`,
+    resetSubject: 'Reset your tripcal password',
+    resetBody: (name: string, url: string, minutes: number) => [
+      `Dear ${name},`,
+      'Someone (we hope you) asked to reset the password of your tripcal account.',
+      `To choose a new password, open this link within ${minutes} minutes. It works once: ${url}`,
+      'If you did not ask for this, ignore this email: your password stays as it is.',
+    ],
+  },
+
+  /** The traveler's private subscription feed. */
+  calendarFeed: {
+    /** The calendar's name in the traveler's calendar app. */
+    name: 'Trips (tripcal)',
+    /** A feed URL whose token is unknown, replaced or turned off. */
+    notFound: 'This calendar feed does not exist or has been turned off.',
+  },
+
+  /** Connecting a calendar with a server address, a username and a password (CalDAV). */
+  calendarPassword: {
+    badServerUrl: 'Enter the server address as https://… (or http://…).',
+    refused: 'The server refused this username and password. Check them, and use an app-specific password where your service asks for one.',
+    unreachable: 'The server could not be reached at this address. Check the address and try again.',
+    notCalendarServer: 'No calendars were found at this address. Check the server address.',
+    noCalendar: 'This account holds no calendar for events.',
+    calendarMissing: 'The chosen calendar is no longer in this account. Choose again.',
+  },
 };

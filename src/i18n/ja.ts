@@ -110,4 +110,34 @@ export const ja: Messages = {
     none: 'なし',
     subjectPrefix: { schedule: '【時刻変更のお知らせ】', seat: '【座席変更のお知らせ】', added: '【予約追加のお知らせ】', cancelled: '【一部キャンセルのお知らせ】' },
   },
+
+  access: {
+    throttled: (seconds: number) => `ログインの試行が多すぎます。${seconds}秒後にもう一度お試しください。`,
+    crossSite: '別のサイトから送られたリクエストのため、拒否しました。',
+    linkInvalid: 'このリンクは無効です。新しいリンクを依頼してください。',
+    linkExpired: 'このリンクは有効期限が切れています。新しいリンクを依頼してください。',
+    linkUsed: 'このリンクは既に使用されています。ログインするか、新しいリンクを依頼してください。',
+    passwordTooShort: (min: number) => `パスワードは${min}文字以上にしてください。`,
+    resetSubject: 'tripcalのパスワード再設定',
+    resetBody: (name: string, url: string, minutes: number) => [
+      `${name} 様`,
+      'tripcalアカウントのパスワード再設定が依頼されました。',
+      `新しいパスワードを設定するには、${minutes}分以内に次のリンクを開いてください。リンクは一度だけ使えます: ${url}`,
+      'お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。',
+    ],
+  },
+
+  calendarFeed: {
+    name: '出張（tripcal）',
+    notFound: 'このカレンダーフィードは存在しないか、オフになっています。',
+  },
+
+  calendarPassword: {
+    badServerUrl: 'サーバーのアドレスを https://…（または http://…）の形式で入力してください。',
+    refused: 'サーバーがこのユーザー名とパスワードを拒否しました。入力内容を確認し、サービスが求める場合はアプリ用パスワードを使用してください。',
+    unreachable: 'このアドレスのサーバーに接続できませんでした。アドレスを確認して、もう一度お試しください。',
+    notCalendarServer: 'このアドレスにカレンダーが見つかりませんでした。サーバーのアドレスを確認してください。',
+    noCalendar: 'このアカウントには予定用のカレンダーがありません。',
+    calendarMissing: '選択したカレンダーはこのアカウントにもうありません。もう一度選択してください。',
+  },
 };

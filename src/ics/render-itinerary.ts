@@ -85,7 +85,7 @@ function status(cancelled: boolean, method: IcsMethod): string | undefined {
   return method === 'REQUEST' ? undefined : 'CANCELLED';
 }
 
-function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
+export function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
   const { start, end, startsAt } = eventTimes(segment);
   const text = describeSegment(segment, options.locale);
   const cancelled = isCancelled(segment, options);
@@ -141,7 +141,7 @@ function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string)
   return lines;
 }
 
-function zonesUsed(segments: Segment[]): string[] {
+export function zonesUsed(segments: Segment[]): string[] {
   const zones = new Set<string>();
   for (const segment of segments) {
     const { start, end } = eventTimes(segment);

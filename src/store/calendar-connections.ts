@@ -172,7 +172,8 @@ export async function markCalendarAvailable(db: Db, connectionId: string): Promi
 /**
  * The transition into `connected`, from anywhere (a first connection, or a reconnection after a
  * lapse): the account, its sealed credential, and `rediscover`, so the next reconcile looks our
- * events up by their key before creating any. Returns the connection's id.
+ * events up by their key before creating any. A reconnection to another account forgets the events
+ * recorded for the old one. Returns the connection's id.
  */
 export async function markConnected(db: Db, box: SecretBox, args: { userId: string; organisationId: string; provider: string; account: ConnectedAccount; credential: string; accessToken?: AccessToken; at: Date }): Promise<string> {
   const { userId, organisationId, provider, account, at } = args;
@@ -184,6 +185,10 @@ export async function markConnected(db: Db, box: SecretBox, args: { userId: stri
     access_token: args.accessToken ? sealAccessToken(box, { user_id: userId, provider }, args.accessToken) : null,
     connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true, unavailable_since: null,
   };
+  // Another account (or, for CalDAV, another calendar) than before: the record of events written
+  // is of a calendar this connection no longer writes to, so it goes, and the backfill starts afresh.
+  const previous = await db.selectFrom('calendar_connections').select(['id', 'account_key']).where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
+  if (previous && previous.account_key !== account.key) await db.deleteFrom('calendar_events').where('connection_id', '=', previous.id).execute();
   const row = await db
     .insertInto('calendar_connections')
     .values({ id: crypto.randomUUID(), user_id: userId, provider, ...values })

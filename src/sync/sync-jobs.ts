@@ -3,6 +3,7 @@
 import type { Job } from 'pg-boss';
 import type { TripChange } from '../domain/types.ts';
 import { connectedConnectionIds } from '../store/calendar-connections.ts';
+import { addDelegatedConnections } from '../store/delegated-connections.ts';
 import { QUEUES, type Store, type Tx } from '../store/database.ts';
 import { lockWaitingJobs } from '../store/waiting-jobs.ts';
 import { reconcileConnection, type ReconcileOutcome, type SyncDeps } from './reconcile-connection.ts';
@@ -68,10 +69,13 @@ const MAX_ENQUEUE_ROUNDS = 10;
 
 /**
  * Booking hook: a change to a traveler's trip schedules the reconcile of each of their connected
- * calendars, to start after the booking commits (reconcileAfterCommit).
+ * calendars, to start after the booking commits (reconcileAfterCommit). Connections a company's
+ * delegation calls for and that the traveler lacks are made first.
  */
 export function syncOnBookingChange(store: Store) {
   return async (tx: Tx, change: TripChange): Promise<void> => {
+    // A traveler under the company's delegation gets the connection their first booking needs.
+    await addDelegatedConnections(tx, { userId: change.trip.travelerId }, new Date());
     const connectionIds = await connectedConnectionIds(tx, change.trip.travelerId);
     if (connectionIds.length) await reconcileAfterCommit(store, tx, connectionIds);
   };

@@ -251,12 +251,14 @@ describe('web app in Chromium', { concurrency: false }, () => {
     // 3. Back on the same page: Outlookカレンダーと接続, then カレンダー同期.
     await admin.reload();
     dialog = await reopenDialogIfClosed(admin, L);
-    await dialog.getByTestId('grant-status').getByText('承認済み').waitFor();
+    // The consent redirect's tenant is a claim: 未承認 until the admin's own sign-in proves it.
+    await dialog.getByTestId('grant-status').getByText('未承認').waitFor();
     await dialog.getByRole('button', { name: 'Outlookカレンダーと接続', exact: true }).click();
     await sandboxSignIn(admin, HANAKO);
     await admin.waitForURL((u) => u.href.startsWith(product.url));
     await admin.getByTestId('calendar-notice').getByText('Outlookカレンダーと接続しました').waitFor();
     dialog = await reopenDialogIfClosed(admin, L);
+    await dialog.getByTestId('grant-status').getByText('承認済み').waitFor();
     await dialog.getByTestId('connected-by').getByText(/佐藤 花子/).waitFor();
     const sync = dialog.getByRole('switch', { name: 'カレンダー同期' });
     assert.equal(await sync.isChecked(), false);
@@ -327,11 +329,11 @@ describe('web app in Chromium', { concurrency: false }, () => {
 
     await admin.reload();
     dialog = await reopenDialogIfClosed(admin, L);
-    await dialog.getByTestId('grant-status').getByText('Approved').waitFor();
     await dialog.getByRole('button', { name: 'Connect to Outlook calendar', exact: true }).click();
     await sandboxSignIn(admin, MORGAN);
     await admin.waitForURL((u) => u.href.startsWith(product.url));
     dialog = await reopenDialogIfClosed(admin, L);
+    await dialog.getByTestId('grant-status').getByText(/^Approved/).waitFor();
     await dialog.getByTestId('connected-by').getByText(/Morgan Lee/).waitFor();
     const sync = dialog.getByRole('switch', { name: 'Calendar sync' });
     await sync.click({ force: true });

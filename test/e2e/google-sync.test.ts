@@ -1,0 +1,173 @@
+// Google Calendar for a company on Google Workspace, end to end through google-auth-library and
+// the Calendar client against the sandbox: the OBT admin's dialog shows our client id and scopes,
+// the Workspace administrator authorizes them in the Admin console, the check on the admin's own
+// calendar turns delegation on, sync on backfills every traveler's past, current and upcoming
+// bookings with no traveler signing in; a change, a cancellation, a new traveler's first booking;
+// the delegation withdrawn (a clear state, emails continue) and restored, with no duplicates.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DateTime } from 'luxon';
+import type { SegmentInput } from '../../src/domain/booking-schema.ts';
+import { SEGMENT_KEY_PROPERTY } from '../../src/calendars/google/index.ts';
+import { startGoogleWorld, type GoogleWorld } from '../support/google-world.ts';
+import type { Browser } from '../support/outlook-world.ts';
+
+function day(offset: number): string {
+  return DateTime.now().setZone('Asia/Tokyo').plus({ days: offset }).toISODate()!;
+}
+
+const shinkansen = (ref: string, offset: number, seat = '12E'): SegmentInput => ({
+  type: 'rail', ref, operator: 'JR東海', trainNumber: 'のぞみ 15号', departure: { station: '東京', local: `${day(offset)}T08:00`, timeZone: 'Asia/Tokyo' },
+  arrival: { station: '新大阪', local: `${day(offset)}T10:27`, timeZone: 'Asia/Tokyo' }, car: '7', seat,
+});
+const hotel = (ref: string, offset: number): SegmentInput => ({
+  type: 'hotel', ref, property: 'ホテル阪急インターナショナル', address: '大阪府大阪市北区茶屋町19-19', checkIn: { date: day(offset) }, checkOut: { date: day(offset + 2) }, timeZone: 'Asia/Tokyo',
+});
+
+async function book(world: GoogleWorld, key: string, method: 'POST' | 'PUT', route: string, body?: unknown) {
+  const res = await fetch(`${world.baseUrl}/api/v1${route}`, {
+    method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(res.status < 300, `${method} ${route}: ${res.status} ${await res.text()}`);
+}
+
+/** The Calendar writes the product sent for a user (inserts, patches, deletes). */
+const writes = (world: GoogleWorld, email: string) =>
+  world.google.control.requestLog().filter((r) => r.mailbox === email && ['POST', 'PATCH', 'DELETE'].includes(r.method) && r.path.includes('/calendar/v3/'));
+
+/** One event per segment key: the calendar has no duplicates. */
+function keysOf(world: GoogleWorld, email: string): string[] {
+  const keys = world.google.control.events(email).map((e) => e.extendedProperties?.private?.[SEGMENT_KEY_PROPERTY] ?? '');
+  assert.equal(new Set(keys).size, keys.length, `duplicates in ${email}'s calendar`);
+  return keys;
+}
+
+describe('Google Calendar under domain-wide delegation, end to end', () => {
+  let world: GoogleWorld;
+  let admin: Browser;
+  let taro: Browser;
+  let taroEmail: string;
+  let emilyEmail: string;
+
+  before(async () => {
+    world = await startGoogleWorld();
+    taroEmail = world.sakura.travelers[0]!.email;
+    emilyEmail = world.sakura.travelers[1]!.email;
+    const key = world.sakura.apiKey;
+    // Past, current and upcoming bookings exist before the company sets anything up.
+    await book(world, key, 'POST', '/trips', { bookingRef: 'PAST-1', travelerEmail: taroEmail, segments: [shinkansen('R1', -30)] });
+    await book(world, key, 'POST', '/trips', { bookingRef: 'NOW-1', travelerEmail: taroEmail, segments: [hotel('H1', -1)] });
+    await book(world, key, 'POST', '/trips', { bookingRef: 'OSA-1', travelerEmail: taroEmail, segments: [shinkansen('R1', 7), hotel('H1', 7), shinkansen('R2', 9, '3A')] });
+    admin = world.browser();
+    await admin.logIn(world.sakura.admin.email);
+    taro = world.browser();
+    await taro.logIn(taroEmail);
+  });
+  after(() => world?.close());
+
+  test('the dialog names the row as labels.md does and shows our client id and the exact scopes', async () => {
+    const all = await admin.api('GET', '/api/company/calendars');
+    const google = all.body.calendars.find((c: { provider: { id: string } }) => c.provider.id === 'google');
+    assert.equal(google.provider.labels.ja.integration, 'Googleカレンダー連携');
+    assert.equal(google.provider.labels.en.integration, 'Google Calendar integration');
+    assert.deepEqual(google.delegation, { clientId: world.google.serviceAccountKey.client_id, scopes: ['https://www.googleapis.com/auth/calendar.events'], active: false });
+  });
+
+  test('the check fails clearly, in the admin\'s language, until the Workspace administrator has authorized the client id', async () => {
+    const check = await admin.api('POST', '/api/company/calendars/google/delegation');
+    assert.equal(check.status, 409);
+    assert.equal(check.body.error, 'delegation_missing');
+    assert.match(check.body.message, /ドメイン全体の委任を確認できませんでした.*unauthorized_client/);
+    const status = await admin.api('GET', '/api/company/calendars/google');
+    assert.equal(status.body.grant.status, 'refused');
+    assert.equal(status.body.delegation.active, false);
+  });
+
+  test('authorized in the Admin console, the check passes and sync on backfills every traveler without a sign-in', async () => {
+    const status = await admin.api('GET', '/api/company/calendars/google');
+    const page = await world.adminConsole('add', status.body.delegation.clientId, status.body.delegation.scopes);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /Authorized/);
+
+    const check = await admin.api('POST', '/api/company/calendars/google/delegation');
+    assert.equal(check.status, 200, JSON.stringify(check.body));
+    assert.equal(check.body.delegation.active, true);
+    assert.equal(check.body.grant.status, 'granted');
+    assert.equal(check.body.grant.organization, 'sakura-trading.example');
+
+    const sync = await admin.api('PUT', '/api/company/calendars/google/sync', { enabled: true });
+    assert.equal(sync.status, 200);
+    // Everyone of the company is connected: the admin and both travelers.
+    assert.equal(sync.body.counts.connected, 3);
+    await world.syncIdle();
+
+    const events = world.google.control.events(taroEmail);
+    assert.equal(events.length, 5);
+    assert.equal(keysOf(world, taroEmail).length, 5);
+    assert.ok(events.every((e) => e.status === 'tentative'));
+    const stays = events.filter((e) => e.start.date);
+    assert.equal(stays.length, 2);
+    assert.ok(stays.every((e) => e.transparency === 'transparent'));
+    const train = events.find((e) => e.start.dateTime?.startsWith(`${day(9)}T08:00`));
+    assert.equal(train?.start.timeZone, 'Asia/Tokyo');
+
+    // The traveler has nothing to do: no prompt, and the calendar is the company's doing.
+    const mine = await taro.api('GET', '/api/me/calendars/google');
+    assert.equal(mine.body.status, 'connected');
+    assert.equal(mine.body.showConnectPrompt, false);
+    assert.equal(mine.body.managedByCompany, true);
+    // Another company's users are untouched.
+    assert.equal(world.google.control.events('ken.ito@maple-logistics.example').length, 0);
+  });
+
+  test('a change is one patch; a cancellation deletes its event', async () => {
+    world.google.control.clearRequestLog();
+    await book(world, world.sakura.apiKey, 'PUT', '/trips/OSA-1', { segments: [shinkansen('R1', 7, '1A'), hotel('H1', 7), shinkansen('R2', 9, '3A')] });
+    await world.syncIdle();
+    assert.deepEqual(writes(world, taroEmail).map((r) => r.method), ['PATCH']);
+    assert.ok(world.google.control.events(taroEmail).some((e) => e.description?.includes('1A')));
+
+    world.google.control.clearRequestLog();
+    await book(world, world.sakura.apiKey, 'POST', '/trips/OSA-1/segments/R2/cancel');
+    await world.syncIdle();
+    assert.deepEqual(writes(world, taroEmail).map((r) => r.method), ['DELETE']);
+    assert.equal(keysOf(world, taroEmail).length, 4);
+  });
+
+  test('a traveler\'s first booking after set-up reaches their calendar', async () => {
+    await book(world, world.sakura.apiKey, 'POST', '/trips', { bookingRef: 'EMI-1', travelerEmail: emilyEmail, segments: [shinkansen('R1', 14)] });
+    await world.syncIdle();
+    assert.equal(keysOf(world, emilyEmail).length, 1);
+  });
+
+  test('delegation withdrawn: the connection is revoked, the admin sees why, emails go on; restored: only the difference is written', async () => {
+    const clientId = world.google.serviceAccountKey.client_id!;
+    const deleted = await world.adminConsole('delete', clientId);
+    assert.equal(deleted.status, 200);
+    const emailsBefore = (await world.emails()).length;
+
+    await book(world, world.sakura.apiKey, 'PUT', '/trips/OSA-1', { segments: [shinkansen('R1', 7, '2B'), hotel('H1', 7)] });
+    await world.syncIdle();
+    const mine = await taro.api('GET', '/api/me/calendars/google');
+    assert.equal(mine.body.status, 'revoked');
+    assert.equal(mine.body.reason, 'unauthorized_client');
+    const status = await admin.api('GET', '/api/company/calendars/google');
+    assert.equal(status.body.grant.status, 'revoked');
+    assert.equal(status.body.delegation.active, false);
+    // The itinerary email of the change went out all the same.
+    for (let i = 0; i < 40 && (await world.emails()).length === emailsBefore; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await world.emails()).length, emailsBefore + 1);
+    assert.ok(!world.google.control.events(taroEmail).some((e) => e.description?.includes('2B')));
+
+    // Restored: authorized again, checked again.
+    await world.adminConsole('add', clientId, ['https://www.googleapis.com/auth/calendar.events']);
+    world.google.control.clearRequestLog();
+    const check = await admin.api('POST', '/api/company/calendars/google/delegation');
+    assert.equal(check.status, 200);
+    await world.syncIdle();
+    assert.equal((await taro.api('GET', '/api/me/calendars/google')).body.status, 'connected');
+    assert.deepEqual(writes(world, taroEmail).map((r) => r.method), ['PATCH']);
+    assert.ok(world.google.control.events(taroEmail).some((e) => e.description?.includes('2B')));
+    assert.equal(keysOf(world, taroEmail).length, 4);
+  });
+});

@@ -8,8 +8,10 @@ const text = (maxLength = 200) => ({ type: 'string', minLength: 1, maxLength }) 
 const optionalText = (maxLength = 200) => ({ type: 'string', maxLength }) as const;
 const localDateTime = {
   type: 'string',
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?$',
-  description: 'Local wall-clock time, no offset: YYYY-MM-DDTHH:mm',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?([+-]\\d{2}:\\d{2}|Z)?$',
+  description:
+    'Local wall-clock time in the zone: YYYY-MM-DDTHH:mm. A time that occurs twice (clocks going back) means its first ' +
+    'occurrence; add the UTC offset to name the other ("2026-11-01T01:30-08:00"). A time the clocks skip is refused (422).',
 } as const;
 const localDate = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' } as const;
 const localTime = { type: 'string', pattern: '^\\d{2}:\\d{2}$', description: 'HH:mm' } as const;

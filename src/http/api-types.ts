@@ -120,11 +120,14 @@ export interface CompanyCalendarStatus {
     organization?: string;
     changedAt?: string;
     error?: string;
+    /** The organisation a grant redirect named, until the company admin's own sign-in proves it. */
+    claimed?: string;
   };
   connectedBy?: { name: string; email: string; at: string };
   syncEnabled: boolean;
   loginPolicyDays: number | null;
-  counts: { connected: number; lapsed: number; revoked: number; neverConnected: number };
+  /** companyPolicy: of the lapsed, those the company's own sign-in policy (e.g. Conditional Access) refused. */
+  counts: { connected: number; lapsed: number; revoked: number; neverConnected: number; companyPolicy: number };
   travelers: Array<{ userId: string; name: string; email: string; status: ConnectionStatus; reason?: string; lastLoginAt?: string }>;
 }
 

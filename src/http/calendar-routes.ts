@@ -13,11 +13,12 @@ import {
   accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
 } from '../store/calendar-connections.ts';
 import { forgetEvents, writtenEvents } from '../store/calendar-events.ts';
-import { companyCalendar, loginPolicyDays, recordAdminConnected, recordGrant, setSyncEnabled } from '../store/company-calendars.ts';
+import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
 import type { Store } from '../store/database.ts';
 import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
 import { listUsers } from '../store/organisations.ts';
 import type { SecretBox } from '../store/secret-box.ts';
+import { COMPANY_POLICY_REASON } from '../sync/connection-policy.ts';
 import { enqueueSync, enqueueSyncs } from '../sync/sync-jobs.ts';
 import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
 import { HttpError } from './errors.ts';
@@ -118,13 +119,18 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
             ...(company.grant_organization ? { organization: company.grant_organization } : {}),
             ...(company.grant_changed_at ? { changedAt: new Date(company.grant_changed_at).toISOString() } : {}),
             ...(company.grant_error ? { error: company.grant_error } : {}),
+            ...(company.grant_claim ? { claimed: company.grant_claim } : {}),
           },
         }
         : {}),
       ...(connectedBy && company.connected_at ? { connectedBy: { name: connectedBy.displayName, email: connectedBy.email, at: new Date(company.connected_at).toISOString() } } : {}),
       syncEnabled: company.sync_enabled,
       loginPolicyDays: await loginPolicyDays(db, user.organisationId),
-      counts: { connected: count('connected'), lapsed: count('lapsed'), revoked: count('revoked'), neverConnected: count('not_connected') + count('disconnected') },
+      counts: {
+        connected: count('connected'), lapsed: count('lapsed'), revoked: count('revoked'), neverConnected: count('not_connected') + count('disconnected'),
+        // Of the lapsed: those the company's own sign-in policy (e.g. Conditional Access) refused.
+        companyPolicy: travelers.filter((t) => t.status === 'lapsed' && t.reason?.startsWith(COMPANY_POLICY_REASON)).length,
+      },
       travelers,
     };
   }
@@ -270,11 +276,16 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const outcome = provider.companyGrant.readRedirect(request.query);
     if (outcome.status === 'incomplete') return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${outcome.missing}`);
     if (outcome.status === 'refused') {
-      await recordGrant(db, state.organisation_id, provider.id, { status: 'refused', error: outcome.error, ...(outcome.organization ? { organization: outcome.organization } : {}) }, now());
+      // A refusal says nothing about a grant already proven (that grant stays as the provider holds
+      // it); its organisation is a claim, never recorded as the company's.
+      const company = await companyCalendar(db, state.organisation_id, provider.id);
+      if (company.grant_status !== 'granted') await recordGrant(db, state.organisation_id, provider.id, { status: 'refused', error: outcome.error }, now());
       return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${request.query.error_description ?? outcome.error}`);
     }
-    // Recorded, not yet trusted: the admin's own connection proves the organisation.
-    await recordGrant(db, state.organisation_id, provider.id, { status: 'granted', organization: outcome.organization }, now());
+    // A claim, not yet trusted: the admin's own connection proves the organisation, and a claim
+    // never replaces an organisation already proven. The same organisation granting again renews
+    // its grant (after a revocation, or to restart it).
+    await recordGrantClaim(db, state.organisation_id, provider.id, outcome.organization, now());
     return grantPage(reply, locale, title, true, descriptor.messages[locale].granted);
   });
 
@@ -310,13 +321,15 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     }
     const companyConnect = user.role === 'admin' && place === 'company';
     if (provider.companyGrant) {
-      // The grant redirect's organisation is only a claim; the signed-in account's proves it.
+      // The grant redirect's organisation is only a claim; the company admin's signed-in account
+      // proves it. Calendar access alone proves nothing about the organisation: where its users
+      // may consent for themselves, the admin's own consent gives it too.
       if (company.grant_status === 'granted' && company.grant_organization) {
         if (account.organization !== company.grant_organization) return fail('wrong_organization', inItsName.wrongOrganization, place);
-      } else if (companyConnect && account.organization) {
-        // The provider gave calendar access to an account of this organisation: its administrator
-        // has granted it (perhaps from the provider's own admin pages rather than through our link).
-        await recordGrant(db, user.organisationId, provider.id, { status: 'granted', organization: account.organization }, now());
+      } else if (companyConnect && account.organization && company.grant_claim === account.organization) {
+        await proveGrant(db, user.organisationId, provider.id, account.organization, now());
+      } else if (companyConnect && company.grant_claim && account.organization !== company.grant_claim) {
+        return fail('wrong_organization', inItsName.wrongOrganization, place);
       } else {
         return fail('consent_missing', inItsName.grantMissing, place);
       }

@@ -16,7 +16,7 @@ import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
 import { webAppRoutes, type WebAppOptions } from './web-app.ts';
 import { bookingRoutes } from './booking-routes.ts';
 import { calendarRoutes } from './calendar-routes.ts';
-import { installErrorHandler, RETRY_AFTER_SECONDS } from './errors.ts';
+import { installErrorHandler, installTextGuard, RETRY_AFTER_SECONDS } from './errors.ts';
 
 export interface ServerOptions {
   store: Store;
@@ -74,6 +74,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   });
   installErrorHandler(app);
+  installTextGuard(app);
 
   await app.register(swagger, {
     openapi: {

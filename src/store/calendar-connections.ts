@@ -19,7 +19,7 @@ export interface CalendarConnection extends Row {
 
 const connectionColumns = [
   'id', 'user_id', 'organisation_id', 'provider', 'account_key', 'account_name', 'account_organization', 'status', 'status_reason',
-  'status_changed_at', 'connected_at', 'last_refreshed_at', 'last_synced_at', 'last_sync_error', 'reminder_sent_at', 'rediscover',
+  'status_changed_at', 'connected_at', 'last_refreshed_at', 'last_synced_at', 'last_sync_error', 'reminder_sent_at', 'rediscover', 'unavailable_since',
 ] as const;
 
 function toConnection<R extends Row & { account_details: string }>(row: R): CalendarConnection & Omit<R, 'account_details'> {
@@ -145,9 +145,28 @@ export async function transition(db: Db, connectionId: string, name: TransitionN
   const t = TRANSITIONS[name];
   await db
     .updateTable('calendar_connections')
-    .set({ status: t.status, status_reason: reason, status_changed_at: at, ...(t.dropCredential ? { credential: null, access_token: null } : {}) })
+    .set({ status: t.status, status_reason: reason, status_changed_at: at, unavailable_since: null, ...(t.dropCredential ? { credential: null, access_token: null } : {}) })
     .where('id', '=', connectionId)
     .execute();
+}
+
+/**
+ * The provider cannot reach the connected account's calendar (a mailbox it does not serve): the
+ * connection stays connected, with the reason shown to the traveler and the admin, and the time it
+ * started, by which retries are spaced. Returns since when.
+ */
+export async function markCalendarUnavailable(db: Db, connectionId: string, reason: string, at: Date): Promise<Date> {
+  const row = await db.updateTable('calendar_connections')
+    .set({ status_reason: reason, unavailable_since: sql<Date>`coalesce(unavailable_since, ${at.toISOString()}::timestamptz)` })
+    .where('id', '=', connectionId).where('status', '=', 'connected')
+    .returning('unavailable_since').executeTakeFirst();
+  return row?.unavailable_since ? new Date(row.unavailable_since) : at;
+}
+
+/** The calendar is reachable again: the reason goes. */
+export async function markCalendarAvailable(db: Db, connectionId: string): Promise<void> {
+  await db.updateTable('calendar_connections').set({ status_reason: null, unavailable_since: null })
+    .where('id', '=', connectionId).where('status', '=', 'connected').execute();
 }
 
 /**
@@ -163,7 +182,7 @@ export async function markConnected(db: Db, box: SecretBox, args: { userId: stri
     credential: box.seal(args.credential, credentialContext(provider, userId)),
     // The sign-in's own access token: the backfill that follows uses it (any worker), as later ones do.
     access_token: args.accessToken ? sealAccessToken(box, { user_id: userId, provider }, args.accessToken) : null,
-    connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true,
+    connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true, unavailable_since: null,
   };
   const row = await db
     .insertInto('calendar_connections')

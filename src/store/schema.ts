@@ -125,6 +125,8 @@ export interface OrganisationCalendarProvidersTable {
   grant_organization: string | null;
   grant_changed_at: Timestamp | null;
   grant_error: string | null;
+  /** The organisation a grant redirect named, not yet proven by an administrator's own sign-in. */
+  grant_claim: ColumnType<string | null, string | null | undefined, string | null>;
   connected_by: string | null;
   connected_at: Timestamp | null;
   sync_enabled: ColumnType<boolean, boolean | undefined, boolean>;
@@ -169,6 +171,8 @@ export interface CalendarConnectionsTable {
   last_sync_error: string | null;
   reminder_sent_at: Timestamp | null;
   rediscover: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Since when the provider cannot reach the account's calendar; null while it can. */
+  unavailable_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type MappingState = 'creating' | 'synced' | 'user_deleted' | 'failed';

@@ -84,7 +84,7 @@ export function ForgotPassword() {
       <p>{t('password.resetIntro')}</p>
       <Form onSubmit={submit} className="form">
         <TextField name="reset-email" type="email" autoComplete="username" isRequired value={email} onChange={setEmail} className="field">
-          <Label>{t('login.email')}</Label>
+          <Label>{t('password.resetEmail')}</Label>
           <Input />
         </TextField>
         <Button type="submit" className="button">

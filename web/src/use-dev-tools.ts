@@ -1,19 +1,12 @@
 import { useEffect, useState } from 'react';
 
-/** Whether the server runs with its development pages (never in production). */
+/**
+ * Whether the server runs with its development pages (never in production). The server says so in
+ * index.html (src/http/web-app.ts), so the app asks nothing that a production server would answer
+ * with a 404.
+ */
 export function useDevTools(): boolean {
-  const [dev, setDev] = useState(false);
-  useEffect(() => {
-    let live = true;
-    fetch('/dev/api/info', { credentials: 'same-origin' }).then(
-      (r) => live && setDev(r.ok),
-      () => live && setDev(false),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return dev;
+  return document.querySelector('meta[name="tripcal-dev-tools"]')?.getAttribute('content') === 'on';
 }
 
 /** Whether the server runs the seeded demo, whose documented password the log-in page may show. */

@@ -11,8 +11,11 @@ export function useDevTools(): boolean {
 
 /** Whether the server runs the seeded demo, whose documented password the log-in page may show. */
 export function useDemo(): boolean {
+  const devTools = useDevTools();
   const [demo, setDemo] = useState(false);
   useEffect(() => {
+    // The demo runs only with the development pages; without them the question would be a 404.
+    if (!devTools) return;
     let live = true;
     fetch('/dev/api/info', { credentials: 'same-origin' })
       .then((r) => (r.ok ? (r.json() as Promise<{ demo?: boolean }>) : ({} as { demo?: boolean })))
@@ -20,6 +23,6 @@ export function useDemo(): boolean {
     return () => {
       live = false;
     };
-  }, []);
+  }, [devTools]);
   return demo;
 }

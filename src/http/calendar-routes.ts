@@ -12,7 +12,7 @@ import { escapeHtml } from '../mail/render-itinerary-email.ts';
 import {
   accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
 } from '../store/calendar-connections.ts';
-import { forgetEvents, writtenEvents } from '../store/calendar-events.ts';
+import { forgetEvents, unansweredCreates, writtenEvents } from '../store/calendar-events.ts';
 import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
 import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
@@ -289,7 +289,11 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     if (connection?.status === 'connected' && request.query.removeEvents === 'true') {
       const written = await writtenEvents(db, connection.id);
       const calendar = provider.account({ details: connection.details, credentials: credentialStore(db, box, connection, now) });
-      const results = await calendar.write(written.map((m) => ({ kind: 'delete' as const, key: m.segmentId, eventId: m.eventId })));
+      // A create whose answer is not recorded yet (a reconcile just wrote it) is found by its key.
+      const unanswered = await unansweredCreates(db, connection.id);
+      const found = unanswered.length ? await calendar.findByKeys(unanswered) : new Map<string, string>();
+      const targets = [...written, ...[...found].map(([segmentId, eventId]) => ({ segmentId, eventId }))];
+      const results = await calendar.write(targets.map((m) => ({ kind: 'delete' as const, key: m.segmentId, eventId: m.eventId })));
       await forgetEvents(db, connection.id, results.filter((r) => r.ok || r.error.code === 'not_found').map((r) => r.key));
     }
     if (connection) await transition(db, connection.id, 'disconnected', null, now());

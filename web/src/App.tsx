@@ -7,6 +7,7 @@ import { Loading } from './components/Status.tsx';
 import { applyLocale } from './i18n.ts';
 import { HomePage } from './pages/HomePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { SetPasswordPage } from './pages/SetPasswordPage.tsx';
 import { SessionContext } from './session.tsx';
 
 // The log-in and home screens come with the first script; every other screen is a chunk of its
@@ -58,6 +59,8 @@ export function App() {
     body = (
       <Routes>
         <Route path="/login" element={<LoginPage onLogin={setMe} changeLocale={changeLocale} />} />
+        <Route path="/invitation" element={<SetPasswordPage purpose="invitation" onLogin={setMe} />} />
+        <Route path="/reset-password" element={<SetPasswordPage purpose="reset" onLogin={setMe} />} />
         <Route path="*" element={<Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />} />
       </Routes>
     );
@@ -69,6 +72,8 @@ export function App() {
           <Routes>
             <Route path="/" element={<HomePage />} />
             <Route path="/login" element={<Navigate to="/" replace />} />
+            <Route path="/invitation" element={<SetPasswordPage purpose="invitation" onLogin={setMe} />} />
+            <Route path="/reset-password" element={<SetPasswordPage purpose="reset" onLogin={setMe} />} />
             <Route path="/trips/:id" element={<TripPage />} />
             <Route path="/profile" element={<ProfilePage section="basic" />} />
             <Route path="/profile/connected-apps" element={<ProfilePage section="connected-apps" />} />

@@ -11,6 +11,7 @@ import type {
   MyCalendarsResponse,
   MyCalendarStatus,
   OutboxEmail,
+  PasswordLinkInfo,
   ProviderDescriptor,
   ProviderId,
   ProviderLabels,
@@ -72,6 +73,10 @@ export const api = {
   /** Who is signed in: null when nobody is (a 200, so a first visit logs no failed request). */
   me: () => call<CurrentSessionResponse>('GET', '/api/session').then((r) => r.user),
   login: (email: string, password: string) => call<SessionResponse>('POST', '/api/session', { email, password }).then((r) => r.user),
+  /** A one-use link (invitation, reset): what it is for; then setting the password through it logs the user in. */
+  passwordLink: (token: string) => call<PasswordLinkInfo>('GET', `/api/password-links?token=${encodeURIComponent(token)}`),
+  usePasswordLink: (token: string, password: string) => call<SessionResponse>('POST', '/api/password-links', { token, password }).then((r) => r.user),
+  requestPasswordReset: (email: string) => call<unknown>('POST', '/api/password-reset', { email }),
   logout: () => call<void>('DELETE', '/api/session'),
   setLocale: (locale: Locale) => call<SessionResponse>('PUT', '/api/me', { locale }).then((r) => r.user),
   trips: () => call<TripListItem[] | { trips: TripListItem[] }>('GET', '/api/trips').then((r) => (Array.isArray(r) ? r : r.trips)),

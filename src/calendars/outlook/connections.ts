@@ -2,7 +2,7 @@
 //
 // Why: over HTTP/1.1 every request in flight needs a connection of its own. A backfill has 4 serial
 // chains in flight per mailbox, so 50 mailboxes opened 200 TLS connections at once, about 1.5 ms of
-// client CPU each, before the last mailbox's first request left (`npm run bench`, session 5). One
+// client CPU each, before the last mailbox's first request left (`npm run bench`). One
 // HTTP/2 connection carries them all: in a measurement of 200 concurrent $batch POSTs the client
 // spent 64-85 ms of CPU over HTTP/2 against 284-306 ms over fresh HTTP/1.1 connections. Graph has
 // answered HTTP/2 since 2023.

@@ -44,6 +44,11 @@ export interface GoogleWorld {
   syncIdle(timeoutMs?: number): Promise<void>;
   /** The .eml files in the outbox. */
   emails(): Promise<string[]>;
+  /**
+   * A person at Google's sign-in: opens the authorization URL, picks `email` in the account chooser,
+   * allows (or cancels) on the consent screen. Returns the redirect back to the product, not followed.
+   */
+  googleRedirect(url: string, email: string, decision?: 'allow' | 'deny'): Promise<URL>;
   /** The Workspace super administrator at the Admin console: authorizes (or deletes) a client id for scopes. */
   adminConsole(action: 'add' | 'delete', clientId: string, scopes?: string[]): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
@@ -110,6 +115,23 @@ export async function startGoogleWorld(): Promise<GoogleWorld> {
         if (Date.now() > deadline) throw new Error(`calendar sync still busy after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 150));
       }
+    },
+    async googleRedirect(url, email, decision = 'allow') {
+      const target = new URL(url);
+      const signIn = await undiciFetch(`${google.url}/ServiceLogin`, {
+        dispatcher, method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email, continue: `${target.pathname}${target.search}` }).toString(),
+      });
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const consent = await (await undiciFetch(url, { dispatcher, headers: { cookie } })).text();
+      const fields = Object.fromEntries([...consent.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"')]));
+      const answered = await undiciFetch(`${google.url}/o/oauth2/v2/auth/consent`, {
+        dispatcher, method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...fields, decision }).toString(),
+      });
+      const location = answered.headers.get('location');
+      if (!location) throw new Error(`no redirect after Google's consent (${answered.status}): ${consent.slice(0, 300)}`);
+      return new URL(location);
     },
     emails: async () => (await readdir(outboxDir)).filter((f) => f.endsWith('.eml')),
     async adminConsole(action, clientId, scopes = []) {

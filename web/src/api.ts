@@ -81,6 +81,7 @@ export const api = {
   grantLink: (provider: ProviderId) => call<GrantLinkResponse>('POST', `${company(provider)}/grant-link`, {}),
   connectCompanyCalendar: (provider: ProviderId) => call<RedirectResponse>('POST', `${company(provider)}/connect`, {}),
   setCompanySync: (provider: ProviderId, enabled: boolean) => call<CompanyCalendarStatus>('PUT', `${company(provider)}/sync`, { enabled }),
+  checkDelegation: (provider: ProviderId) => call<CompanyCalendarStatus>('POST', `${company(provider)}/delegation`, {}),
 };
 
 /** Development pages (src/http/dev-routes.ts); absent in production. */

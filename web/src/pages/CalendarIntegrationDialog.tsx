@@ -63,6 +63,81 @@ function GrantLink({ provider, number }: { provider: ProviderDescriptor; number:
   );
 }
 
+/**
+ * Delegation for the whole organisation in the provider's admin console (Google Workspace's
+ * domain-wide delegation), the recommended mode where the provider has it: our client id and the
+ * exact scopes to enter there, and the check on the admin's own calendar.
+ */
+function DelegationStep({ status, number, reload }: { status: CompanyCalendarStatus; number: number; reload: () => void }) {
+  const { t, tp } = useProviderText();
+  const { provider } = status;
+  const delegation = status.delegation!;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
+  const scopes = delegation.scopes.join(',');
+  const copy = async (text: string, inputId: string, what: string) => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      (document.getElementById(inputId) as HTMLInputElement | null)?.select();
+    }
+    setCopied(what);
+  };
+  const check = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.checkDelegation(provider.id);
+      reload();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="delegation-step-title" className="step">
+      <StepTitle id="delegation-step-title" number={number} title={tp(provider, 'calendarDialog.delegationStep')} />
+      <p>{tp(provider, 'calendarDialog.delegationText')}</p>
+      <div className="copy-field">
+        <TextField isReadOnly value={delegation.clientId} className="field grow">
+          <Label>{tp(provider, 'calendarDialog.clientIdLabel')}</Label>
+          <Input id="delegation-client-id" onFocus={(e) => e.currentTarget.select()} />
+        </TextField>
+        <Button className="button secondary" aria-label={tp(provider, 'calendarDialog.copyClientId')} onPress={() => void copy(delegation.clientId, 'delegation-client-id', 'clientId')}>
+          {tp(provider, 'calendarDialog.copy')}
+        </Button>
+      </div>
+      <div className="copy-field">
+        <TextField isReadOnly value={scopes} className="field grow">
+          <Label>{tp(provider, 'calendarDialog.scopesLabel')}</Label>
+          <Input id="delegation-scopes" onFocus={(e) => e.currentTarget.select()} />
+        </TextField>
+        <Button className="button secondary" aria-label={tp(provider, 'calendarDialog.copyScopes')} onPress={() => void copy(scopes, 'delegation-scopes', 'scopes')}>
+          {tp(provider, 'calendarDialog.copy')}
+        </Button>
+      </div>
+      <span role="status" className="muted small">
+        {copied ? tp(provider, 'calendarDialog.copied') : ''}
+      </span>
+      <div className="actions">
+        <Button className="button primary" isDisabled={busy} onPress={() => void check()}>
+          {tp(provider, 'calendarDialog.delegationCheck')}
+        </Button>
+      </div>
+      <p data-testid="delegation-state" className={delegation.active ? 'strong' : 'muted'}>
+        {delegation.active ? tp(provider, 'calendarDialog.delegationActive') : tp(provider, 'calendarDialog.delegationInactive')}
+      </p>
+      {error && (
+        <p role="alert" className="alert error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
+    </section>
+  );
+}
+
 function CompanyStatus({ status }: { status: CompanyCalendarStatus }) {
   const { t, tp, i18n } = useProviderText();
   const { provider, grant } = status;
@@ -70,7 +145,7 @@ function CompanyStatus({ status }: { status: CompanyCalendarStatus }) {
     <section aria-labelledby="company-status-title" className="step">
       <h3 id="company-status-title">{t('calendarDialog.statusTitle')}</h3>
       <dl className="facts">
-        {provider.companyGrant && grant && (
+        {(provider.companyGrant || status.delegation) && grant && (
           <div>
             <dt>{tp(provider, 'calendarDialog.grant')}</dt>
             <dd data-testid="grant-status">
@@ -148,26 +223,32 @@ function DialogBody({ status, reload }: { status: CompanyCalendarStatus; reload:
   // Where the provider needs the company's grant, the server turns sync on only once the grant is
   // proven by the admin's own connection.
   const canSync = !provider.companyGrant || (status.grant?.status === 'granted' && !!status.connectedBy);
-  const step = provider.companyGrant ? 2 : 1;
+  const delegated = !!status.delegation?.active;
+  // Delegation first where the provider offers it; the admin's own sign-in is then the alternative
+  // (per-user sign-in), not needed once delegation is the company's mode.
+  const step = provider.companyGrant || status.delegation ? 2 : 1;
   const connectTitle = provider.companyGrant ? tp(provider, 'calendarDialog.connectStepAfterGrant') : tp(provider, 'calendarDialog.connectStep');
   const connectHint = provider.companyGrant ? tp(provider, 'calendarDialog.connectHintAfterGrant') : tp(provider, 'calendarDialog.connectHint');
   return (
     <>
       {provider.companyGrant && <GrantLink provider={provider} number={1} />}
-      <section aria-labelledby="connect-step-title" className="step">
-        <StepTitle id="connect-step-title" number={step} title={connectTitle} />
-        <p>{connectHint}</p>
-        <ConnectCalendarButton start={() => api.connectCompanyCalendar(provider.id)} label={labels(provider).connect} />
-      </section>
+      {status.delegation && <DelegationStep status={status} number={1} reload={reload} />}
+      {!delegated && (
+        <section aria-labelledby="connect-step-title" className="step">
+          <StepTitle id="connect-step-title" number={step} title={status.delegation ? tp(provider, 'calendarDialog.perUserStep') : connectTitle} />
+          <p>{status.delegation ? tp(provider, 'calendarDialog.perUserHint') : connectHint}</p>
+          <ConnectCalendarButton start={() => api.connectCompanyCalendar(provider.id)} label={labels(provider).connect} />
+        </section>
+      )}
       <section aria-labelledby="sync-step-title" className="step">
-        <StepTitle id="sync-step-title" number={step + 1} title={tp(provider, 'calendarDialog.syncStep')} />
+        <StepTitle id="sync-step-title" number={delegated ? 2 : step + 1} title={tp(provider, 'calendarDialog.syncStep')} />
         <Switch className="switch" isSelected={syncEnabled} isDisabled={syncBusy || (!canSync && !syncEnabled)} onChange={(v) => void toggleSync(v)}>
           <span className="track" aria-hidden="true">
             <span className="thumb" />
           </span>
           {tp(provider, 'calendarDialog.syncSwitch')}
         </Switch>
-        <p className="muted small">{tp(provider, 'calendarDialog.syncHint')}</p>
+        <p className="muted small">{delegated ? tp(provider, 'calendarDialog.syncHintDelegated') : tp(provider, 'calendarDialog.syncHint')}</p>
         {!canSync && !syncEnabled && <p className="muted small">{tp(provider, 'calendarDialog.syncNeedsGrant')}</p>}
         {syncError && (
           <p role="alert" className="alert error">

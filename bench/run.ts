@@ -4,7 +4,8 @@
 //
 //   npm run bench -- [--travelers 50] [--segments 40] [--latency 100] [--rate 20] [--steady-seconds 10]
 //                    [--scale-travelers 2000] [--scale-segments 2] [--naive-travelers 2]
-//                    [--fault-share 0.01] [--database-url postgres://…] [--sections embedded,naive,postgres]
+//                    [--fault-share 0.01] [--database-url postgres://…] [--sections embedded,naive,postgres,feed]
+//                    [--feed-travelers 200] [--feed-trips 10] [--feed-concurrency 16] [--feed-seconds 5]
 //
 // 1. The product as `npm start` runs it (one process, HTTP server + workers, embedded PGlite), a
 //    child process pointed at the sandbox by settings alone: backfill from "sync on", a stream of
@@ -12,6 +13,8 @@
 // 2. The naive baseline (bench/naive.ts), same sandbox and settings.
 // 3. One, then two `tripcal worker` processes on PostgreSQL, same backfill of many travelers with
 //    few segments each (skipped when no PostgreSQL server answers).
+// 4. The private calendar feed polled by calendar apps (bench/feed.ts): requests per second and
+//    latency of 304s and of full feeds, on the embedded database and on PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -41,6 +44,7 @@ import { adminQuery } from '../test/support/stores.ts';
 import { ceiling, faultedCeiling } from './ceiling.ts';
 import { afterEachMailboxRequest, startMeter } from './graph-meter.ts';
 import { eventsOf, naiveBackfill, naiveSteady, openNaiveMailbox } from './naive.ts';
+import { feedBench, type FeedBenchOptions, type FeedBenchResult } from './feed.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,7 +58,11 @@ const { values: args } = parseArgs({
     'naive-travelers': { type: 'string', default: '2' },
     'naive-steady-seconds': { type: 'string', default: '3' },
     'fault-share': { type: 'string', default: '0.01' },
-    sections: { type: 'string', default: 'embedded,naive,postgres' },
+    sections: { type: 'string', default: 'embedded,naive,postgres,feed' },
+    'feed-travelers': { type: 'string', default: '200' },
+    'feed-trips': { type: 'string', default: '10' },
+    'feed-concurrency': { type: 'string', default: '16' },
+    'feed-seconds': { type: 'string', default: '5' },
     'database-url': { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -525,6 +533,32 @@ async function scaling(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
   }
 }
 
+/** The feed section: on a fresh embedded database in a temporary folder, then in a fresh PostgreSQL database. */
+async function feeds(serverUrl: string | undefined): Promise<{ embedded: FeedBenchResult; postgres?: FeedBenchResult }> {
+  const sizes: Omit<FeedBenchOptions, 'store'> = {
+    travelers: Number(args['feed-travelers']), trips: Number(args['feed-trips']), concurrency: Number(args['feed-concurrency']), seconds: Number(args['feed-seconds']),
+  };
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-bench-feed-'));
+  let embeddedResult: FeedBenchResult;
+  try {
+    say(`feed: ${sizes.travelers} travelers × ${sizes.trips} trips, ${sizes.concurrency} clients, embedded database`);
+    embeddedResult = await feedBench({ ...sizes, store: { dataDir } });
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  if (!serverUrl) return { embedded: embeddedResult };
+  const name = `tripcal_bench_feed_${randomBytes(4).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  try {
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    say(`feed: the same on PostgreSQL`);
+    return { embedded: embeddedResult, postgres: await feedBench({ ...sizes, store: { databaseUrl: url.toString() } }) };
+  } finally {
+    await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+  }
+}
+
 // ---- the run ---------------------------------------------------------------------------------------
 
 const started = Date.now();
@@ -542,6 +576,8 @@ try {
   const pgUp = sections.has('postgres') && (await serverAnswers(pgUrl));
   if (sections.has('postgres') && !pgUp) say(`no PostgreSQL server at ${pgUrl}: the worker-scaling rows are skipped`);
   const sc = pgUp ? await scaling(sandbox, tokenKey, passwordHash, pgUrl) : undefined;
+  const feedPgUp = sections.has('feed') && (pgUp || (await serverAnswers(pgUrl)));
+  const fd = sections.has('feed') ? await feeds(feedPgUp ? pgUrl : undefined) : undefined;
 
   const cap = ceiling(T, S, LIMITS);
   const capFaulted = faultedCeiling(T, S, LIMITS, FAULT_SHARE, FAULT_RETRY_AFTER_S * 1000, seeded(2027));
@@ -587,6 +623,17 @@ try {
     row('  backlog queued at once, no injected faults: 2 worker processes', `${f1(two)} ev/s (${span(sc.runs[2]!)})`, '', `${(two / one).toFixed(2)}× one (target ≥ 1.7×)`);
     row('  429s / 503s (the three runs)', sc.runs.map((r) => `${r.throttled} / ${r.unavailable}`).join('; '), '', '');
     row('  calendars exact', sc.problems.length ? `NO: ${sc.problems.slice(0, 2).join('; ')}` : 'yes', '', '');
+  }
+  if (fd) {
+    const ms1 = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : 'n/a');
+    const feedRow = (where: string, r: FeedBenchResult) => {
+      const unexpected = r.notModified.unexpected + r.full.unexpected;
+      row(`feed polled, ${where}: 304 (If-None-Match) requests/s, p50 / p99`, `${f1(r.notModified.perSecond)}/s, ${ms1(pct(r.notModified.latencies, 50))} / ${ms1(pct(r.notModified.latencies, 99))}`, '', unexpected ? `${unexpected} unexpected answers` : '');
+      row(`  full feed (200, ${f1(r.feedBytes / 1024)} KB): requests/s, p50 / p99`, `${f1(r.full.perSecond)}/s, ${ms1(pct(r.full.latencies, 50))} / ${ms1(pct(r.full.latencies, 99))}`, '', '');
+    };
+    const size = `${args['feed-travelers']} travelers × ${args['feed-trips']} trips, ${args['feed-concurrency']} clients`;
+    feedRow(`embedded (${size})`, fd.embedded);
+    if (fd.postgres) feedRow('PostgreSQL', fd.postgres);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -5,7 +5,7 @@ import type { ThrottleConfig } from "./config.ts";
 import { decodeSegment, json } from "./http-types.ts";
 import type { SbRequest, SbResponse } from "./http-types.ts";
 import type { LoggedRequest, RequestLog } from "./request-log.ts";
-import type { ConsentGrant, StoredEvent, Store } from "./store.ts";
+import type { ConsentGrant, StoredEvent, Store, TenantSettings, UserSettings } from "./store.ts";
 import { TRIPCAL_APP } from "./seed.ts";
 import { updateEvent } from "./graph/events.ts";
 import { validateEventBody } from "./graph/validate-event.ts";
@@ -21,6 +21,10 @@ export interface SandboxControl {
   /** Grant tenant-wide admin consent without the browser flow. */
   grantConsent(tenantIdOrDomain: string, scopes?: string[], clientId?: string): void;
   consents(tenantIdOrDomain?: string): ConsentGrant[];
+  /** A tenant's settings (user consent allowed, consent propagation delay); returns them all. */
+  setTenantSettings(tenantIdOrDomain: string, patch: TenantSettings): TenantSettings;
+  /** A user's settings (mailbox location, mailbox access, Conditional Access); returns them all. */
+  setUserSettings(userIdOrUpn: string, patch: UserSettings): UserSettings;
   setFaults(rules: FaultRule[]): void;
   addFault(rule: FaultRule): void;
   faults(): FaultRule[];
@@ -74,6 +78,31 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
       store.grantConsent({ tenantId: tenantId(t), clientId, principal: "AllPrincipals", scopes, grantedAt: clock.now() });
     },
     consents: (t) => store.consents(t ? tenantId(t) : undefined),
+    setTenantSettings(t, patch) {
+      const { userConsent, consentPropagationSeconds } = patch;
+      if (userConsent !== undefined && typeof userConsent !== "boolean") throw new ControlError(400, "userConsent must be true or false");
+      if (consentPropagationSeconds !== undefined && !(Number.isFinite(consentPropagationSeconds) && consentPropagationSeconds >= 0)) {
+        throw new ControlError(400, "consentPropagationSeconds must be a number of seconds, 0 or more");
+      }
+      return store.setTenantSettings(tenantId(t), {
+        ...(userConsent !== undefined ? { userConsent } : {}),
+        ...(consentPropagationSeconds !== undefined ? { consentPropagationSeconds } : {}),
+      });
+    },
+    setUserSettings(u, patch) {
+      const { mailbox, mailboxAccess, conditionalAccess } = patch;
+      const check = (name: string, value: unknown, allowed: readonly string[]) => {
+        if (value !== undefined && !allowed.includes(value as string)) throw new ControlError(400, `${name} must be one of ${allowed.join(", ")}`);
+      };
+      check("mailbox", mailbox, ["exchangeOnline", "onPremises", "inactive", "none"]);
+      check("mailboxAccess", mailboxAccess, ["allowed", "denied"]);
+      check("conditionalAccess", conditionalAccess, ["none", "mfa", "signInFrequency", "block"]);
+      return store.setUserSettings(userId(u), {
+        ...(mailbox !== undefined ? { mailbox } : {}),
+        ...(mailboxAccess !== undefined ? { mailboxAccess } : {}),
+        ...(conditionalAccess !== undefined ? { conditionalAccess } : {}),
+      });
+    },
     setFaults: (rules) => traffic.setFaults(rules),
     addFault: (rule) => traffic.addFault(rule),
     faults: () => traffic.listFaults(),
@@ -153,6 +182,12 @@ export function handleControl(req: SbRequest, control: SandboxControl, info: () 
     if (segs[0] === "users" && segs[2] === "revoke-sessions" && m === "POST") {
       control.revokeUserSessions(segs[1]!);
       return json(200, { ok: true });
+    }
+    if (segs[0] === "tenants" && segs[2] === "settings" && segs.length === 3 && (m === "PUT" || m === "PATCH")) {
+      return json(200, control.setTenantSettings(segs[1]!, body() as TenantSettings));
+    }
+    if (segs[0] === "users" && segs[2] === "settings" && segs.length === 3 && (m === "PUT" || m === "PATCH")) {
+      return json(200, control.setUserSettings(segs[1]!, body() as UserSettings));
     }
     if (segs[0] === "tenants" && segs[2] === "consent" && segs.length === 3) {
       if (m === "GET") return json(200, { value: control.consents(segs[1]!) });

@@ -37,7 +37,35 @@ export interface RefreshTokenRecord {
 /** A Graph event as stored: Graph property names, plus sandbox bookkeeping. */
 export type StoredEvent = Record<string, unknown> & { id: string };
 
+/**
+ * A tenant's settings beyond the seed, as its administrator sets them in Entra (control API).
+ * - userConsent: users may consent to Calendars.* for themselves ("Allow user consent for apps");
+ * - consentPropagationSeconds: a new tenant-wide consent is not yet seen by the token endpoint for
+ *   this long (Microsoft: consent "can take a few minutes" to take effect).
+ */
+export interface TenantSettings {
+  userConsent?: boolean;
+  consentPropagationSeconds?: number;
+}
+
+/**
+ * A user's settings beyond the seed (control API).
+ * - mailbox: where the user's mailbox is. "exchangeOnline" (default) answers Graph; "onPremises",
+ *   "inactive" and "none" answer 404 MailboxNotEnabledForRESTAPI;
+ * - mailboxAccess "denied": Graph answers 403 ErrorAccessDenied (no Exchange Online licence, or
+ *   the mailbox blocked for the user);
+ * - conditionalAccess: a Conditional Access policy the token endpoint applies to every token
+ *   request of the user: "mfa" AADSTS50076, "signInFrequency" AADSTS70043, "block" AADSTS53003;
+ * */
+export interface UserSettings {
+  mailbox?: "exchangeOnline" | "onPremises" | "inactive" | "none";
+  mailboxAccess?: "allowed" | "denied";
+  conditionalAccess?: "none" | "mfa" | "signInFrequency" | "block";
+}
+
 interface PersistedState {
+  tenantSettings?: Record<string, TenantSettings>;
+  userSettings?: Record<string, UserSettings>;
   consents: ConsentGrant[];
   tokensValidFrom: Record<string, number>;
   refreshTokens: Record<string, RefreshTokenRecord>;
@@ -145,12 +173,17 @@ export class Store {
     return this.state.consents.filter((c) => !tenantId || c.tenantId === tenantId);
   }
 
-  /** Scopes the app may use for this user: tenant-wide grants plus the user's own. */
-  consentedScopes(tenantId: string, clientId: string, userId: string): Set<string> {
+  /**
+   * Scopes the app may use for this user: tenant-wide grants plus the user's own. With `now`, a
+   * tenant-wide grant younger than the tenant's consentPropagationSeconds does not count yet.
+   */
+  consentedScopes(tenantId: string, clientId: string, userId: string, now?: number): Set<string> {
     const out = new Set<string>();
+    const propagationMs = (this.tenantSettings(tenantId).consentPropagationSeconds ?? 0) * 1000;
     for (const c of this.state.consents) {
       if (c.tenantId !== tenantId || c.clientId.toLowerCase() !== clientId.toLowerCase()) continue;
       if (c.principal !== "AllPrincipals" && c.principal !== userId) continue;
+      if (now !== undefined && c.principal === "AllPrincipals" && propagationMs > 0 && now < c.grantedAt + propagationMs) continue;
       for (const s of c.scopes) out.add(s.toLowerCase());
     }
     return out;
@@ -178,6 +211,30 @@ export class Store {
     );
     this.save();
     return before - this.state.consents.length;
+  }
+
+  // ---- tenant and user settings ----------------------------------------------------------------
+
+  tenantSettings(tenantId: string): TenantSettings {
+    return this.state.tenantSettings?.[tenantId] ?? {};
+  }
+
+  setTenantSettings(tenantId: string, patch: TenantSettings): TenantSettings {
+    const all = (this.state.tenantSettings ??= {});
+    all[tenantId] = { ...all[tenantId], ...patch };
+    this.save();
+    return all[tenantId]!;
+  }
+
+  userSettings(userId: string): UserSettings {
+    return this.state.userSettings?.[userId] ?? {};
+  }
+
+  setUserSettings(userId: string, patch: UserSettings): UserSettings {
+    const all = (this.state.userSettings ??= {});
+    all[userId] = { ...all[userId], ...patch };
+    this.save();
+    return all[userId]!;
   }
 
   // ---- sessions and refresh tokens -------------------------------------------------------------

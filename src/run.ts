@@ -15,7 +15,11 @@ import { createMailTransport } from './mail/transport.ts';
 import { bookings as makeBookings } from './store/bookings.ts';
 import { openStore } from './store/database.ts';
 import { secretBox } from './store/secret-box.ts';
-import { DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERS, seedDemoIfEmpty } from './store/seed-demo.ts';
+import { DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERS } from './store/seed-demo.ts';
+import { seedDemoThroughApi } from './http/demo-seed.ts';
+import type { OperatorAccess } from './http/operator-routes.ts';
+import { loadOperatorToken } from './config/operator-token.ts';
+import { randomBytes } from 'node:crypto';
 import { providersToReconnect } from './store/calendar-connections.ts';
 import { runConnectionMaintenance } from './sync/connection-maintenance.ts';
 import { startMaintenanceWorker, startSyncWorker, syncOnBookingChange } from './sync/sync-jobs.ts';
@@ -56,13 +60,11 @@ export async function run(roles: Roles): Promise<void> {
   }
   // Google Calendar runs where its settings are given (a service account key, an OAuth client, or both).
   const google = settingsOrExit(() => readGoogleSettings(settings.environment));
-  const providers = providersFromSettings({ microsoft, ...(google ? { google } : {}) });
+  const providers = providersFromSettings({ microsoft, caldav: {}, ...(google ? { google } : {}) });
 
+  const operatorToken = settingsOrExit(() => loadOperatorToken(settings.environment, { dataDir: settings.dataDir, embedded: !settings.databaseUrl }));
   const store = await openStore({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, preparedStatements: settings.databasePreparedStatements });
   const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });
-  if (roles.api && settings.seedDemo && (await seedDemoIfEmpty(store, bookings))) {
-    console.log(`tripcal: seeded the demo company (${DEMO_USERS.map((u) => u.email).join(', ')}; password ${DEMO_PASSWORD}; booking API key ${DEMO_API_KEY})`);
-  }
 
   const organizer = { name: settings.mail.from.name, email: settings.mail.from.address };
   const transport = createMailTransport({ smtpUrl: settings.mail.smtpUrl, outboxDir: settings.mail.outboxDir });
@@ -87,14 +89,27 @@ export async function run(roles: Roles): Promise<void> {
   }
 
   if (roles.api) {
+    const operator: OperatorAccess = { token: operatorToken?.token };
     const app = await buildServer({
-      store, bookings, organizer, publicUrl: settings.publicUrl, calendars: { providers, box }, logger: true,
+      store, bookings, organizer, publicUrl: settings.publicUrl, calendars: { providers, box }, logger: true, operator, production: settings.production,
+      mail: { send: (message) => transport.send(message), from: settings.mail.from },
       web: { webDist: path.resolve(import.meta.dirname, '../web/dist') },
       // Development pages list every company's outbox: on by default only in a local set-up (the
       // sandbox stands in for the calendars) outside production; DEV_TOOLS decides otherwise.
       ...((settings.devTools ?? (!settings.production && localSandbox)) ? { dev: { outboxDir: settings.mail.outboxDir, bookingApiKey: DEMO_API_KEY } } : {}),
     });
+    if (settings.seedDemo) {
+      // The demo goes through the operator API; with none configured, through a token that lives
+      // only for the seeding and is never shown.
+      operator.token ??= `seed-${randomBytes(32).toString('base64url')}`;
+      if (await seedDemoThroughApi(app, store, operator.token)) {
+        console.log(`tripcal: seeded the demo company (${DEMO_USERS.map((u) => u.email).join(', ')}; password ${DEMO_PASSWORD}; booking API key ${DEMO_API_KEY})`);
+      }
+      operator.token = operatorToken?.token;
+    }
     await app.listen({ port: settings.port, host: settings.host });
+    if (operatorToken?.file) console.log(`tripcal: operator API on ${settings.publicUrl}/api/operator/v1; its token (OPERATOR_TOKEN) is in ${operatorToken.file}`);
+    else if (!operatorToken) console.log('tripcal: OPERATOR_TOKEN not set; the operator API is off');
     // The HTTP server stops first: no new bookings while the workers finish what they hold.
     stops.unshift(() => app.close());
     console.log(`tripcal: listening on ${settings.publicUrl} (${store.kind === 'pglite' ? `embedded database in ${settings.dataDir}` : 'PostgreSQL server'})`);

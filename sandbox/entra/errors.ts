@@ -132,6 +132,31 @@ export const AAD = {
     message: `The user or administrator has not consented to use the application with ID '${clientId}' named '${appName}'. Send an interactive authorization request for this user and resource.`,
     suberror: "consent_required",
   }),
+  // Conditional Access (the tenant's policies, applied to every token request of the user).
+  // AADSTS50076: multi-factor authentication is required (the MFA claim is missing or old).
+  mfaRequired: (): AadError => ({
+    status: 400,
+    error: "invalid_grant",
+    code: 50076,
+    message: "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.",
+    suberror: "basic_action",
+  }),
+  // AADSTS70043: the refresh token is older than the sign-in frequency the policy allows.
+  signInFrequency: (): AadError => ({
+    status: 400,
+    error: "invalid_grant",
+    code: 70043,
+    message: "The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on a date before the sign-in frequency allows.",
+    suberror: "bad_token",
+  }),
+  // AADSTS53003: a policy blocks token issuance for this user (location, device, risk).
+  blockedByConditionalAccess: (): AadError => ({
+    status: 400,
+    error: "interaction_required",
+    code: 53003,
+    message: "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
+    suberror: "message_only",
+  }),
   unsupportedGrant: (grant: string): AadError => ({
     status: 400,
     error: "unsupported_grant_type",

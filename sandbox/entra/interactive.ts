@@ -205,7 +205,8 @@ export function createInteractive(ctx: EntraContext): {
     const wanted = requestedGraphScopes(v, parsed);
     const consented = store.consentedScopes(tenant.id, v.app.clientId, user.id);
     const missing = wanted.filter((s) => !consented.has(s.toLowerCase()));
-    const adminOnly = needsAdmin(missing);
+    // A tenant that allows user consent lets any user consent to Calendars.* for themselves.
+    const adminOnly = store.tenantSettings(tenant.id).userConsent ? [] : needsAdmin(missing);
     const step = form.get("step");
     const action = flow === "authorize" ? `/${v.ref.segment}/oauth2/v2.0/authorize` : `/${v.ref.segment}/v2.0/adminconsent`;
     const ctx = encodeCtx(params);
@@ -248,7 +249,7 @@ export function createInteractive(ctx: EntraContext): {
       return issueCode(v, user);
     }
     if (missing.length === 0 && params.get("prompt") !== "consent") return issueCode(v, user);
-    if (adminOnly.length === 0) {
+    if (adminOnly.length === 0 && needsAdmin(missing).length === 0) {
       // Low-impact permissions (User.Read): user consent is allowed, recorded silently.
       store.grantConsent({ tenantId: tenant.id, clientId: v.app.clientId, principal: user.id, scopes: missing, grantedAt: clock.now() });
       if (params.get("prompt") !== "consent") return issueCode(v, user);

@@ -159,9 +159,11 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
       if (challenge !== code.codeChallenge) return aadError(req, AAD.pkceMismatch());
       code.redeemed = true;
       const user = store.user(code.userId)!;
+      const policy = conditionalAccess(user.id);
+      if (policy) return aadError(req, policy);
       // The token request's scope wins when given (MSAL repeats it); the code's otherwise.
       const parsed = parseScopes(form.get("scope") ?? code.scope);
-      const consented = store.consentedScopes(user.tenantId, app.clientId, user.id);
+      const consented = store.consentedScopes(user.tenantId, app.clientId, user.id, clock.now());
       const graph = parsed.graphDefault ? [...consented].map(canonical) : parsed.graph;
       if (graph.some((s) => !consented.has(s.toLowerCase()))) return aadError(req, AAD.consentRequired(app.clientId, app.consentDisplayName));
       return issueTokens(req, form, app, user, parsed, graph, code.authTime, code.nonce);
@@ -179,9 +181,11 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
       if (now - rec.issuedAt > idleDays * DAY_MS) return aadError(req, AAD.refreshTokenInactive(rec.issuedAt, idleDays));
       const user = store.user(rec.userId);
       if (!user) return aadError(req, AAD.refreshTokenInvalid());
+      const policy = conditionalAccess(user.id);
+      if (policy) return aadError(req, policy);
       const parsed = parseScopes(form.get("scope") ?? rec.scopes.join(" "));
       if (parsed.unknown.length) return aadError(req, invalidScope(form.get("scope") ?? ""));
-      const consented = store.consentedScopes(user.tenantId, app.clientId, user.id);
+      const consented = store.consentedScopes(user.tenantId, app.clientId, user.id, now);
       const graph = parsed.graphDefault ? [...consented].map(canonical) : parsed.graph.length ? parsed.graph : rec.scopes;
       if (graph.length === 0 || graph.some((s) => !consented.has(s.toLowerCase()))) {
         return aadError(req, AAD.consentRequired(app.clientId, app.consentDisplayName));
@@ -191,6 +195,20 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
       return issueTokens(req, form, app, user, parsed, graph, rec.authTime);
     }
     return aadError(req, AAD.unsupportedGrant(grantType));
+  }
+
+  /** The refusal of a Conditional Access policy set on the user (control API), if any. */
+  function conditionalAccess(userId: string): AadError | undefined {
+    switch (store.userSettings(userId).conditionalAccess) {
+      case "mfa":
+        return AAD.mfaRequired();
+      case "signInFrequency":
+        return AAD.signInFrequency();
+      case "block":
+        return AAD.blockedByConditionalAccess();
+      default:
+        return undefined;
+    }
   }
 
   function canonical(lower: string): string {

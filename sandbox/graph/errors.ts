@@ -33,6 +33,12 @@ export function graphError(req: SbRequest, nowMs: number, e: GraphErrorSpec): Sb
 export const GE = {
   notFound: (): GraphErrorSpec => ({ status: 404, code: "ErrorItemNotFound", message: "The specified object was not found in the store." }),
   accessDenied: (): GraphErrorSpec => ({ status: 403, code: "ErrorAccessDenied", message: "Access is denied. Check credentials and try again." }),
+  // An on-premises, hybrid, inactive or soft-deleted mailbox, or none (no Exchange Online licence).
+  mailboxNotEnabled: (): GraphErrorSpec => ({
+    status: 404,
+    code: "MailboxNotEnabledForRESTAPI",
+    message: "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+  }),
   badJson: (): GraphErrorSpec => ({
     status: 400,
     code: "BadRequest",

@@ -132,6 +132,10 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     if (!hasScope(caller, "Calendars.ReadWrite", ...(reading ? ["Calendars.Read"] : []))) return err(req, GE.accessDenied());
 
     const mailbox = owner.id;
+    // Where the user's mailbox is, and whether they may use it (control API: user settings).
+    const settings = store.userSettings(owner.id);
+    if (settings.mailbox && settings.mailbox !== "exchangeOnline") return { ...err(req, GE.mailboxNotEnabled()), mailbox };
+    if (settings.mailboxAccess === "denied") return { ...err(req, GE.accessDenied()), mailbox };
     const verdict = traffic.admit(caller.appId, mailbox);
     if (verdict.kind === "error") return { ...err(req, verdict.error), mailbox };
     try {

@@ -63,8 +63,29 @@ export interface OAuthCodeFlow {
   redeemCode(options: { code: string; codeVerifier: string; redirectUri: string; credentials: CredentialStore }): Promise<ConnectedAccount & { accessToken?: AccessToken }>;
 }
 
+/** A calendar of the account, as the user chooses among them. */
+export interface CalendarChoice {
+  /** The provider's id of the calendar (a CalDAV collection's URL). */
+  id: string;
+  name: string;
+}
+
+/**
+ * Connecting with a server address, a username and a password (an app-specific one where the
+ * service issues them), as CalDAV does. The provider finds the account's calendars from the address
+ * (RFC 6764 discovery where the server supports it); with more than one and none chosen yet, it
+ * answers with the choice and nothing is stored. The password is saved through `credentials`.
+ */
+export interface PasswordConnect {
+  kind: 'password';
+  connect(input: { serverUrl: string; username: string; password: string; calendarId?: string; credentials: CredentialStore }): Promise<
+    | { status: 'connected'; account: ConnectedAccount }
+    | { status: 'choose_calendar'; calendars: CalendarChoice[] }
+  >;
+}
+
 /** How a user connects a calendar of this provider. */
-export type ConnectMethod = OAuthCodeFlow;
+export type ConnectMethod = OAuthCodeFlow | PasswordConnect;
 
 /** Keeping a connection alive, and letting it go. */
 export interface KeepAlive {

@@ -8,11 +8,19 @@
  * - temporary: try again later (5xx, a dropped connection, a timeout);
  * - throttled: try again after `retryAfterMs` (429);
  * - auth_lost: the user must sign in again (the credential expired or was revoked);
- * - consent_missing: the company-wide grant is missing or was revoked;
+ * - consent_missing: the grant this account relies on is missing (the company-wide grant, or a
+ *   grant not yet in effect); whether the company's grant is gone is checked apart;
+ * - account_refused: the provider refuses this one account, not the company (no mailbox licence,
+ *   the account blocked from its mailbox); only that connection changes;
+ * - policy_refused: the account's organisation's sign-in policy (multi-factor, sign-in frequency,
+ *   a blocked location or device) refuses the credential; the user must sign in where it allows;
+ * - calendar_unavailable: the account has no calendar the provider can reach (a mailbox hosted on
+ *   premises, inactive, or none); the connection stays and is tried again later;
  * - not_found: the event is gone (deleted in the calendar by the user);
  * - invalid: the provider refused the request as malformed (a bug of ours; never retried as is).
  */
-export type ProviderErrorCode = 'temporary' | 'throttled' | 'auth_lost' | 'consent_missing' | 'not_found' | 'invalid';
+export type ProviderErrorCode =
+  | 'temporary' | 'throttled' | 'auth_lost' | 'consent_missing' | 'account_refused' | 'policy_refused' | 'calendar_unavailable' | 'not_found' | 'invalid';
 
 export class CalendarProviderError extends Error {
   readonly code: ProviderErrorCode;

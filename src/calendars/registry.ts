@@ -3,7 +3,8 @@
 // settings. The HTTP routes and the web app draw their rows, tiles and buttons from here, so a new
 // provider is a folder under src/calendars/ and an entry below.
 import fs from 'node:fs';
-import type { CalendarProvider } from './provider.ts';
+import type { AnyCalendarProvider } from './provider.ts';
+import { createCalDavProvider, type CalDavProviderOptions } from './caldav/index.ts';
 import { createOutlookProvider, type MicrosoftSettings } from './outlook/index.ts';
 import { createGoogleProvider, type GoogleSettings } from './google/index.ts';
 
@@ -46,6 +47,10 @@ export interface ProviderDescriptor {
   messages: Record<Locale, ProviderMessages>;
   /** The company must first be granted access by its own administrator. */
   companyGrant: boolean;
+  /** How a user connects: a sign-in at the provider (redirect), or a form with a password. */
+  connectMethod: 'oauth_code' | 'password';
+  /** For a password form: what to type, and how to make an app-specific password, in the provider's own words. */
+  passwordForm?: Record<Locale, { help: string; serverExample: string }>;
 }
 
 const DESCRIPTORS: ProviderDescriptor[] = [
@@ -72,6 +77,42 @@ const DESCRIPTORS: ProviderDescriptor[] = [
       },
     },
     companyGrant: true,
+    connectMethod: 'oauth_code',
+  },
+  {
+    id: 'caldav',
+    labels: {
+      ja: { integration: 'CalDAVカレンダー連携', connect: 'CalDAVカレンダーと接続', tile: 'CalDAV (iCloud・Fastmail・Nextcloud)', calendar: 'CalDAVカレンダー' },
+      en: { integration: 'CalDAV calendar integration', connect: 'Connect to a CalDAV calendar', tile: 'CalDAV (iCloud, Fastmail, Nextcloud)', calendar: 'CalDAV calendar' },
+    },
+    messages: {
+      ja: {
+        grantMissing: 'CalDAVカレンダーは会社の承認なしで接続できます。',
+        wrongOrganization: 'このCalDAVアカウントは接続できません。',
+        accountInUse: 'このCalDAVカレンダーは既に別のユーザーに接続されています。',
+        refused: 'CalDAVサーバーが接続を拒否しました',
+        granted: 'CalDAVカレンダーを接続できます。',
+      },
+      en: {
+        grantMissing: 'A CalDAV calendar needs no approval from your company.',
+        wrongOrganization: 'This CalDAV account cannot be connected.',
+        accountInUse: 'This CalDAV calendar is already connected to another user.',
+        refused: 'The CalDAV server refused the connection',
+        granted: 'CalDAV calendars can be connected.',
+      },
+    },
+    companyGrant: false,
+    connectMethod: 'password',
+    passwordForm: {
+      ja: {
+        help: 'iCloudの場合: サーバーは https://caldav.icloud.com 、ユーザー名はApple IDのメールアドレスです。パスワードにはApple IDのパスワードではなく、account.apple.com の「サインインとセキュリティ」→「アプリ用パスワード」で作成したパスワードを入力してください。Fastmailは https://caldav.fastmail.com と「設定」→「パスワードとセキュリティ」で作成したアプリパスワード、Nextcloudは会社のNextcloudのアドレスと「個人設定」→「セキュリティ」で作成したアプリパスワードを使います。',
+        serverExample: 'https://caldav.icloud.com',
+      },
+      en: {
+        help: 'For iCloud: the server is https://caldav.icloud.com and the username is your Apple ID email. For the password, do not use your Apple ID password: make an app-specific password at account.apple.com, under Sign-In and Security → App-Specific Passwords. Fastmail: https://caldav.fastmail.com with an app password from Settings → Passwords & Security. Nextcloud: your company’s Nextcloud address with an app password from Personal settings → Security.',
+        serverExample: 'https://caldav.icloud.com',
+      },
+    },
   },
   {
     id: 'google',
@@ -97,6 +138,7 @@ const DESCRIPTORS: ProviderDescriptor[] = [
         delegationMissing: 'Domain-wide delegation could not be confirmed. In the Google Admin console, authorize the client ID and scopes below',
       },
     },
+    connectMethod: 'oauth_code',
     companyGrant: false,
   },
 ];
@@ -119,9 +161,9 @@ export function providerLabels(ids: readonly string[], locale: Locale): Provider
 }
 
 /** The providers this deployment runs, by id. */
-export type CalendarProviders = ReadonlyMap<string, CalendarProvider>;
+export type CalendarProviders = ReadonlyMap<string, AnyCalendarProvider>;
 
-export function calendarProviders(...providers: CalendarProvider[]): CalendarProviders {
+export function calendarProviders(...providers: AnyCalendarProvider[]): CalendarProviders {
   for (const p of providers) if (!providerDescriptor(p.id)) throw new Error(`calendar provider "${p.id}" is not in the registry`);
   return new Map(providers.map((p) => [p.id, p]));
 }
@@ -129,12 +171,14 @@ export function calendarProviders(...providers: CalendarProvider[]): CalendarPro
 /** Each provider's settings; a provider whose settings are absent is not run. */
 export interface ProviderSettings {
   microsoft?: MicrosoftSettings;
+  /** CalDAV needs no app registration: on unless turned off. */
+  caldav?: CalDavProviderOptions | false;
   google?: GoogleSettings;
 }
 
 /** The providers the settings configure. */
 export function providersFromSettings(settings: ProviderSettings): CalendarProviders {
-  const providers: CalendarProvider[] = [];
+  const providers: AnyCalendarProvider[] = [];
   if (settings.microsoft) {
     const m = settings.microsoft;
     providers.push(createOutlookProvider({
@@ -142,6 +186,7 @@ export function providersFromSettings(settings: ProviderSettings): CalendarProvi
       caPem: m.caFile ? fs.readFileSync(m.caFile, 'utf8') : undefined,
     }));
   }
+  if (settings.caldav !== false) providers.push(createCalDavProvider(settings.caldav ?? {}));
   if (settings.google) {
     const g = settings.google;
     providers.push(createGoogleProvider({

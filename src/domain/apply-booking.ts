@@ -2,6 +2,7 @@
 // is a property of this function (same input → no changed ids → nothing written).
 import { randomUUID } from 'node:crypto';
 import type { ParsedSegment } from './parse-booking.ts';
+import { segmentChanges } from './segment-changes.ts';
 import type { SegmentTimes } from './segment-span.ts';
 import type { Segment, SegmentDetails } from './types.ts';
 
@@ -18,7 +19,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function detailsOf(segment: Segment): SegmentDetails {
-  const { id: _id, ref: _ref, status: _status, sequence: _sequence, ...details } = segment;
+  const { id: _id, ref: _ref, status: _status, sequence: _sequence, lastChange: _lastChange, ...details } = segment;
   return details as SegmentDetails;
 }
 
@@ -49,7 +50,9 @@ export function applyBooking(current: Segment[], wanted: ParsedSegment[], newId:
       segments.push({ id, ref: w.ref, status: 'confirmed', sequence: 0, ...w.details } as Segment);
       changedSegmentIds.push(id);
     } else if (existing.status === 'cancelled' || canonicalJson(detailsOf(existing)) !== canonicalJson(w.details)) {
-      segments.push({ id: existing.id, ref: w.ref, status: 'confirmed', sequence: existing.sequence + 1, ...w.details } as Segment);
+      // An altered segment says what changed; a reinstated one is as new.
+      const lastChange = existing.status === 'confirmed' ? segmentChanges(detailsOf(existing), w.details) : [];
+      segments.push({ id: existing.id, ref: w.ref, status: 'confirmed', sequence: existing.sequence + 1, ...w.details, ...(lastChange.length ? { lastChange } : {}) } as Segment);
       changedSegmentIds.push(existing.id);
     } else {
       segments.push(existing);

@@ -8,8 +8,10 @@ const text = (maxLength = 200) => ({ type: 'string', minLength: 1, maxLength }) 
 const optionalText = (maxLength = 200) => ({ type: 'string', maxLength }) as const;
 const localDateTime = {
   type: 'string',
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?$',
-  description: 'Local wall-clock time, no offset: YYYY-MM-DDTHH:mm',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?([+-]\\d{2}:\\d{2}|Z)?$',
+  description:
+    'Local wall-clock time in the zone: YYYY-MM-DDTHH:mm. A time that occurs twice (clocks going back) means its first ' +
+    'occurrence; add the UTC offset to name the other ("2026-11-01T01:30-08:00"). A time the clocks skip is refused (422).',
 } as const;
 const localDate = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' } as const;
 const localTime = { type: 'string', pattern: '^\\d{2}:\\d{2}$', description: 'HH:mm' } as const;
@@ -127,15 +129,32 @@ export const segmentInputSchema = {
 
 const segmentsSchema = { type: 'array', minItems: 1, maxItems: 100, items: segmentInputSchema } as const;
 
+/** The traveler as the booking names them: created in the company if unknown, updated if changed. */
+export const travelerInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'name', 'locale', 'timeZone'],
+  properties: {
+    email: { type: 'string', format: 'email', maxLength: 254 },
+    name: text(200),
+    locale: { enum: ['ja', 'en'], description: 'The language of their emails and calendar events' },
+    timeZone: { ...timeZone, description: 'Their home zone (IANA)' },
+  },
+} as const;
+
 /** POST /api/v1/trips: a new booking. */
 export const tripInputSchema = {
   $id: 'TripInput',
   type: 'object',
   additionalProperties: false,
-  required: ['bookingRef', 'travelerEmail', 'segments'],
+  required: ['bookingRef', 'segments'],
   properties: {
     bookingRef: { ...text(64), description: "The booking engine's reference, unique within the company" },
-    travelerEmail: { type: 'string', format: 'email', maxLength: 254 },
+    travelerEmail: { type: 'string', format: 'email', maxLength: 254, description: 'A user of the company; give this or traveler' },
+    traveler: {
+      ...travelerInputSchema,
+      description: "The traveler in full; give this or travelerEmail. An unknown email creates the traveler in the company (unless the company turned that off); a changed name, locale or zone updates them.",
+    },
     title: optionalText(200),
     segments: segmentsSchema,
   },
@@ -162,4 +181,5 @@ export type HotelSegmentInput = Extract<SegmentInput, { type: 'hotel' }>;
 export type CarSegmentInput = Extract<SegmentInput, { type: 'car' }>;
 export type RailSegmentInput = Extract<SegmentInput, { type: 'rail' }>;
 export type TripInput = FromSchema<typeof tripInputSchema>;
+export type TravelerInput = FromSchema<typeof travelerInputSchema>;
 export type TripChangeInput = FromSchema<typeof tripChangeInputSchema>;

@@ -4,10 +4,11 @@
 // no I/O besides the airport dataset lookup, deterministic for given inputs (dates are formatted
 // by hand; only the zone's long name comes from ICU via Luxon).
 
-import { DateTime } from 'luxon';
 import { messages } from '../i18n/messages.ts';
 import { airportCityName, findAirport } from './airports.ts';
 import { boundedMemo } from './bounded-memo.ts';
+import type { FactChange, FactValue } from './segment-changes.ts';
+import { toInstant } from './zoned-time.ts';
 import type {
   CarSegment,
   FlightEndpoint,
@@ -56,24 +57,26 @@ export function formatLocalDate(date: string, locale: Locale, time?: string): st
 
 /** The long name of the zone at that wall-clock time ("日本標準時", "Pacific Daylight Time"). */
 export function zoneName(time: ZonedTime, locale: Locale): string {
-  return zoneNames(JSON.stringify([locale, time.timeZone, time.local]));
+  return zoneNames(JSON.stringify([locale, time.timeZone, time.local, time.offset ?? '']));
 }
 
 /**
  * Names already worked out, by locale, zone and wall-clock time: an event's times are described
- * several times over (title, body, hash), and luxon's offset arithmetic for each was still 4% of a
- * backfill's CPU after the formatters were kept (`npm run bench` profile). Bounded.
+ * several times over (title, body, hash), and the offset arithmetic for each was still 4% of a
+ * backfill's CPU after the formatters were kept (`npm run bench` profile). Bounded. The name is
+ * the zone's at the instant the time means (zoned-time.ts `toInstant`), so a time that occurs twice
+ * is named as daylight or standard time as the store, the .ics and the calendars take it.
  */
 const zoneNames = boundedMemo((key) => {
-  const [locale, timeZone, local] = JSON.parse(key) as [Locale, string, string];
-  const dt = DateTime.fromISO(local, { zone: timeZone });
-  return (dt.isValid ? zoneNameFormat(locale, timeZone).formatToParts(dt.toJSDate()).find((p) => p.type === 'timeZoneName')?.value : undefined) ?? timeZone;
+  const [locale, timeZone, local, offset] = JSON.parse(key) as [Locale, string, string, string];
+  const instant = toInstant({ local, timeZone, ...(offset ? { offset } : {}) });
+  return (instant ? zoneNameFormat(locale, timeZone).formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value : undefined) ?? timeZone;
 }, 10_000);
 
 /**
  * One formatter per locale and zone, made once. luxon's offsetNameLong builds a new
  * Intl.DateTimeFormat on every call: 11% of a backfill's CPU in the product (`npm run bench`
- * profile). Same options as luxon's, so the same names. The zone is valid here (dt.isValid).
+ * profile). Same options as luxon's, so the same names. The zone is valid here (the time resolved in it).
  */
 const zoneNameFormats = new Map<string, Intl.DateTimeFormat>();
 function zoneNameFormat(locale: Locale, timeZone: string): Intl.DateTimeFormat {
@@ -214,8 +217,19 @@ function describeRail(s: RailSegment, locale: Locale): SegmentDescriptionRows {
   };
 }
 
-/** The texts of a segment as labelled rows (for HTML email bodies). */
+/**
+ * The texts of a segment as labelled rows (for HTML email bodies). A segment that says what its
+ * latest change did (`lastChange`) has a "What changed" row per fact after the first row.
+ */
 export function describeSegmentRows(segment: Segment, locale: Locale): SegmentDescriptionRows {
+  const text = describeDetails(segment, locale);
+  if (!segment.lastChange?.length) return text;
+  const heading = messages(locale).itineraryChanges.heading;
+  const changes = describeChanges(segment.lastChange, locale).map((value) => ({ label: heading, value }));
+  return { ...text, rows: [...text.rows.slice(0, 1), ...changes, ...text.rows.slice(1)] };
+}
+
+function describeDetails(segment: Segment, locale: Locale): SegmentDescriptionRows {
   switch (segment.kind) {
     case 'flight':
       return describeFlight(segment, locale);
@@ -226,6 +240,35 @@ export function describeSegmentRows(segment: Segment, locale: Locale): SegmentDe
     case 'rail':
       return describeRail(segment, locale);
   }
+}
+
+/**
+ * Each changed fact as "old → new" in the traveler's language: "出発 23:55 → 2026年12月2日(水)
+ * 01:10 (米国太平洋標準時)", "Seat 11A → 12C". A time keeps its date out when the date is the same,
+ * and names its zone once when both are in one zone.
+ */
+export function describeChanges(changes: FactChange[], locale: Locale): string[] {
+  const words = messages(locale).itineraryChanges;
+  return changes.map(({ fact, from, to }) => {
+    const label = words.facts[fact];
+    if (from && to && 'at' in from && 'at' in to) {
+      const [a, b] = [from.at, to.at];
+      if (a.timeZone !== b.timeZone) return words.change(label, formatZonedTime(a, locale), formatZonedTime(b, locale));
+      const [aDate, aClock] = a.local.split('T');
+      const [bDate, bClock] = b.local.split('T');
+      const zone = zoneName(b, locale);
+      if (aDate === bDate) return words.change(label, aClock, `${bClock} (${zone})`);
+      return words.change(label, formatLocalDate(aDate, locale, aClock), `${formatLocalDate(bDate, locale, bClock)} (${zone})`);
+    }
+    return words.change(label, factText(from, locale) ?? words.none, factText(to, locale) ?? words.none);
+  });
+}
+
+function factText(value: FactValue | undefined, locale: Locale): string | undefined {
+  if (!value) return undefined;
+  if ('text' in value) return value.text;
+  if ('date' in value) return formatLocalDate(value.date, locale, value.time);
+  return formatZonedTime(value.at, locale);
 }
 
 /** The traveler-facing texts of a segment: title, location and a plain-text body. */

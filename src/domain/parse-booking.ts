@@ -3,7 +3,8 @@
 import { findAirport } from './airports.ts';
 import type { CarSegmentInput, RailSegmentInput, SegmentInput } from './booking-schema.ts';
 import { checkSegmentSpan, type SegmentTimes } from './segment-span.ts';
-import type { CarDetails, FlightDetails, HotelDetails, RailDetails, SegmentDetails } from './types.ts';
+import { formatOffset, localTimeMeaning } from './zoned-time.ts';
+import type { CarDetails, FlightDetails, HotelDetails, RailDetails, SegmentDetails, ZonedTime } from './types.ts';
 
 type PlaceInput = CarSegmentInput['pickUp'] | RailSegmentInput['departure'];
 
@@ -42,6 +43,36 @@ function clean<T extends object>(value: T): T {
   return out as T;
 }
 
+/** "2026-11-01T01:30:00-08:00" → the wall clock "2026-11-01T01:30" and the offset "-08:00" ("Z" is "+00:00"). */
+function wallClock(text: string): { local: string; offset?: string } {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(?::\d{2})?(Z|[+-]\d{2}:\d{2})?$/.exec(text);
+  if (!m) return { local: text.slice(0, 16) };
+  return m[2] ? { local: m[1], offset: m[2] === 'Z' ? '+00:00' : m[2] } : { local: m[1] };
+}
+
+/**
+ * A checked time as it is kept: its offset only where it names the second occurrence of a time
+ * that occurs twice. Elsewhere it adds nothing, and "01:30" and "01:30-07:00" mean the same.
+ */
+function settled<T extends ZonedTime>(time: T): T {
+  if (!time.offset) return time;
+  const meaning = localTimeMeaning(time);
+  const { offset, ...rest } = time;
+  return meaning.kind === 'twice' && offset === formatOffset(meaning.offsetsMinutes[1]) ? time : (rest as T);
+}
+
+function settleTimes(details: SegmentDetails): SegmentDetails {
+  switch (details.kind) {
+    case 'flight':
+    case 'rail':
+      return { ...details, departure: settled(details.departure), arrival: settled(details.arrival) } as SegmentDetails;
+    case 'car':
+      return { ...details, pickUp: settled(details.pickUp), dropOff: settled(details.dropOff) };
+    case 'hotel':
+      return details;
+  }
+}
+
 export function parseSegments(segments: SegmentInput[], ctx: Context): ParsedSegment[] {
   const problems: FieldProblem[] = [];
   const parsed: ParsedSegment[] = [];
@@ -63,7 +94,7 @@ export function parseSegments(segments: SegmentInput[], ctx: Context): ParsedSeg
       }
       // The booking API takes stays of at least one night (a span would cover a day use).
       if (details.kind === 'hotel' && details.checkOut.date === details.checkIn.date) return problem('checkOut.date', 'must be after the check-in date');
-      parsed.push({ ref: input.ref, details, ...checked.times });
+      parsed.push({ ref: input.ref, details: settleTimes(details), ...checked.times });
     };
 
     switch (input.type) {
@@ -76,7 +107,7 @@ export function parseSegments(segments: SegmentInput[], ctx: Context): ParsedSeg
             problem(`${name}.airport`, `unknown airport "${e.airport}"`);
             return undefined;
           }
-          return { airport: airport.iata, terminal: e.terminal, local: e.local.slice(0, 16), timeZone: e.timeZone ?? airport.timeZone };
+          return { airport: airport.iata, terminal: e.terminal, ...wallClock(e.local), timeZone: e.timeZone ?? airport.timeZone };
         };
         const departure = endpoint('departure');
         const arrival = endpoint('arrival');
@@ -95,7 +126,7 @@ export function parseSegments(segments: SegmentInput[], ctx: Context): ParsedSeg
       case 'car':
       case 'rail': {
         // Without a zone of its own, each end is in the traveler's home zone.
-        const inZone = <T extends PlaceInput>(end: T) => ({ ...end, local: end.local.slice(0, 16), timeZone: end.timeZone ?? ctx.homeTimeZone });
+        const inZone = <T extends PlaceInput>(end: T) => ({ ...end, ...wallClock(end.local), timeZone: end.timeZone ?? ctx.homeTimeZone });
         return accept(
           input.type === 'car'
             ? clean<CarDetails>({ kind: 'car', vendor: input.vendor, pickUp: inZone(input.pickUp), dropOff: inZone(input.dropOff), carType: input.carType, confirmation: input.confirmation })

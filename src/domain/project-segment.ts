@@ -6,6 +6,7 @@ import { canonicalJson } from './apply-booking.ts';
 import { describeSegment } from './describe-segment.ts';
 import { segmentSpan } from './segment-span.ts';
 import type { Locale, Segment, Trip, ZonedTime } from './types.ts';
+import { occursTwice, toInstant } from './zoned-time.ts';
 
 /** A wall-clock time in an IANA zone, as calendars take it ("2026-12-01T17:05:00"). */
 export interface EventTime {
@@ -31,11 +32,17 @@ export interface DesiredEvent {
 
 // Reminders a traveler would choose: time to get to the airport, to the station, to the counter.
 // A hotel stay is all-day and transparent: a reminder at midnight helps no one.
-const REMINDER_MINUTES: Record<Segment['kind'], number | null> = { flight: 180, rail: 60, car: 60, hotel: null };
+// The .ics writes the same reminders as VALARMs (src/ics/render-itinerary.ts).
+export const REMINDER_MINUTES: Record<Segment['kind'], number | null> = { flight: 180, rail: 60, car: 60, hotel: null };
 
 const seconds = (local: string) => (local.length === 16 ? `${local}:00` : local);
 
+/**
+ * A time that occurs twice in its zone (clocks going back) is given as its instant in UTC: a
+ * calendar given the wall clock picks one of the two by its own rule, which need not be ours.
+ */
 function calendarTime(time: ZonedTime): EventTime {
+  if (occursTwice(time)) return { dateTime: toInstant(time)!.toISOString().slice(0, 19), timeZone: 'UTC' };
   return { dateTime: seconds(time.local), timeZone: time.timeZone };
 }
 

@@ -7,7 +7,7 @@
 // check-out date in the hotel's zone, the end exclusive, which is how both iCalendar (a DATE
 // DTEND, RFC 5545 §3.6.1) and Graph's all-day events count the nights.
 import type { HotelDetails, SegmentDetails, ZonedTime } from './types.ts';
-import { addDays, isValidDate, isValidTimeZone, startOfDay, toInstant } from './zoned-time.ts';
+import { addDays, formatOffset, isValidDate, isValidTimeZone, localTimeMeaning, startOfDay, toInstant } from './zoned-time.ts';
 
 export interface TimedSpan {
   allDay: false;
@@ -65,7 +65,7 @@ const ENDS = {
 } as const;
 
 function zoned(time: ZonedTime): ZonedTime {
-  return { local: time.local, timeZone: time.timeZone };
+  return time.offset ? { local: time.local, timeZone: time.timeZone, offset: time.offset } : { local: time.local, timeZone: time.timeZone };
 }
 
 /** Where a segment starts and ends, on the wall clock. Never fails; `checkSegmentSpan` checks it. */
@@ -131,15 +131,38 @@ function checkTimed(segment: TimedDetails): CheckedSpan {
     .filter(([, time]) => !isValidTimeZone(time.timeZone))
     .map(([field, time]) => problem('unknown-time-zone', `${field}.timeZone`, `unknown time zone "${time.timeZone}"`));
   if (zoneProblems.length) return { problems: zoneProblems };
-  const instants = ends.map(([, time]) => (LOCAL_TIME.test(time.local) ? toInstant(time) : undefined));
-  const [startsAt, endsAt] = instants;
-  if (!startsAt || !endsAt) {
-    return {
-      problems: ends.flatMap(([field, time], i) =>
-        instants[i] ? [] : [problem('invalid-local-time', `${field}.local`, `"${time.local}" is not a valid local time in ${time.timeZone}`)],
-      ),
-    };
-  }
+  const timeProblems = ends.flatMap(([field, time]) => {
+    const why = LOCAL_TIME.test(time.local) ? whyNoInstant(time) : `"${time.local}" is not a valid local time in ${time.timeZone}`;
+    return why ? [problem('invalid-local-time', `${field}.local`, why)] : [];
+  });
+  if (timeProblems.length) return { problems: timeProblems };
+  const [startsAt, endsAt] = ends.map(([, time]) => toInstant(time)!);
   if (endsAt <= startsAt) return { problems: [problem('end-before-start', `${fields.end}.local`, `must be after the ${fields.startName}`)] };
   return { span, times: { startsAt, endsAt } };
+}
+
+/**
+ * Why a wall-clock time names no instant in its zone, or undefined when it names one: not a real
+ * time, a time the clocks skip ("02:30 does not exist in America/Los_Angeles on 2026-03-08: clocks
+ * go forward at 02:00"), or a UTC offset the zone does not have at that time.
+ */
+function whyNoInstant(time: ZonedTime): string | undefined {
+  const meaning = localTimeMeaning(time);
+  const clock = time.local.slice(11, 16);
+  switch (meaning.kind) {
+    case 'invalid':
+      return `"${time.local}" is not a valid local time in ${time.timeZone}`;
+    case 'skipped':
+      return `${clock} does not exist in ${time.timeZone} on ${meaning.date}: clocks go forward at ${meaning.jumpsAt} (to ${meaning.jumpsTo})`;
+    case 'one':
+      return time.offset && time.offset !== formatOffset(meaning.offsetMinutes)
+        ? `${time.local}${time.offset}: ${time.timeZone} is at ${formatOffset(meaning.offsetMinutes)} then, not ${time.offset}`
+        : undefined;
+    case 'twice': {
+      const offsets = meaning.offsetsMinutes.map(formatOffset);
+      return time.offset && !offsets.includes(time.offset)
+        ? `${time.local}${time.offset}: ${time.local} occurs in ${time.timeZone} at ${offsets.join(' and at ')}, not ${time.offset}`
+        : undefined;
+    }
+  }
 }

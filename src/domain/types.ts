@@ -1,4 +1,5 @@
 // The domain: organisations, users, trips and their segments. Plain data, no I/O.
+import type { FactChange } from './segment-changes.ts';
 
 export type Locale = 'ja' | 'en';
 export const LOCALES: readonly Locale[] = ['ja', 'en'];
@@ -26,6 +27,11 @@ export interface ZonedTime {
   /** "YYYY-MM-DDTHH:mm" in the zone below (no offset). */
   local: string;
   timeZone: string;
+  /**
+   * The UTC offset ("-08:00") of a time that occurs twice in its zone (clocks going back), when the
+   * booking named its second occurrence; absent otherwise. See zoned-time.ts `toInstant`.
+   */
+  offset?: string;
 }
 
 export interface FlightEndpoint extends ZonedTime {
@@ -54,6 +60,8 @@ interface SegmentBase {
   status: SegmentStatus;
   /** RFC 5545 SEQUENCE: starts at 0 and only increases (on every change and on cancellation). */
   sequence: number;
+  /** What the segment's latest alteration changed, fact by fact (segment-changes.ts); absent until one. */
+  lastChange?: FactChange[];
 }
 
 export interface FlightDetails {

@@ -59,6 +59,10 @@ export interface ProviderDescriptor {
   labels: Record<Locale, ProviderLabels>;
   /** The company must first be granted access by its own administrator (an admin consent for the whole organisation). */
   companyGrant: boolean;
+  /** How a user connects: a sign-in at the provider (POST …/connect → { url }), or a form (POST …/connect-password). */
+  connectMethod: 'oauth_code' | 'password';
+  /** For a password form: how to fill it in (an app-specific password, where to make one), and an example server address. */
+  passwordForm?: Record<Locale, { help: string; serverExample: string }>;
 }
 
 export type ConnectionStatus = 'not_connected' | 'connected' | 'lapsed' | 'revoked' | 'disconnected';
@@ -122,6 +126,8 @@ export interface CompanyCalendarStatus {
     organization?: string;
     changedAt?: string;
     error?: string;
+    /** The organisation a grant redirect named, until the company admin's own sign-in proves it. */
+    claimed?: string;
   };
   connectedBy?: { name: string; email: string; at: string };
   /**
@@ -133,7 +139,8 @@ export interface CompanyCalendarStatus {
   delegation?: { clientId: string; scopes: string[]; active: boolean };
   syncEnabled: boolean;
   loginPolicyDays: number | null;
-  counts: { connected: number; lapsed: number; revoked: number; neverConnected: number };
+  /** companyPolicy: of the lapsed, those the company's own sign-in policy (e.g. Conditional Access) refused. */
+  counts: { connected: number; lapsed: number; revoked: number; neverConnected: number; companyPolicy: number };
   travelers: Array<{ userId: string; name: string; email: string; status: ConnectionStatus; reason?: string; lastLoginAt?: string }>;
 }
 
@@ -154,3 +161,38 @@ export interface OutboxEmail {
   date: string | null;
   attachments: Array<{ index: number; filename: string; contentType: string; size: number }>;
 }
+
+/**
+ * GET /api/password-links?token=… → what a one-use link is for (404 invalid, 410 expired or used);
+ * POST /api/password-links { token, password } → 200 { user } (logged in); POST /api/password-reset { email } → 202.
+ */
+export interface PasswordLinkInfo {
+  purpose: 'invitation' | 'reset';
+  email: string;
+  locale: Locale;
+}
+
+/**
+ * The traveler's private subscription feed (Connected apps): GET /api/me/calendar-feed;
+ * POST turns it on or replaces its URL (the old one answers 404 from then on); DELETE turns it off.
+ * Calendar apps fetch `httpsUrl` (or open `webcalUrl`) with no session; the URL is the secret.
+ */
+export interface CalendarFeedStatus {
+  enabled: boolean;
+  /** What the feed asks clients for (REFRESH-INTERVAL, an ISO 8601 duration: "PT1H"); each client decides. */
+  refreshInterval: string;
+  httpsUrl?: string;
+  webcalUrl?: string;
+  createdAt?: string;
+}
+
+/**
+ * POST /api/me/calendars/:provider/connect-password { serverUrl, username, password, calendarId? }
+ * (providers whose connectMethod is 'password'): the account's calendars to choose from when it
+ * holds several and none is chosen (nothing is stored yet; send the form again with `calendarId`),
+ * or the connection made. A refused password, an unreachable server or a bad address is a 4xx/502
+ * naming the field, in the user's language.
+ */
+export type PasswordConnectResponse =
+  | { result: 'choose_calendar'; calendars: Array<{ id: string; name: string }> }
+  | { result: 'connected'; calendar: MyCalendarStatus };

@@ -1,5 +1,6 @@
 // The web app's JSON API for log-in, the user and their trips. Types: api-types.ts.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SendMailOptions } from 'nodemailer';
 import { providerDescriptor, providerDescriptors } from '../calendars/registry.ts';
 import type { Trip, User } from '../domain/types.ts';
 import { messages } from '../i18n/messages.ts';
@@ -7,10 +8,14 @@ import { userConnections } from '../store/calendar-connections.ts';
 import { eventStates } from '../store/calendar-events.ts';
 import { companyCalendars } from '../store/company-calendars.ts';
 import type { Store } from '../store/database.ts';
-import { logIn, logOut } from '../store/sessions.ts';
+import { issuePasswordLink, PASSWORD_LINK_TTL_MS, peekPasswordLink, usePasswordLink, type PasswordLinkProblem } from '../store/password-links.ts';
+import { logIn, logOut, startSession } from '../store/sessions.ts';
+import { findActiveUserByEmail } from '../store/users.ts';
+import { composePasswordReset } from '../mail/password-reset-email.ts';
+import { throttle } from './hardening.ts';
 import { findTripById, listTravelerTrips } from '../store/trips.ts';
 import { findOrganisation, setUserLocale } from '../store/organisations.ts';
-import type { CalendarEventState, Me, TripDetail, TripListItem } from './api-types.ts';
+import type { CalendarEventState, Me, PasswordLinkInfo, TripDetail, TripListItem } from './api-types.ts';
 import { sendIcs } from './booking-routes.ts';
 import { HttpError } from './errors.ts';
 import { clearSessionCookie, requestLocale, requireUser, sessionToken, setSessionCookie } from './session.ts';
@@ -19,8 +24,17 @@ export interface AppRoutesOptions {
   store: Store;
   organizer: { name: string; email: string };
   secureCookies: boolean;
+  publicUrl: string;
+  /** Sends the password-reset emails; without it, no reset can be asked for (404). */
+  mail?: { send(message: SendMailOptions): Promise<unknown>; from: { name: string; address: string } };
   now?: () => Date;
 }
+
+/** Log-in attempts: per account (a password guessed at) and per client address (many accounts tried). */
+export const LOGIN_LIMITS = { perAccount: { max: 10, windowMs: 15 * 60_000 }, perAddress: { max: 50, windowMs: 15 * 60_000 } };
+
+/** The shortest password a link may set. */
+export const MIN_PASSWORD_LENGTH = 10;
 
 async function me(store: Store, user: User): Promise<Me> {
   const org = await findOrganisation(store.db, user.organisationId);
@@ -31,13 +45,20 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
   const { store } = opts;
   const now = opts.now ?? (() => new Date());
 
+  const accountKey = (request: FastifyRequest) => String((request.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase();
+  const loginThrottle = throttle(app, [
+    { name: 'login-account', ...LOGIN_LIMITS.perAccount, key: accountKey },
+    { name: 'login-address', ...LOGIN_LIMITS.perAddress, key: (request) => request.ip },
+  ]);
+
   app.post<{ Body: { email: string; password: string } }>('/api/session', {
     schema: {
       hide: true,
       body: { type: 'object', required: ['email', 'password'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 200 } } },
     },
+    preHandler: loginThrottle,
   }, async (request, reply) => {
-    const session = await logIn(store.db, request.body.email, request.body.password, now());
+    const session = await logIn(store.db, request.body.email, request.body.password, now(), sessionToken(request));
     if (!session) throw new HttpError(401, 'invalid_credentials', messages(requestLocale(request)).session.loginFailed, 'password');
     setSessionCookie(reply, session.token, opts.secureCookies);
     return { user: await me(store, session.user) };
@@ -48,6 +69,64 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
     if (token) await logOut(store.db, token);
     clearSessionCookie(reply);
     return reply.code(204).send();
+  });
+
+  // ---- one-use links that set a password (an invitation, a reset) ----
+
+  const linkThrottle = throttle(app, [{ name: 'password-link-address', ...LOGIN_LIMITS.perAddress, key: (request) => request.ip }]);
+  const linkProblem = (request: FastifyRequest, problem: PasswordLinkProblem) => {
+    const t = messages(requestLocale(request)).access;
+    const text = { invalid: t.linkInvalid, expired: t.linkExpired, used: t.linkUsed }[problem];
+    return new HttpError(problem === 'invalid' ? 404 : 410, `link_${problem}`, text, 'token');
+  };
+
+  // The token travels in the query (redacted from logs) or the body, never in a logged path.
+  app.get<{ Querystring: { token: string } }>('/api/password-links', {
+    schema: { hide: true, querystring: { type: 'object', required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } } },
+    preHandler: linkThrottle,
+  }, async (request): Promise<PasswordLinkInfo> => {
+    const link = await peekPasswordLink(store.db, request.query.token, now());
+    if ('problem' in link) throw linkProblem(request, link.problem);
+    return { purpose: link.purpose, email: link.email, locale: link.locale };
+  });
+
+  app.post<{ Body: { token: string; password: string } }>('/api/password-links', {
+    schema: {
+      hide: true,
+      body: { type: 'object', required: ['token', 'password'], additionalProperties: false, properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', maxLength: 200 } } },
+    },
+    preHandler: linkThrottle,
+  }, async (request, reply) => {
+    if (request.body.password.length < MIN_PASSWORD_LENGTH) {
+      throw new HttpError(400, 'password_too_short', messages(requestLocale(request)).access.passwordTooShort(MIN_PASSWORD_LENGTH), 'password');
+    }
+    const used = await usePasswordLink(store.db, request.body.token, request.body.password, now());
+    if ('problem' in used) throw linkProblem(request, used.problem);
+    // The person who opened the link is logged in, with a new session.
+    const session = await startSession(store.db, used.userId, now(), sessionToken(request));
+    setSessionCookie(reply, session.token, opts.secureCookies);
+    return { user: await me(store, session.user) };
+  });
+
+  // Always 202, known email or not, so the answer tells nobody who has an account.
+  app.post<{ Body: { email: string } }>('/api/password-reset', {
+    schema: { hide: true, body: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } },
+    preHandler: throttle(app, [
+      { name: 'reset-account', max: 3, windowMs: 60 * 60_000, key: accountKey },
+      { name: 'reset-address', ...LOGIN_LIMITS.perAddress, key: (request) => request.ip },
+    ]),
+  }, async (request, reply) => {
+    const mail = opts.mail;
+    if (!mail) throw new HttpError(404, 'not_found', 'password reset is not available');
+    const user = await findActiveUserByEmail(store.db, request.body.email);
+    if (user) {
+      const token = await issuePasswordLink(store.db, user.id, 'reset', now());
+      const url = `${opts.publicUrl}/reset-password?token=${encodeURIComponent(token)}`;
+      // Sent after the answer: the time it takes does not tell whether the email is known.
+      void mail.send(composePasswordReset(user, { url, validMinutes: PASSWORD_LINK_TTL_MS.reset / 60_000, from: mail.from }))
+        .catch((error: Error) => request.log.warn({ err: { name: error.name, message: error.message } }, 'password reset email not sent'));
+    }
+    return reply.code(202).send({ ok: true });
   });
 
   app.get('/api/me', { schema: { hide: true } }, async (request) => ({ user: await me(store, await requireUser(store.db, request, now())) }));

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalendarProviderError } from '../calendars/errors.ts';
-import type { CalendarProvider } from '../calendars/provider.ts';
+import type { AnyCalendarProvider as CalendarProvider } from '../calendars/provider.ts';
 import { providerDescriptor, type CalendarProviders, type ProviderDescriptor } from '../calendars/registry.ts';
 import type { Locale, User } from '../domain/types.ts';
 import { messages } from '../i18n/messages.ts';
@@ -13,14 +13,15 @@ import {
   accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
 } from '../store/calendar-connections.ts';
 import { forgetEvents, writtenEvents } from '../store/calendar-events.ts';
-import { companyCalendar, loginPolicyDays, recordAdminConnected, recordGrant, setSyncEnabled } from '../store/company-calendars.ts';
+import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
 import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
 import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
 import { listUsers } from '../store/organisations.ts';
 import type { SecretBox } from '../store/secret-box.ts';
+import { COMPANY_POLICY_REASON } from '../sync/connection-policy.ts';
 import { enqueueSync, enqueueSyncs } from '../sync/sync-jobs.ts';
-import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
+import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, PasswordConnectResponse, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
 import { HttpError } from './errors.ts';
 import { requestLocale, requireAdmin, requireUser, sessionHash } from './session.ts';
 
@@ -50,7 +51,7 @@ function pkce(): { verifier: string; challenge: string } {
 
 /** The descriptor as the web app's API gives it (labels, whether a company grant comes first). */
 function publicDescriptor(d: ProviderDescriptor): ApiProviderDescriptor {
-  return { id: d.id, labels: d.labels, companyGrant: d.companyGrant };
+  return { id: d.id, labels: d.labels, companyGrant: d.companyGrant, connectMethod: d.connectMethod, ...(d.passwordForm ? { passwordForm: d.passwordForm } : {}) };
 }
 
 function grantPage(reply: FastifyReply, locale: Locale, title: string, ok: boolean, message: string) {
@@ -121,6 +122,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
             ...(company.grant_organization ? { organization: company.grant_organization } : {}),
             ...(company.grant_changed_at ? { changedAt: new Date(company.grant_changed_at).toISOString() } : {}),
             ...(company.grant_error ? { error: company.grant_error } : {}),
+            ...(company.grant_claim ? { claimed: company.grant_claim } : {}),
           },
         }
         : {}),
@@ -128,7 +130,11 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
       ...(provider.delegation ? { delegation: { clientId: provider.delegation.clientId, scopes: [...provider.delegation.scopes], active: company.delegated && company.grant_status === 'granted' } } : {}),
       syncEnabled: company.sync_enabled,
       loginPolicyDays: await loginPolicyDays(db, user.organisationId),
-      counts: { connected: count('connected'), lapsed: count('lapsed'), revoked: count('revoked'), neverConnected: count('not_connected') + count('disconnected') },
+      counts: {
+        connected: count('connected'), lapsed: count('lapsed'), revoked: count('revoked'), neverConnected: count('not_connected') + count('disconnected'),
+        // Of the lapsed: those the company's own sign-in policy (e.g. Conditional Access) refused.
+        companyPolicy: travelers.filter((t) => t.status === 'lapsed' && t.reason?.startsWith(COMPANY_POLICY_REASON)).length,
+      },
       travelers,
     };
   }
@@ -142,6 +148,8 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     if (provider.companyGrant && place !== 'company' && (company.grant_status !== 'granted' || !company.grant_organization)) {
       throw new HttpError(409, 'consent_missing', descriptor.messages[user.locale].grantMissing);
     }
+    // A provider connected through a form (a password) has no sign-in page to send the user to.
+    if (provider.connect.kind !== 'oauth_code') throw new HttpError(409, 'connect_with_form', messages(user.locale).calendars.noProvider);
     const { verifier, challenge } = pkce();
     const state = await issueState(db, {
       provider: provider.id, purpose: 'connect', organisationId: user.organisationId, userId: user.id, sessionHash: session,
@@ -177,6 +185,55 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const company = await companyCalendar(db, user.organisationId, provider.id);
     if (!company.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', messages(user.locale).calendars.syncOff);
     return startConnect(user, provider, descriptor, request.body?.returnTo ?? 'home', sessionHash(request));
+  });
+
+  // A provider connected with a form: the server's address, a username and a password. Nothing is
+  // stored until the account has proved itself and a calendar is chosen; the password is then sealed
+  // as the connection's credential, and the backfill is queued.
+  app.post<{ Body: { serverUrl: string; username: string; password: string; calendarId?: string } }>('/api/me/calendars/:provider/connect-password', {
+    schema: {
+      hide: true, params: providerParam,
+      body: {
+        type: 'object', required: ['serverUrl', 'username', 'password'], additionalProperties: false,
+        properties: { serverUrl: { type: 'string', maxLength: 500 }, username: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 500 }, calendarId: { type: 'string', maxLength: 1000 } },
+      },
+    },
+  }, async (request): Promise<PasswordConnectResponse> => {
+    const user = await requireUser(db, request, now());
+    const { provider, descriptor } = providerOf(request, user.locale);
+    const words = messages(user.locale).calendarPassword;
+    if (provider.connect.kind !== 'password') throw new HttpError(409, 'connect_with_sign_in', messages(user.locale).calendars.noProvider);
+    const company = await companyCalendar(db, user.organisationId, provider.id);
+    if (!company.sync_enabled && user.role !== 'admin') throw new HttpError(409, 'sync_off', messages(user.locale).calendars.syncOff);
+    const { serverUrl, username, password, calendarId } = request.body;
+    let url: URL | undefined;
+    try {
+      url = new URL(serverUrl.trim());
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) throw new HttpError(400, 'invalid_server_url', words.badServerUrl, 'serverUrl');
+    const credential = memoryCredentialStore();
+    let outcome;
+    try {
+      outcome = await provider.connect.connect({ serverUrl: url.href, username: username.trim(), password, ...(calendarId ? { calendarId } : {}), credentials: credential });
+    } catch (error) {
+      if (!(error instanceof CalendarProviderError)) throw error;
+      if (error.code === 'auth_lost') throw new HttpError(400, 'credentials_refused', words.refused, 'password');
+      if (error.code === 'temporary' || error.code === 'throttled') throw new HttpError(502, 'server_unreachable', words.unreachable, 'serverUrl');
+      if (error.providerCode === 'caldav_calendar_not_found') throw new HttpError(400, 'calendar_not_found', words.calendarMissing, 'calendarId');
+      if (error.code === 'not_found') throw new HttpError(400, 'no_calendar', words.noCalendar, 'serverUrl');
+      throw new HttpError(400, 'not_a_calendar_server', words.notCalendarServer, 'serverUrl');
+    }
+    if (outcome.status === 'choose_calendar') return { result: 'choose_calendar', calendars: outcome.calendars };
+    const owner = await accountOwner(db, provider.id, outcome.account.key);
+    if (owner && owner !== user.id) throw new HttpError(409, 'account_in_use', descriptor.messages[user.locale].accountInUse, 'calendarId');
+    const connectionId = await markConnected(db, box, {
+      userId: user.id, organisationId: user.organisationId, provider: provider.id, account: outcome.account, credential: credential.value ?? '', at: now(),
+    });
+    // Backfill: every booking, upcoming, current and past.
+    await enqueueSync(store, undefined, connectionId);
+    return { result: 'connected', calendar: await myStatus(user, provider, descriptor) };
   });
 
   app.post('/api/me/calendars/:provider/dismiss-prompt', { schema: { hide: true, params: providerParam } }, async (request) => {
@@ -303,11 +360,16 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const outcome = provider.companyGrant.readRedirect(request.query);
     if (outcome.status === 'incomplete') return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${outcome.missing}`);
     if (outcome.status === 'refused') {
-      await recordGrant(db, state.organisation_id, provider.id, { status: 'refused', error: outcome.error, ...(outcome.organization ? { organization: outcome.organization } : {}) }, now());
+      // A refusal says nothing about a grant already proven (that grant stays as the provider holds
+      // it); its organisation is a claim, never recorded as the company's.
+      const company = await companyCalendar(db, state.organisation_id, provider.id);
+      if (company.grant_status !== 'granted') await recordGrant(db, state.organisation_id, provider.id, { status: 'refused', error: outcome.error }, now());
       return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${request.query.error_description ?? outcome.error}`);
     }
-    // Recorded, not yet trusted: the admin's own connection proves the organisation.
-    await recordGrant(db, state.organisation_id, provider.id, { status: 'granted', organization: outcome.organization }, now());
+    // A claim, not yet trusted: the admin's own connection proves the organisation, and a claim
+    // never replaces an organisation already proven. The same organisation granting again renews
+    // its grant (after a revocation, or to restart it).
+    await recordGrantClaim(db, state.organisation_id, provider.id, outcome.organization, now());
     return grantPage(reply, locale, title, true, descriptor.messages[locale].granted);
   });
 
@@ -334,6 +396,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
 
     const company = await companyCalendar(db, user.organisationId, provider.id);
     const credential = memoryCredentialStore();
+    if (provider.connect.kind !== 'oauth_code') return fail('connect_with_form', messages(user.locale).calendars.noProvider, place);
     let account;
     try {
       account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });
@@ -343,13 +406,15 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     }
     const companyConnect = user.role === 'admin' && place === 'company';
     if (provider.companyGrant) {
-      // The grant redirect's organisation is only a claim; the signed-in account's proves it.
+      // The grant redirect's organisation is only a claim; the company admin's signed-in account
+      // proves it. Calendar access alone proves nothing about the organisation: where its users
+      // may consent for themselves, the admin's own consent gives it too.
       if (company.grant_status === 'granted' && company.grant_organization) {
         if (account.organization !== company.grant_organization) return fail('wrong_organization', inItsName.wrongOrganization, place);
-      } else if (companyConnect && account.organization) {
-        // The provider gave calendar access to an account of this organisation: its administrator
-        // has granted it (perhaps from the provider's own admin pages rather than through our link).
-        await recordGrant(db, user.organisationId, provider.id, { status: 'granted', organization: account.organization }, now());
+      } else if (companyConnect && account.organization && company.grant_claim === account.organization) {
+        await proveGrant(db, user.organisationId, provider.id, account.organization, now());
+      } else if (companyConnect && company.grant_claim && account.organization !== company.grant_claim) {
+        return fail('wrong_organization', inItsName.wrongOrganization, place);
       } else {
         return fail('consent_missing', inItsName.grantMissing, place);
       }

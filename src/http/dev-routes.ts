@@ -1,20 +1,37 @@
 // Development only (never registered in production): the outbox of itinerary emails with their
 // .ics, and changes to a demo booking made the way a booking engine makes them, through the
 // booking API with the company's key, so a person can watch the email and the calendar follow.
+// Each needs an admin's session, and shows only that admin's company: the emails sent to its
+// users, and the demo bookings if it is the demo company.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ParsedMail } from 'mailparser';
 import type { SegmentInput, TripChangeInput } from '../domain/booking-schema.ts';
 import type { Segment, Trip } from '../domain/types.ts';
 import { addDays } from '../domain/zoned-time.ts';
+import { hashCredential } from '../store/company-credentials.ts';
+import type { Db, Store } from '../store/database.ts';
+import { listUsers } from '../store/organisations.ts';
 import type { OutboxEmail } from './api-types.ts';
+import { HttpError } from './errors.ts';
+import { requireAdmin } from './session.ts';
+
+/** The company of the demo key, without counting it as a use. */
+async function organisationOfKey(db: Db, key: string): Promise<string | undefined> {
+  return (await db.selectFrom('api_keys').select('organisation_id').where('key_hash', '=', hashCredential(key)).where('revoked_at', 'is', null).executeTakeFirst())?.organisation_id;
+}
 
 export interface DevRoutesOptions {
   /** Where the outbox transport writes `.eml` files (`$DATA_DIR/outbox`). */
   outboxDir: string;
   /** The booking API key of the demo company; changes go through /api/v1 with it. */
   bookingApiKey: string;
+}
+
+function addresses(a: ParsedMail['to']): string[] {
+  if (!a) return [];
+  return (Array.isArray(a) ? a : [a]).flatMap((x) => x.value.map((v) => (v.address ?? '').toLowerCase()));
 }
 
 
@@ -69,24 +86,44 @@ export function shiftSegment(segment: SegmentInput, minutes: number): SegmentInp
   }
 }
 
-export async function devRoutes(app: FastifyInstance, opts: DevRoutesOptions): Promise<void> {
+export async function devRoutes(app: FastifyInstance, opts: DevRoutesOptions & { store: Store; now?: (() => Date) | undefined }): Promise<void> {
   const outbox = path.resolve(opts.outboxDir);
   const auth = { authorization: `Bearer ${opts.bookingApiKey}` };
+  const db = opts.store.db;
+  const now = opts.now ?? (() => new Date());
 
   const emlPath = (file: string) => {
     if (!EML.test(file)) return null;
     return path.join(outbox, file);
   };
 
-  app.get('/dev/api/info', async () => ({ dev: true }));
+  /** The admin's company's user emails: an email of the outbox is shown if it went to one of them. */
+  const companyAddresses = async (request: FastifyRequest) => {
+    const admin = await requireAdmin(db, request, now());
+    return new Set((await listUsers(db, admin.organisationId)).map((u) => u.email.toLowerCase()));
+  };
+  const ofCompany = (mail: ParsedMail, company: Set<string>) => addresses(mail.to).some((a) => company.has(a));
+  /** The email, parsed, if it went to the admin's company. */
+  const companyEmail = async (request: FastifyRequest, name: string) => {
+    const company = await companyAddresses(request);
+    const file = emlPath(name);
+    const mail = file ? await parseEml(file).catch(() => null) : null;
+    return mail && ofCompany(mail, company) ? { file: file!, mail } : null;
+  };
 
-  app.get('/dev/api/outbox', async () => {
+  // Public: the web app asks it to know whether to show the development pages, and the log-in
+  // page whether it runs the demo (whose password it then shows).
+  app.get('/dev/api/info', async () => ({ dev: true, demo: (await organisationOfKey(db, opts.bookingApiKey)) !== undefined }));
+
+  app.get('/dev/api/outbox', async (request) => {
+    const company = await companyAddresses(request);
     const names = (await readdir(outbox).catch(() => [] as string[])).filter((n) => EML.test(n) && !n.startsWith('.'));
     const emails: Array<OutboxEmail & { mtime: number }> = [];
     for (const name of names) {
       const file = path.join(outbox, name);
       try {
         const [mail, st] = await Promise.all([parseEml(file), stat(file)]);
+        if (!ofCompany(mail, company)) continue;
         emails.push({
           file: name,
           subject: mail.subject ?? '',
@@ -104,22 +141,28 @@ export async function devRoutes(app: FastifyInstance, opts: DevRoutesOptions): P
   });
 
   app.get<{ Params: { file: string } }>('/dev/api/outbox/:file', async (request, reply) => {
-    const file = emlPath(request.params.file);
-    const body = file ? await readFile(file).catch(() => null) : null;
+    const found = await companyEmail(request, request.params.file);
+    const body = found ? await readFile(found.file).catch(() => null) : null;
     if (!body) return reply.code(404).send({ error: 'not_found', message: 'no such email in the outbox' });
     return reply.type('message/rfc822').header('content-disposition', `attachment; filename="${request.params.file}"`).send(body);
   });
 
   app.get<{ Params: { file: string; index: string } }>('/dev/api/outbox/:file/attachments/:index', async (request, reply) => {
-    const file = emlPath(request.params.file);
-    const mail = file ? await parseEml(file).catch(() => null) : null;
-    const attachment = mail?.attachments[Number(request.params.index)];
+    const found = await companyEmail(request, request.params.file);
+    const attachment = found?.mail.attachments[Number(request.params.index)];
     if (!attachment) return reply.code(404).send({ error: 'not_found', message: 'no such attachment' });
     const filename = partName(attachment, Number(request.params.index)).replace(/["\r\n]/g, '');
     return reply
       .type(attachment.contentType)
       .header('content-disposition', `attachment; filename="${encodeURIComponent(filename)}"; filename*=UTF-8''${encodeURIComponent(filename)}`)
       .send(attachment.content);
+  });
+
+  // The demo bookings are the demo company's: only its admins change them.
+  app.addHook('preHandler', async (request) => {
+    if (!request.url.startsWith('/dev/api/bookings/')) return;
+    const admin = await requireAdmin(db, request, now());
+    if ((await organisationOfKey(db, opts.bookingApiKey)) !== admin.organisationId) throw new HttpError(404, 'not_found', 'the demo bookings are not your company\'s');
   });
 
   const bookingApi = async (reply: FastifyReply, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {

@@ -29,6 +29,7 @@ const bookingStatus: Record<BookingErrorCode, number> = {
   trip_not_found: 404,
   segment_not_found: 404,
   traveler_not_found: 422,
+  invalid_traveler: 422,
 };
 
 /** Ajv's instancePath "/segments/0/departure/airport" → "segments[0].departure.airport". */
@@ -54,6 +55,46 @@ function describeValidation(issue: AjvIssue, context: string | undefined): { fie
   if (issue.keyword === 'enum') return { field, message: `must be one of ${(issue.params.allowedValues as unknown[]).join(', ')}` };
   if (issue.keyword === 'discriminator') return { field: fieldOf(issue.instancePath, 'type'), message: 'must be one of flight, hotel, car, rail' };
   return { field, message: issue.message ?? 'is not valid' };
+}
+
+/**
+ * The first string in a request value that no database column can hold, as the field it is in
+ * ("segments[0].property"): a NUL character (PostgreSQL text and jsonb refuse it) or a lone UTF-16
+ * surrogate ("\ud800", which JSON allows and UTF-8 cannot encode).
+ */
+export function unstorableText(value: unknown, field = ''): { field: string; message: string } | undefined {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { field, message: 'contains a NUL character (\\u0000), which cannot be stored' };
+    if (!value.isWellFormed()) return { field, message: 'contains a lone UTF-16 surrogate (such as \\ud800), which is not a character' };
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = unstorableText(item, `${field}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const name = field ? `${field}.${key}` : key;
+      const found = unstorableText(key, name) ?? unstorableText(item, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Refuses, before validation and before anything is written, a request whose body, path or query
+ * holds text the database cannot hold: 400 naming the field, where it would otherwise fail as a 500
+ * inside its transaction.
+ */
+export function installTextGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const found = unstorableText(request.params) ?? unstorableText(request.query) ?? unstorableText(request.body);
+    if (found) throw new HttpError(400, 'invalid_text', `${found.field || 'body'}: ${found.message}`, found.field || 'body');
+  });
 }
 
 export function installErrorHandler(app: FastifyInstance): void {

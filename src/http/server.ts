@@ -7,12 +7,17 @@ import type { CalendarProviders } from '../calendars/registry.ts';
 import type { Bookings } from '../store/bookings.ts';
 import type { Store } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
-import { appRoutes } from './app-routes.ts';
+import { appRoutes, type AppRoutesOptions } from './app-routes.ts';
+import { registerRateLimits, refuseCrossSite, securityHeaders } from './hardening.ts';
+import { scimRoutes } from './scim-routes.ts';
+import { removeUserEvents } from '../sync/remove-user-events.ts';
+import { operatorRoutes, type OperatorAccess } from './operator-routes.ts';
 import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
 import { webAppRoutes, type WebAppOptions } from './web-app.ts';
 import { bookingRoutes } from './booking-routes.ts';
 import { calendarRoutes } from './calendar-routes.ts';
-import { installErrorHandler, RETRY_AFTER_SECONDS } from './errors.ts';
+import { FEED_PATH_PREFIX, feedRoutes } from './feed-routes.ts';
+import { installErrorHandler, installTextGuard, RETRY_AFTER_SECONDS } from './errors.ts';
 
 export interface ServerOptions {
   store: Store;
@@ -26,14 +31,24 @@ export interface ServerOptions {
   web?: WebAppOptions;
   /** Development pages (outbox, demo-booking changes); never in production. */
   dev?: DevRoutesOptions;
+  /** NODE_ENV=production: the development pages are refused even when asked for. */
+  production?: boolean;
+  /** The operator API (/api/operator/v1); its token may be undefined (then it answers 404). */
+  operator?: OperatorAccess;
+  /** Sends password-reset emails. */
+  mail?: AppRoutesOptions['mail'];
   logger?: boolean;
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
   now?: () => Date;
 }
 
-/** "/oauth/<provider>/callback?code=…&state=…" → "/oauth/<provider>/callback?code=[redacted]&state=[redacted]". */
+/**
+ * "/oauth/<provider>/callback?code=…&state=…" → "/oauth/<provider>/callback?code=[redacted]&state=[redacted]";
+ * "/calendar-feed/<token>.ics" → "/calendar-feed/[redacted]" (a feed's URL is its secret).
+ */
 export function redactQuery(url: string): string {
+  if (url.startsWith(FEED_PATH_PREFIX)) return `${FEED_PATH_PREFIX}[redacted]`;
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));
@@ -64,6 +79,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     },
   });
   installErrorHandler(app);
+  installTextGuard(app);
 
   await app.register(swagger, {
     openapi: {
@@ -71,21 +87,35 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       info: {
         title: 'tripcal booking API',
         version: '1',
-        description: 'What a booking engine calls: trips and their segments. Every change sends the traveler an itinerary email with an .ics, and updates their calendars where connected.',
+        description: 'What a booking engine calls: trips and their segments. Every change sends the traveler an itinerary email with an .ics, and updates their calendars where connected. The operator API (tag operator) is what the platform running tripcal calls to onboard companies.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: "The company's API key" } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: "The company's API key" },
+          operatorToken: { type: 'http', scheme: 'bearer', description: "The platform operator's token (OPERATOR_TOKEN)" },
+        },
+      },
     },
   });
   await app.register(cookie);
+  await securityHeaders(app, { publicUrl: opts.publicUrl });
+  refuseCrossSite(app, { publicUrl: opts.publicUrl });
+  await registerRateLimits(app, opts.store);
 
   await app.register(bookingRoutes, { prefix: '/api/v1', store: opts.store, bookings: opts.bookings, organizer: opts.organizer });
   const secureCookies = opts.publicUrl.startsWith('https:');
-  await app.register(appRoutes, { store: opts.store, organizer: opts.organizer, secureCookies, now: opts.now });
+  await app.register(appRoutes, { store: opts.store, organizer: opts.organizer, secureCookies, publicUrl: opts.publicUrl, ...(opts.mail ? { mail: opts.mail } : {}), now: opts.now });
+  if (opts.operator) await app.register(operatorRoutes, { prefix: '/api/operator/v1', store: opts.store, access: opts.operator, publicUrl: opts.publicUrl, now: opts.now });
   if (opts.calendars) {
     await app.register(calendarRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, now: opts.now });
+    await app.register(feedRoutes, { store: opts.store, box: opts.calendars.box, publicUrl: opts.publicUrl, organizer: opts.organizer, now: opts.now });
   }
 
-  if (opts.dev) await app.register(devRoutes, opts.dev);
+  await app.register(scimRoutes, {
+    prefix: '/scim/v2', store: opts.store, publicUrl: opts.publicUrl, now: opts.now,
+    ...(opts.calendars ? { removeCalendarEvents: (userId: string) => removeUserEvents({ db: opts.store.db, providers: opts.calendars!.providers, box: opts.calendars!.box, ...(opts.now ? { now: opts.now } : {}) }, userId) } : {}),
+  });
+  if (opts.dev && !opts.production) await app.register(devRoutes, { ...opts.dev, store: opts.store, now: opts.now });
   if (opts.web) await app.register(webAppRoutes, opts.web);
   // (webAppRoutes answers unknown paths itself.) Fastify's own 404 would log the query string.
   else app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url.split('?')[0]} does not exist` }));

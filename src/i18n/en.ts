@@ -106,8 +106,8 @@ export const en = {
     marks: { added: 'Added', changed: 'Changed', cancelled: 'Cancelled' },
     calendarFile: {
       update:
-        'Open the attached calendar file (.ics) to add these bookings to your calendar. A file sent after a change updates the same events instead of adding new ones.',
-      cancel: 'Open the attached calendar file (.ics) to remove the cancelled bookings from your calendar.',
+        'Each attached calendar file (.ics) holds one booking: open it to add that booking to your calendar, or to update it there. A file sent after a change updates the same event instead of adding a new one. The whole trip, as one file, is on the trip page.',
+      cancel: 'Each attached calendar file (.ics) holds one cancelled booking: open it to remove that booking from your calendar.',
     },
     /** A calendar connection of the traveler lapsed. */
     reconnect: (names: CalendarNames) => [
@@ -128,5 +128,58 @@ export const en = {
       `Log in before ${deadline} to keep it: ${url}`,
       `If it expires, itinerary emails with calendar files (.ics) keep coming, and you can reconnect with "${names.connect}" on the home screen.`,
     ],
+  },
+
+  /** What a booking change did, fact by fact: email rows, calendar event bodies, titles. */
+  itineraryChanges: {
+    /** The title of a cancelled booking kept in a calendar. */
+    cancelledTitle: (summary: string) => `Canceled: ${summary}`,
+    /** The row that carries each changed fact. */
+    heading: 'What changed',
+    facts: {
+      departure: 'Departure', arrival: 'Arrival', pickUp: 'Pick-up', dropOff: 'Drop-off', checkIn: 'Check-in', checkOut: 'Check-out',
+      flightNumber: 'Flight', trainNumber: 'Train', departureTerminal: 'Departure terminal', arrivalTerminal: 'Arrival terminal', seat: 'Seat',
+    },
+    /** "Seat 11A → 12C". */
+    change: (label: string, from: string, to: string) => `${label} ${from} → ${to}`,
+    /** A fact not given on one side of the change. */
+    none: 'none',
+    /** What a change email's subject says first, by the kind of change. */
+    subjectPrefix: { schedule: 'Schedule changed', seat: 'Seat changed', added: 'Booking added', cancelled: 'Booking cancelled' },
+  },
+
+  /** Log-in throttling, cross-site refusal, and the one-use links that set a password (invitation, reset). */
+  access: {
+    throttled: (seconds: number) => `Too many log-in attempts. Try again in ${seconds} seconds.`,
+    crossSite: 'This request came from another site and was refused.',
+    linkInvalid: 'This link is not valid. Ask for a new one.',
+    linkExpired: 'This link has expired. Ask for a new one.',
+    linkUsed: 'This link has been used already. Log in, or ask for a new one.',
+    passwordTooShort: (min: number) => `The password must be at least ${min} characters.`,
+    resetSubject: 'Reset your tripcal password',
+    resetBody: (name: string, url: string, minutes: number) => [
+      `Dear ${name},`,
+      'Someone (we hope you) asked to reset the password of your tripcal account.',
+      `To choose a new password, open this link within ${minutes} minutes. It works once: ${url}`,
+      'If you did not ask for this, ignore this email: your password stays as it is.',
+    ],
+  },
+
+  /** The traveler's private subscription feed. */
+  calendarFeed: {
+    /** The calendar's name in the traveler's calendar app. */
+    name: 'Trips (tripcal)',
+    /** A feed URL whose token is unknown, replaced or turned off. */
+    notFound: 'This calendar feed does not exist or has been turned off.',
+  },
+
+  /** Connecting a calendar with a server address, a username and a password (CalDAV). */
+  calendarPassword: {
+    badServerUrl: 'Enter the server address as https://… (or http://…).',
+    refused: 'The server refused this username and password. Check them, and use an app-specific password where your service asks for one.',
+    unreachable: 'The server could not be reached at this address. Check the address and try again.',
+    notCalendarServer: 'No calendars were found at this address. Check the server address.',
+    noCalendar: 'This account holds no calendar for events.',
+    calendarMissing: 'The chosen calendar is no longer in this account. Choose again.',
   },
 };

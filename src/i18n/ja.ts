@@ -34,7 +34,7 @@ export const ja: Messages = {
     terminal: (terminal) => `ターミナル${terminal}`,
     seat: '座席',
     cabin: 'クラス',
-    recordLocator: '予約番号',
+    recordLocator: '航空会社予約番号',
     hotel: 'ホテル',
     hotelSummary: '宿泊',
     address: '住所',
@@ -77,8 +77,8 @@ export const ja: Messages = {
     marks: { added: '追加', changed: '変更', cancelled: 'キャンセル' },
     calendarFile: {
       update:
-        '添付のカレンダーファイル(.ics)を開くと、予定がカレンダーに追加されます。変更後に届くファイルは、同じ予定を重複させずに更新します。',
-      cancel: '添付のカレンダーファイル(.ics)を開くと、キャンセルされた予定がカレンダーから削除されます。',
+        '添付のカレンダーファイル(.ics)は予定1件ごとに分かれています。開くと、その予定がカレンダーに追加または更新されます。変更後に届くファイルは、同じ予定を重複させずに更新します。旅程全体を1つのファイルにしたものは旅程のページにあります。',
+      cancel: '添付のカレンダーファイル(.ics)はキャンセルされた予定1件ごとに分かれています。開くと、その予定がカレンダーから削除されます。',
     },
     reconnect: (names) => [
       `${names.calendar}との接続の有効期限が切れたため、この旅程を${names.calendar}に自動で反映できませんでした。`,
@@ -97,5 +97,47 @@ export const ja: Messages = {
       `${deadline}までにOBTにログインしてください: ${url}`,
       `期限が切れた場合も旅程メールとカレンダーファイル(.ics)は引き続き届きます。ホーム画面の「${names.connect}」から再接続できます。`,
     ],
+  },
+
+  itineraryChanges: {
+    cancelledTitle: (summary) => `キャンセル: ${summary}`,
+    heading: '変更内容',
+    facts: {
+      departure: '出発', arrival: '到着', pickUp: '貸出', dropOff: '返却', checkIn: 'チェックイン', checkOut: 'チェックアウト',
+      flightNumber: '便名', trainNumber: '列車', departureTerminal: '出発ターミナル', arrivalTerminal: '到着ターミナル', seat: '座席',
+    },
+    change: (label, from, to) => `${label} ${from} → ${to}`,
+    none: 'なし',
+    subjectPrefix: { schedule: '【時刻変更のお知らせ】', seat: '【座席変更のお知らせ】', added: '【予約追加のお知らせ】', cancelled: '【一部キャンセルのお知らせ】' },
+  },
+
+  access: {
+    throttled: (seconds: number) => `ログインの試行が多すぎます。${seconds}秒後にもう一度お試しください。`,
+    crossSite: '別のサイトから送られたリクエストのため、拒否しました。',
+    linkInvalid: 'このリンクは無効です。新しいリンクを依頼してください。',
+    linkExpired: 'このリンクは有効期限が切れています。新しいリンクを依頼してください。',
+    linkUsed: 'このリンクは既に使用されています。ログインするか、新しいリンクを依頼してください。',
+    passwordTooShort: (min: number) => `パスワードは${min}文字以上にしてください。`,
+    resetSubject: 'tripcalのパスワード再設定',
+    resetBody: (name: string, url: string, minutes: number) => [
+      `${name} 様`,
+      'tripcalアカウントのパスワード再設定が依頼されました。',
+      `新しいパスワードを設定するには、${minutes}分以内に次のリンクを開いてください。リンクは一度だけ使えます: ${url}`,
+      'お心当たりがない場合は、このメールを無視してください。パスワードは変更されません。',
+    ],
+  },
+
+  calendarFeed: {
+    name: '出張（tripcal）',
+    notFound: 'このカレンダーフィードは存在しないか、オフになっています。',
+  },
+
+  calendarPassword: {
+    badServerUrl: 'サーバーのアドレスを https://…（または http://…）の形式で入力してください。',
+    refused: 'サーバーがこのユーザー名とパスワードを拒否しました。入力内容を確認し、サービスが求める場合はアプリ用パスワードを使用してください。',
+    unreachable: 'このアドレスのサーバーに接続できませんでした。アドレスを確認して、もう一度お試しください。',
+    notCalendarServer: 'このアドレスにカレンダーが見つかりませんでした。サーバーのアドレスを確認してください。',
+    noCalendar: 'このアカウントには予定用のカレンダーがありません。',
+    calendarMissing: '選択したカレンダーはこのアカウントにもうありません。もう一度選択してください。',
   },
 };

@@ -16,6 +16,8 @@ export interface CalendarObject {
   method: IcsMethod;
   filename: string;
   content: string;
+  /** The one segment an iTIP object (REQUEST, CANCEL) is about; absent for a PUBLISH of the trip. */
+  segmentId?: string;
 }
 
 export type CalendarOptions = Omit<IcsOptions, 'method'>;
@@ -31,58 +33,65 @@ function confirmedSegments(trip: Trip): Segment[] {
 }
 
 /**
- * The calendar objects for one booking change. One iCalendar object carries one METHOD
- * (RFC 5546 §1.4), so a change that alters one segment and cancels another yields two:
- *  - REQUEST with ALL the trip's confirmed segments whenever something was added or altered
- *    (re-sending the unchanged ones with their same SEQUENCE is harmless, and it lets a client
- *    that missed an earlier email catch up);
- *  - CANCEL with the segments this change cancelled (their SEQUENCE already bumped).
+ * The calendar objects for one booking change, each an iTIP message (RFC 5546) about ONE event
+ * (one UID). One object carries one METHOD (RFC 5546 §1.4), and clients apply an invitation per
+ * event: Outlook keeps only the first UID of an invitation that holds several, and Gmail, Apple
+ * Calendar and Thunderbird take such an object for a plain import. So:
+ *  - a REQUEST for each segment this change added or altered (its SEQUENCE already bumped);
+ *  - a CANCEL for each segment this change cancelled (its SEQUENCE already bumped).
+ * In the trip's order, REQUESTs first. Unchanged segments are not sent again: the whole trip is the
+ * PUBLISH download (`itineraryDownload`).
  */
 export function itineraryCalendars(change: ItineraryChange, options: CalendarOptions): CalendarObject[] {
   const { trip } = change;
   const ref = filenamePart(trip.bookingRef);
-  const objects: CalendarObject[] = [];
+  const byId = new Map(trip.segments.map((s) => [s.id, s]));
+  const segmentOf = (id: string): Segment => {
+    const segment = byId.get(id);
+    // Without the segment we know neither its SEQUENCE nor what to show: the store must keep
+    // cancelled and removed segments in the snapshot.
+    if (!segment) throw new IcsError('ics.unknown-segment', `Segment ${id} is not in trip ${trip.bookingRef}`);
+    return segment;
+  };
+  const inTripOrder = (ids: readonly string[]) => {
+    const wanted = new Set(ids);
+    for (const id of wanted) segmentOf(id);
+    return trip.segments.filter((s) => wanted.has(s.id));
+  };
 
-  const confirmed = confirmedSegments(trip);
-  if (change.changedSegmentIds.length > 0 && confirmed.length > 0) {
-    objects.push({
-      method: 'REQUEST',
-      filename: `itinerary-${ref}.ics`,
-      content: renderItineraryIcs(trip, confirmed, { ...options, method: 'REQUEST' }),
-    });
-  }
-
-  if (change.cancelledSegmentIds.length > 0) {
-    const byId = new Map(trip.segments.map((s) => [s.id, s]));
-    const cancelled = change.cancelledSegmentIds.map((id) => {
-      const segment = byId.get(id);
-      if (!segment) {
-        // Without the segment we know neither its SEQUENCE nor what to show: the store must keep
-        // cancelled and removed segments in the snapshot.
-        throw new IcsError('ics.unknown-segment', `Cancelled segment ${id} is not in trip ${trip.bookingRef}`);
-      }
-      return segment;
-    });
-    objects.push({
-      method: 'CANCEL',
-      filename: `cancellation-${ref}.ics`,
-      content: renderItineraryIcs(trip, cancelled, { ...options, method: 'CANCEL' }),
-    });
-  }
-  return objects;
+  const live = new Set(confirmedSegments(trip).map((s) => s.id));
+  const requests = inTripOrder(change.changedSegmentIds).filter((s) => live.has(s.id));
+  const cancels = inTripOrder(change.cancelledSegmentIds);
+  return [
+    ...requests.map((segment) => ({
+      method: 'REQUEST' as const,
+      filename: `itinerary-${ref}-${filenamePart(segment.ref)}.ics`,
+      content: renderItineraryIcs(trip, [segment], { ...options, method: 'REQUEST' }),
+      segmentId: segment.id,
+    })),
+    ...cancels.map((segment) => ({
+      method: 'CANCEL' as const,
+      filename: `cancellation-${ref}-${filenamePart(segment.ref)}.ics`,
+      content: renderItineraryIcs(trip, [segment], { ...options, method: 'CANCEL' }),
+      segmentId: segment.id,
+    })),
+  ];
 }
 
 /**
  * The traveler's download (and `tripcal ics`): METHOD:PUBLISH with the trip's confirmed
- * segments, no ATTENDEE (RFC 5546 §3.2.1).
+ * segments, no ATTENDEE (RFC 5546 §3.2.1). A trip with none left (cancelled) still gives a
+ * calendar (RFC 5545 §3.6 requires at least one component): its segments, each STATUS:CANCELLED.
  */
 export function itineraryDownload(
   trip: Trip,
   options: Omit<CalendarOptions, 'attendee'>,
 ): CalendarObject {
+  const confirmed = confirmedSegments(trip);
+  const segments = confirmed.length > 0 ? confirmed : trip.segments.map((s) => ({ ...s, status: 'cancelled' as const }));
   return {
     method: 'PUBLISH',
     filename: `itinerary-${filenamePart(trip.bookingRef)}.ics`,
-    content: renderItineraryIcs(trip, confirmedSegments(trip), { ...options, method: 'PUBLISH' }),
+    content: renderItineraryIcs(trip, segments, { ...options, method: 'PUBLISH' }),
   };
 }

@@ -10,6 +10,8 @@
 // VTIMEZONE blocks come from a maintained library (vtimezone.ts).
 
 import { describeSegment } from '../domain/describe-segment.ts';
+import { REMINDER_MINUTES } from '../domain/project-segment.ts';
+import { messages } from '../i18n/messages.ts';
 import type { Locale, Segment, Trip } from '../domain/types.ts';
 import { contentLine, escapeText } from './content-line.ts';
 import { eventTimes, icsValue, type EventTime } from './event-times.ts';
@@ -30,8 +32,10 @@ export interface IcsOptions {
   organizer: IcsPerson;
   /** The traveler; required for REQUEST and CANCEL (RFC 5546 §3.2.2, §3.2.5), never written for PUBLISH. */
   attendee?: IcsPerson;
-  /** When this object is created; written in UTC. */
+  /** When this object is created; written in UTC. Segments that started before it get no reminder. */
   dtstamp: Date;
+  /** The company keeps cancelled bookings in calendars: a cancelled segment may then be in a REQUEST. */
+  keepCancelled?: boolean;
   productId?: string;
 }
 
@@ -53,26 +57,43 @@ function mailto(email: string): string {
 
 function timeProperty(name: 'DTSTART' | 'DTEND', time: EventTime, tzid: (zone: string) => string): string {
   if (time.type === 'date') return contentLine(name, icsValue(time), [['VALUE', 'DATE']]);
+  if (time.type === 'utc') return contentLine(name, icsValue(time));
   return contentLine(name, icsValue(time), [['TZID', tzid(time.timeZone)]]);
 }
 
-function status(segment: Segment, method: IcsMethod): 'CONFIRMED' | 'CANCELLED' {
-  if (method === 'CANCEL') return 'CANCELLED';
-  if (segment.status === 'cancelled') {
-    if (method === 'REQUEST') {
-      throw new IcsError(
-        'ics.cancelled-segment-in-request',
-        `Segment ${segment.id} is cancelled and cannot be sent in a REQUEST; send it with METHOD:CANCEL`,
-      );
-    }
-    return 'CANCELLED';
+/**
+ * A cancelled segment is written as one: in a CANCEL, in a PUBLISH of a cancelled trip, and in a
+ * REQUEST when the company keeps cancelled bookings in calendars (`keepCancelled`).
+ */
+function isCancelled(segment: Segment, options: IcsOptions): boolean {
+  if (options.method === 'CANCEL' || segment.status !== 'cancelled') return options.method === 'CANCEL';
+  if (options.method === 'REQUEST' && !options.keepCancelled) {
+    throw new IcsError(
+      'ics.cancelled-segment-in-request',
+      `Segment ${segment.id} is cancelled and cannot be sent in a REQUEST; send it with METHOD:CANCEL`,
+    );
   }
-  return 'CONFIRMED';
+  return true;
 }
 
-function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
-  const { start, end } = eventTimes(segment);
+/**
+ * STATUS: what the booking is. RFC 5546 §3.2.2 allows only TENTATIVE or CONFIRMED in a REQUEST,
+ * so a cancelled booking kept in the calendar (a REQUEST) has none; its title says it.
+ */
+function status(cancelled: boolean, method: IcsMethod): string | undefined {
+  if (!cancelled) return 'CONFIRMED';
+  return method === 'REQUEST' ? undefined : 'CANCELLED';
+}
+
+export function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
+  const { start, end, startsAt } = eventTimes(segment);
   const text = describeSegment(segment, options.locale);
+  const cancelled = isCancelled(segment, options);
+  const summary = cancelled ? messages(options.locale).itineraryChanges.cancelledTitle(text.summary) : text.summary;
+  const eventStatus = status(cancelled, options.method);
+  // A stay does not make the traveler busy all day, nor does a cancelled booking; a flight, a
+  // train or a rental does.
+  const free = cancelled || segment.kind === 'hotel';
   const lines = [
     'BEGIN:VEVENT',
     contentLine('UID', segmentUid(segment)),
@@ -80,12 +101,11 @@ function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string)
     contentLine('DTSTAMP', utcDateTime(options.dtstamp)),
     timeProperty('DTSTART', start, tzid),
     timeProperty('DTEND', end, tzid),
-    contentLine('SUMMARY', escapeText(text.summary)),
+    contentLine('SUMMARY', escapeText(summary)),
     contentLine('LOCATION', escapeText(text.location)),
     contentLine('DESCRIPTION', escapeText(text.description)),
-    contentLine('STATUS', status(segment, options.method)),
-    // A stay does not make the traveler busy all day; a flight, a train or a rental does.
-    contentLine('TRANSP', segment.kind === 'hotel' ? 'TRANSPARENT' : 'OPAQUE'),
+    ...(eventStatus ? [contentLine('STATUS', eventStatus)] : []),
+    contentLine('TRANSP', free ? 'TRANSPARENT' : 'OPAQUE'),
     contentLine('ORGANIZER', mailto(options.organizer.email), [['CN', options.organizer.name]]),
   ];
   if (options.method !== 'PUBLISH' && options.attendee) {
@@ -98,16 +118,30 @@ function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string)
       ]),
     );
   }
-  // labels.md: bookings show as tentative in Outlook. INTENDEDSTATUS is what Outlook keeps once
-  // the invitation is accepted; without it an accepted REQUEST would turn busy.
-  lines.push(contentLine('X-MICROSOFT-CDO-BUSYSTATUS', 'TENTATIVE'));
-  lines.push(contentLine('X-MICROSOFT-CDO-INTENDEDSTATUS', 'TENTATIVE'));
+  // labels.md: bookings show as tentative in Outlook (a cancelled one kept there as free).
+  // INTENDEDSTATUS is what Outlook keeps once the invitation is accepted; without it an accepted
+  // REQUEST would turn busy.
+  const busy = cancelled ? 'FREE' : 'TENTATIVE';
+  lines.push(contentLine('X-MICROSOFT-CDO-BUSYSTATUS', busy));
+  lines.push(contentLine('X-MICROSOFT-CDO-INTENDEDSTATUS', busy));
   if (start.type === 'date') lines.push(contentLine('X-MICROSOFT-CDO-ALLDAYEVENT', 'TRUE'));
+  // The reminder the calendar events carry (project-segment.ts); none for a segment that has
+  // started by the time this object is made, nor for a cancelled one.
+  const minutes = REMINDER_MINUTES[segment.kind];
+  if (minutes !== null && !cancelled && startsAt > options.dtstamp) {
+    lines.push(
+      'BEGIN:VALARM',
+      contentLine('ACTION', 'DISPLAY'),
+      contentLine('DESCRIPTION', escapeText(text.summary)),
+      contentLine('TRIGGER', minutes % 60 === 0 ? `-PT${minutes / 60}H` : `-PT${minutes}M`),
+      'END:VALARM',
+    );
+  }
   lines.push('END:VEVENT');
   return lines;
 }
 
-function zonesUsed(segments: Segment[]): string[] {
+export function zonesUsed(segments: Segment[]): string[] {
   const zones = new Set<string>();
   for (const segment of segments) {
     const { start, end } = eventTimes(segment);

@@ -5,10 +5,12 @@
 import type { SendMailOptions } from 'nodemailer';
 import { describeSegmentRows } from '../domain/describe-segment.ts';
 import { segmentSpan } from '../domain/segment-span.ts';
-import type { Segment, TripChange, User } from '../domain/types.ts';
+import { SCHEDULE_FACTS } from '../domain/segment-changes.ts';
+import type { Locale, Segment, TripChange, User } from '../domain/types.ts';
 import { toInstant } from '../domain/zoned-time.ts';
 import { messages, type CalendarNames } from '../i18n/messages.ts';
 import { itineraryCalendars, type CalendarObject } from '../ics/itinerary-calendars.ts';
+import { reservationsJsonLd, scriptJson } from './reservation-json-ld.ts';
 import { renderItineraryHtml, renderItineraryText, type ItineraryEmailView, type SegmentMark } from './render-itinerary-email.ts';
 
 export interface ItineraryEmailOptions {
@@ -28,17 +30,21 @@ export function composeItineraryEmail(
   const { trip } = change;
   const locale = traveler.locale;
   const { common, itineraryEmail: texts } = messages(locale);
-  const subject = oneLine(texts.subject(texts.subjectPrefix[change.kind], trip));
+  const subject = oneLine(texts.subject(subjectPrefix(change, locale), trip));
 
-  const segments = inTravelOrder(trip.segments).map((segment) => {
-    const { summary, rows } = describeSegmentRows(segment, locale);
+  const ordered = inTravelOrder(trip.segments);
+  const segments = ordered.map((segment) => {
     const mark = markOf(segment, change);
+    // What changed is told for the segments this change altered, not again for earlier changes.
+    const { summary, rows } = describeSegmentRows(mark === 'changed' ? segment : withoutLastChange(segment), locale);
     // The first row names the segment ("Flight: NH 6 Tokyo (HND) → …"); the email already shows
     // that as the segment's heading.
     const details = rows.length > 0 && summary.includes(rows[0].value) ? rows.slice(1) : rows;
     return { mark: mark ? { kind: mark, label: texts.marks[mark] } : undefined, summary, rows: details };
   });
 
+  // One iTIP object per added, altered or cancelled segment, in travel order (itinerary-calendars.ts).
+  const position = new Map(ordered.map((segment, index) => [segment.id, index]));
   const calendars = itineraryCalendars(
     { trip, changedSegmentIds: change.changedSegmentIds, cancelledSegmentIds: change.cancelledSegmentIds },
     {
@@ -47,7 +53,7 @@ export function composeItineraryEmail(
       attendee: { name: traveler.displayName, email: traveler.email },
       dtstamp: change.occurredAt,
     },
-  );
+  ).sort((a, b) => (a.method === b.method ? (position.get(a.segmentId!) ?? 0) - (position.get(b.segmentId!) ?? 0) : a.method === 'REQUEST' ? -1 : 1));
   const primary = primaryCalendar(calendars);
 
   const view: ItineraryEmailView = {
@@ -62,6 +68,7 @@ export function composeItineraryEmail(
     calendarNote: !primary ? undefined : primary.method === 'CANCEL' ? texts.calendarFile.cancel : texts.calendarFile.update,
     footer: texts.footer,
     signature: options.from.name,
+    jsonLd: scriptJson(reservationsJsonLd(ordered, trip, traveler)),
   };
 
   const domain = mailDomain(options.from.address);
@@ -81,11 +88,11 @@ export function composeItineraryEmail(
     },
     text: renderItineraryText(view),
     html: renderItineraryHtml(view),
-    // The primary object also goes in the multipart/alternative as text/calendar; method=…
-    // (RFC 6047 §2.4), which is what makes Outlook and Gmail show it as an invitation with
-    // accept/decline rather than a plain attachment. It is put there through `alternatives`
-    // rather than nodemailer's `icalEvent` because `icalEvent` also adds its own second copy
-    // as an application/ics attachment, beside the text/calendar attachments below.
+    // Every iTIP object (one event each) is attached as text/calendar; method=…, and the first
+    // also goes in the multipart/alternative (RFC 6047 §2.4), which is what makes Outlook and
+    // Gmail show it as an invitation rather than a plain attachment; a MIME message has one such
+    // part. It is put there through `alternatives` rather than nodemailer's `icalEvent` because
+    // `icalEvent` also adds its own second copy as an application/ics attachment.
     alternatives: primary ? [{ contentType: calendarContentType(primary.method), content: primary.content }] : [],
     attachments: calendars.map((calendar) => ({
       filename: calendar.filename,
@@ -95,7 +102,7 @@ export function composeItineraryEmail(
   };
 }
 
-/** The object the email is about: the REQUEST for the trip, or the CANCEL when nothing remains. */
+/** The object of the multipart/alternative: the first REQUEST, else the first CANCEL. */
 function primaryCalendar(calendars: CalendarObject[]): CalendarObject | undefined {
   return (
     calendars.find((c) => c.method === 'REQUEST') ?? calendars.find((c) => c.method === 'CANCEL') ?? calendars[0]
@@ -115,6 +122,31 @@ function markOf(segment: Segment, change: TripChange): SegmentMark | undefined {
     return segment.sequence === 0 ? 'added' : 'changed';
   }
   return undefined;
+}
+
+function withoutLastChange(segment: Segment): Segment {
+  const { lastChange: _lastChange, ...rest } = segment;
+  return rest as Segment;
+}
+
+/**
+ * What the subject says first: the kind of change when the change is of one kind (times only,
+ * seats only, segments added only, segments cancelled only), else that the itinerary changed.
+ */
+function subjectPrefix(change: TripChange, locale: Locale): string {
+  const { itineraryEmail: texts, itineraryChanges: words } = messages(locale);
+  if (change.kind !== 'changed') return texts.subjectPrefix[change.kind];
+  const touched = new Set([...change.changedSegmentIds, ...change.cancelledSegmentIds]);
+  const marked = change.trip.segments.filter((s) => touched.has(s.id)).map((s) => ({ segment: s, mark: markOf(s, change) }));
+  const marks = new Set(marked.map((m) => m.mark));
+  if (marks.size === 1 && marks.has('added')) return words.subjectPrefix.added;
+  if (marks.size === 1 && marks.has('cancelled')) return words.subjectPrefix.cancelled;
+  if (marks.size === 1 && marks.has('changed')) {
+    const facts = marked.flatMap((m) => m.segment.lastChange ?? []).map((c) => c.fact);
+    if (facts.length && facts.every((fact) => SCHEDULE_FACTS.has(fact))) return words.subjectPrefix.schedule;
+    if (facts.length && facts.every((fact) => fact === 'seat')) return words.subjectPrefix.seat;
+  }
+  return texts.subjectPrefix.changed;
 }
 
 /** Segments by when the traveler sets off: a stay from its check-in time, not from midnight. */

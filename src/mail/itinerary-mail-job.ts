@@ -3,6 +3,7 @@
 // sends exactly the email of that change (same Message-ID). A failed send fails its job alone, and
 // pg-boss retries it with the queue's backoff. A sent email is recorded on its change before the
 // job completes, so a job run again (its completion lost with the database) does not send it twice.
+import { isActiveUser } from '../store/users.ts';
 import type { Job } from 'pg-boss';
 import type { User } from '../domain/types.ts';
 import type { CalendarNames } from '../i18n/messages.ts';
@@ -50,6 +51,11 @@ export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOpti
   const traveler = await findUser(opts.store.db, change.trip.travelerId);
   if (!traveler) {
     log(`[mail] traveler of change ${job.changeId} no longer exists; nothing to send`);
+    return 'dropped';
+  }
+  if (!(await isActiveUser(opts.store.db, traveler.id))) {
+    // Deprovisioned by the company: their trips are kept, but nothing is sent to them.
+    log(`[mail] traveler of change ${job.changeId} is deprovisioned; nothing sent`);
     return 'dropped';
   }
   const message = composeItineraryEmail(change, traveler, {

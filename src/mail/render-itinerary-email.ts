@@ -27,6 +27,8 @@ export interface ItineraryEmailView {
   calendarNote?: string;
   footer: string;
   signature: string;
+  /** schema.org reservations as JSON text for a <script type="application/ld+json"> (already escaped for it). */
+  jsonLd?: string;
 }
 
 const AMP = /&/g;
@@ -89,7 +91,7 @@ export function renderItineraryHtml(view: ItineraryEmailView): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(view.subject)}</title>
-</head>
+${view.jsonLd ? `<script type="application/ld+json">${view.jsonLd}</script>\n` : ''}</head>
 <body style="margin:0;padding:0;background:#ffffff;color:#202124;">
 <table role="presentation" width="100%" cellspacing="0" cellpadding="0" style="max-width:640px;margin:0 auto;font-size:15px;line-height:1.5;${FONT}">
 <tr><td style="padding:16px 0;">

@@ -2,15 +2,17 @@
 // the jobs that follow from it (the itinerary email, later the calendar sync) commit together or
 // not at all. A request that changes nothing writes nothing and sends nothing.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { applyBooking, cancelSegments } from '../domain/apply-booking.ts';
 import type { SegmentInput, TripChangeInput, TripInput } from '../domain/booking-schema.ts';
 import { parseSegments } from '../domain/parse-booking.ts';
+import { isValidTimeZone } from '../domain/zoned-time.ts';
 import type { SegmentTimes } from '../domain/segment-span.ts';
 import type { ChangeKind, Segment, Trip, TripChange } from '../domain/types.ts';
 import { QUEUES, type Store, type Tx } from './database.ts';
 import { findTripByRef } from './trips.ts';
 
-export type BookingErrorCode = 'trip_not_found' | 'segment_not_found' | 'traveler_not_found';
+export type BookingErrorCode = 'trip_not_found' | 'segment_not_found' | 'traveler_not_found' | 'invalid_traveler';
 
 export class BookingError extends Error {
   readonly code: BookingErrorCode;
@@ -42,15 +44,48 @@ export function bookings(store: Store, options: BookingsOptions = {}) {
   const now = options.now ?? (() => new Date());
   const hooks = options.onChange ?? [];
 
-  async function travelerOf(tx: Tx, organisationId: string, email: string) {
-    const traveler = await tx
-      .selectFrom('users')
-      .select(['id', 'time_zone'])
+  const findTraveler = (tx: Tx, organisationId: string, email: string) =>
+    tx.selectFrom('users').select(['id', 'time_zone', 'display_name', 'locale'])
       .where('organisation_id', '=', organisationId)
       .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
       .executeTakeFirst();
-    if (!traveler) throw new BookingError('traveler_not_found', `travelerEmail: no user with this email in your company`, 'travelerEmail');
-    return traveler;
+
+  /**
+   * The trip's traveler: by `travelerEmail`, a user of the company; or by `traveler`, created in
+   * the company when unknown (unless the company turned that off) and updated when their name,
+   * language or zone changed.
+   */
+  async function travelerOf(tx: Tx, organisationId: string, input: TripInput): Promise<{ id: string; time_zone: string }> {
+    if (input.travelerEmail !== undefined && input.traveler !== undefined) {
+      throw new BookingError('invalid_traveler', 'traveler: give either travelerEmail or traveler, not both', 'traveler');
+    }
+    if (input.traveler === undefined) {
+      if (input.travelerEmail === undefined) throw new BookingError('invalid_traveler', 'travelerEmail: is required (or traveler, the traveler in full)', 'travelerEmail');
+      const traveler = await findTraveler(tx, organisationId, input.travelerEmail);
+      if (!traveler) throw new BookingError('traveler_not_found', `travelerEmail: no user with this email in your company`, 'travelerEmail');
+      return traveler;
+    }
+    const t = input.traveler;
+    if (!isValidTimeZone(t.timeZone)) throw new BookingError('invalid_traveler', `traveler.timeZone: unknown time zone "${t.timeZone}"`, 'traveler.timeZone');
+    const known = await findTraveler(tx, organisationId, t.email);
+    if (known) {
+      if (known.display_name !== t.name || known.locale !== t.locale || known.time_zone !== t.timeZone) {
+        await tx.updateTable('users').set({ display_name: t.name, locale: t.locale, time_zone: t.timeZone }).where('id', '=', known.id).execute();
+      }
+      return { id: known.id, time_zone: t.timeZone };
+    }
+    const org = await tx.selectFrom('organisations').select('travelers_from_bookings').where('id', '=', organisationId).executeTakeFirstOrThrow();
+    if (!org.travelers_from_bookings) throw new BookingError('traveler_not_found', 'traveler.email: no user with this email in your company, and your company does not create travelers from bookings', 'traveler.email');
+    const id = randomUUID();
+    const inserted = await tx.insertInto('users').values({
+      id, organisation_id: organisationId, email: t.email, display_name: t.name, role: 'traveler', locale: t.locale, time_zone: t.timeZone, password_hash: null, last_login_at: null,
+    }).onConflict((oc) => oc.expression(sql`lower(email)`).doNothing()).returning('id').executeTakeFirst();
+    if (inserted) return { id, time_zone: t.timeZone };
+    // Another booking naming the same new traveler committed first: theirs is the user.
+    const raced = await findTraveler(tx, organisationId, t.email);
+    if (raced) return raced;
+    // The email is a user of another company (emails are unique across companies).
+    throw new BookingError('invalid_traveler', 'traveler.email: this email cannot be a traveler of your company', 'traveler.email');
   }
 
   async function homeZone(tx: Tx, travelerId: string): Promise<string> {
@@ -111,7 +146,7 @@ export function bookings(store: Store, options: BookingsOptions = {}) {
       return store.db.transaction().execute(async (tx) => {
         const existing = await findTripByRef(tx, organisationId, input.bookingRef);
         if (existing) return { trip: existing, created: false };
-        const traveler = await travelerOf(tx, organisationId, input.travelerEmail);
+        const traveler = await travelerOf(tx, organisationId, input);
         const parsed = parseSegments(input.segments, { homeTimeZone: traveler.time_zone });
         const trip: Trip = {
           id: randomUUID(), organisationId, travelerId: traveler.id, bookingRef: input.bookingRef,

@@ -19,7 +19,7 @@ export interface CalendarConnection extends Row {
 
 const connectionColumns = [
   'id', 'user_id', 'organisation_id', 'provider', 'account_key', 'account_name', 'account_organization', 'status', 'status_reason',
-  'status_changed_at', 'connected_at', 'last_refreshed_at', 'last_synced_at', 'last_sync_error', 'reminder_sent_at', 'rediscover',
+  'status_changed_at', 'connected_at', 'last_refreshed_at', 'last_synced_at', 'last_sync_error', 'reminder_sent_at', 'rediscover', 'unavailable_since',
 ] as const;
 
 function toConnection<R extends Row & { account_details: string }>(row: R): CalendarConnection & Omit<R, 'account_details'> {
@@ -145,15 +145,35 @@ export async function transition(db: Db, connectionId: string, name: TransitionN
   const t = TRANSITIONS[name];
   await db
     .updateTable('calendar_connections')
-    .set({ status: t.status, status_reason: reason, status_changed_at: at, ...(t.dropCredential ? { credential: null, access_token: null } : {}) })
+    .set({ status: t.status, status_reason: reason, status_changed_at: at, unavailable_since: null, ...(t.dropCredential ? { credential: null, access_token: null } : {}) })
     .where('id', '=', connectionId)
     .execute();
 }
 
 /**
+ * The provider cannot reach the connected account's calendar (a mailbox it does not serve): the
+ * connection stays connected, with the reason shown to the traveler and the admin, and the time it
+ * started, by which retries are spaced. Returns since when.
+ */
+export async function markCalendarUnavailable(db: Db, connectionId: string, reason: string, at: Date): Promise<Date> {
+  const row = await db.updateTable('calendar_connections')
+    .set({ status_reason: reason, unavailable_since: sql<Date>`coalesce(unavailable_since, ${at.toISOString()}::timestamptz)` })
+    .where('id', '=', connectionId).where('status', '=', 'connected')
+    .returning('unavailable_since').executeTakeFirst();
+  return row?.unavailable_since ? new Date(row.unavailable_since) : at;
+}
+
+/** The calendar is reachable again: the reason goes. */
+export async function markCalendarAvailable(db: Db, connectionId: string): Promise<void> {
+  await db.updateTable('calendar_connections').set({ status_reason: null, unavailable_since: null })
+    .where('id', '=', connectionId).where('status', '=', 'connected').execute();
+}
+
+/**
  * The transition into `connected`, from anywhere (a first connection, or a reconnection after a
  * lapse): the account, its sealed credential, and `rediscover`, so the next reconcile looks our
- * events up by their key before creating any. Returns the connection's id.
+ * events up by their key before creating any. A reconnection to another account forgets the events
+ * recorded for the old one. Returns the connection's id.
  */
 export async function markConnected(db: Db, box: SecretBox, args: { userId: string; organisationId: string; provider: string; account: ConnectedAccount; credential: string; accessToken?: AccessToken; at: Date }): Promise<string> {
   const { userId, organisationId, provider, account, at } = args;
@@ -163,8 +183,12 @@ export async function markConnected(db: Db, box: SecretBox, args: { userId: stri
     credential: box.seal(args.credential, credentialContext(provider, userId)),
     // The sign-in's own access token: the backfill that follows uses it (any worker), as later ones do.
     access_token: args.accessToken ? sealAccessToken(box, { user_id: userId, provider }, args.accessToken) : null,
-    connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true,
+    connected_at: at, last_refreshed_at: at, last_sync_error: null, reminder_sent_at: null, rediscover: true, unavailable_since: null,
   };
+  // Another account (or, for CalDAV, another calendar) than before: the record of events written
+  // is of a calendar this connection no longer writes to, so it goes, and the backfill starts afresh.
+  const previous = await db.selectFrom('calendar_connections').select(['id', 'account_key']).where('user_id', '=', userId).where('provider', '=', provider).executeTakeFirst();
+  if (previous && previous.account_key !== account.key) await db.deleteFrom('calendar_events').where('connection_id', '=', previous.id).execute();
   const row = await db
     .insertInto('calendar_connections')
     .values({ id: crypto.randomUUID(), user_id: userId, provider, ...values })

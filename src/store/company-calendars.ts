@@ -39,6 +39,29 @@ export async function recordGrant(db: Db, organisationId: string, provider: stri
     .execute();
 }
 
+/**
+ * A grant redirect's answer: the organisation it names is a claim. A fresh grant by the organisation
+ * already proven renews the grant at once (its time starts the grace while it propagates); any
+ * other organisation is kept as the claim alone, which never replaces the proven one: an
+ * administrator's own sign-in of that organisation proves it (proveGrant).
+ */
+export async function recordGrantClaim(db: Db, organisationId: string, provider: string, organization: string, at: Date): Promise<'renewed' | 'claimed'> {
+  const company = await companyCalendar(db, organisationId, provider);
+  const renewed = company.grant_organization === organization && company.connected_by !== null;
+  await db.updateTable('organisation_calendar_providers')
+    .set(renewed ? { grant_status: 'granted', grant_changed_at: at, grant_error: null, grant_claim: null } : { grant_claim: organization })
+    .where('organisation_id', '=', organisationId).where('provider', '=', provider).execute();
+  return renewed ? 'renewed' : 'claimed';
+}
+
+/** An administrator of the claimed organisation signed in: the grant is the company's, for that organisation. */
+export async function proveGrant(db: Db, organisationId: string, provider: string, organization: string, at: Date): Promise<void> {
+  await companyCalendar(db, organisationId, provider);
+  await db.updateTable('organisation_calendar_providers')
+    .set({ grant_status: 'granted', grant_organization: organization, grant_claim: null, grant_changed_at: at, grant_error: null })
+    .where('organisation_id', '=', organisationId).where('provider', '=', provider).execute();
+}
+
 /** The company admin connected their own calendar of this provider (the source document's step 3). */
 export async function recordAdminConnected(db: Db, organisationId: string, provider: string, userId: string, at: Date): Promise<void> {
   await db.updateTable('organisation_calendar_providers').set({ connected_by: userId, connected_at: at })

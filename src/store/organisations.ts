@@ -1,13 +1,11 @@
-// Organisations, their users and their booking-API keys.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+// Organisations, their users and their booking-API keys; onboarding a company with its first admin.
+import { randomUUID } from 'node:crypto';
 import type { Locale, Organisation, Role, User } from '../domain/types.ts';
-import type { Db } from './database.ts';
+import { issueCredential, organisationForCredential } from './company-credentials.ts';
+import type { Db, Tx } from './database.ts';
+import { issuePasswordLink } from './password-links.ts';
 
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
-export async function createOrganisation(db: Db, name: string, id: string = randomUUID()): Promise<Organisation> {
+export async function createOrganisation(db: Db | Tx, name: string, id: string = randomUUID()): Promise<Organisation> {
   await db.insertInto('organisations').values({ id, name }).execute();
   return { id, name };
 }
@@ -22,7 +20,7 @@ export interface NewUser {
   passwordHash?: string;
 }
 
-export async function createUser(db: Db, organisationId: string, u: NewUser): Promise<User> {
+export async function createUser(db: Db | Tx, organisationId: string, u: NewUser): Promise<User> {
   const id = u.id ?? randomUUID();
   await db
     .insertInto('users')
@@ -48,7 +46,7 @@ export async function setUserLocale(db: Db, userId: string, locale: Locale): Pro
   await db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
 }
 
-export async function findUser(db: Db, userId: string): Promise<User | undefined> {
+export async function findUser(db: Db | Tx, userId: string): Promise<User | undefined> {
   const r = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   return r && { id: r.id, organisationId: r.organisation_id, email: r.email, displayName: r.display_name, role: r.role, locale: r.locale, timeZone: r.time_zone };
 }
@@ -57,18 +55,53 @@ export async function findUser(db: Db, userId: string): Promise<User | undefined
  * A new API key for the booking API. The key is returned once; only its hash is stored.
  * `key` may be given (the demo seed uses a documented one).
  */
-export async function issueApiKey(db: Db, organisationId: string, key: string = `tc_${randomBytes(24).toString('base64url')}`): Promise<string> {
-  await db.insertInto('api_keys').values({ id: randomUUID(), organisation_id: organisationId, key_hash: hashApiKey(key), prefix: key.slice(0, 7), revoked_at: null }).execute();
-  return key;
+export async function issueApiKey(db: Db, organisationId: string, key?: string): Promise<string> {
+  return (await issueCredential(db, organisationId, 'booking', { ...(key ? { key } : {}) })).key;
 }
 
 /** The organisation an API key belongs to, or undefined for an unknown or revoked key. */
 export async function organisationForApiKey(db: Db, key: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('api_keys')
-    .select('organisation_id')
-    .where('key_hash', '=', hashApiKey(key))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row?.organisation_id;
+  return organisationForCredential(db, key, 'booking');
+}
+
+export interface NewCompany {
+  name: string;
+  admin: { email: string; name: string; locale: Locale; timeZone: string };
+}
+
+/**
+ * A new company with its first admin, who has no password yet: the returned invitation token (a
+ * one-use link, password-links.ts) lets them set one. One transaction: an email already in use
+ * leaves nothing behind.
+ */
+export async function onboardCompany(db: Db, company: NewCompany, now: Date): Promise<{ id: string; adminId: string; inviteToken: string } | { problem: 'email_taken' }> {
+  return db.transaction().execute(async (tx) => {
+    const taken = await tx.selectFrom('users').select('id').where((eb) => eb(eb.fn('lower', ['email']), '=', company.admin.email.toLowerCase())).executeTakeFirst();
+    if (taken) return { problem: 'email_taken' as const };
+    const org = await createOrganisation(tx, company.name);
+    const admin = await createUser(tx, org.id, { email: company.admin.email, displayName: company.admin.name, role: 'admin', locale: company.admin.locale, timeZone: company.admin.timeZone });
+    const inviteToken = await issuePasswordLink(tx, admin.id, 'invitation', now);
+    return { id: org.id, adminId: admin.id, inviteToken };
+  });
+}
+
+export interface CompanySettings {
+  /** A booking naming an unknown traveler creates them. */
+  travelersFromBookings: boolean;
+  /** A deprovisioned traveler's calendar events are removed. */
+  removeEventsOnDeprovision: boolean;
+}
+
+export async function companySettings(db: Db | Tx, organisationId: string): Promise<CompanySettings | undefined> {
+  const r = await db.selectFrom('organisations').select(['travelers_from_bookings', 'remove_events_on_deprovision']).where('id', '=', organisationId).executeTakeFirst();
+  return r && { travelersFromBookings: r.travelers_from_bookings, removeEventsOnDeprovision: r.remove_events_on_deprovision };
+}
+
+export async function updateCompanySettings(db: Db, organisationId: string, settings: Partial<CompanySettings>): Promise<CompanySettings | undefined> {
+  const set = {
+    ...(settings.travelersFromBookings !== undefined ? { travelers_from_bookings: settings.travelersFromBookings } : {}),
+    ...(settings.removeEventsOnDeprovision !== undefined ? { remove_events_on_deprovision: settings.removeEventsOnDeprovision } : {}),
+  };
+  if (Object.keys(set).length) await db.updateTable('organisations').set(set).where('id', '=', organisationId).execute();
+  return companySettings(db, organisationId);
 }

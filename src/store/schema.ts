@@ -10,6 +10,10 @@ export interface OrganisationsTable {
   /** Days without an OBT log-in after which a traveler's calendar connections lapse; null: no such rule. */
   login_policy_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Generated<Date>;
+  /** A booking naming an unknown traveler creates them in the company. */
+  travelers_from_bookings: Generated<boolean>;
+  /** A deprovisioned traveler's calendar events are removed (otherwise left as they are). */
+  remove_events_on_deprovision: Generated<boolean>;
 }
 
 export interface UsersTable {
@@ -24,6 +28,16 @@ export interface UsersTable {
   last_login_at: Date | null;
   calendar_prompt_dismissed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Generated<Date>;
+  /** False once deprovisioned: no log-in, emails or calendar writes; trips kept. */
+  active: Generated<boolean>;
+  /** Deleted by the identity provider (SCIM DELETE): gone from SCIM, kept for its trips. */
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The identity provider's key for the user (SCIM externalId). */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The account the user signs in with through a calendar provider: provider, organisation, immutable id. */
+  sign_in_provider: ColumnType<string | null, string | null | undefined, string | null>;
+  sign_in_organization: ColumnType<string | null, string | null | undefined, string | null>;
+  sign_in_subject: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ApiKeysTable {
@@ -35,6 +49,26 @@ export interface ApiKeysTable {
   prefix: string;
   created_at: Generated<Date>;
   revoked_at: Date | null;
+  /** A booking-API key or a SCIM token. */
+  kind: ColumnType<'booking' | 'scim', 'booking' | 'scim' | undefined, 'booking' | 'scim'>;
+  name: ColumnType<string | null, string | null | undefined, string | null>;
+  last_used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface PasswordLinksTable {
+  /** SHA-256 of the link's token; the token is only in the link. */
+  token_hash: string;
+  user_id: string;
+  purpose: 'invitation' | 'reset';
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  window_ends_at: Timestamp;
 }
 
 export interface TripsTable {
@@ -91,6 +125,8 @@ export interface OrganisationCalendarProvidersTable {
   grant_organization: string | null;
   grant_changed_at: Timestamp | null;
   grant_error: string | null;
+  /** The organisation a grant redirect named, not yet proven by an administrator's own sign-in. */
+  grant_claim: ColumnType<string | null, string | null | undefined, string | null>;
   connected_by: string | null;
   connected_at: Timestamp | null;
   sync_enabled: ColumnType<boolean, boolean | undefined, boolean>;
@@ -137,6 +173,8 @@ export interface CalendarConnectionsTable {
   last_sync_error: string | null;
   reminder_sent_at: Timestamp | null;
   rediscover: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Since when the provider cannot reach the account's calendar; null while it can. */
+  unavailable_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type MappingState = 'creating' | 'synced' | 'user_deleted' | 'failed';
@@ -152,6 +190,17 @@ export interface CalendarEventsTable {
   updated_at: Timestamp;
 }
 
+/** A traveler's private subscription feed (one per user). */
+export interface CalendarFeedsTable {
+  user_id: string;
+  organisation_id: string;
+  /** SHA-256 of the feed's token, hex: what a feed request is found by. */
+  token_hash: string;
+  /** The token, sealed with the user as associated data: shown to its owner again. */
+  token: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -164,4 +213,7 @@ export interface Database {
   oauth_states: OauthStatesTable;
   calendar_connections: CalendarConnectionsTable;
   calendar_events: CalendarEventsTable;
+  password_links: PasswordLinksTable;
+  rate_limits: RateLimitsTable;
+  calendar_feeds: CalendarFeedsTable;
 }

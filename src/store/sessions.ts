@@ -31,24 +31,38 @@ const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 
 export const SESSION_DAYS = 14;
 
-/** Checks the password; on success records the log-in time (the 90-day rule counts from it) and opens a session. */
-export async function logIn(db: Db, email: string, password: string, now: Date): Promise<{ user: User; token: string } | undefined> {
+/**
+ * Checks the password; on success opens a session (see startSession). A deprovisioned user is
+ * refused like a wrong password. `previousToken` is the browser's session before this log-in.
+ */
+export async function logIn(db: Db, email: string, password: string, now: Date, previousToken?: string): Promise<{ user: User; token: string } | undefined> {
   const row = await db
     .selectFrom('users')
-    .select(['id', 'password_hash'])
+    .select(['id', 'password_hash', 'active'])
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
     .executeTakeFirst();
   const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-  if (!row || !row.password_hash || !ok) return undefined;
+  if (!row || !row.password_hash || !ok || !row.active) return undefined;
+  return startSession(db, row.id, now, previousToken);
+}
+
+/**
+ * A new session for a user who has just proved who they are (password, a password link, a
+ * sign-in through a provider): always a new random id, and the browser's previous session, if
+ * any, ends, so an id planted before the log-in is worth nothing after it. Records the log-in
+ * time (the company's 90-day rule counts from it).
+ */
+export async function startSession(db: Db, userId: string, now: Date, previousToken?: string): Promise<{ user: User; token: string }> {
+  if (previousToken) await logOut(db, previousToken);
   const token = randomBytes(32).toString('base64url');
-  await db.insertInto('sessions').values({ id_hash: sha256(token), user_id: row.id, expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000) }).execute();
-  await db.updateTable('users').set({ last_login_at: now }).where('id', '=', row.id).execute();
-  return { user: (await findUser(db, row.id))!, token };
+  await db.insertInto('sessions').values({ id_hash: sha256(token), user_id: userId, expires_at: new Date(now.getTime() + SESSION_DAYS * 86_400_000) }).execute();
+  await db.updateTable('users').set({ last_login_at: now }).where('id', '=', userId).execute();
+  return { user: (await findUser(db, userId))!, token };
 }
 
 export async function sessionUser(db: Db, token: string, now: Date): Promise<User | undefined> {
-  const row = await db.selectFrom('sessions').select(['user_id', 'expires_at']).where('id_hash', '=', sha256(token)).executeTakeFirst();
-  if (!row || new Date(row.expires_at) <= now) return undefined;
+  const row = await db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').select(['sessions.user_id', 'sessions.expires_at', 'users.active']).where('id_hash', '=', sha256(token)).executeTakeFirst();
+  if (!row || !row.active || new Date(row.expires_at) <= now) return undefined;
   return findUser(db, row.user_id);
 }
 

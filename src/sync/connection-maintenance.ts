@@ -70,7 +70,8 @@ export async function runConnectionMaintenance(deps: MaintenanceDeps): Promise<M
         report.refreshed++;
       } catch (error) {
         if (!(error instanceof CalendarProviderError)) throw error;
-        if (await applyConnectionError(db, c, error, now)) report.lapsedByProvider++;
+        const applied = await applyConnectionError(deps, c, error, now);
+        if (applied && applied.status !== 'retry') report.lapsedByProvider++;
       }
     }
   }

@@ -8,7 +8,7 @@ import { CalendarProviderError } from '../calendars/errors.ts';
 import type { CalendarProviders } from '../calendars/registry.ts';
 import { eventHash, projectTrip } from '../domain/project-segment.ts';
 import type { Trip } from '../domain/types.ts';
-import { credentialStore, loadSyncState, markRediscovered, recordSyncOutcome } from '../store/calendar-connections.ts';
+import { credentialStore, loadSyncState, markCalendarAvailable, markRediscovered, recordSyncOutcome } from '../store/calendar-connections.ts';
 import { answerLog, applyMappingChanges, loadMappings } from '../store/calendar-events.ts';
 import type { Db } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
@@ -83,6 +83,8 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
       results.push(...round);
       if (!round.some((r) => !r.ok && r.kind === 'update' && r.error.code === 'not_found')) break;
     }
+    // The calendar answered: a reason it was unreachable before goes.
+    if (connection.unavailable_since) await markCalendarAvailable(db, connectionId);
     const retryable = results.filter((r) => !r.ok && (r.error.code === 'temporary' || r.error.code === 'throttled'));
     const failed = results.filter((r) => !r.ok && r.error.code === 'invalid').length;
     if (connection.rediscover && !retryable.length) await markRediscovered(db, connectionId);
@@ -95,7 +97,11 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
     return { status: 'done', writes: results.length, failed };
   } catch (error) {
     if (error instanceof CalendarProviderError) {
-      const applied = await applyConnectionError(db, connection, error, now());
+      const applied = await applyConnectionError(deps, connection, error, now());
+      if (applied?.status === 'retry') {
+        await recordSyncOutcome(db, connectionId, now(), `${error.code}: ${error.message}`.slice(0, 500));
+        return { status: 'retry', writes: 0, retryAfterMs: applied.retryAfterMs };
+      }
       if (applied) return applied;
       await recordSyncOutcome(db, connectionId, now(), `${error.code}: ${error.message}`.slice(0, 500));
       return { status: 'retry', writes: 0, retryAfterMs: error.retryAfterMs ?? 30_000 };

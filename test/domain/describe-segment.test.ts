@@ -59,7 +59,7 @@ describe('describeSegment', () => {
         '到着: 2026年6月1日(月) 17:05 (米国太平洋夏時間), Los Angeles International Airport (LAX), ターミナルB',
         '座席: 7K',
         'クラス: ビジネスクラス',
-        '予約番号: QX7T4M',
+        '航空会社予約番号: QX7T4M',
       ].join('\n'),
     );
   });

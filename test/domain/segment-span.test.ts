@@ -85,7 +85,51 @@ describe('a flight', () => {
     ]);
     // 02:30 on 8 March 2026 does not happen in New York: clocks go from 02:00 to 03:00.
     const skipped = { ...f.laxJfk, arrival: { ...f.laxJfk.arrival, local: '2026-03-08T02:30' }, departure: { ...f.laxJfk.departure, local: '2026-03-07T21:30' } };
-    assert.deepEqual(checkSegmentSpan(skipped).problems?.map((p) => [p.code, p.field]), [['invalid-local-time', 'arrival.local']]);
+    assert.deepEqual(checkSegmentSpan(skipped).problems?.map((p) => [p.code, p.field, p.message]), [
+      ['invalid-local-time', 'arrival.local', '02:30 does not exist in America/New_York on 2026-03-08: clocks go forward at 02:00 (to 03:00)'],
+    ]);
+  });
+});
+
+// 1 November 2026: clocks in Los Angeles go back from 02:00 PDT to 01:00 PST, so 01:30 happens at
+// 08:30Z and again at 09:30Z. 8 March 2026: they go forward from 02:00 to 03:00.
+describe('a local time that occurs twice, or not at all', () => {
+  const redEye = (local: string): SegmentInput => ({
+    type: 'flight', ref: 'F1', carrier: 'AS', flightNumber: '301',
+    departure: { airport: 'LAX', local }, arrival: { airport: 'SEA', local: '2026-11-01T04:10' },
+  });
+
+  it('means its first occurrence (RFC 5545 §3.3.5), in the store as in the span', () => {
+    const [parsed] = parseSegments([redEye('2026-11-01T01:30')], { homeTimeZone: 'Asia/Tokyo' });
+    assert.equal(parsed.startsAt.toISOString(), '2026-11-01T08:30:00.000Z');
+    assert.equal((parsed.details as FlightSegment).departure.offset, undefined);
+  });
+
+  it('means its second occurrence when the booking gives that UTC offset, and keeps the offset', () => {
+    const [parsed] = parseSegments([redEye('2026-11-01T01:30-08:00')], { homeTimeZone: 'Asia/Tokyo' });
+    assert.equal(parsed.startsAt.toISOString(), '2026-11-01T09:30:00.000Z');
+    assert.deepEqual((parsed.details as FlightSegment).departure, { airport: 'LAX', local: '2026-11-01T01:30', offset: '-08:00', timeZone: 'America/Los_Angeles' });
+  });
+
+  it('drops an offset that names what the time means anyway, so both forms are the same booking', () => {
+    const [plain] = parseSegments([redEye('2026-11-01T01:30')], { homeTimeZone: 'Asia/Tokyo' });
+    const [first] = parseSegments([redEye('2026-11-01T01:30:00-07:00')], { homeTimeZone: 'Asia/Tokyo' });
+    assert.deepEqual(first.details, plain.details);
+    const [summer] = parseSegments([{ ...f.flightHndLax, departure: { airport: 'HND', local: '2026-12-01T17:05+09:00' } }], { homeTimeZone: 'Asia/Tokyo' });
+    assert.equal((summer.details as FlightSegment).departure.offset, undefined);
+  });
+
+  it('refuses an offset the zone does not have then, and a time the clocks skip, saying why', () => {
+    assert.throws(() => parseSegments([redEye('2026-11-01T01:30-05:00')], { homeTimeZone: 'Asia/Tokyo' }), (e: Error & { problems?: unknown }) => {
+      assert.deepEqual(e.problems, [{ field: 'segments[0].departure.local', message: '2026-11-01T01:30-05:00: 2026-11-01T01:30 occurs in America/Los_Angeles at -07:00 and at -08:00, not -05:00' }]);
+      return true;
+    });
+    assert.throws(() => parseSegments([redEye('2026-06-01T01:30-08:00')], { homeTimeZone: 'Asia/Tokyo' }), /America\/Los_Angeles is at -07:00 then, not -08:00/);
+    const spring = { ...redEye('2026-03-08T02:30'), arrival: { airport: 'SEA', local: '2026-03-08T05:00' } } as SegmentInput;
+    assert.throws(() => parseSegments([spring], { homeTimeZone: 'Asia/Tokyo' }), (e: Error & { problems?: unknown }) => {
+      assert.deepEqual(e.problems, [{ field: 'segments[0].departure.local', message: '02:30 does not exist in America/Los_Angeles on 2026-03-08: clocks go forward at 02:00 (to 03:00)' }]);
+      return true;
+    });
   });
 });
 

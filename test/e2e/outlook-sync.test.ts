@@ -80,7 +80,8 @@ describe('Outlook calendar sync, end to end', () => {
     const page = await admin.adminConsent(link.body.url, 'it-admin@sakura-trading.example');
     assert.equal(page.status, 200);
     let status = await admin.api('GET', '/api/company/calendars/outlook');
-    assert.deepEqual([status.body.grant.status, status.body.grant.organization], ['granted', world.sakura.tenantId]);
+    // The redirect's tenant is a claim until the admin's own sign-in proves it.
+    assert.deepEqual([status.body.grant.status, status.body.grant.organization, status.body.grant.claimed], ['refused', undefined, world.sakura.tenantId]);
     // Sync cannot go on before the admin's connection has proved the tenant.
     assert.equal((await admin.api('PUT', '/api/company/calendars/outlook/sync', { enabled: true })).status, 409);
 
@@ -91,6 +92,8 @@ describe('Outlook calendar sync, end to end', () => {
     const landed = await admin.signInWithMicrosoft(connect.body.url, world.sakura.admin.email);
     assert.equal(landed.pathname, '/company/settings/integrations/calendar');
     assert.equal(landed.searchParams.get('result'), 'connected');
+    status = await admin.api('GET', '/api/company/calendars/outlook');
+    assert.deepEqual([status.body.grant.status, status.body.grant.organization, status.body.grant.claimed], ['granted', world.sakura.tenantId, undefined]);
 
     status = await admin.api('PUT', '/api/company/calendars/outlook/sync', { enabled: true });
     assert.equal(status.status, 200);

@@ -115,7 +115,8 @@ describe('token lifecycle', () => {
     assert.equal(refs.length, 2, 'KEEP-1 and REVOKED-1, once each');
   });
 
-  test('consent revoked by the organisation (AADSTS65001): connections are revoked and the company status says so', async () => {
+  test("consent revoked by the organisation (AADSTS65001): the refused traveler's connection is revoked, another account confirms it, and the company status says so", async () => {
+    await connectTraveler(world, emilyEmail());
     world.sandbox.control.revokeConsent(world.sakura.tenantId);
     world.sandbox.control.advanceClock(2 * 3600_000);
     await book('NOCONSENT-1', taroEmail());
@@ -125,6 +126,7 @@ describe('token lifecycle', () => {
     await admin.logIn(world.sakura.admin.email);
     const company = await admin.api('GET', '/api/company/calendars/outlook');
     assert.equal(company.body.grant.status, 'revoked');
-    assert.ok(company.body.counts.revoked >= 1);
+    assert.equal(company.body.counts.revoked, 2, "Taro's connection, and Emily's, whose refresh was refused the same way");
+    assert.equal((await statusOf(emilyEmail())).reason, 'AADSTS65001');
   });
 });

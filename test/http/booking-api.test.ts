@@ -76,6 +76,17 @@ describe('booking API', () => {
     assert.match(res.body, /SUMMARY:NH 6/);
   });
 
+  test("a cancelled trip's download is still a calendar: its segments, each STATUS:CANCELLED", async () => {
+    const created = await call('POST', '/api/v1/trips', tripInput(email, { bookingRef: 'OBT-GONE' }));
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal((await call('POST', '/api/v1/trips/OBT-GONE/cancel')).statusCode, 200);
+    const res = await call('GET', '/api/v1/trips/OBT-GONE/itinerary.ics');
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.body.match(/^BEGIN:VEVENT\r$/gm)?.length, 2);
+    assert.equal(res.body.match(/^STATUS:CANCELLED\r$/gm)?.length, 2);
+    assert.match(res.body, /^SUMMARY:Canceled: NH 6 /m);
+  });
+
   test('serves an OpenAPI document describing the booking routes', async () => {
     const res = await app.inject({ method: 'GET', url: '/openapi.json' });
     const doc = res.json();
@@ -125,7 +136,51 @@ describe('booking API', () => {
       body: tripInput('ken@example.com', { bookingRef: 'B8' }),
       status: 422, field: /^travelerEmail$/,
     },
+    {
+      name: 'a NUL character in a text field',
+      body: tripInput(email, { bookingRef: 'B9', title: 'Los Angeles\u0000' }),
+      status: 400, field: /^title$/,
+    },
+    {
+      name: 'a lone surrogate in a segment\'s text',
+      body: tripInput(email, { bookingRef: 'B10', segments: [{ ...hotelLa, property: 'Westin \ud800' }] }),
+      status: 400, field: /^segments\[0\]\.property$/,
+    },
+    {
+      name: 'a NUL character in the booking reference',
+      body: tripInput(email, { bookingRef: 'B11\u0000' }),
+      status: 400, field: /^bookingRef$/,
+    },
+    {
+      name: 'a departure the clocks skip',
+      body: tripInput(email, { bookingRef: 'B12', segments: [{ ...flightHndLax, ref: 'F9', departure: { airport: 'LAX', local: '2026-03-08T02:30' }, arrival: { airport: 'SFO', local: '2026-03-08T05:00' } }] }),
+      status: 422, field: /^segments\[0\]\.departure\.local$/,
+    },
+    {
+      name: 'an offset the zone does not have then',
+      body: tripInput(email, { bookingRef: 'B13', segments: [{ ...flightHndLax, departure: { airport: 'HND', local: '2026-12-01T17:05-08:00' } }] }),
+      status: 422, field: /^segments\[0\]\.departure\.local$/,
+    },
   ];
+
+  test("a skipped time's 422 says why", async () => {
+    const res = await call('POST', '/api/v1/trips', badInputs.find((b) => b.name === 'a departure the clocks skip')!.body);
+    assert.equal(res.json().message, 'segments[0].departure.local: 02:30 does not exist in America/Los_Angeles on 2026-03-08: clocks go forward at 02:00 (to 03:00)');
+  });
+
+  test('refuses text the database cannot hold in a change, a path and a query with 400, and writes nothing', async () => {
+    const snapshot = await written();
+    const change = await call('PUT', '/api/v1/trips/OBT-1001', { segments: [{ ...hotelLa, address: 'Figueroa \udc00 St' }] });
+    assert.equal(change.statusCode, 400, change.body);
+    assert.equal(change.json().field, 'segments[0].address');
+    const path = await call('POST', '/api/v1/trips/OBT%00/cancel');
+    assert.equal(path.statusCode, 400, path.body);
+    assert.equal(path.json().field, 'bookingRef');
+    const raw = await call('POST', '/api/v1/trips', JSON.stringify(tripInput(email, { bookingRef: 'B14' })).replace('"Los Angeles"', '"Los \\ud800Angeles"'), key, { 'content-type': 'application/json' });
+    assert.equal(raw.statusCode, 400, raw.body);
+    assert.equal(raw.json().field, 'title');
+    assert.deepEqual(await written(), snapshot);
+  });
 
   for (const bad of badInputs) {
     test(`refuses ${bad.name} with ${bad.status}, naming the field, and writes nothing`, async () => {

@@ -2,7 +2,7 @@
 // parsed back by ical.js and checked. UPDATE_GOLDEN=1 rewrites the files (review the diff!).
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { describeSegment } from '../../src/domain/describe-segment.ts';
 import type { Locale, Segment, Trip } from '../../src/domain/types.ts';
@@ -11,6 +11,7 @@ import { itineraryCalendars, itineraryDownload } from '../../src/ics/itinerary-c
 import { renderItineraryIcs, segmentUid } from '../../src/ics/render-itinerary.ts';
 import * as f from '../fixtures/trips.ts';
 import { parseIcs, unfold, type ParsedCalendar } from './ics-checks.ts';
+import { independentReadersMissing, readIndependently } from './independent-readers.ts';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
 
@@ -138,28 +139,30 @@ describe('itinerary .ics golden files', () => {
     assert.equal(attendee.getParameter('cn'), f.ATTENDEE_JA.name);
   });
 
-  it('a change keeps the UIDs and raises the SEQUENCE of the changed segment', () => {
+  it('a change is a REQUEST for the changed segment alone: same UID, higher SEQUENCE', () => {
     const original = parseIcs(
       renderItineraryIcs(f.flightTrip, f.flightTrip.segments, f.icsOptions('REQUEST', 'en')),
     );
-    const [object] = itineraryCalendars(
+    const objects = itineraryCalendars(
       { trip: f.changedFlightTrip, changedSegmentIds: [f.laxJfk.id], cancelledSegmentIds: [] },
       { ...f.icsOptions('REQUEST', 'en') },
     );
+    assert.equal(objects.length, 1, 'the unchanged flight is not sent again');
+    const [object] = objects;
     assert.equal(object.method, 'REQUEST');
-    assert.equal(object.filename, 'itinerary-OBT-1001.ics');
+    assert.equal(object.filename, 'itinerary-OBT-1001-S2.ics');
+    assert.equal(object.segmentId, f.laxJfk.id);
     golden('change.ics', object.content);
     const changed = parseIcs(object.content);
     assert.equal(changed.method, 'REQUEST');
     assert.deepEqual(
       changed.events.map((e) => e.uid),
-      original.events.map((e) => e.uid),
-      'same UIDs: the calendar updates the events instead of adding new ones',
+      [original.events[1].uid],
+      'the same UID: the calendar updates the event instead of adding one',
     );
-    assert.deepEqual(changed.events.map((e) => e.sequence), [0, 1]);
-    assert.ok(changed.events[1].sequence > original.events[1].sequence);
-    checkEvents(changed, f.changedFlightTrip, f.changedFlightTrip.segments, 'en', {
-      [f.hndLax.id]: hndLaxTimes,
+    assert.deepEqual(changed.events.map((e) => e.sequence), [1]);
+    assert.ok(changed.events[0].sequence > original.events[1].sequence);
+    checkEvents(changed, f.changedFlightTrip, [f.laxJfkChanged], 'en', {
       [f.laxJfk.id]: { start: '2026-06-02T06:15:00.000Z', end: '2026-06-02T11:50:00.000Z' },
     });
   });
@@ -171,7 +174,7 @@ describe('itinerary .ics golden files', () => {
     );
     assert.deepEqual(
       objects.map((o) => [o.method, o.filename]),
-      [['CANCEL', 'cancellation-OBT-1001.ics']],
+      [['CANCEL', 'cancellation-OBT-1001-S2.ics']],
     );
     golden('cancellation.ics', objects[0].content);
     const parsed = parseIcs(objects[0].content);
@@ -288,7 +291,7 @@ describe('renderItineraryIcs', () => {
 describe('itineraryCalendars', () => {
   const calendarOptions = { locale: 'en' as const, organizer: f.ORGANIZER, attendee: f.ATTENDEE_EN, dtstamp: f.DTSTAMP };
 
-  it('a change that alters one segment and cancels another yields a REQUEST and a CANCEL', () => {
+  it('a change that alters one segment and cancels another yields a REQUEST and a CANCEL, one event each', () => {
     const trip: Trip = {
       ...f.flightTrip,
       version: 2,
@@ -301,28 +304,32 @@ describe('itineraryCalendars', () => {
     assert.deepEqual(
       objects.map((o) => [o.method, o.filename]),
       [
-        ['REQUEST', 'itinerary-OBT-1001.ics'],
-        ['CANCEL', 'cancellation-OBT-1001.ics'],
+        ['REQUEST', 'itinerary-OBT-1001-S1.ics'],
+        ['CANCEL', 'cancellation-OBT-1001-S2.ics'],
       ],
     );
     const request = parseIcs(objects[0].content);
     assert.equal(request.method, 'REQUEST');
-    assert.deepEqual(request.events.map((e) => e.uid), [segmentUid(f.hndLax)], 'only confirmed segments');
+    assert.deepEqual(request.events.map((e) => e.uid), [segmentUid(f.hndLax)]);
     const cancel = parseIcs(objects[1].content);
     assert.equal(cancel.method, 'CANCEL');
     assert.deepEqual(cancel.events.map((e) => [e.uid, e.status]), [[segmentUid(f.laxJfk), 'CANCELLED']]);
   });
 
-  it('a new trip yields one REQUEST with every segment', () => {
+  it('a new trip yields one REQUEST per segment, each with that one UID, in the trip order', () => {
     const objects = itineraryCalendars(
-      { trip: f.japaneseTrip, changedSegmentIds: f.japaneseTrip.segments.map((s) => s.id), cancelledSegmentIds: [] },
+      { trip: f.japaneseTrip, changedSegmentIds: [...f.japaneseTrip.segments.map((s) => s.id)].reverse(), cancelledSegmentIds: [] },
       { ...calendarOptions, locale: 'ja', attendee: f.ATTENDEE_JA },
     );
-    assert.deepEqual(objects.map((o) => o.method), ['REQUEST']);
-    assert.equal(parseIcs(objects[0].content).events.length, 3);
+    assert.deepEqual(objects.map((o) => o.method), ['REQUEST', 'REQUEST', 'REQUEST']);
+    assert.deepEqual(
+      objects.map((o) => parseIcs(o.content).events.map((e) => e.uid)),
+      f.japaneseTrip.segments.map((s) => [segmentUid(s)]),
+    );
+    assert.deepEqual(objects.map((o) => o.filename), ['itinerary-OBT-2001-R1.ics', 'itinerary-OBT-2001-H1.ics', 'itinerary-OBT-2001-F1.ics']);
   });
 
-  it('a cancelled trip yields one CANCEL with all its segments and no REQUEST', () => {
+  it('a cancelled trip yields one CANCEL per segment and no REQUEST', () => {
     const trip: Trip = {
       ...f.flightTrip,
       status: 'cancelled',
@@ -332,12 +339,11 @@ describe('itineraryCalendars', () => {
       { trip, changedSegmentIds: [], cancelledSegmentIds: trip.segments.map((s) => s.id) },
       calendarOptions,
     );
-    assert.deepEqual(objects.map((o) => o.method), ['CANCEL']);
-    const parsed = parseIcs(objects[0].content);
-    assert.deepEqual(parsed.events.map((e) => [e.status, e.sequence]), [
-      ['CANCELLED', 1],
-      ['CANCELLED', 1],
-    ]);
+    assert.deepEqual(objects.map((o) => o.method), ['CANCEL', 'CANCEL']);
+    assert.deepEqual(
+      objects.map((o) => parseIcs(o.content).events.map((e) => [e.uid, e.status, e.sequence])),
+      trip.segments.map((s) => [[segmentUid(s), 'CANCELLED', 1]]),
+    );
   });
 
   it('says which segment is missing when a cancelled one is not in the snapshot', () => {
@@ -351,11 +357,66 @@ describe('itineraryCalendars', () => {
     );
   });
 
-  it('makes the booking reference safe for a file name', () => {
+  it('makes the booking and segment references safe for a file name', () => {
     const [object] = itineraryCalendars(
-      { trip: { ...f.hotelTrip, bookingRef: 'AB/12 3:x' }, changedSegmentIds: [f.nycHotel.id], cancelledSegmentIds: [] },
+      { trip: { ...f.hotelTrip, bookingRef: 'AB/12 3:x', segments: [{ ...f.nycHotel, ref: 'H 1/a' }] }, changedSegmentIds: [f.nycHotel.id], cancelledSegmentIds: [] },
       calendarOptions,
     );
-    assert.equal(object.filename, 'itinerary-AB-12-3-x.ics');
+    assert.equal(object.filename, 'itinerary-AB-12-3-x-H-1-a.ics');
+  });
+});
+
+describe('reminders and cancelled bookings', () => {
+  it('a VALARM as the calendar events have it: 3 h before a flight, 1 h before a train or a car, none for a stay', () => {
+    const ics = renderItineraryIcs(f.japaneseTrip, f.japaneseTrip.segments, f.icsOptions('REQUEST', 'ja'));
+    const triggers = parseIcs(ics).events.map((e) => e.component.getAllSubcomponents('valarm').map((a) => [String(a.getFirstPropertyValue('action')), String(a.getFirstPropertyValue('trigger'))]));
+    assert.deepEqual(triggers, [[['DISPLAY', '-PT1H']], [], [['DISPLAY', '-PT3H']]]);
+    const car = parseIcs(renderItineraryIcs(f.carTrip, f.carTrip.segments, f.icsOptions('PUBLISH', 'en')));
+    assert.equal(String(car.events[0].component.getFirstSubcomponent('valarm')?.getFirstPropertyValue('trigger')), '-PT1H');
+  });
+
+  it('no VALARM for a segment that has started when the object is made', () => {
+    const options = { ...f.icsOptions('REQUEST', 'en'), dtstamp: new Date('2026-06-01T20:00:00Z') };
+    const parsed = parseIcs(renderItineraryIcs(f.flightTrip, f.flightTrip.segments, options));
+    assert.deepEqual(parsed.events.map((e) => e.component.getAllSubcomponents('valarm').length), [0, 1], 'HND–LAX left at 13:55Z; LAX–JFK leaves at 04:30Z the next day');
+  });
+
+  it("a cancelled trip's download is a calendar of its segments, each cancelled, free and without reminder", () => {
+    const cancelled: Trip = { ...f.cancelledFlightTrip, status: 'cancelled', segments: f.cancelledFlightTrip.segments.map((s) => ({ ...s, status: 'cancelled' as const })) };
+    const object = itineraryDownload(cancelled, { locale: 'en', organizer: f.ORGANIZER, dtstamp: f.DTSTAMP });
+    golden('download-cancelled.ics', object.content);
+    const parsed = parseIcs(object.content);
+    assert.equal(parsed.method, 'PUBLISH');
+    assert.deepEqual(parsed.events.map((e) => [e.uid, e.status, e.transp, e.busyStatus]), cancelled.segments.map((s) => [segmentUid(s), 'CANCELLED', 'TRANSPARENT', 'FREE']));
+    assert.equal(parsed.events[0].summary, 'Canceled: NH 6 Tokyo (HND) → Los Angeles (LAX)');
+    assert.ok(!object.content.includes('BEGIN:VALARM'));
+  });
+
+  it('a cancellation the company keeps in calendars: a REQUEST titled キャンセル, free, without STATUS (RFC 5546 §3.2.2) or reminder', () => {
+    const options = { ...f.icsOptions('REQUEST', 'ja'), keepCancelled: true };
+    const ics = renderItineraryIcs(f.cancelledFlightTrip, [f.laxJfkCancelled], options);
+    golden('cancellation-kept-ja.ics', ics);
+    const [event] = parseIcs(ics).events;
+    assert.equal(event.summary, 'キャンセル: NH 7518 ロサンゼルス(LAX) → ニューヨーク(JFK)');
+    assert.equal(event.component.getFirstPropertyValue('status'), null);
+    assert.deepEqual([event.transp, event.busyStatus, event.sequence], ['TRANSPARENT', 'FREE', 2]);
+    assert.ok(!ics.includes('BEGIN:VALARM'));
+  });
+});
+
+describe('every golden file, read by independent engines', { skip: independentReadersMissing }, () => {
+  it("passes libical's RFC 5546 restriction check, and python-icalendar and vobject read the instants ical.js reads", () => {
+    const files = readdirSync(GOLDEN).filter((name) => name.endsWith('.ics')).sort();
+    assert.ok(files.length >= 10, files.join());
+    const texts = files.map((name) => readFileSync(new URL(name, GOLDEN), 'utf8'));
+    const readings = readIndependently(texts);
+    for (const [i, name] of files.entries()) {
+      const ours = parseIcs(texts[i]).events.map((e) => [e.uid, e.sequence, e.start.replace('.000Z', 'Z'), e.end.replace('.000Z', 'Z'), e.summary]);
+      assert.ok(ours.length > 0, `${name}: at least one component (RFC 5545 §3.6)`);
+      assert.deepEqual(readings[i].libical, [], name);
+      for (const engine of ['icalendar', 'vobject'] as const) {
+        assert.deepEqual(readings[i][engine].map((e) => [e.uid, e.sequence, e.start, e.end, e.summary]), ours, `${name}, ${engine}`);
+      }
+    }
   });
 });

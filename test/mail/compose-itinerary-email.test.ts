@@ -3,10 +3,16 @@ import { describe, test } from 'node:test';
 import type { Attachment } from 'nodemailer/lib/mailer';
 import { providerLabels } from '../../src/calendars/registry.ts';
 import { composeItineraryEmail } from '../../src/mail/compose-itinerary-email.ts';
-import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, tripCancelled } from '../fixtures/trips.ts';
+import type { TripChange } from '../../src/domain/types.ts';
+import { laxCar as carFixture } from '../fixtures/trips.ts';
+import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, salesHotel, tripCancelled } from '../fixtures/trips.ts';
 
 function methodOf(ics: string): string | undefined {
   return /^METHOD:(\S+)\r?$/m.exec(ics)?.[1];
+}
+
+function uidsOf(ics: string): string[] {
+  return [...ics.matchAll(/^UID:(\S+)\r?$/gm)].map((m) => m[1]);
 }
 
 function calendarParts(message: ReturnType<typeof composeItineraryEmail>) {
@@ -67,7 +73,7 @@ describe('itinerary email: what the traveler reads', () => {
     const text = String(message.text);
     assert.match(text, /以下の旅程はキャンセルされました。/);
     assert.equal(text.match(/^\[キャンセル\] /gm)?.length, 2);
-    assert.match(text, /キャンセルされた予定がカレンダーから削除されます/);
+    assert.match(text, /キャンセルされた予定1件ごとに分かれています。開くと、その予定がカレンダーから削除されます。/);
   });
 
   test('names and places are escaped in the HTML', () => {
@@ -112,12 +118,16 @@ describe('itinerary email: headers and calendar parts', () => {
     assert.notEqual(composeItineraryEmail(flightMoved, hanako, mailOptions).messageId, first.messageId);
   });
 
-  test('a new trip: the REQUEST attached as text/calendar and also the calendar alternative', () => {
+  test('a new trip: one REQUEST per segment, each with one UID, in travel order; the first is also the calendar alternative', () => {
     const { attachments, alternatives } = calendarParts(composeItineraryEmail(created, hanako, mailOptions));
-    assert.equal(attachments.length, 1);
-    assert.equal(attachments[0].filename, 'itinerary-BK-2026-0042.ics');
-    assert.equal(attachments[0].contentType, 'text/calendar; charset=utf-8; method=REQUEST');
-    assert.equal(methodOf(String(attachments[0].content)), 'REQUEST');
+    assert.deepEqual(
+      attachments.map((a) => [a.filename, a.contentType, methodOf(String(a.content))]),
+      [
+        ['itinerary-BK-2026-0042-AIR-1.ics', 'text/calendar; charset=utf-8; method=REQUEST', 'REQUEST'],
+        ['itinerary-BK-2026-0042-HTL-1.ics', 'text/calendar; charset=utf-8; method=REQUEST', 'REQUEST'],
+      ],
+    );
+    assert.deepEqual(attachments.map((a) => uidsOf(String(a.content))), [[`${salesFlight.id}@tripcal`], [`${salesHotel.id}@tripcal`]]);
     assert.equal(alternatives.length, 1);
     assert.equal(alternatives[0].contentType, 'text/calendar; charset=utf-8; method=REQUEST');
     assert.equal(alternatives[0].content, attachments[0].content);
@@ -146,11 +156,64 @@ describe('itinerary email: headers and calendar parts', () => {
     assert.equal(methodOf(String(alternatives[0].content)), 'REQUEST');
   });
 
-  test('a cancelled trip: the CANCEL is the attachment and the alternative', () => {
+  test('a cancelled trip: a CANCEL per segment; the first is the alternative', () => {
     const { attachments, alternatives } = calendarParts(composeItineraryEmail(tripCancelled, alex, mailOptions));
-    assert.equal(attachments.length, 1);
-    assert.equal(attachments[0].contentType, 'text/calendar; charset=utf-8; method=CANCEL');
+    assert.deepEqual(attachments.map((a) => a.contentType), ['text/calendar; charset=utf-8; method=CANCEL', 'text/calendar; charset=utf-8; method=CANCEL']);
+    // The moved flight now leaves after the hotel's check-in: travel order puts the hotel first.
+    assert.deepEqual(attachments.map((a) => uidsOf(String(a.content))), [[`${salesHotel.id}@tripcal`], [`${salesFlight.id}@tripcal`]]);
     assert.equal(alternatives[0].contentType, 'text/calendar; charset=utf-8; method=CANCEL');
-    assert.equal(methodOf(String(alternatives[0].content)), 'CANCEL');
+    assert.equal(alternatives[0].content, attachments[0].content);
+  });
+});
+
+describe('itinerary email: reservations machines can read (schema.org JSON-LD)', () => {
+  function jsonLd(html: string): Array<Record<string, any>> {
+    const m = /<script type="application\/ld\+json">([^<]*)<\/script>/.exec(html);
+    assert.ok(m, 'the HTML carries a JSON-LD script');
+    return JSON.parse(m[1]);
+  }
+
+  test('a flight and a hotel: FlightReservation and LodgingReservation with the numbers the calendar event shows', () => {
+    const message = composeItineraryEmail(created, hanako, mailOptions);
+    const [flight, hotel] = jsonLd(String(message.html));
+    assert.equal(flight['@type'], 'FlightReservation');
+    assert.equal(flight.reservationNumber, 'QX7P2L');
+    assert.equal(flight.reservationStatus, 'https://schema.org/ReservationConfirmed');
+    assert.deepEqual(flight.underName, { '@type': 'Person', name: '佐藤 花子', email: 'hanako.sato@example.co.jp' });
+    assert.deepEqual(flight.reservationFor.airline, { '@type': 'Airline', iataCode: 'NH' });
+    assert.equal(flight.reservationFor.flightNumber, '6');
+    assert.equal(flight.reservationFor.departureTime, '2026-12-01T22:55:00+09:00');
+    assert.equal(flight.reservationFor.arrivalTime, '2026-12-01T16:50:00-08:00');
+    assert.equal(flight.airplaneSeat, '23K');
+    assert.equal(hotel['@type'], 'LodgingReservation');
+    assert.equal(hotel.reservationNumber, 'H-98765');
+    assert.equal(hotel.reservationFor.name, 'Hotel <Sunset> & Spa', 'escaped for the script element, intact once parsed');
+    assert.equal(hotel.checkinTime, '2026-12-01T15:00:00-08:00');
+    assert.equal(hotel.checkoutTime, '2026-12-04T11:00:00-08:00');
+    // The same numbers are in the calendar invitation's description.
+    const ics = String(((message.attachments ?? []) as Attachment[])[0].content);
+    assert.match(ics.replace(/\r\n /g, ''), /QX7P2L/);
+    assert.doesNotMatch(String(message.html), /<script[^>]*>[^<]*<Sunset>/);
+  });
+
+  test('a train added, a hotel cancelled: TrainReservation, and the hotel as ReservationCancelled', () => {
+    const reservations = jsonLd(String(composeItineraryEmail(hotelCancelledTrainAdded, alex, mailOptions).html));
+    const train = reservations.find((r) => r['@type'] === 'TrainReservation')!;
+    assert.equal(train.reservationNumber, 'AMT-555');
+    assert.equal(train.reservationFor.trainNumber, '777');
+    assert.deepEqual(train.reservedTicket.ticketedSeat, { '@type': 'Seat', seatSection: '3', seatNumber: '12A' });
+    const hotel = reservations.find((r) => r['@type'] === 'LodgingReservation')!;
+    assert.equal(hotel.reservationStatus, 'https://schema.org/ReservationCancelled');
+  });
+
+  test('a car rental: RentalCarReservation with its counters and times', () => {
+    const rental: TripChange = { ...created, trip: { ...created.trip, segments: [carFixture] }, changedSegmentIds: [carFixture.id] };
+    const [car] = jsonLd(String(composeItineraryEmail(rental, alex, mailOptions).html));
+    assert.equal(car['@type'], 'RentalCarReservation');
+    assert.equal(car.reservationNumber, 'K5583920114');
+    assert.equal(car.reservationFor.rentalCompany.name, 'Hertz');
+    assert.equal(car.pickupLocation.name, 'Los Angeles International Airport');
+    assert.equal(car.pickupTime, '2026-06-10T09:00:00-07:00');
+    assert.equal(car.dropoffTime, '2026-06-12T18:00:00-07:00');
   });
 });

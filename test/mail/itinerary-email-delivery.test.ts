@@ -12,7 +12,7 @@ import { providerLabels } from '../../src/calendars/registry.ts';
 import { composeItineraryEmail } from '../../src/mail/compose-itinerary-email.ts';
 import { createMailTransport, type MailTransport } from '../../src/mail/transport.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
-import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, salesHotel, tripCancelled } from '../fixtures/trips.ts';
+import { alex, created, flightMoved, hanako, hotelCancelledTrainAdded, mailOptions, salesFlight, salesHotel, salesTrain, tripCancelled } from '../fixtures/trips.ts';
 
 interface CalendarPart {
   /** The MIME Content-Type's method= parameter. */
@@ -89,8 +89,11 @@ describe('itinerary email through a real SMTP server', () => {
 
     const { alternative, files } = calendarParts(mail);
     assert.deepEqual(alternative.map((p) => [p.mimeMethod, p.icsMethod]), [['REQUEST', 'REQUEST']]);
-    assert.deepEqual(files.map((p) => [p.filename, p.mimeMethod, p.icsMethod]), [['itinerary-BK-2026-0042.ics', 'REQUEST', 'REQUEST']]);
-    assert.deepEqual(new Set(files[0].uids), new Set([`${salesFlight.id}@tripcal`, `${salesHotel.id}@tripcal`]));
+    assert.deepEqual(files.map((p) => [p.filename, p.mimeMethod, p.icsMethod, p.uids]), [
+      ['itinerary-BK-2026-0042-AIR-1.ics', 'REQUEST', 'REQUEST', [`${salesFlight.id}@tripcal`]],
+      ['itinerary-BK-2026-0042-HTL-1.ics', 'REQUEST', 'REQUEST', [`${salesHotel.id}@tripcal`]],
+    ]);
+    assert.deepEqual(alternative[0].uids, [`${salesFlight.id}@tripcal`], 'the first invitation is the calendar part');
     assert.match(alternativeSection(raw), /Content-Type: text\/calendar; charset=utf-8; method=REQUEST\r\n/);
   });
 
@@ -116,8 +119,7 @@ describe('itinerary email through a real SMTP server', () => {
       ['REQUEST', 'REQUEST'],
       ['CANCEL', 'CANCEL'],
     ]);
-    assert.deepEqual(files[1].uids, [`${salesHotel.id}@tripcal`]);
-    assert.ok(!files[0].uids.includes(`${salesHotel.id}@tripcal`), 'the cancelled hotel is not re-requested');
+    assert.deepEqual(files.map((p) => p.uids), [[`${salesTrain.id}@tripcal`], [`${salesHotel.id}@tripcal`]], 'one event per invitation; the untouched flight is not sent again');
   });
 
   test('a cancelled trip carries METHOD:CANCEL, attached and as the calendar part', async () => {
@@ -126,8 +128,10 @@ describe('itinerary email through a real SMTP server', () => {
     assert.match(mail.text ?? '', /choose "Connect to Outlook calendar" on the home screen/);
     const { alternative, files } = calendarParts(mail);
     assert.deepEqual(alternative.map((p) => [p.mimeMethod, p.icsMethod]), [['CANCEL', 'CANCEL']]);
-    assert.deepEqual(files.map((p) => [p.mimeMethod, p.icsMethod]), [['CANCEL', 'CANCEL']]);
-    assert.deepEqual(new Set(files[0].uids), new Set([`${salesFlight.id}@tripcal`, `${salesHotel.id}@tripcal`]));
+    assert.deepEqual(files.map((p) => [p.mimeMethod, p.icsMethod, p.uids]), [
+      ['CANCEL', 'CANCEL', [`${salesHotel.id}@tripcal`]],
+      ['CANCEL', 'CANCEL', [`${salesFlight.id}@tripcal`]],
+    ]);
     assert.match(alternativeSection(raw), /Content-Type: text\/calendar; charset=utf-8; method=CANCEL\r\n/);
   });
 });

@@ -1,6 +1,7 @@
 // The server side of the web app: index.html for client routes (a reload of /trips/… works), JSON
 // 404s for the API's paths, immutable hashed assets; the development routes' outbox listing and
-// the booking changes they send through the booking API.
+// the booking changes they send through the booking API, each only for an admin of the company
+// whose emails and bookings they are.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,10 @@ import type { Trip } from '../../src/domain/types.ts';
 import { devRoutes, shiftSegment, toChangeInput } from '../../src/http/dev-routes.ts';
 import { webAppRoutes } from '../../src/http/web-app.ts';
 import { createMailTransport } from '../../src/mail/transport.ts';
+import cookie from '@fastify/cookie';
+import { openStore, type Store } from '../../src/store/database.ts';
+import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
+import { startSession } from '../../src/store/sessions.ts';
 
 describe('webAppRoutes', () => {
   let dir: string;
@@ -70,7 +75,21 @@ describe('devRoutes', () => {
     ],
   };
 
+  let store: Store;
+  /** Cookie headers: an admin of the demo company, its traveler, and the admin of another company. */
+  const as: Record<'admin' | 'traveler' | 'otherAdmin', { cookie: string }> = {} as never;
+
   before(async () => {
+    store = await openStore({});
+    const demo = await createOrganisation(store.db, 'Sakura Trading');
+    const other = await createOrganisation(store.db, 'Maple Logistics');
+    await issueApiKey(store.db, demo.id, 'tc_test_key');
+    const people = {
+      admin: await createUser(store.db, demo.id, { email: 'hanako@example.com', displayName: '佐藤 花子', role: 'admin', locale: 'ja', timeZone: 'Asia/Tokyo' }),
+      traveler: await createUser(store.db, demo.id, { email: 'taro@example.com', displayName: '山田 太郎', role: 'traveler', locale: 'ja', timeZone: 'Asia/Tokyo' }),
+      otherAdmin: await createUser(store.db, other.id, { email: 'morgan@example.com', displayName: 'Morgan Lee', role: 'admin', locale: 'en', timeZone: 'America/Toronto' }),
+    };
+    for (const [who, user] of Object.entries(people)) as[who as keyof typeof as] = { cookie: `tripcal_session=${(await startSession(store.db, user.id, new Date())).token}` };
     dir = mkdtempSync(path.join(tmpdir(), 'tripcal-outbox-'));
     const transport = createMailTransport({ outboxDir: dir });
     await transport.send({
@@ -80,20 +99,22 @@ describe('devRoutes', () => {
     });
     transport.close();
     app = Fastify();
+    await app.register(cookie);
     // The booking API as the dev routes see it: what they send is recorded.
     app.all('/api/v1/*', async (request) => {
       seen.push({ method: request.method, url: request.url, auth: request.headers.authorization, body: request.body });
       return { trip: stored, version: stored.version + 1 };
     });
-    await app.register(devRoutes, { outboxDir: dir, bookingApiKey: 'tc_test_key' });
+    await app.register(devRoutes, { outboxDir: dir, bookingApiKey: 'tc_test_key', store });
   });
   after(async () => {
     await app.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('lists the outbox with subject, recipient, date and the .ics files, and downloads them', async () => {
-    const { emails } = (await app.inject({ url: '/dev/api/outbox' })).json() as { emails: Array<{ file: string; subject: string; to: string; date: string; attachments: Array<{ index: number; filename: string }> }> };
+    const { emails } = (await app.inject({ url: '/dev/api/outbox', headers: as.admin })).json() as { emails: Array<{ file: string; subject: string; to: string; date: string; attachments: Array<{ index: number; filename: string }> }> };
     assert.equal(emails.length, 1);
     const [mail] = emails;
     assert.equal(mail!.subject, '【旅程のご案内】大阪出張');
@@ -102,21 +123,34 @@ describe('devRoutes', () => {
     const names = mail!.attachments.map((a) => a.filename);
     assert.ok(names.includes('itinerary-DEMO-1.ics'), names.join());
     assert.ok(names.every((n) => n.endsWith('.ics')), names.join());
-    const eml = await app.inject({ url: `/dev/api/outbox/${encodeURIComponent(mail!.file)}` });
+    const eml = await app.inject({ url: `/dev/api/outbox/${encodeURIComponent(mail!.file)}`, headers: as.admin });
     assert.equal(eml.statusCode, 200);
     assert.match(eml.headers['content-type'] as string, /message\/rfc822/);
-    const ics = await app.inject({ url: `/dev/api/outbox/${encodeURIComponent(mail!.file)}/attachments/${mail!.attachments.find((a) => a.filename === 'itinerary-DEMO-1.ics')!.index}` });
+    const ics = await app.inject({ url: `/dev/api/outbox/${encodeURIComponent(mail!.file)}/attachments/${mail!.attachments.find((a) => a.filename === 'itinerary-DEMO-1.ics')!.index}`, headers: as.admin });
     assert.equal(ics.statusCode, 200);
     assert.match(ics.body, /BEGIN:VCALENDAR/);
   });
 
   it('refuses paths outside the outbox', async () => {
-    for (const file of ['..%2F..%2Fetc%2Fpasswd', '..%2Fx.eml', 'x.txt']) assert.equal((await app.inject({ url: `/dev/api/outbox/${file}` })).statusCode, 404, file);
+    for (const file of ['..%2F..%2Fetc%2Fpasswd', '..%2Fx.eml', 'x.txt']) assert.equal((await app.inject({ url: `/dev/api/outbox/${file}`, headers: as.admin })).statusCode, 404, file);
+  });
+
+  it("shows nothing without an admin's session, and another company's admin sees none of this company's emails or bookings", async () => {
+    assert.equal((await app.inject({ url: '/dev/api/outbox' })).statusCode, 401);
+    assert.equal((await app.inject({ url: '/dev/api/outbox', headers: as.traveler })).statusCode, 403);
+    const theirs = (await app.inject({ url: '/dev/api/outbox', headers: as.otherAdmin })).json() as { emails: Array<{ file: string }> };
+    assert.deepEqual(theirs.emails, []);
+    const file = ((await app.inject({ url: '/dev/api/outbox', headers: as.admin })).json() as { emails: Array<{ file: string }> }).emails[0]!.file;
+    assert.equal((await app.inject({ url: `/dev/api/outbox/${encodeURIComponent(file)}`, headers: as.otherAdmin })).statusCode, 404);
+    seen.length = 0;
+    assert.equal((await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/cancel' })).statusCode, 401);
+    assert.equal((await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/cancel', headers: as.otherAdmin })).statusCode, 404);
+    assert.deepEqual(seen, [], 'nothing reached the booking API');
   });
 
   it('changes a booking through the booking API with the company’s key, as a booking engine would', async () => {
     seen.length = 0;
-    const res = await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/segments/R1/shift', payload: { minutes: 60 } });
+    const res = await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/segments/R1/shift', payload: { minutes: 60 }, headers: as.admin });
     assert.equal(res.statusCode, 200);
     const put = seen.find((s) => s.method === 'PUT')!;
     assert.equal(put.url, '/api/v1/trips/DEMO-1');
@@ -128,8 +162,8 @@ describe('devRoutes', () => {
     assert.equal(r1.arrival.local, '2026-12-02T01:10');
 
     seen.length = 0;
-    await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/segments/H1/cancel' });
-    await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/cancel' });
+    await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/segments/H1/cancel', headers: as.admin });
+    await app.inject({ method: 'POST', url: '/dev/api/bookings/DEMO-1/cancel', headers: as.admin });
     assert.deepEqual(seen.map((s) => `${s.method} ${s.url} ${s.auth}`), ['POST /api/v1/trips/DEMO-1/segments/H1/cancel Bearer tc_test_key', 'POST /api/v1/trips/DEMO-1/cancel Bearer tc_test_key']);
   });
 

@@ -1,6 +1,8 @@
 // The JSON API of the product's server (contract: src/http/api-types.ts). Cookies carry the session.
 import type {
+  CalendarFeedStatus,
   CompanyCalendarsResponse,
+  PasswordConnectResponse,
   CompanyCalendarStatus,
   GrantLinkResponse,
   Locale,
@@ -17,7 +19,7 @@ import type {
   TripListItem,
 } from '../../src/http/api-types.ts';
 
-export type { CompanyCalendarStatus, GrantLinkResponse, Locale, Me, MyCalendarStatus, ProviderDescriptor, ProviderId, ProviderLabels, RedirectResponse, TripDetail, TripListItem };
+export type { CalendarFeedStatus, CompanyCalendarStatus, GrantLinkResponse, Locale, Me, MyCalendarStatus, ProviderDescriptor, ProviderId, ProviderLabels, RedirectResponse, TripDetail, TripListItem };
 
 /** Where the server sends a traveler back after connecting: the home screen or the Connected apps tile. */
 export type ConnectFrom = 'home' | 'tile';
@@ -28,10 +30,13 @@ export const SESSION_ENDED = 'tripcal:session-ended';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The request field the error is about, where the server names one. */
+  readonly field?: string;
+  constructor(status: number, code: string, message: string, field?: string) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -51,10 +56,10 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
     data = null;
   }
   if (!res.ok) {
-    const e = (data ?? {}) as { error?: string; message?: string };
+    const e = (data ?? {}) as { error?: string; message?: string; field?: string };
     // The session ended (logged out elsewhere, expired): back to the log-in screen.
     if (res.status === 401 && !url.startsWith('/api/session') && !url.startsWith('/api/me')) window.dispatchEvent(new Event(SESSION_ENDED));
-    throw new ApiError(res.status, e.error ?? `http_${res.status}`, e.message ?? res.statusText);
+    throw new ApiError(res.status, e.error ?? `http_${res.status}`, e.message ?? res.statusText, e.field);
   }
   return data as T;
 }
@@ -73,6 +78,8 @@ export const api = {
   myCalendars: () => call<MyCalendarsResponse>('GET', '/api/me/calendars').then((r) => r.calendars),
   myCalendar: (provider: ProviderId) => call<MyCalendarStatus>('GET', me(provider)),
   connectMyCalendar: (provider: ProviderId, from: ConnectFrom) => call<RedirectResponse>('POST', `${me(provider)}/connect`, { returnTo: from }),
+  connectMyCalendarWithPassword: (provider: ProviderId, form: { serverUrl: string; username: string; password: string; calendarId?: string }) =>
+    call<PasswordConnectResponse>('POST', `${me(provider)}/connect-password`, form),
   disconnectMyCalendar: (provider: ProviderId, removeEvents: boolean) => call<MyCalendarStatus>('DELETE', `${me(provider)}?removeEvents=${removeEvents}`),
   dismissPrompt: (provider: ProviderId) => call<MyCalendarStatus>('POST', `${me(provider)}/dismiss-prompt`, {}),
   // The company's side (admins): every provider of the registry.
@@ -82,6 +89,10 @@ export const api = {
   connectCompanyCalendar: (provider: ProviderId) => call<RedirectResponse>('POST', `${company(provider)}/connect`, {}),
   setCompanySync: (provider: ProviderId, enabled: boolean) => call<CompanyCalendarStatus>('PUT', `${company(provider)}/sync`, { enabled }),
   checkDelegation: (provider: ProviderId) => call<CompanyCalendarStatus>('POST', `${company(provider)}/delegation`, {}),
+  // The traveler's private subscription feed.
+  calendarFeed: () => call<CalendarFeedStatus>('GET', '/api/me/calendar-feed'),
+  enableCalendarFeed: () => call<CalendarFeedStatus>('POST', '/api/me/calendar-feed', {}),
+  disableCalendarFeed: () => call<CalendarFeedStatus>('DELETE', '/api/me/calendar-feed'),
 };
 
 /** Development pages (src/http/dev-routes.ts); absent in production. */

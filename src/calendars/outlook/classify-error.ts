@@ -11,11 +11,7 @@ const AUTH_LOST_AADSTS = new Set([
   700082, // refresh token expired: inactive for 90 days
   50173, // grant revoked: password reset or sessions revoked
   70008, // refresh token or code expired
-  70043, // refresh token expired or invalid due to sign-in frequency (Conditional Access)
-  50076, // MFA now required
-  50079, // MFA registration required
   50078, // MFA claim expired
-  50158, // external security challenge not satisfied
   54005, // authorization code already redeemed
   700084, // refresh token for a SPA expired (24 h)
   9002313, // invalid or malformed request (a refresh token that is not ours)
@@ -24,7 +20,21 @@ const AUTH_LOST_AADSTS = new Set([
   50034, // user does not exist in the directory
 ]);
 
-/** AADSTS codes that mean "the organisation has not (or no longer) consented". */
+/**
+ * AADSTS codes of the organisation's Conditional Access policies ("Microsoft Entra authentication
+ * and authorization error codes"): the user must sign in again in a way the policy allows.
+ */
+const POLICY_AADSTS = new Set([
+  50076, // multi-factor authentication required
+  50079, // multi-factor registration required
+  50158, // external security challenge not satisfied
+  70043, // refresh token older than the sign-in frequency allows
+  53000, // device not compliant / not managed
+  53001, // device not domain-joined
+  53003, // access blocked by Conditional Access policies
+]);
+
+/** AADSTS codes that mean "the grant this account relies on is missing". */
 const CONSENT_AADSTS = new Set([
   65001, // the user or administrator has not consented
   65004, // user declined to consent
@@ -116,6 +126,7 @@ export function classifyMsalError(e: MsalLike): CalendarProviderError {
   const what = `Microsoft sign-in refused the token request (${[providerCode, e.errorCode !== providerCode ? e.errorCode : '', e.subError ?? ''].filter(Boolean).join(', ')})${detail ? `: ${detail}` : ''}`;
   if (aadsts !== undefined && CONSENT_AADSTS.has(aadsts)) return make('consent_missing', what, providerCode);
   if (e.subError === 'consent_required') return make('consent_missing', what, providerCode);
+  if (aadsts !== undefined && POLICY_AADSTS.has(aadsts)) return make('policy_refused', what, providerCode);
   if (aadsts !== undefined && AUTH_LOST_AADSTS.has(aadsts)) return make('auth_lost', what, providerCode);
   const status = e.status ?? e.httpStatus;
   // Network failures and the identity service's own outages: try again later.
@@ -148,11 +159,16 @@ export function classifyGraphResponse(res: GraphResponseLike, nowMs = Date.now()
   if (res.status >= 500 || res.status === 408 || res.status === 424 || res.status <= 0) {
     return make('temporary', message, providerCode, parseRetryAfter(header(res.headers, 'retry-after'), nowMs));
   }
+  // The mailbox is on premises, inactive, soft-deleted, or there is none (Exchange: "REST API is
+  // not yet supported for this mailbox"): nothing of this account's calendar is reachable.
+  if (graphCode === 'MailboxNotEnabledForRESTAPI' || graphCode === 'MailboxNotSupportedForRESTAPI') return make('calendar_unavailable', message, providerCode);
   if (res.status === 404 || graphCode === 'ErrorItemNotFound') return make('not_found', message, providerCode);
   if (res.status === 401) return make('auth_lost', message, providerCode);
-  // 403 on a user's own calendar: the delegated permission is no longer granted.
+  // 403 on a user's own calendar, with a token Entra issued for it: this user may not use the
+  // mailbox (no Exchange Online licence, blocked). The company's consent is what the token shows;
+  // a missing consent is refused by Entra at the token endpoint (AADSTS65001), not here.
   if (res.status === 403 && (graphCode === 'ErrorAccessDenied' || graphCode === 'Authorization_RequestDenied')) {
-    return make('consent_missing', message, providerCode);
+    return make('account_refused', message, providerCode);
   }
   return make('invalid', message, providerCode);
 }

@@ -18,7 +18,8 @@ export interface MailboxDeps {
 }
 
 /** Whole-mailbox failures: nothing else can succeed, so the write stops and throws. */
-const isFatal = (e: CalendarProviderError) => e.code === 'auth_lost' || e.code === 'consent_missing';
+const FATAL = new Set(['auth_lost', 'consent_missing', 'account_refused', 'policy_refused', 'calendar_unavailable']);
+const isFatal = (e: CalendarProviderError) => FATAL.has(e.code);
 
 function eventPath(eventId: string): string {
   return `/me/events/${encodeURIComponent(eventId)}`;

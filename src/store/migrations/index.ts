@@ -6,6 +6,9 @@ import * as m0003 from './0003-login.ts';
 import * as m0004 from './0004-shared-access-token.ts';
 import * as m0005 from './0005-calendar-connections.ts';
 import * as m0006 from './0006-change-emailed.ts';
+import * as m0007 from './0007-grant-claim-and-unavailable.ts';
+import * as m0008 from './0008-onboarding.ts';
+import * as m0010 from './0010-calendar-feeds.ts';
 import * as m0011 from './0011-company-delegation.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -15,5 +18,8 @@ export const migrations: Record<string, Migration> = {
   '0004-shared-access-token': m0004,
   '0005-calendar-connections': m0005,
   '0006-change-emailed': m0006,
+  '0007-grant-claim-and-unavailable': m0007,
+  '0008-onboarding': m0008,
+  '0010-calendar-feeds': m0010,
   '0011-company-delegation': m0011,
 };

@@ -36,7 +36,15 @@ describe('classify-error: MSAL refusals', () => {
   });
 
   test('any other InteractionRequired error → auth_lost', () => {
-    assert.equal(classifyError(new InteractionRequiredAuthError('interaction_required', 'corr', 'AADSTS50076: MFA required')).code, 'auth_lost');
+    assert.equal(classifyError(new InteractionRequiredAuthError('interaction_required', 'corr', 'AADSTS50078: MFA claim expired')).code, 'auth_lost');
+    assert.equal(classifyError(new InteractionRequiredAuthError('login_required', 'corr', 'no session')).code, 'auth_lost');
+  });
+
+  test("the organisation's Conditional Access (AADSTS50076, 70043, 53003) → policy_refused, with the code", () => {
+    for (const code of [50076, 70043, 53003]) {
+      const e = classifyError(new InteractionRequiredAuthError('invalid_grant', 'corr', aad(code, 'Conditional Access'), '', '', '', '', String(code)));
+      assert.deepEqual([e.code, e.providerCode], ['policy_refused', `AADSTS${code}`]);
+    }
   });
 
   test('network failures and 5xx from the token endpoint → temporary', () => {
@@ -62,14 +70,17 @@ describe('classify-error: Graph answers', () => {
     assert.equal(parseRetryAfter(undefined), undefined);
   });
 
-  test('5xx, 408 and a lost answer → temporary; 404 → not_found; 403 → consent_missing; other 4xx → invalid', () => {
+  test('5xx, 408 and a lost answer → temporary; 404 → not_found, unless the mailbox is not served; 403 → account_refused; other 4xx → invalid', () => {
     assert.equal(classifyGraphResponse({ status: 503 }).code, 'temporary');
     assert.equal(classifyGraphResponse({ status: 504 }).code, 'temporary');
     assert.equal(classifyGraphResponse({ status: 0 }).code, 'temporary');
     // Not carried out because an earlier item of its chain failed: never the request's own fault.
     assert.equal(classifyGraphResponse({ status: 424, body: { error: { code: 'FailedDependency' } } }).code, 'temporary');
     assert.equal(classifyGraphResponse({ status: 404, body: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } } }).code, 'not_found');
-    assert.equal(classifyGraphResponse({ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }).code, 'consent_missing');
+    const noMailbox = classifyGraphResponse({ status: 404, body: { error: { code: 'MailboxNotEnabledForRESTAPI', message: 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.' } } });
+    assert.deepEqual([noMailbox.code, noMailbox.providerCode], ['calendar_unavailable', 'MailboxNotEnabledForRESTAPI']);
+    // One user refused their mailbox (no licence, blocked): about that user, not the company's consent.
+    assert.equal(classifyGraphResponse({ status: 403, body: { error: { code: 'ErrorAccessDenied', message: 'Access is denied.' } } }).code, 'account_refused');
     const bad = classifyGraphResponse({ status: 400, body: { error: { code: 'RequestBodyRead', message: "The property 'foo' does not exist" } } });
     assert.equal(bad.code, 'invalid');
     assert.equal(bad.providerCode, 'RequestBodyRead');

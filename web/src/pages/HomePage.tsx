@@ -25,7 +25,11 @@ function ConnectPrompt({ calendar, onDismissed }: { calendar: MyCalendarStatus; 
       <h2 id={titleId}>{lapsed ? tp(provider, 'prompt.lapsedTitle') : tp(provider, 'prompt.title')}</h2>
       <p>{lapsed ? tp(provider, 'prompt.lapsedText', { reason: reasonText(t, calendar.reason) || t(`connection.${calendar.status}`) }) : tp(provider, 'prompt.text')}</p>
       <div className="actions">
-        <ConnectCalendarButton start={() => api.connectMyCalendar(provider.id, 'home')} label={labels(provider).connect} />
+        <ConnectCalendarButton
+          // A provider connected with a form is connected on its tile, under Connected apps.
+          start={provider.connectMethod === 'password' ? async () => ({ url: '/profile/connected-apps' }) : () => api.connectMyCalendar(provider.id, 'home')}
+          label={labels(provider).connect}
+        />
         <Button className="button secondary" onPress={() => void dismiss()}>
           {tp(provider, 'prompt.dismiss')}
         </Button>

@@ -2,7 +2,9 @@ import { useState } from 'react';
 import { Button, Checkbox, Link } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { api, type MyCalendarStatus } from '../api.ts';
+import { CalendarFeedTile } from '../components/CalendarFeedTile.tsx';
 import { ConnectCalendarButton } from '../components/ConnectCalendarButton.tsx';
+import { PasswordConnectForm } from '../components/PasswordConnectForm.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatInstant } from '../format.ts';
 import { useProviderText } from '../provider-text.ts';
@@ -58,6 +60,8 @@ function CalendarTile({ calendar, onChanged }: { calendar: MyCalendarStatus; onC
             {tp(provider, 'calendarTile.disconnect')}
           </Button>
         </div>
+      ) : provider.connectMethod === 'password' ? (
+        <PasswordConnectForm provider={provider} isDisabled={!calendar.companySyncEnabled} onConnected={onChanged} />
       ) : (
         <ConnectCalendarButton start={() => api.connectMyCalendar(provider.id, 'tile')} label={labels(provider).connect} isDisabled={!calendar.companySyncEnabled} />
       )}
@@ -132,6 +136,7 @@ export function ProfilePage({ section }: { section: 'basic' | 'connected-apps' }
           <section aria-labelledby="apps-title">
             <h2 id="apps-title">{t('profile.connectedApps')}</h2>
             <CalendarTiles />
+            <CalendarFeedTile />
           </section>
         )}
       </div>

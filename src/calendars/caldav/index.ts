@@ -1,0 +1,2 @@
+// The CalDAV calendar provider. Callers see the CalendarProvider interface only.
+export { createCalDavProvider, type CalDavProviderOptions } from './provider.ts';

@@ -142,6 +142,8 @@ describe('Google Calendar under domain-wide delegation, end to end', () => {
 
   test('delegation withdrawn: the connection is revoked, the admin sees why, emails go on; restored: only the difference is written', async () => {
     const clientId = world.google.serviceAccountKey.client_id!;
+    // Past the window in which a refusal is taken for a grant still reaching Google's servers.
+    world.google.clock.advance(11 * 60_000);
     const deleted = await world.adminConsole('delete', clientId);
     assert.equal(deleted.status, 200);
     const emailsBefore = (await world.emails()).length;
@@ -169,6 +171,24 @@ describe('Google Calendar under domain-wide delegation, end to end', () => {
     assert.deepEqual(writes(world, taroEmail).map((r) => r.method), ['PATCH']);
     assert.ok(world.google.control.events(taroEmail).some((e) => e.description?.includes('2B')));
     assert.equal(keysOf(world, taroEmail).length, 4);
+  });
+
+  test("a user suspended in Workspace: that connection alone lapses, the company's delegation holds; restored by the check", async () => {
+    world.google.control.suspendUser(emilyEmail);
+    await book(world, world.sakura.apiKey, 'POST', '/trips', { bookingRef: 'EMI-2', travelerEmail: emilyEmail, segments: [shinkansen('R1', 21)] });
+    await book(world, world.sakura.apiKey, 'POST', '/trips', { bookingRef: 'TARO-9', travelerEmail: taroEmail, segments: [shinkansen('R1', 21)] });
+    await world.syncIdle();
+    const status = await admin.api('GET', '/api/company/calendars/google');
+    const emily = status.body.travelers.find((t: { email: string }) => t.email === emilyEmail);
+    assert.deepEqual([emily.status, emily.reason], ['lapsed', 'invalid_grant']);
+    assert.equal(status.body.grant.status, 'granted');
+    assert.equal(keysOf(world, taroEmail).length, 5, 'the others go on syncing');
+    assert.equal(keysOf(world, emilyEmail).length, 1);
+
+    world.google.control.suspendUser(emilyEmail, false);
+    assert.equal((await admin.api('POST', '/api/company/calendars/google/delegation')).status, 200);
+    await world.syncIdle();
+    assert.equal(keysOf(world, emilyEmail).length, 2);
   });
 });
 

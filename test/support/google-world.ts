@@ -78,10 +78,12 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
   const providers = providersFromSettings({ google: settings });
   const store = await openStore({ retryDelaySeconds: 1, ...options.store });
   const box = secretBox([options.boxKey ?? randomBytes(32)]);
-  const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)] });
+  // The product's clock is the sandbox's, so a test can let time pass for both (a grant's propagation window, token lifetimes).
+  const now = () => new Date(google.clock.now());
+  const bookings = makeBookings(store, { onChange: [syncOnBookingChange(store)], now });
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
-  const server = await buildServer({ store, bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, calendars: { providers, box } });
+  const server = await buildServer({ store, bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, calendars: { providers, box }, now });
   await server.listen({ port, host: '127.0.0.1' });
 
   const passwordHash = await hashPassword(PASSWORD);
@@ -109,7 +111,7 @@ export async function startGoogleWorld(options: GoogleWorldOptions = {}): Promis
   const stopSync = options.startSync === false
     ? async () => {}
     : await startSyncWorker({
-      store, deps: { db: store.db, providers, box }, pollingIntervalSeconds: 0.5, concurrency: 4,
+      store, deps: { db: store.db, providers, box, now }, pollingIntervalSeconds: 0.5, concurrency: 4,
       onOutcome: (connectionId, outcome) => outcomes.push({ connectionId, outcome }),
     });
 

@@ -8,6 +8,7 @@ import type { Locale, Trip } from './domain/types.ts';
 import { validateTripJson } from './domain/validate-booking-json.ts';
 import { itineraryDownload } from './ics/itinerary-calendars.ts';
 import { isValidTimeZone } from './domain/zoned-time.ts';
+import { operatorClientSettings } from './config/operator-token.ts';
 
 const USAGE = `Usage:
   tripcal serve      the HTTP server alone (booking API, web app, OAuth callbacks)
@@ -18,7 +19,19 @@ const USAGE = `Usage:
       Prints the itinerary .ics (METHOD:PUBLISH) of a trip given in the booking API's JSON
       format. --time-zone is the traveler's home zone, used for hotels, cars and trains that
       name none (default Asia/Tokyo). UIDs are derived from bookingRef and segment refs, so
-      running it again for a changed booking gives the same UIDs.`;
+      running it again for a changed booking gives the same UIDs.
+  tripcal operator companies create --name <name> --admin-email <email> --admin-name <name>
+                                    [--locale ja|en] [--time-zone <IANA zone>]
+  tripcal operator companies show <companyId>
+  tripcal operator companies settings <companyId> [--travelers-from-bookings true|false]
+                                    [--remove-events-on-deprovision true|false]
+  tripcal operator api-keys create <companyId> [--name <name>]
+  tripcal operator api-keys revoke <companyId> <keyId>
+  tripcal operator scim-tokens create <companyId> [--name <name>]
+  tripcal operator scim-tokens revoke <companyId> <tokenId>
+      Calls the operator API of a running server (TRIPCAL_URL, default PUBLIC_URL or
+      http://localhost:3000) with OPERATOR_TOKEN (or the token file in DATA_DIR) and prints its
+      JSON answer. A key or token is printed once: store it.`;
 
 /** A UUID-shaped id that is the same for the same booking and segment ref. */
 function stableId(bookingRef: string, ref: string): string {
@@ -70,8 +83,60 @@ async function ics(args: string[]): Promise<number> {
   }
 }
 
+async function operator(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, locale: { type: 'string', default: 'ja' }, 'time-zone': { type: 'string', default: 'Asia/Tokyo' },
+      'travelers-from-bookings': { type: 'string' }, 'remove-events-on-deprovision': { type: 'string' },
+    },
+  });
+  const { url, token } = operatorClientSettings();
+  if (!token) {
+    console.error('OPERATOR_TOKEN: not set, and no operator-token file in DATA_DIR');
+    return 2;
+  }
+  const [resource, action, companyId, itemId] = positionals;
+  const bool = (name: 'travelers-from-bookings' | 'remove-events-on-deprovision') => (values[name] === undefined ? undefined : values[name] === 'true');
+  let method: string;
+  let route: string;
+  let body: unknown;
+  if (resource === 'companies' && action === 'create') {
+    for (const name of ['name', 'admin-email', 'admin-name'] as const) {
+      if (!values[name]) {
+        console.error(`--${name}: is required`);
+        return 2;
+      }
+    }
+    [method, route, body] = ['POST', '/companies', { name: values.name, admin: { email: values['admin-email'], name: values['admin-name'], locale: values.locale, timeZone: values['time-zone'] } }];
+  } else if (resource === 'companies' && action === 'show' && companyId) [method, route] = ['GET', `/companies/${companyId}`];
+  else if (resource === 'companies' && action === 'settings' && companyId) {
+    [method, route, body] = ['PATCH', `/companies/${companyId}/settings`, { travelersFromBookings: bool('travelers-from-bookings'), removeEventsOnDeprovision: bool('remove-events-on-deprovision') }];
+  } else if ((resource === 'api-keys' || resource === 'scim-tokens') && action === 'create' && companyId) {
+    [method, route, body] = ['POST', `/companies/${companyId}/${resource}`, values.name ? { name: values.name } : {}];
+  } else if ((resource === 'api-keys' || resource === 'scim-tokens') && action === 'revoke' && companyId && itemId) [method, route] = ['DELETE', `/companies/${companyId}/${resource}/${itemId}`];
+  else {
+    console.error(USAGE);
+    return 2;
+  }
+  let res: Response;
+  try {
+    res = await fetch(`${url}/api/operator/v1${route}`, {
+      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    console.error(`${url}: cannot be reached (${(error as Error).message})`);
+    return 1;
+  }
+  const text = await res.text();
+  if (text) (res.ok ? console.log : console.error)(JSON.stringify(JSON.parse(text), null, 2));
+  else if (res.ok) console.log(`${res.status} done`);
+  return res.ok ? 0 : 1;
+}
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'ics') process.exitCode = await ics(rest);
+else if (command === 'operator') process.exitCode = await operator(rest);
 else if (command === 'serve' || command === 'worker') {
   const { run } = await import('./run.ts');
   await run({ api: command === 'serve', workers: command === 'worker' });

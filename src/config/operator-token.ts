@@ -32,3 +32,11 @@ export function loadOperatorToken(env: Record<string, string | undefined> = proc
   }
   return { token: fs.readFileSync(file, 'utf8').trim(), file };
 }
+
+/** Where `tripcal operator …` sends its calls, and with which token: TRIPCAL_URL and OPERATOR_TOKEN (or the token file in DATA_DIR). */
+export function operatorClientSettings(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): { url: string; token: string | undefined } {
+  const url = (env.TRIPCAL_URL || env.PUBLIC_URL || `http://localhost:${env.PORT || 3000}`).replace(/\/$/, '');
+  const file = path.join(path.resolve(cwd, env.DATA_DIR || 'data'), 'operator-token');
+  const token = env[OPERATOR_TOKEN_VARIABLE]?.trim() || (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined);
+  return { url, token };
+}

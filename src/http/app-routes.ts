@@ -27,11 +27,16 @@ export interface AppRoutesOptions {
   publicUrl: string;
   /** Sends the password-reset emails; without it, no reset can be asked for (404). */
   mail?: { send(message: SendMailOptions): Promise<unknown>; from: { name: string; address: string } };
+  /** The log-in limits (LOGIN_LIMITS by default). */
+  loginLimits?: typeof LOGIN_LIMITS;
   now?: () => Date;
 }
 
-/** Log-in attempts: per account (a password guessed at) and per client address (many accounts tried). */
-export const LOGIN_LIMITS = { perAccount: { max: 10, windowMs: 15 * 60_000 }, perAddress: { max: 50, windowMs: 15 * 60_000 } };
+/**
+ * Log-in attempts: per account (a password guessed at) and per client address (many accounts
+ * tried). The address's limit leaves room for a whole office behind one NAT address logging in.
+ */
+export const LOGIN_LIMITS = { perAccount: { max: 10, windowMs: 15 * 60_000 }, perAddress: { max: 300, windowMs: 15 * 60_000 } };
 
 /** The shortest password a link may set. */
 export const MIN_PASSWORD_LENGTH = 10;
@@ -46,9 +51,10 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
   const now = opts.now ?? (() => new Date());
 
   const accountKey = (request: FastifyRequest) => String((request.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase();
+  const limits = opts.loginLimits ?? LOGIN_LIMITS;
   const loginThrottle = throttle(app, [
-    { name: 'login-account', ...LOGIN_LIMITS.perAccount, key: accountKey },
-    { name: 'login-address', ...LOGIN_LIMITS.perAddress, key: (request) => request.ip },
+    { name: 'login-account', ...limits.perAccount, key: accountKey },
+    { name: 'login-address', ...limits.perAddress, key: (request) => request.ip },
   ]);
 
   app.post<{ Body: { email: string; password: string } }>('/api/session', {
@@ -73,7 +79,7 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
 
   // ---- one-use links that set a password (an invitation, a reset) ----
 
-  const linkThrottle = throttle(app, [{ name: 'password-link-address', ...LOGIN_LIMITS.perAddress, key: (request) => request.ip }]);
+  const linkThrottle = throttle(app, [{ name: 'password-link-address', ...limits.perAddress, key: (request) => request.ip }]);
   const linkProblem = (request: FastifyRequest, problem: PasswordLinkProblem) => {
     const t = messages(requestLocale(request)).access;
     const text = { invalid: t.linkInvalid, expired: t.linkExpired, used: t.linkUsed }[problem];
@@ -113,7 +119,7 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
     schema: { hide: true, body: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 1, maxLength: 254 } } } },
     preHandler: throttle(app, [
       { name: 'reset-account', max: 3, windowMs: 60 * 60_000, key: accountKey },
-      { name: 'reset-address', ...LOGIN_LIMITS.perAddress, key: (request) => request.ip },
+      { name: 'reset-address', ...limits.perAddress, key: (request) => request.ip },
     ]),
   }, async (request, reply) => {
     const mail = opts.mail;

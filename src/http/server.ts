@@ -37,6 +37,8 @@ export interface ServerOptions {
   operator?: OperatorAccess;
   /** Sends password-reset emails. */
   mail?: AppRoutesOptions['mail'];
+  /** The log-in limits (app-routes.ts LOGIN_LIMITS by default). */
+  loginLimits?: AppRoutesOptions['loginLimits'];
   logger?: boolean;
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
@@ -104,7 +106,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   await app.register(bookingRoutes, { prefix: '/api/v1', store: opts.store, bookings: opts.bookings, organizer: opts.organizer });
   const secureCookies = opts.publicUrl.startsWith('https:');
-  await app.register(appRoutes, { store: opts.store, organizer: opts.organizer, secureCookies, publicUrl: opts.publicUrl, ...(opts.mail ? { mail: opts.mail } : {}), now: opts.now });
+  await app.register(appRoutes, { store: opts.store, organizer: opts.organizer, secureCookies, publicUrl: opts.publicUrl, ...(opts.mail ? { mail: opts.mail } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}), now: opts.now });
   if (opts.operator) await app.register(operatorRoutes, { prefix: '/api/operator/v1', store: opts.store, access: opts.operator, publicUrl: opts.publicUrl, now: opts.now });
   if (opts.calendars) {
     await app.register(calendarRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, now: opts.now });

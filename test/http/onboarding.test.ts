@@ -2,6 +2,8 @@
 // invitation link sets a password once; booking-API keys and SCIM tokens issued, used and revoked;
 // travelers provisioned by the bookings that name them. On PGlite, and on PostgreSQL with TEST_DATABASE_URL.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/http/server.ts';
@@ -160,6 +162,22 @@ for (const kind of storeKinds()) {
       const res = await book(key, { bookingRef: 'O-1', traveler: { email: 'ren.ito@fuji-travel.example', name: 'Ren', locale: 'en', timeZone: 'UTC' }, segments: [hotelLa] });
       assert.equal(res.statusCode, 422);
       assert.equal(res.json().field, 'traveler.email');
+    });
+
+    test('`tripcal operator` calls the same API for people', async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as { port: number };
+      const env = { ...process.env, TRIPCAL_URL: `http://127.0.0.1:${port}`, OPERATOR_TOKEN: OPERATOR };
+      const run = (...args: string[]) => promisify(execFile)(process.execPath, ['src/cli.ts', 'operator', ...args], { env }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+      const created = await run('companies', 'create', '--name', 'CLI Co', '--admin-email', 'cli@cli.example', '--admin-name', 'Cli Admin', '--locale', 'en', '--time-zone', 'Europe/Paris');
+      const company = JSON.parse(created.stdout);
+      assert.match(company.admin.inviteUrl, /\/invitation\?token=/);
+      const key = JSON.parse((await run('api-keys', 'create', company.id, '--name', 'engine')).stdout);
+      assert.match(key.key, /^tc_/);
+      assert.match((await run('api-keys', 'revoke', company.id, key.id)).stdout, /204/);
+      const missing = await run('companies', 'create', '--name', 'X');
+      assert.equal((missing as { code: number }).code, 2);
+      assert.match(missing.stderr, /--admin-email: is required/);
     });
 
     test('the operator API is in /openapi.json', async () => {

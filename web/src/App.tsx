@@ -10,6 +10,7 @@ import { DevBookingsPage } from './pages/DevBookingsPage.tsx';
 import { DevOutboxPage } from './pages/DevOutboxPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { SetPasswordPage } from './pages/SetPasswordPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { ProfilePage } from './pages/ProfilePage.tsx';
 import { TripPage } from './pages/TripPage.tsx';
@@ -58,6 +59,8 @@ export function App() {
     body = (
       <Routes>
         <Route path="/login" element={<LoginPage onLogin={setMe} changeLocale={changeLocale} />} />
+        <Route path="/invitation" element={<SetPasswordPage purpose="invitation" onLogin={setMe} />} />
+        <Route path="/reset-password" element={<SetPasswordPage purpose="reset" onLogin={setMe} />} />
         <Route path="*" element={<Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />} />
       </Routes>
     );
@@ -68,6 +71,8 @@ export function App() {
           <Routes>
             <Route path="/" element={<HomePage />} />
             <Route path="/login" element={<Navigate to="/" replace />} />
+            <Route path="/invitation" element={<SetPasswordPage purpose="invitation" onLogin={setMe} />} />
+            <Route path="/reset-password" element={<SetPasswordPage purpose="reset" onLogin={setMe} />} />
             <Route path="/trips/:id" element={<TripPage />} />
             <Route path="/profile" element={<ProfilePage section="basic" />} />
             <Route path="/profile/connected-apps" element={<ProfilePage section="connected-apps" />} />

@@ -10,6 +10,7 @@ import type {
   MyCalendarsResponse,
   MyCalendarStatus,
   OutboxEmail,
+  PasswordLinkInfo,
   ProviderDescriptor,
   ProviderId,
   ProviderLabels,
@@ -70,6 +71,10 @@ const company = (provider: ProviderId) => `/api/company/calendars/${encodeURICom
 export const api = {
   me: () => call<SessionResponse>('GET', '/api/me').then((r) => r.user),
   login: (email: string, password: string) => call<SessionResponse>('POST', '/api/session', { email, password }).then((r) => r.user),
+  /** A one-use link (invitation, reset): what it is for; then setting the password through it logs the user in. */
+  passwordLink: (token: string) => call<PasswordLinkInfo>('GET', `/api/password-links?token=${encodeURIComponent(token)}`),
+  usePasswordLink: (token: string, password: string) => call<SessionResponse>('POST', '/api/password-links', { token, password }).then((r) => r.user),
+  requestPasswordReset: (email: string) => call<unknown>('POST', '/api/password-reset', { email }),
   logout: () => call<void>('DELETE', '/api/session'),
   setLocale: (locale: Locale) => call<SessionResponse>('PUT', '/api/me', { locale }).then((r) => r.user),
   trips: () => call<TripListItem[] | { trips: TripListItem[] }>('GET', '/api/trips').then((r) => (Array.isArray(r) ? r : r.trips)),

@@ -4,7 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, type Locale, type Me } from '../api.ts';
 import { usePageTitle } from '../use-title.ts';
-import { useDevTools } from '../use-dev-tools.ts';
+import { useDemo } from '../use-dev-tools.ts';
+import { ForgotPassword } from './SetPasswordPage.tsx';
 
 export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void; changeLocale: (l: Locale) => Promise<void> }) {
   const { t, i18n } = useTranslation();
@@ -14,7 +15,7 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const dev = useDevTools();
+  const demo = useDemo();
   usePageTitle(t('login.title'));
 
   const submit = async (e: FormEvent) => {
@@ -63,7 +64,8 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
             {t('login.submit')}
           </Button>
         </Form>
-        {dev && <p className="muted small">{t('login.demoHint')}</p>}
+        <ForgotPassword />
+        {demo && <p className="muted small">{t('login.demoHint')}</p>}
       </div>
     </main>
   );

@@ -1,5 +1,9 @@
 // A week view of one mailbox, Outlook-like enough for demos and screenshots: tentative events are
 // hatched with a striped left bar, like Outlook draws them; free is white, busy is solid blue.
+// Each event is shown in its own zones, as Outlook shows an event made in another zone: a flight
+// starts at the departure's local time and ends at the arrival's, each with its zone's name, and
+// sits on its local date; an all-day event (a hotel night) is on its own dates whatever the
+// viewer's zone.
 import { DateTime } from "luxon";
 import { toInstant } from "../graph/events.ts";
 import type { DateTimeTimeZone } from "../graph/events.ts";
@@ -40,39 +44,51 @@ export function calendarPage(req: SbRequest, store: Store, nowMs: number, idOrUp
   if (!user) return html(404, `<!doctype html><p>Unknown mailbox ${escapeHtml(idOrUpn)}</p>`);
   const lang = req.query.get("lang") === "en" || (req.query.get("lang") !== "ja" && !(user.preferredLanguage ?? "").startsWith("ja")) ? "en" : "ja";
   const zone = req.query.get("tz") ?? (lang === "ja" ? "Asia/Tokyo" : "UTC");
-  const events = store.mailbox(user.id).filter((e) => e.start && e.end);
+  const events = store
+    .mailbox(user.id)
+    .filter((e) => e.start && e.end)
+    .map((e) => {
+      const start = e.start as DateTimeTimeZone;
+      const end = e.end as DateTimeTimeZone;
+      // Wall-clock times in the event's own zones (luxon keeps the zone it parsed in).
+      const s = toInstant(start);
+      const en = toInstant(end);
+      const allDay = !!e.isAllDay;
+      // The local dates it covers: an all-day event's end date is exclusive.
+      const firstDay = s.toISODate()!;
+      const lastDay = (allDay ? en.minus({ days: 1 }) : en.minus({ milliseconds: 1 }) < s ? s : en.minus({ milliseconds: 1 })).toISODate()!;
+      return { e, s, en, allDay, firstDay, lastDay };
+    });
   let anchor = DateTime.fromMillis(nowMs, { zone });
   const week = req.query.get("week");
   if (week) anchor = DateTime.fromISO(week, { zone });
   else {
-    const upcoming = events
-      .map((e) => toInstant(e.start as DateTimeTimeZone).toMillis())
-      .filter((t) => t >= nowMs)
-      .sort((a, b) => a - b)[0];
-    if (upcoming !== undefined) anchor = DateTime.fromMillis(upcoming, { zone });
+    const upcoming = events.filter(({ en }) => en.toMillis() >= nowMs).sort((a, b) => a.s.toMillis() - b.s.toMillis())[0];
+    if (upcoming) anchor = DateTime.fromISO(upcoming.firstDay, { zone });
   }
   const monday = anchor.startOf("week");
   const days = Array.from({ length: 7 }, (_, i) => monday.plus({ days: i }));
+  const at = (t: DateTime, withZone: boolean) => `${t.toFormat("HH:mm")}${withZone ? ` ${t.setLocale(lang).toFormat("ZZZZ")}` : ""}`;
   const cols = days
     .map((day) => {
-      const dayEnd = day.plus({ days: 1 });
+      const date = day.toISODate()!;
       const items = events
-        .map((e) => ({ e, s: toInstant(e.start as DateTimeTimeZone).setZone(zone), en: toInstant(e.end as DateTimeTimeZone).setZone(zone) }))
-        .filter(({ s, en }) => s < dayEnd && en > day)
-        .sort((a, b) => a.s.toMillis() - b.s.toMillis())
-        .map(({ e, s, en }) => {
+        .filter(({ firstDay, lastDay }) => firstDay <= date && lastDay >= date)
+        .sort((a, b) => Number(b.allDay) - Number(a.allDay) || a.s.toMillis() - b.s.toMillis())
+        .map(({ e, s, en, allDay, firstDay, lastDay }) => {
           const showAs = String(e.showAs ?? "busy");
           const label = SHOW_AS_LABEL[showAs]?.[lang] ?? showAs;
           const loc = (e.location as { displayName?: string } | undefined)?.displayName;
-          // An event crossing midnight shows where it starts and ends, like Outlook's "→" marks.
-          const from = s < day ? `(${s.toFormat("M/d")}) ${s.toFormat("HH:mm")}` : s.toFormat("HH:mm");
-          const to = en > dayEnd ? `${en.toFormat("HH:mm")} (${en.toFormat("M/d")})` : en.toFormat("HH:mm");
-          const time = e.isAllDay ? (lang === "ja" ? "終日" : "All day") : `${from}–${to}`;
+          // Each end in its own zone, named; an event crossing midnight shows where it starts and
+          // ends, like Outlook's "→" marks.
+          const from = `${firstDay < date ? `(${s.toFormat("M/d")}) ` : ""}${at(s, true)}`;
+          const to = `${at(en, true)}${lastDay > date ? ` (${en.toFormat("M/d")})` : ""}`;
+          const time = allDay ? (lang === "ja" ? "終日" : "All day") : `${from} – ${to}`;
           return `<article class="ev ${escapeHtml(showAs)}${e.isCancelled ? " cancelled" : ""}" data-show-as="${escapeHtml(showAs)}" aria-label="${escapeHtml(`${String(e.subject ?? "")} (${label})`)}">
 <div class="time">${escapeHtml(time)}</div><div class="subj">${escapeHtml(String(e.subject ?? ""))}</div>${loc ? `<div class="loc">${escapeHtml(loc)}</div>` : ""}<div class="status">${escapeHtml(label)}</div></article>`;
         })
         .join("");
-      return `<section class="day"><h2>${escapeHtml(day.setLocale(lang).toFormat(lang === "ja" ? "M/d (ccc)" : "ccc d LLL"))}</h2>${items}</section>`;
+      return `<section class="day" data-date="${date}"><h2>${escapeHtml(day.setLocale(lang).toFormat(lang === "ja" ? "M/d (ccc)" : "ccc d LLL"))}</h2>${items}</section>`;
     })
     .join("");
   const nav = (d: DateTime, text: string) =>

@@ -29,7 +29,7 @@ export interface ProviderLabels {
  * - wrongOrganization: the account signed in belongs to another organisation than the one that granted it;
  * - accountInUse: the account is connected to another user already;
  * - refused: the provider refused the connection (followed by its reason);
- * - granted: shown to the administrator who has just granted access.
+ * - granted: what comes next, shown to the administrator who has just granted access (under a heading saying it was approved).
  */
 export interface ProviderMessages {
   grantMissing: string;
@@ -66,14 +66,14 @@ const DESCRIPTORS: ProviderDescriptor[] = [
         wrongOrganization: 'このMicrosoftアカウントは会社のMicrosoft組織のものではありません。会社のアカウントでサインインしてください。',
         accountInUse: 'このMicrosoftアカウントは既に別のユーザーに接続されています。',
         refused: 'Microsoftが接続を拒否しました',
-        granted: 'アクセスが承認されました。OBTの管理者に、「Outlookカレンダーと接続」を選択するよう伝えてください。',
+        granted: '次に、OBTの管理者に「Outlookカレンダーと接続」を選択するよう伝えてください。',
       },
       en: {
         grantMissing: 'The Microsoft Entra administrator has not approved access yet.',
         wrongOrganization: "This Microsoft account does not belong to your company's Microsoft organization. Sign in with your work account.",
         accountInUse: 'This Microsoft account is already connected to another user.',
         refused: 'Microsoft refused the connection',
-        granted: 'Access was approved. Tell your OBT administrator to choose "Connect to Outlook calendar".',
+        granted: 'Next, tell your OBT administrator to choose "Connect to Outlook calendar".',
       },
     },
     companyGrant: true,

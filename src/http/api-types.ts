@@ -19,6 +19,11 @@ export interface SessionResponse {
   user: Me;
 }
 
+/** GET /api/session → 200 { user }, null when nobody is signed in (never a 401). */
+export interface CurrentSessionResponse {
+  user: Me | null;
+}
+
 export type TripTiming = 'upcoming' | 'current' | 'past';
 
 /** GET /api/trips */

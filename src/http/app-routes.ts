@@ -9,7 +9,7 @@ import { eventStates } from '../store/calendar-events.ts';
 import { companyCalendars } from '../store/company-calendars.ts';
 import type { Store } from '../store/database.ts';
 import { issuePasswordLink, PASSWORD_LINK_TTL_MS, peekPasswordLink, usePasswordLink, type PasswordLinkProblem } from '../store/password-links.ts';
-import { logIn, logOut, startSession } from '../store/sessions.ts';
+import { logIn, logOut, sessionUser, startSession } from '../store/sessions.ts';
 import { findActiveUserByEmail } from '../store/users.ts';
 import { composePasswordReset } from '../mail/password-reset-email.ts';
 import { throttle } from './hardening.ts';
@@ -136,6 +136,14 @@ export async function appRoutes(app: FastifyInstance, opts: AppRoutesOptions): P
   });
 
   app.get('/api/me', { schema: { hide: true } }, async (request) => ({ user: await me(store, await requireUser(store.db, request, now())) }));
+
+  // The web app's first question, "who is signed in?": 200 with null when nobody is, so a first
+  // visit is not a failed request (a 401 shows as an error in the browser's console).
+  app.get('/api/session', { schema: { hide: true } }, async (request) => {
+    const token = sessionToken(request);
+    const user = token ? await sessionUser(store.db, token, now()) : undefined;
+    return { user: user ? await me(store, user) : null };
+  });
 
   app.put<{ Body: { locale: 'ja' | 'en' } }>('/api/me', {
     schema: { hide: true, body: { type: 'object', required: ['locale'], additionalProperties: false, properties: { locale: { enum: ['ja', 'en'] } } } },

@@ -12,7 +12,7 @@ import { escapeHtml } from '../mail/render-itinerary-email.ts';
 import {
   accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
 } from '../store/calendar-connections.ts';
-import { forgetEvents, writtenEvents } from '../store/calendar-events.ts';
+import { forgetEvents, unansweredCreates, writtenEvents } from '../store/calendar-events.ts';
 import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
 import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
@@ -54,11 +54,48 @@ function publicDescriptor(d: ProviderDescriptor): ApiProviderDescriptor {
   return { id: d.id, labels: d.labels, companyGrant: d.companyGrant, connectMethod: d.connectMethod, ...(d.passwordForm ? { passwordForm: d.passwordForm } : {}) };
 }
 
-function grantPage(reply: FastifyReply, locale: Locale, title: string, ok: boolean, message: string) {
+/** The grant page's look: self-contained (no script, no file of the web app), readable on a phone. */
+const GRANT_PAGE_STYLE = `
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f6f7f9;color:#1b1f24;line-height:1.6;
+font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP","Yu Gothic UI","Segoe UI",sans-serif}
+main{background:#fff;border:1px solid #c9ced6;border-radius:10px;padding:2rem 2.25rem;width:min(34rem,calc(100vw - 2rem));margin:1rem 0;box-shadow:0 2px 10px rgba(0,0,0,.06)}
+.brand{margin:0 0 1.25rem;font-weight:700;color:#08457f}
+h1{font-size:1.05rem;margin:0;color:#4a5360;font-weight:600}
+h2{font-size:1.45rem;margin:.25rem 0 1rem;display:flex;gap:.6rem;align-items:center}
+.mark{display:inline-grid;place-items:center;flex:none;width:2rem;height:2rem;border-radius:50%;color:#fff;font-size:1.1rem}
+.ok .mark{background:#1e7b3a}.refused .mark{background:#a4161a}
+p{margin:.5rem 0}
+.muted{color:#4a5360;font-size:.95rem;margin-top:1.25rem}
+details{margin-top:1rem;font-size:.9rem;color:#4a5360}
+summary{cursor:pointer}
+details p{word-break:break-all;background:#f6f7f9;padding:.5rem .75rem;border-radius:4px;font-family:ui-monospace,monospace}
+`;
+
+/**
+ * What the company's IT administrator sees after answering a grant link, in their browser's
+ * language: the outcome as a heading, what to do next, and the provider's own text (its codes,
+ * trace ids) folded away for IT.
+ */
+function grantPage(reply: FastifyReply, locale: Locale, title: string, ok: boolean, message: string, detail?: string) {
+  const words = messages(locale).grantPage;
+  const outcome = ok ? words.approved : words.refused;
+  const body = [
+    `<p class="brand">tripcal</p>`,
+    `<h1>${escapeHtml(title)}</h1>`,
+    `<div class="${ok ? 'ok' : 'refused'}" role="${ok ? 'status' : 'alert'}">`,
+    `<h2><span class="mark" aria-hidden="true">${ok ? '✓' : '!'}</span>${escapeHtml(outcome)}</h2>`,
+    message ? `<p>${escapeHtml(message)}</p>` : '',
+    ok ? '' : `<p>${escapeHtml(words.refusedNext)}</p>`,
+    '</div>',
+    detail ? `<details><summary>${escapeHtml(words.detail)}</summary><p>${escapeHtml(detail)}</p></details>` : '',
+    `<p class="muted">${escapeHtml(words.close)}</p>`,
+  ].join('');
   return reply
     .code(ok ? 200 : 400)
     .type('text/html; charset=utf-8')
-    .send(`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p role="${ok ? 'status' : 'alert'}">${escapeHtml(message)}</p></main></body></html>`);
+    .header('cache-control', 'no-store')
+    .send(`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(`${outcome} – ${title}`)}</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><style>${GRANT_PAGE_STYLE}</style></head><body><main>${body}</main></body></html>`);
 }
 
 const providerParam = { type: 'object', required: ['provider'], properties: { provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } } as const;
@@ -252,7 +289,11 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     if (connection?.status === 'connected' && request.query.removeEvents === 'true') {
       const written = await writtenEvents(db, connection.id);
       const calendar = provider.account({ details: connection.details, credentials: credentialStore(db, box, connection, now) });
-      const results = await calendar.write(written.map((m) => ({ kind: 'delete' as const, key: m.segmentId, eventId: m.eventId })));
+      // A create whose answer is not recorded yet (a reconcile just wrote it) is found by its key.
+      const unanswered = await unansweredCreates(db, connection.id);
+      const found = unanswered.length ? await calendar.findByKeys(unanswered) : new Map<string, string>();
+      const targets = [...written, ...[...found].map(([segmentId, eventId]) => ({ segmentId, eventId }))];
+      const results = await calendar.write(targets.map((m) => ({ kind: 'delete' as const, key: m.segmentId, eventId: m.eventId })));
       await forgetEvents(db, connection.id, results.filter((r) => r.ok || r.error.code === 'not_found').map((r) => r.key));
     }
     if (connection) await transition(db, connection.id, 'disconnected', null, now());
@@ -354,17 +395,17 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     try {
       state = await consumeState(db, request.query.state ?? '', { provider: provider.id, purpose: 'admin_consent' }, now());
     } catch (error) {
-      if (error instanceof OAuthStateError) return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${messages(locale).calendars.badState}`);
+      if (error instanceof OAuthStateError) return grantPage(reply, locale, title, false, messages(locale).calendars.badState, error.code);
       throw error;
     }
     const outcome = provider.companyGrant.readRedirect(request.query);
-    if (outcome.status === 'incomplete') return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${outcome.missing}`);
+    if (outcome.status === 'incomplete') return grantPage(reply, locale, title, false, '', outcome.missing);
     if (outcome.status === 'refused') {
       // A refusal says nothing about a grant already proven (that grant stays as the provider holds
       // it); its organisation is a claim, never recorded as the company's.
       const company = await companyCalendar(db, state.organisation_id, provider.id);
       if (company.grant_status !== 'granted') await recordGrant(db, state.organisation_id, provider.id, { status: 'refused', error: outcome.error }, now());
-      return grantPage(reply, locale, title, false, `${messages(locale).calendars.grantRefused}: ${request.query.error_description ?? outcome.error}`);
+      return grantPage(reply, locale, title, false, '', request.query.error_description ?? outcome.error);
     }
     // A claim, not yet trusted: the admin's own connection proves the organisation, and a claim
     // never replaces an organisation already proven. The same organisation granting again renews
@@ -380,7 +421,11 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const inItsName = descriptor.messages[user.locale];
     const back = (place: ReturnPlace, query: Record<string, string>) =>
       reply.redirect(`${RETURN_PATHS[place]}?${new URLSearchParams({ calendar: provider.id, ...query })}`);
-    const fail = (code: string, message: string, place: ReturnPlace = user.role === 'admin' ? 'company' : 'home') => back(place, { result: 'error', code, message });
+    // `message` is ours, in the user's language; `detail` is the provider's own text (for IT), and
+    // `code` the provider's own code where its text starts with one ("AADSTS90094: …").
+    const fail = (code: string, message: string, place: ReturnPlace = user.role === 'admin' ? 'company' : 'home', detail?: string) =>
+      back(place, { result: 'error', code, message, ...(detail ? { detail } : {}) });
+    const refusedBy = (fallbackCode: string, detail: string, place: ReturnPlace) => fail(/^([A-Z]+\d+):/.exec(detail)?.[1] ?? fallbackCode, inItsName.refused, place, detail);
 
     let state;
     try {
@@ -391,7 +436,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     }
     if (state.user_id !== user.id) return fail('state_wrong_session', messages(user.locale).calendars.badState);
     const place: ReturnPlace = state.return_to && state.return_to in RETURN_PATHS ? (state.return_to as ReturnPlace) : 'home';
-    if (q.error) return fail(q.error, `${inItsName.refused}: ${q.error_description ?? q.error}`, place);
+    if (q.error) return refusedBy(q.error, q.error_description ?? q.error, place);
     if (!q.code) return fail('missing_code', messages(user.locale).calendars.badState, place);
 
     const company = await companyCalendar(db, user.organisationId, provider.id);
@@ -401,7 +446,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     try {
       account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });
     } catch (error) {
-      if (error instanceof CalendarProviderError) return fail(error.providerCode ?? error.code, `${inItsName.refused}: ${error.message}`, place);
+      if (error instanceof CalendarProviderError) return fail(error.providerCode ?? error.code, inItsName.refused, place, error.message);
       throw error;
     }
     const companyConnect = user.role === 'admin' && place === 'company';

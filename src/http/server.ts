@@ -117,8 +117,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     prefix: '/scim/v2', store: opts.store, publicUrl: opts.publicUrl, now: opts.now,
     ...(opts.calendars ? { removeCalendarEvents: (userId: string) => removeUserEvents({ db: opts.store.db, providers: opts.calendars!.providers, box: opts.calendars!.box, ...(opts.now ? { now: opts.now } : {}) }, userId) } : {}),
   });
-  if (opts.dev && !opts.production) await app.register(devRoutes, { ...opts.dev, store: opts.store, now: opts.now });
-  if (opts.web) await app.register(webAppRoutes, opts.web);
+  const devTools = !!opts.dev && !opts.production;
+  if (devTools) await app.register(devRoutes, { ...opts.dev!, store: opts.store, now: opts.now });
+  if (opts.web) await app.register(webAppRoutes, { ...opts.web, devTools });
   // (webAppRoutes answers unknown paths itself.) Fastify's own 404 would log the query string.
   else app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `${request.method} ${request.url.split('?')[0]} does not exist` }));
 

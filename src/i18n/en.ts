@@ -39,7 +39,6 @@ export const en = {
   calendars: {
     syncOff: 'Calendar sync is not turned on for your company.',
     badState: 'This connection link is invalid, expired or already used. Please try again.',
-    grantRefused: 'Access was not approved',
     noProvider: 'This calendar is not available.',
   },
 
@@ -181,5 +180,14 @@ export const en = {
     notCalendarServer: 'No calendars were found at this address. Check the server address.',
     noCalendar: 'This account holds no calendar for events.',
     calendarMissing: 'The chosen calendar is no longer in this account. Choose again.',
+  },
+
+  /** The page a company's IT administrator lands on after answering a grant link (no OBT session). */
+  grantPage: {
+    approved: 'Access approved',
+    refused: 'Access not approved',
+    refusedNext: 'To approve it, open the link from your OBT administrator again and accept. If the link has expired, ask them for a new one.',
+    close: 'You can close this window.',
+    detail: 'Details for IT',
   },
 };

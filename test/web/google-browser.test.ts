@@ -87,7 +87,7 @@ describe('web app in Chromium: Google Calendar', { concurrency: false }, () => {
     google.control.authorizeDelegation('sakura-trading.example');
     await dialog.getByRole('button', { name: '承認を確認', exact: true }).click();
     await dialog.getByTestId('delegation-state').getByText(/確認済み/).waitFor();
-    await dialog.getByTestId('grant-status').getByText(/ドメイン: sakura-trading\.example/).waitFor();
+    await dialog.getByTestId('delegation-state').getByText(/ドメイン: sakura-trading\.example/).waitFor();
     // Delegation is the company's mode: the per-user sign-in step is gone.
     assert.equal(await dialog.getByRole('button', { name: 'Googleカレンダーと接続', exact: true }).count(), 0);
     const sync = dialog.getByRole('switch', { name: 'カレンダー同期' });
@@ -113,7 +113,7 @@ describe('web app in Chromium: Google Calendar', { concurrency: false }, () => {
     await screen(traveler, 'google-tile-ja-managed');
   });
 
-  it('English: the Google tile under Connected apps, and per-user sign-in from the home prompt in another company', async () => {
+  it('English: the Google tile under Connected apps, and per-user sign-in from the dialog in another company', async () => {
     const emily = await open('en-US');
     await logIn(emily, product, EMILY, EN);
     await emily.goto(`${product.url}/profile/connected-apps`);
@@ -127,16 +127,11 @@ describe('web app in Chromium: Google Calendar', { concurrency: false }, () => {
     const dialog = await openDialog(admin, L);
     await dialog.getByRole('heading', { name: /Set up domain-wide delegation in the Google Admin console/ }).waitFor();
     await dialog.getByRole('textbox', { name: 'Client ID' }).waitFor();
+    // Without the delegation, sync waits for the admin's own sign-in (per-user mode).
     const sync = dialog.getByRole('switch', { name: 'Calendar sync' });
-    await sync.click({ force: true });
-    await poll('sync on', async () => sync.isChecked());
+    assert.equal(await sync.isDisabled(), true);
     await screen(admin, 'google-dialog-en-per-user');
-
-    await admin.goto(product.url);
-    const prompt = admin.getByRole('button', { name: 'Connect to Google Calendar', exact: true });
-    await prompt.first().waitFor();
-    await screen(admin, 'home-en-google-prompt');
-    await prompt.first().click();
+    await dialog.getByRole('button', { name: 'Connect to Google Calendar', exact: true }).click();
     await admin.waitForURL((u) => u.href.startsWith(google.url));
     await admin.getByRole('button', { name: new RegExp(MORGAN.replace(/[.]/g, '\\.')) }).click();
     await admin.getByRole('heading', { name: /tripcal wants to access your Google Account/ }).waitFor();
@@ -144,6 +139,12 @@ describe('web app in Chromium: Google Calendar', { concurrency: false }, () => {
     await admin.getByRole('button', { name: 'Allow', exact: true }).click();
     await admin.waitForURL((u) => u.href.startsWith(product.url));
     await admin.getByTestId('calendar-notice').getByText('Connected to Google Calendar.').waitFor();
+    const back = admin.getByRole('dialog', { name: L.row });
+    await back.getByTestId('connected-by').getByText(/Morgan|admin@maple-logistics\.example/).waitFor();
+    const syncAfter = back.getByRole('switch', { name: 'Calendar sync' });
+    await syncAfter.click({ force: true });
+    await poll('sync on', async () => syncAfter.isChecked());
+    await screen(admin, 'google-dialog-en-per-user-sync-on');
     await admin.goto(`${product.url}/profile/connected-apps`);
     await admin.getByTestId('calendar-status-google').getByText('Connected').waitFor();
     await screen(admin, 'google-tile-en-connected');

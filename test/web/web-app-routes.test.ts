@@ -3,7 +3,8 @@
 // the booking changes they send through the booking API, each only for an admin of the company
 // whose emails and bookings they are.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,16 +19,26 @@ import { openStore, type Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
 import { startSession } from '../../src/store/sessions.ts';
 
+/** A script as a bundle is: repetitive enough to compress well. */
+const BIG_SCRIPT = Array.from({ length: 400 }, (_, i) => `export function f${i}(a, b) { return a + b * ${i}; }`).join('\n');
+const PACKED_BR = brotliCompressSync(BIG_SCRIPT, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+const FAVICON = readFileSync(path.join(import.meta.dirname, '../../web/public/favicon.ico'));
+
 describe('webAppRoutes', () => {
   let dir: string;
   let app: FastifyInstance;
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'tripcal-webdist-'));
     mkdirSync(path.join(dir, 'assets'));
-    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><html><head><title>t</title></head><body><div id="root"></div></body></html>');
     writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    writeFileSync(path.join(dir, 'assets', 'big-def456.js'), BIG_SCRIPT);
+    writeFileSync(path.join(dir, 'favicon.ico'), FAVICON);
+    writeFileSync(path.join(dir, 'assets', 'packed-0a1b2c.js'), BIG_SCRIPT);
+    writeFileSync(path.join(dir, 'assets', 'packed-0a1b2c.js.br'), PACKED_BR);
     app = Fastify();
     app.get('/api/me', async () => ({ user: 'x' }));
+    app.get('/api/big', async () => ({ text: BIG_SCRIPT }));
     await app.register(webAppRoutes, { webDist: dir });
   });
   after(async () => {
@@ -45,10 +56,57 @@ describe('webAppRoutes', () => {
     }
   });
 
+  it('tells the app in index.html whether the server runs its development pages (the app asks nothing a production server would answer with a 404)', async () => {
+    assert.doesNotMatch((await app.inject({ url: '/' })).body, /tripcal-dev-tools/);
+    const dev = Fastify();
+    await dev.register(webAppRoutes, { webDist: dir, devTools: true });
+    for (const url of ['/', '/company']) assert.match((await dev.inject({ url })).body, /<meta name="tripcal-dev-tools" content="on" \/><\/head>|<meta name="tripcal-dev-tools" content="on" \/>/);
+    await dev.close();
+  });
+
   it('serves hashed assets as immutable', async () => {
     const res = await app.inject({ url: '/assets/index-abc123.js' });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['cache-control'] as string, /immutable/);
+  });
+
+  it('sends the app’s scripts compressed to a browser that accepts it (br first, else gzip), and as they are to one that does not', async () => {
+    const br = await app.inject({ url: '/assets/big-def456.js', headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    assert.equal(br.statusCode, 200);
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(br.headers['cache-control'] as string, /immutable/);
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), BIG_SCRIPT);
+    assert.ok(br.rawPayload.length < BIG_SCRIPT.length / 4, `${br.rawPayload.length} bytes compressed`);
+    const gz = await app.inject({ url: '/assets/big-def456.js', headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(gz.rawPayload).toString(), BIG_SCRIPT);
+    const plain = await app.inject({ url: '/assets/big-def456.js' });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body, BIG_SCRIPT);
+  });
+
+  it('sends the build’s own compressed copy of a file where there is one', async () => {
+    const res = await app.inject({ url: '/assets/packed-0a1b2c.js', headers: { 'accept-encoding': 'gzip, br' } });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-encoding'], 'br');
+    assert.deepEqual(res.rawPayload, PACKED_BR, 'the .br file as written, not compressed again');
+    assert.match(res.headers['cache-control'] as string, /immutable/);
+    assert.match(res.headers.vary as string, /accept-encoding/i);
+    const plain = await app.inject({ url: '/assets/packed-0a1b2c.js' });
+    assert.equal(plain.body, BIG_SCRIPT);
+  });
+
+  it('leaves the JSON API’s answers to the API (the app’s compression stays with the app’s files)', async () => {
+    const res = await app.inject({ url: '/api/big', headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(res.headers['content-encoding'], undefined);
+    assert.equal(res.json().text, BIG_SCRIPT);
+  });
+
+  it('has a favicon.ico (no 404 in the browser’s console)', async () => {
+    const res = await app.inject({ url: '/favicon.ico' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /icon/);
+    assert.deepEqual(res.rawPayload, FAVICON);
   });
 
   it('keeps the API’s paths JSON: an unknown one is a 404, not the app', async () => {

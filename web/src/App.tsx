@@ -1,20 +1,23 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { RouterProvider } from 'react-aria-components';
 import { Navigate, Route, Routes, useHref, useLocation, useNavigate } from 'react-router';
-import { api, ApiError, SESSION_ENDED, type Locale, type Me } from './api.ts';
+import { api, SESSION_ENDED, type Locale, type Me } from './api.ts';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/Status.tsx';
 import { applyLocale } from './i18n.ts';
-import { CompanyPage } from './pages/CompanyPage.tsx';
-import { DevBookingsPage } from './pages/DevBookingsPage.tsx';
-import { DevOutboxPage } from './pages/DevOutboxPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { SetPasswordPage } from './pages/SetPasswordPage.tsx';
-import { NotFoundPage } from './pages/NotFoundPage.tsx';
-import { ProfilePage } from './pages/ProfilePage.tsx';
-import { TripPage } from './pages/TripPage.tsx';
 import { SessionContext } from './session.tsx';
+
+// The log-in and home screens come with the first script; every other screen is a chunk of its
+// own, fetched when first opened (the company's screens and the development pages are the largest).
+const CompanyPage = lazy(() => import('./pages/CompanyPage.tsx').then((m) => ({ default: m.CompanyPage })));
+const DevBookingsPage = lazy(() => import('./pages/DevBookingsPage.tsx').then((m) => ({ default: m.DevBookingsPage })));
+const DevOutboxPage = lazy(() => import('./pages/DevOutboxPage.tsx').then((m) => ({ default: m.DevOutboxPage })));
+const NotFoundPage = lazy(() => import('./pages/NotFoundPage.tsx').then((m) => ({ default: m.NotFoundPage })));
+const ProfilePage = lazy(() => import('./pages/ProfilePage.tsx').then((m) => ({ default: m.ProfilePage })));
+const TripPage = lazy(() => import('./pages/TripPage.tsx').then((m) => ({ default: m.TripPage })));
 
 export function App() {
   const navigate = useNavigate();
@@ -27,10 +30,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    api.me().then(setMe, (e: unknown) => {
-      if (e instanceof ApiError && e.status === 401) setMe(null);
-      else setMe(null);
-    });
+    api.me().then(setMe, () => setMe(null));
   }, [setMe]);
 
   useEffect(() => {
@@ -68,6 +68,7 @@ export function App() {
     body = (
       <SessionContext.Provider value={{ me, setMe, changeLocale }}>
         <Layout>
+          <Suspense fallback={<Loading />}>
           <Routes>
             <Route path="/" element={<HomePage />} />
             <Route path="/login" element={<Navigate to="/" replace />} />
@@ -84,6 +85,7 @@ export function App() {
             <Route path="/dev/bookings" element={<DevBookingsPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Routes>
+          </Suspense>
         </Layout>
       </SessionContext.Provider>
     );

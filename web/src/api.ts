@@ -4,6 +4,7 @@ import type {
   CompanyCalendarsResponse,
   PasswordConnectResponse,
   CompanyCalendarStatus,
+  CurrentSessionResponse,
   GrantLinkResponse,
   Locale,
   Me,
@@ -69,7 +70,8 @@ const me = (provider: ProviderId) => `/api/me/calendars/${encodeURIComponent(pro
 const company = (provider: ProviderId) => `/api/company/calendars/${encodeURIComponent(provider)}`;
 
 export const api = {
-  me: () => call<SessionResponse>('GET', '/api/me').then((r) => r.user),
+  /** Who is signed in: null when nobody is (a 200, so a first visit logs no failed request). */
+  me: () => call<CurrentSessionResponse>('GET', '/api/session').then((r) => r.user),
   login: (email: string, password: string) => call<SessionResponse>('POST', '/api/session', { email, password }).then((r) => r.user),
   /** A one-use link (invitation, reset): what it is for; then setting the password through it logs the user in. */
   passwordLink: (token: string) => call<PasswordLinkInfo>('GET', `/api/password-links?token=${encodeURIComponent(token)}`),

@@ -1,11 +1,13 @@
 // Every signed-in screen: the top bar (Program menu, language switch, the name icon with My
-// profile), the notice left by an OAuth round trip, and the page itself in <main>.
+// profile), the notice left by an OAuth round trip, and the page itself in <main>, which takes
+// focus (its <h1>) whenever the route changes.
 import type { ReactNode } from 'react';
 import { Button, Link, Menu, MenuItem, MenuTrigger, Popover } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import { api } from '../api.ts';
 import { useSession } from '../session.tsx';
+import { useRouteFocus } from '../route-focus.ts';
 import { useDevTools } from '../use-dev-tools.ts';
 import { CALENDAR_INTEGRATIONS_PATH, CalendarNotice } from './CalendarNotice.tsx';
 
@@ -21,7 +23,9 @@ export function Layout({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const location = useLocation();
-  const dev = useDevTools();
+  // The development pages are for whoever runs the demo (a company admin), never a traveler's screen.
+  const dev = useDevTools() && me.role === 'admin';
+  useRouteFocus();
 
   const logout = async () => {
     await api.logout().catch(() => undefined);

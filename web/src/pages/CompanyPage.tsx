@@ -1,39 +1,58 @@
-// プログラム → 会社: the company area. Left: the 設定 menu with 連携. 連携 holds the カレンダー tab
-// with one row per calendar provider of the registry (Outlookカレンダー連携, …), whose 管理 opens
-// that provider's dialog (its own URL, so the OAuth callbacks can bring the admin straight back to it).
-import { useEffect, useState } from 'react';
+// プログラム → 会社: the company area. Left: the 設定 menu with 連携, always open. The overview shows
+// each calendar provider's state at a glance. 連携 holds the カレンダー tab with one row per
+// calendar provider of the registry (Outlookカレンダー連携, …), whose 管理 opens that provider's
+// dialog (its own URL, so the OAuth callbacks can bring the admin straight back to it). What the
+// dialog changes shows on its row at once; closing it gives focus back to the row's 管理.
+import { useCallback, useEffect, useState } from 'react';
 import { Button, Link, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { api, type CompanyCalendarStatus } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { useProviderText } from '../provider-text.ts';
+import { returnFocusTo } from '../route-focus.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
-import { CalendarIntegrationDialog, dialogPath } from './CalendarIntegrationDialog.tsx';
+import { CalendarIntegrationDialog, dialogPath, grantState } from './CalendarIntegrationDialog.tsx';
 import { NotFoundPage } from './NotFoundPage.tsx';
 import { usePageTitle } from '../use-title.ts';
 
 const TABS = ['calendar', 'email'] as const;
+const INTEGRATIONS_PATH = '/company/settings/integrations/calendar';
+const manageId = (provider: string) => `manage-${provider}`;
 
 function Sidebar({ view }: { view: 'overview' | 'integrations' }) {
   const { t } = useTranslation();
-  const [open, setOpen] = useState(view === 'integrations');
+  // The menu is always open (it has one group); its name takes the keyboard to its first item.
+  const toFirstItem = () => document.querySelector<HTMLElement>('#company-settings-menu a')?.focus();
   return (
     <nav aria-label={t('company.menu')} className="sidebar">
-      <Button className="sidebar-group" aria-expanded={open} aria-controls="company-settings-menu" onPress={() => setOpen(!open)}>
-        <span aria-hidden="true">{open ? '▾' : '▸'}</span> {t('company.settings')}
+      <Button className="sidebar-group" aria-controls="company-settings-menu" onPress={toFirstItem}>
+        {t('company.settings')}
       </Button>
-      {open && (
-        <ul id="company-settings-menu">
-          <li>
-            <Link href="/company/settings/integrations/calendar" aria-current={view === 'integrations' ? 'page' : undefined}>
-              {t('company.integrations')}
-            </Link>
-          </li>
-        </ul>
-      )}
+      <ul id="company-settings-menu">
+        <li>
+          <Link href={INTEGRATIONS_PATH} aria-current={view === 'integrations' ? 'page' : undefined}>
+            {t('company.integrations')}
+          </Link>
+        </li>
+      </ul>
     </nav>
+  );
+}
+
+/** "承認済み · 同期オン": a provider's state in a few words. */
+function StateWords({ status }: { status: CompanyCalendarStatus }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {status.provider.companyGrant && status.grant && (
+        <>
+          <span className={`badge ${status.grant.status === 'granted' ? 'ok' : ''}`}>{t(`calendarDialog.grantState.${grantState(status)}`)}</span>{' '}
+        </>
+      )}
+      <span className={`badge ${status.syncEnabled ? 'ok' : ''}`}>{status.syncEnabled ? t('integrations.syncOn') : t('integrations.syncOff')}</span>
+    </>
   );
 }
 
@@ -44,17 +63,30 @@ function CalendarRow({ status }: { status: CompanyCalendarStatus }) {
   return (
     <tr data-testid={`calendar-row-${provider.id}`}>
       <th scope="row">{labels(provider).integration}</th>
-      <td>
-        {provider.companyGrant && status.grant && <>{t(`calendarDialog.grantState.${status.grant.status}`)} · </>}
-        {status.syncEnabled ? t('integrations.syncOn') : t('integrations.syncOff')}
+      <td data-testid={`calendar-row-state-${provider.id}`}>
+        <StateWords status={status} />
       </td>
       <td>
-        <Button className="button secondary" onPress={() => navigate(dialogPath(provider.id))}>
+        <Button id={manageId(provider.id)} className="button secondary" onPress={() => navigate(dialogPath(provider.id))}>
           {t('integrations.manage')}
         </Button>
       </td>
     </tr>
   );
+}
+
+/** The company's calendars, kept current by what the dialog reports back. */
+function useCompanyCalendars() {
+  const loaded = useLoad(api.companyCalendars, []);
+  const [latest, setLatest] = useState<Record<string, CompanyCalendarStatus>>({});
+  const update = useCallback((status: CompanyCalendarStatus) => setLatest((m) => ({ ...m, [status.provider.id]: status })), []);
+  const reload = loaded.reload;
+  const refresh = useCallback(() => {
+    setLatest({});
+    reload();
+  }, [reload]);
+  const data = loaded.data?.map((s) => latest[s.provider.id] ?? s);
+  return { ...loaded, data, update, refresh };
 }
 
 function Integrations({ tab, dialogProvider }: { tab: string; dialogProvider: string | undefined }) {
@@ -68,8 +100,15 @@ function Integrations({ tab, dialogProvider }: { tab: string; dialogProvider: st
   useEffect(() => {
     if (returning) navigate(`${dialogPath(returning)}${search}`, { replace: true });
   }, [returning, navigate, search]);
-  const calendars = useLoad(api.companyCalendars, [dialogProvider]);
+  const calendars = useCompanyCalendars();
+  const { refresh } = calendars;
+  // Opening or closing the dialog reads every row again (another admin may have changed one).
+  useEffect(() => refresh(), [dialogProvider, refresh]);
   const selected = (TABS as readonly string[]).includes(tab) ? tab : 'calendar';
+  const close = () => {
+    if (dialogProvider) returnFocusTo(manageId(dialogProvider));
+    navigate(INTEGRATIONS_PATH);
+  };
   return (
     <>
       <h1>{t('integrations.title')}</h1>
@@ -88,7 +127,7 @@ function Integrations({ tab, dialogProvider }: { tab: string; dialogProvider: st
           ) : !calendars.data ? (
             <Loading />
           ) : (
-            <table className="table">
+            <table className="table integrations-table">
               <thead>
                 <tr>
                   <th scope="col">{t('integrations.integration')}</th>
@@ -108,7 +147,47 @@ function Integrations({ tab, dialogProvider }: { tab: string; dialogProvider: st
           <p>{t('integrations.emailText')}</p>
         </TabPanel>
       </Tabs>
-      <CalendarIntegrationDialog providerId={dialogProvider} onClose={() => navigate('/company/settings/integrations/calendar')} />
+      <CalendarIntegrationDialog providerId={dialogProvider} onClose={close} onStatus={calendars.update} />
+    </>
+  );
+}
+
+/** The company at a glance: each calendar provider's state, with the way to manage it. */
+function Overview() {
+  const { me } = useSession();
+  const { t, labels } = useProviderText();
+  const calendars = useLoad(api.companyCalendars, []);
+  return (
+    <>
+      <h1>{t('company.title')}</h1>
+      <p className="lead">{t('company.intro', { name: me.organisation.name })}</p>
+      <section aria-labelledby="company-calendars-title" className="overview-section">
+        <h2 id="company-calendars-title">{t('company.calendarsTitle')}</h2>
+        {calendars.error ? (
+          <ErrorMessage error={calendars.error} onRetry={calendars.reload} />
+        ) : !calendars.data ? (
+          <Loading />
+        ) : (
+          <ul className="cards">
+            {calendars.data.map((status) => (
+              <li key={status.provider.id} className="card" data-testid={`company-calendar-${status.provider.id}`}>
+                <h3>{labels(status.provider).integration}</h3>
+                <p>
+                  <StateWords status={status} />
+                </p>
+                <p className="muted small">{t('calendarDialog.counts', status.counts)}</p>
+                <Link href={dialogPath(status.provider.id)} className="button secondary small" aria-label={t('company.manageLabel', { integration: labels(status.provider).integration })}>
+                  {t('integrations.manage')}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="company-email-title" className="overview-section">
+        <h2 id="company-email-title">{t('company.emailTitle')}</h2>
+        <p>{t('integrations.emailText')}</p>
+      </section>
     </>
   );
 }
@@ -123,14 +202,7 @@ export function CompanyPage({ view }: { view: 'overview' | 'integrations' | 'cal
     <div className="with-sidebar">
       <Sidebar view={view === 'overview' ? 'overview' : 'integrations'} />
       <div className="content">
-        {view === 'overview' ? (
-          <>
-            <h1>{t('company.title')}</h1>
-            <p>{t('company.overview', { name: me.organisation.name })}</p>
-          </>
-        ) : (
-          <Integrations tab={view === 'calendar-dialog' ? 'calendar' : tab} dialogProvider={view === 'calendar-dialog' ? provider : undefined} />
-        )}
+        {view === 'overview' ? <Overview /> : <Integrations tab={view === 'calendar-dialog' ? 'calendar' : tab} dialogProvider={view === 'calendar-dialog' ? provider : undefined} />}
       </div>
     </div>
   );

@@ -23,7 +23,7 @@ function ConnectPrompt({ calendar, onDismissed }: { calendar: MyCalendarStatus; 
   return (
     <section className="prompt" aria-labelledby={titleId} data-testid={`connect-prompt-${provider.id}`}>
       <h2 id={titleId}>{lapsed ? tp(provider, 'prompt.lapsedTitle') : tp(provider, 'prompt.title')}</h2>
-      <p>{lapsed ? tp(provider, 'prompt.lapsedText', { reason: reasonText(t, calendar.reason) || t(`connection.${calendar.status}`) }) : tp(provider, 'prompt.text')}</p>
+      <p>{lapsed ? tp(provider, 'prompt.lapsedText', { reason: reasonText(t, calendar.reason) || t('reason.unknown', { reason: t(`connection.${calendar.status}`) }) }) : tp(provider, 'prompt.text')}</p>
       <div className="actions">
         <ConnectCalendarButton
           // A provider connected with a form is connected on its tile, under Connected apps.

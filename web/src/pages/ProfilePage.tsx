@@ -41,8 +41,8 @@ function CalendarTile({ calendar, onChanged }: { calendar: MyCalendarStatus; onC
       <p>{tp(provider, 'calendarTile.description')}</p>
       <p data-testid={`calendar-status-${provider.id}`}>
         {tp(provider, 'calendarTile.statusLabel')}: <strong>{t(`connection.${calendar.status}`)}</strong>
-        {calendar.reason && ` (${reasonText(t, calendar.reason)})`}
       </p>
+      {calendar.reason && calendar.status !== 'connected' && <p className="reason">{reasonText(t, calendar.reason)}</p>}
       {calendar.username && <p>{tp(provider, 'calendarTile.account', { username: calendar.username })}</p>}
       {calendar.connectedAt && <p className="muted">{tp(provider, 'calendarTile.connectedAt', { at: formatInstant(calendar.connectedAt, i18n.language) })}</p>}
       {!calendar.companySyncEnabled && calendar.status !== 'connected' && <p className="muted">{tp(provider, 'calendarTile.syncOff')}</p>}

@@ -99,7 +99,7 @@ function CalendarStates({ s, calendars }: { s: Segment; calendars: TripDetail['c
         if (!cal) return null;
         return (
           <p key={provider.id} className={`calendar-state ${cal.state}`} data-testid={`calendar-${provider.id}-${s.ref}`}>
-            {labels(provider).calendar}: {tp(provider, `calendarState.${cal.state}`, { reason: reasonText(t, cal.error) })}
+            {labels(provider).calendar}: {tp(provider, `calendarState.${cal.state}`, { reason: reasonText(t, cal.error, true) })}
           </p>
         );
       })}

@@ -4,6 +4,8 @@
 //   now, so an active traveler never lapses for that reason;
 // - the company's rule (the source document): a traveler who has not logged in to the OBT for
 //   `login_policy_days` lapses, after a reminder REMINDER_DAYS before.
+// Connections made under a company's delegation are left alone: the traveler does nothing for them.
+import { DELEGATED_USER } from '../calendars/company-grant.ts';
 import { CalendarProviderError } from '../calendars/errors.ts';
 import type { CalendarProviders } from '../calendars/registry.ts';
 import { connectionsToCareFor, credentialStore, markReminderSent, transition } from '../store/calendar-connections.ts';
@@ -40,6 +42,9 @@ export async function runConnectionMaintenance(deps: MaintenanceDeps): Promise<M
   const remindedUsers = new Set<string>();
 
   for (const c of await connectionsToCareFor(db)) {
+    // A connection made under the company's delegation holds no credential of the traveler's and
+    // asks nothing of them: neither the log-in rule nor a keep-alive applies to it.
+    if (c.details[DELEGATED_USER] !== undefined) continue;
     if (c.login_policy_days !== null) {
       const lastLogin = new Date(Math.max(new Date(c.last_login_at ?? 0).getTime(), new Date(c.connected_at).getTime()));
       const deadline = new Date(lastLogin.getTime() + c.login_policy_days * DAY);

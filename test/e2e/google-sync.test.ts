@@ -142,6 +142,8 @@ describe('Google Calendar under domain-wide delegation, end to end', () => {
 
   test('delegation withdrawn: the connection is revoked, the admin sees why, emails go on; restored: only the difference is written', async () => {
     const clientId = world.google.serviceAccountKey.client_id!;
+    // Past the window in which a refusal is taken for a grant still reaching Google's servers.
+    world.google.clock.advance(11 * 60_000);
     const deleted = await world.adminConsole('delete', clientId);
     assert.equal(deleted.status, 200);
     const emailsBefore = (await world.emails()).length;
@@ -169,5 +171,91 @@ describe('Google Calendar under domain-wide delegation, end to end', () => {
     assert.deepEqual(writes(world, taroEmail).map((r) => r.method), ['PATCH']);
     assert.ok(world.google.control.events(taroEmail).some((e) => e.description?.includes('2B')));
     assert.equal(keysOf(world, taroEmail).length, 4);
+  });
+
+  test("a user suspended in Workspace: that connection alone lapses, the company's delegation holds; restored by the check", async () => {
+    world.google.control.suspendUser(emilyEmail);
+    await book(world, world.sakura.apiKey, 'POST', '/trips', { bookingRef: 'EMI-2', travelerEmail: emilyEmail, segments: [shinkansen('R1', 21)] });
+    await book(world, world.sakura.apiKey, 'POST', '/trips', { bookingRef: 'TARO-9', travelerEmail: taroEmail, segments: [shinkansen('R1', 21)] });
+    await world.syncIdle();
+    const status = await admin.api('GET', '/api/company/calendars/google');
+    const emily = status.body.travelers.find((t: { email: string }) => t.email === emilyEmail);
+    assert.deepEqual([emily.status, emily.reason], ['lapsed', 'invalid_grant']);
+    assert.equal(status.body.grant.status, 'granted');
+    assert.equal(keysOf(world, taroEmail).length, 5, 'the others go on syncing');
+    assert.equal(keysOf(world, emilyEmail).length, 1);
+
+    world.google.control.suspendUser(emilyEmail, false);
+    assert.equal((await admin.api('POST', '/api/company/calendars/google/delegation')).status, 200);
+    await world.syncIdle();
+    assert.equal(keysOf(world, emilyEmail).length, 2);
+  });
+});
+
+describe('Google Calendar with per-user sign-in, end to end', () => {
+  let world: GoogleWorld;
+  let admin: Browser;
+  let taro: Browser;
+  let taroEmail: string;
+
+  before(async () => {
+    world = await startGoogleWorld();
+    taroEmail = world.sakura.travelers[0]!.email;
+    await book(world, world.sakura.apiKey, 'POST', '/trips', { bookingRef: 'PAST-1', travelerEmail: taroEmail, segments: [shinkansen('R1', -30)] });
+    await book(world, world.sakura.apiKey, 'POST', '/trips', { bookingRef: 'OSA-1', travelerEmail: taroEmail, segments: [shinkansen('R1', 7), hotel('H1', 7)] });
+    admin = world.browser();
+    await admin.logIn(world.sakura.admin.email);
+    taro = world.browser();
+    await taro.logIn(taroEmail);
+  });
+  after(() => world?.close());
+
+  test('sync on without a delegation: the traveler sees the home prompt and connects by signing in at Google; a backfill follows', async () => {
+    assert.equal((await admin.api('PUT', '/api/company/calendars/google/sync', { enabled: true })).status, 200);
+    const before = await taro.api('GET', '/api/me/calendars/google');
+    assert.equal(before.body.showConnectPrompt, true);
+    assert.equal(before.body.managedByCompany, undefined);
+
+    const start = await taro.api('POST', '/api/me/calendars/google/connect', { returnTo: 'home' });
+    const authorize = new URL(start.body.url);
+    assert.equal(authorize.searchParams.get('access_type'), 'offline');
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(authorize.searchParams.get('hl'), 'ja');
+    const landed = await taro.follow(await world.googleRedirect(start.body.url, taroEmail));
+    assert.equal(landed.searchParams.get('result'), 'connected', landed.toString());
+    await world.syncIdle();
+    assert.equal(keysOf(world, taroEmail).length, 3);
+    const after = await taro.api('GET', '/api/me/calendars/google');
+    assert.deepEqual([after.body.status, after.body.username, after.body.showConnectPrompt], ['connected', taroEmail, false]);
+  });
+
+  test('cancelling at Google\'s consent screen comes back as a clear error', async () => {
+    const start = await taro.api('POST', '/api/me/calendars/google/connect', { returnTo: 'tile' });
+    const landed = await taro.follow(await world.googleRedirect(start.body.url, taroEmail, 'deny'));
+    assert.equal(landed.pathname, '/profile/connected-apps');
+    assert.equal(landed.searchParams.get('code'), 'access_denied');
+    assert.match(landed.searchParams.get('message') ?? '', /Googleが接続を拒否しました/);
+  });
+
+  test('access revoked at Google: the connection lapses and the prompt returns; reconnecting writes no duplicate', async () => {
+    world.google.control.revokeUserGrants(taroEmail);
+    await book(world, world.sakura.apiKey, 'PUT', '/trips/OSA-1', { segments: [shinkansen('R1', 7, '5C'), hotel('H1', 7)] });
+    await world.syncIdle();
+    const lapsed = await taro.api('GET', '/api/me/calendars/google');
+    assert.deepEqual([lapsed.body.status, lapsed.body.reason, lapsed.body.showConnectPrompt], ['lapsed', 'invalid_grant', true]);
+
+    const start = await taro.api('POST', '/api/me/calendars/google/connect', { returnTo: 'home' });
+    const landed = await taro.follow(await world.googleRedirect(start.body.url, taroEmail));
+    assert.equal(landed.searchParams.get('result'), 'connected');
+    await world.syncIdle();
+    assert.equal(keysOf(world, taroEmail).length, 3);
+    assert.ok(world.google.control.events(taroEmail).some((e) => e.description?.includes('5C')));
+  });
+
+  test('disconnecting with removal deletes our events from the calendar', async () => {
+    const res = await taro.api('DELETE', '/api/me/calendars/google?removeEvents=true');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'disconnected');
+    assert.equal(world.google.control.events(taroEmail).length, 0);
   });
 });

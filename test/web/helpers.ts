@@ -82,7 +82,7 @@ export interface Product {
 }
 
 /** `npm start` in a fresh data folder on free ports: the product, its workers and the sandbox. */
-export async function startProduct(): Promise<Product> {
+export async function startProduct(extraEnv: NodeJS.ProcessEnv = {}): Promise<Product> {
   if (!existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
     execFileSync(process.execPath, [path.join(ROOT, 'web', 'build.ts')], { cwd: ROOT, stdio: 'inherit' });
   }
@@ -91,6 +91,7 @@ export async function startProduct(): Promise<Product> {
   const url = `http://localhost:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: String(sandboxPort), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, SEED_DEMO: 'true' };
   for (const k of ['DATABASE_URL', 'SMTP_URL', 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET', 'NODE_ENV']) delete env[k];
+  Object.assign(env, extraEnv);
   const child: ChildProcess = spawn(process.execPath, [...npmStartNodeFlags(), path.join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

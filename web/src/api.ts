@@ -95,6 +95,7 @@ export const api = {
   grantLink: (provider: ProviderId) => call<GrantLinkResponse>('POST', `${company(provider)}/grant-link`, {}),
   connectCompanyCalendar: (provider: ProviderId) => call<RedirectResponse>('POST', `${company(provider)}/connect`, {}),
   setCompanySync: (provider: ProviderId, enabled: boolean) => call<CompanyCalendarStatus>('PUT', `${company(provider)}/sync`, { enabled }),
+  checkDelegation: (provider: ProviderId) => call<CompanyCalendarStatus>('POST', `${company(provider)}/delegation`, {}),
   // The traveler's private subscription feed.
   calendarFeed: () => call<CalendarFeedStatus>('GET', '/api/me/calendar-feed'),
   enableCalendarFeed: () => call<CalendarFeedStatus>('POST', '/api/me/calendar-feed', {}),

@@ -28,7 +28,8 @@ const CALENDAR = 'primary';
 /** Our requests are retried by the retry policy, never by the client as well. */
 const NO_CLIENT_RETRY = { retry: false } as const;
 
-const isFatal = (e: CalendarProviderError) => e.code === 'auth_lost' || e.code === 'consent_missing';
+/** Whole-account failures: nothing else can succeed, so the write stops and throws. */
+const isFatal = (e: CalendarProviderError) => e.code === 'auth_lost' || e.code === 'consent_missing' || e.code === 'account_refused' || e.code === 'policy_refused' || e.code === 'calendar_unavailable';
 
 /** Runs `work` over `items`, at most `limit` at a time; stops taking new items once `stop()` says so. */
 async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>, stop: () => boolean): Promise<void> {

@@ -52,7 +52,13 @@ export function classifyError(error: unknown, options: { delegated?: boolean } =
       // client id for these scopes. For a user's own sign-in: the client may no longer use it.
       return new CalendarProviderError(options.delegated ? 'consent_missing' : 'auth_lost', 'Google refused the access token: the client is not authorized for the calendar scope', { providerCode: oauth });
     }
-    if (oauth === 'invalid_grant') return new CalendarProviderError('auth_lost', 'Google refused the grant (the user is unknown or suspended, or the refresh token was revoked or expired)', { providerCode: oauth });
+    if (oauth === 'invalid_grant') {
+      // Under delegation: this one user is unknown to the domain or suspended, the company's grant
+      // is not in question. A user's own sign-in: the refresh token was revoked or expired.
+      return options.delegated
+        ? new CalendarProviderError('account_refused', 'Google refused the grant for this user (unknown in the domain, or suspended)', { providerCode: oauth })
+        : new CalendarProviderError('auth_lost', 'Google refused the grant (the refresh token was revoked or expired)', { providerCode: oauth });
+    }
     if (oauth === 'invalid_client') return new CalendarProviderError('invalid', 'Google does not know our OAuth client (check GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET)', { providerCode: oauth });
     if (status !== undefined && status >= 500) return new CalendarProviderError('temporary', `Google's token endpoint answered ${status}`, { providerCode: oauth, ...(retryAfterMs(e) !== undefined ? { retryAfterMs: retryAfterMs(e) } : {}) });
     return new CalendarProviderError('invalid', `Google's token endpoint refused the request (${oauth})`, { providerCode: oauth });
@@ -74,6 +80,7 @@ export function classifyError(error: unknown, options: { delegated?: boolean } =
   if (status === 401) return new CalendarProviderError('auth_lost', 'Google Calendar refused the access token', base);
   if (status === 404 || status === 410) return new CalendarProviderError('not_found', 'The event is not in the calendar', base);
   if (status >= 500 || status === 408) return new CalendarProviderError('temporary', `Google Calendar answered ${status}`, base);
-  if (status === 403) return new CalendarProviderError(options.delegated ? 'consent_missing' : 'auth_lost', 'Google Calendar refused access to the calendar', base);
+  // Any other 403 is about this account's calendar (its Calendar service turned off, access denied), not the company's grant.
+  if (status === 403) return new CalendarProviderError('account_refused', 'Google Calendar refused access to this account\'s calendar', base);
   return new CalendarProviderError('invalid', `Google Calendar refused the request (${status}${reason ? ` ${reason}` : ''})`, base);
 }

@@ -132,11 +132,11 @@ describe('Google provider under domain-wide delegation: writing to a traveler\'s
     await assert.rejects(fresh.write([create()]), (e: unknown) => e instanceof CalendarProviderError && e.code === 'consent_missing');
   });
 
-  test('a suspended user lapses (auth_lost); a user outside the domain is refused', async () => {
+  test('a suspended user is refused as that account alone (account_refused); so is a user outside the domain', async () => {
     t.google.control.suspendUser(TARO);
     const fresh = provider.account({ details: { [DELEGATED_USER]: TARO }, credentials: new MemoryCredentials() });
-    await assert.rejects(fresh.write([create()]), (e: unknown) => e instanceof CalendarProviderError && e.code === 'auth_lost' && e.providerCode === 'invalid_grant');
-    await assert.rejects(provider.delegation!.verify('someone@elsewhere.example'), (e: unknown) => e instanceof CalendarProviderError && e.code === 'auth_lost');
+    await assert.rejects(fresh.write([create()]), (e: unknown) => e instanceof CalendarProviderError && e.code === 'account_refused' && e.providerCode === 'invalid_grant');
+    await assert.rejects(provider.delegation!.verify('someone@elsewhere.example'), (e: unknown) => e instanceof CalendarProviderError && e.code === 'account_refused');
   });
 
   test('verify proves the delegation on the admin\'s own calendar and names the domain', async () => {

@@ -1,6 +1,6 @@
 // A calendar provider's integration dialog (Outlookカレンダー連携, …): the steps of the source
-// document in order (the company-wide grant where the provider has one, the admin's own
-// connection, カレンダー同期), each saying whether it is done, by whom and when, and which one
+// document in order (the company-wide grant where the provider has one, or the delegation for the
+// whole organisation where the provider offers it, the admin's own connection, カレンダー同期), each saying whether it is done, by whom and when, and which one
 // comes next; beside them the company's travelers and their states. Names come from the provider
 // registry; sentences from the locales, with a provider's own wording where it has one. Every
 // change is reported to the page behind (`onStatus`), so its row never shows an old state.
@@ -134,6 +134,93 @@ function GrantStep({ status, number }: { status: CompanyCalendarStatus; number: 
   );
 }
 
+/**
+ * Delegation for the whole organisation in the provider's admin console (Google Workspace's
+ * domain-wide delegation), the recommended mode where the provider has it: our client id and the
+ * exact scopes to enter there, and the check on the admin's own calendar.
+ */
+function DelegationStep({ status, number, onStatus }: { status: CompanyCalendarStatus; number: number; onStatus: (s: CompanyCalendarStatus) => void }) {
+  const { t, tp } = useProviderText();
+  const { provider, grant } = status;
+  const delegation = status.delegation!;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const scopes = delegation.scopes.join(',');
+  const copy = async (text: string, inputId: string) => {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      // Clipboard refused (an insecure origin): select the text so Ctrl+C works.
+      (document.getElementById(inputId) as HTMLInputElement | null)?.select();
+    }
+    setCopied(true);
+  };
+  const check = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onStatus(await api.checkDelegation(provider.id));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Step
+      id="delegation-step"
+      number={number}
+      title={tp(provider, 'calendarDialog.delegationStep')}
+      state={delegation.active ? 'done' : 'next'}
+      statusTestId="delegation-state"
+      status={
+        delegation.active ? (
+          <>
+            {tp(provider, 'calendarDialog.delegationActive')}
+            {grant?.organization && <span className="muted"> · {tp(provider, 'calendarDialog.grantOrganization', { organization: grant.organization })}</span>}
+          </>
+        ) : (
+          tp(provider, 'calendarDialog.delegationInactive')
+        )
+      }
+    >
+      <p>{tp(provider, 'calendarDialog.delegationText')}</p>
+      <div className="copy-field">
+        <TextField isReadOnly value={delegation.clientId} className="field grow">
+          <Label>{tp(provider, 'calendarDialog.clientIdLabel')}</Label>
+          <Input id="delegation-client-id" onFocus={(e) => e.currentTarget.select()} />
+        </TextField>
+        <Button className="button secondary" aria-label={tp(provider, 'calendarDialog.copyClientId')} onPress={() => void copy(delegation.clientId, 'delegation-client-id')}>
+          {tp(provider, 'calendarDialog.copy')}
+        </Button>
+      </div>
+      <div className="copy-field">
+        <TextField isReadOnly value={scopes} className="field grow">
+          <Label>{tp(provider, 'calendarDialog.scopesLabel')}</Label>
+          <Input id="delegation-scopes" onFocus={(e) => e.currentTarget.select()} />
+        </TextField>
+        <Button className="button secondary" aria-label={tp(provider, 'calendarDialog.copyScopes')} onPress={() => void copy(scopes, 'delegation-scopes')}>
+          {tp(provider, 'calendarDialog.copy')}
+        </Button>
+      </div>
+      <span role="status" className="muted small">
+        {copied ? tp(provider, 'calendarDialog.copied') : ''}
+      </span>
+      <div className="actions">
+        <Button className={`button ${delegation.active ? 'secondary' : 'primary'}`} isDisabled={busy} onPress={() => void check()}>
+          {tp(provider, 'calendarDialog.delegationCheck')}
+        </Button>
+      </div>
+      {error && (
+        <p role="alert" className="alert error">
+          {t('app.error', { message: error })}
+        </p>
+      )}
+    </Step>
+  );
+}
+
 function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onStatus: (s: CompanyCalendarStatus) => void }) {
   const { t, tp, labels, i18n } = useProviderText();
   const { provider } = status;
@@ -164,29 +251,35 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
   // Where the provider needs the company's grant, the server turns sync on only once the grant is
   // proven by the admin's own connection.
   const canSync = (!provider.companyGrant || status.grant?.status === 'granted') && !!status.connectedBy;
-  const first = provider.companyGrant ? 2 : 1;
-  const connectTitle = provider.companyGrant ? tp(provider, 'calendarDialog.connectStepAfterGrant') : tp(provider, 'calendarDialog.connectStep');
-  const connectHint = provider.companyGrant ? tp(provider, 'calendarDialog.connectHintAfterGrant') : tp(provider, 'calendarDialog.connectHint');
+  // Where the provider offers delegation, it comes first; the admin's own sign-in is then the
+  // alternative (per-user sign-in), and not needed once delegation is the company's mode.
+  const delegated = !!status.delegation?.active;
+  const first = provider.companyGrant || status.delegation ? 2 : 1;
+  const connectTitle = provider.companyGrant ? tp(provider, 'calendarDialog.connectStepAfterGrant') : status.delegation ? tp(provider, 'calendarDialog.perUserStep') : tp(provider, 'calendarDialog.connectStep');
+  const connectHint = provider.companyGrant ? tp(provider, 'calendarDialog.connectHintAfterGrant') : status.delegation ? tp(provider, 'calendarDialog.perUserHint') : tp(provider, 'calendarDialog.connectHint');
   const by = status.connectedBy;
   return (
     <div className="dialog-grid">
       <div className="dialog-steps">
         {provider.companyGrant && <GrantStep status={status} number={1} />}
-        <Step
-          id="connect-step"
-          number={first}
-          title={connectTitle}
-          state={by ? 'done' : granted ? 'next' : 'waiting'}
-          statusTestId="connected-by"
-          status={by ? t('calendarDialog.connectedByValue', { name: by.name, email: by.email, at: formatInstant(by.at, i18n.language) }) : t('calendarDialog.nobody')}
-        >
-          <p>{connectHint}</p>
-          {!granted && <p className="muted small">{tp(provider, 'calendarDialog.connectAfterGrant')}</p>}
-          <ConnectCalendarButton start={() => api.connectCompanyCalendar(provider.id)} label={labels(provider).connect} className={`button ${granted && !by ? 'primary' : 'secondary'}`} />
-        </Step>
+        {status.delegation && <DelegationStep status={status} number={1} onStatus={onStatus} />}
+        {!delegated && (
+          <Step
+            id="connect-step"
+            number={first}
+            title={connectTitle}
+            state={by ? 'done' : granted ? 'next' : 'waiting'}
+            statusTestId="connected-by"
+            status={by ? t('calendarDialog.connectedByValue', { name: by.name, email: by.email, at: formatInstant(by.at, i18n.language) }) : t('calendarDialog.nobody')}
+          >
+            <p>{connectHint}</p>
+            {!granted && <p className="muted small">{tp(provider, 'calendarDialog.connectAfterGrant')}</p>}
+            <ConnectCalendarButton start={() => api.connectCompanyCalendar(provider.id)} label={labels(provider).connect} className={`button ${granted && !by ? 'primary' : 'secondary'}`} />
+          </Step>
+        )}
         <Step
           id="sync-step"
-          number={first + 1}
+          number={delegated ? 2 : first + 1}
           title={tp(provider, 'calendarDialog.syncStep')}
           state={syncEnabled ? 'done' : canSync ? 'next' : 'waiting'}
           status={syncEnabled ? t('integrations.syncOn') : t('integrations.syncOff')}
@@ -197,10 +290,10 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
             </span>
             {tp(provider, 'calendarDialog.syncSwitch')}
           </Switch>
-          <p className="muted small">{tp(provider, 'calendarDialog.syncHint')}</p>
+          <p className="muted small">{delegated ? tp(provider, 'calendarDialog.syncHintDelegated') : tp(provider, 'calendarDialog.syncHint')}</p>
           {!canSync && !syncEnabled && <p className="muted small">{tp(provider, 'calendarDialog.syncNeedsGrant')}</p>}
           <p role="status" className={syncDone ? 'alert ok' : 'visually-hidden'} data-testid="sync-confirmation">
-            {syncDone === 'on' ? tp(provider, 'calendarDialog.syncOnDone', { travelers: status.travelers.length }) : syncDone === 'off' ? tp(provider, 'calendarDialog.syncOffDone') : ''}
+            {syncDone === 'on' && delegated ? tp(provider, 'calendarDialog.syncOnDoneDelegated') : syncDone === 'on' ? tp(provider, 'calendarDialog.syncOnDone', { travelers: status.travelers.length }) : syncDone === 'off' ? tp(provider, 'calendarDialog.syncOffDone') : ''}
           </p>
           {syncError && (
             <p role="alert" className="alert error">

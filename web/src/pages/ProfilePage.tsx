@@ -46,7 +46,9 @@ function CalendarTile({ calendar, onChanged }: { calendar: MyCalendarStatus; onC
       {calendar.username && <p>{tp(provider, 'calendarTile.account', { username: calendar.username })}</p>}
       {calendar.connectedAt && <p className="muted">{tp(provider, 'calendarTile.connectedAt', { at: formatInstant(calendar.connectedAt, i18n.language) })}</p>}
       {!calendar.companySyncEnabled && calendar.status !== 'connected' && <p className="muted">{tp(provider, 'calendarTile.syncOff')}</p>}
-      {calendar.status === 'connected' ? (
+      {calendar.managedByCompany ? (
+        <p data-testid={`calendar-managed-${provider.id}`}>{tp(provider, 'calendarTile.managedByCompany')}</p>
+      ) : calendar.status === 'connected' ? (
         <div className="actions">
           <Checkbox isSelected={removeEvents} onChange={setRemoveEvents} className="checkbox">
             <span className="box" aria-hidden="true">

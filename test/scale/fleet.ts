@@ -12,6 +12,7 @@ import type { SeedTenant } from '../../sandbox/seed.ts';
 import { loadOrCreateTls } from '../../sandbox/tls-material.ts';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/test/helpers.ts';
 import type { SegmentInput, TripInput } from '../../src/domain/booking-schema.ts';
+import { LOGIN_LIMITS } from '../../src/http/app-routes.ts';
 import { buildServer } from '../../src/http/server.ts';
 import type { CalendarProvider } from '../../src/calendars/provider.ts';
 import { calendarProviders } from '../../src/calendars/registry.ts';
@@ -78,7 +79,10 @@ export function tripsOf(email: string, segments: number, prefix: string): TripIn
 export async function startProductServer(opts: { store: Store; bookings: Bookings; provider: CalendarProvider; box: SecretBox }): Promise<{ server: FastifyInstance; baseUrl: string }> {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
-  const server = await buildServer({ store: opts.store, bookings: opts.bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, calendars: { providers: calendarProviders(opts.provider), box: opts.box } });
+  // The whole fleet (up to thousands of travelers) logs in from this one address; each account still
+  // has its own limit.
+  const loginLimits = { ...LOGIN_LIMITS, perAddress: { ...LOGIN_LIMITS.perAddress, max: 1_000_000 } };
+  const server = await buildServer({ store: opts.store, bookings: opts.bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: baseUrl, calendars: { providers: calendarProviders(opts.provider), box: opts.box }, loginLimits });
   await server.listen({ port, host: '127.0.0.1' });
   return { server, baseUrl };
 }

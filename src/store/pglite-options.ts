@@ -1,7 +1,7 @@
 // How the embedded database (PGlite 0.5) is opened so that `npm start` stays under 512 MB of RSS
-// (issue 6), measured on this machine (Node 24.21, PGlite 0.5.16, 2 shared cores; VmHWM of the
-// whole process). Where the memory went before, for a process that opens an existing data folder
-// and for a first start on an empty one (PGlite then runs initdb):
+// (VmHWM of the whole process, Node 24 and PGlite 0.5.16 on 2 cores). Where the memory goes
+// without these settings, for a process that opens an existing data folder and for a first start
+// on an empty one (PGlite then runs initdb):
 //
 // - V8's optimising compiler, not PostgreSQL: PostgreSQL's SQL parser (`raw_parser`, one 105 KB
 //   wasm function) is hot on every query, and V8 re-compiles it with TurboFan, which takes

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { validateEventBody } from '../../../sandbox/graph/validate-event.ts';
-import { findByKeyUrl, graphTimeZone, mapCreate, mapEvent, odataString } from '../../../src/calendars/outlook/map-event.ts';
-import { SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/constants.ts';
+import { findByKeyUrl, graphTimeZone, hasEnded, mapCreate, mapEvent, mapUpdate, odataString } from '../../../src/calendars/outlook/map-event.ts';
+import { CONTENT_HASH_PROPERTY_ID, SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/constants.ts';
 import type { DesiredEvent } from '../../../src/domain/project-segment.ts';
 
 const flight: DesiredEvent = {
@@ -59,6 +59,25 @@ describe('map-event: DesiredEvent → Graph event JSON', () => {
     const update = mapEvent(flight);
     assert.equal('transactionId' in update, false);
     assert.equal('singleValueExtendedProperties' in update, false);
+  });
+
+  test('a booking change PATCHes only what the booking owns, with the content hash; a past event loses its reminder', () => {
+    const before = Date.parse('2026-11-01T00:00:00Z');
+    const update = mapUpdate(flight, 'h1', before);
+    assert.deepEqual(Object.keys(update).sort(), ['body', 'end', 'isAllDay', 'location', 'showAs', 'singleValueExtendedProperties', 'start', 'subject']);
+    assert.deepEqual(update.singleValueExtendedProperties, [{ id: CONTENT_HASH_PROPERTY_ID, value: 'h1' }]);
+    // The flight lands 2026-12-01 16:50 in Los Angeles (2026-12-02 00:50 UTC).
+    assert.equal(hasEnded(flight, Date.parse('2026-12-02T00:49:00Z')), false);
+    assert.equal(hasEnded(flight, Date.parse('2026-12-02T00:51:00Z')), true);
+    const after = Date.parse('2027-01-01T00:00:00Z');
+    assert.equal(mapUpdate(flight, 'h1', after).isReminderOn, false);
+    assert.equal('categories' in mapUpdate(flight, 'h1', after), false);
+    const pastCreate = mapCreate(flight, flight.key, 'txn', 'h1', after);
+    assert.equal(pastCreate.isReminderOn, false);
+    assert.equal('reminderMinutesBeforeStart' in pastCreate, false);
+    assert.deepEqual(mapCreate(flight, flight.key, 'txn', 'h1', before).singleValueExtendedProperties, [{ id: SEGMENT_KEY_PROPERTY_ID, value: 'seg-nh6' }, { id: CONTENT_HASH_PROPERTY_ID, value: 'h1' }]);
+    const valid = validateEventBody(JSON.parse(JSON.stringify(mapUpdate(flight, 'h1', after))), 'update');
+    assert.ok(valid.ok, JSON.stringify(!valid.ok && valid.error));
   });
 
   test('the bodies pass strict validation against Graph v1.0 CSDL (the sandbox validator)', () => {

@@ -101,6 +101,25 @@ describe('Outlook events on a real mailbox: found, followed, kept', () => {
     assert.equal(row?.state, 'synced');
   });
 
+  test('an event recorded under its regular id (no longer answering once moved) is found by its key where it now is, and updated there', async () => {
+    // Records from before immutable ids hold the regular id, which a move changes.
+    const before = await eventOf('OSA-1', 'R2');
+    const key = await segmentIdOf('OSA-1', 'R2');
+    await world.store.db.updateTable('calendar_events').set({ event_id: before.id }).where('connection_id', '=', connectionId).where('segment_id', '=', key).execute();
+    world.sandbox.control.moveEvent(taroOid, before.id, '出張');
+    world.sandbox.control.clearRequestLog();
+    const segments = Array.from({ length: 10 }, (_, i) => rail(`R${i + 1}`, dayFrom(world, 10 + i), i === 0 ? 13 : i === 1 ? 14 : 8));
+    await world.bookings.change(world.sakura.id, 'OSA-1', { segments });
+    await world.syncIdle();
+    // The listing before the update finds it under its new id: one PATCH, no 404, no second event.
+    assert.deepEqual(writes(items()).map((r) => [r.method, r.status]), [['PATCH', 200]]);
+    const after = await eventOf('OSA-1', 'R2');
+    assert.equal(after._immutableId, before._immutableId);
+    assert.match(String((after.start as { dateTime: string }).dateTime), /T14:00:00/);
+    assert.equal(mailbox().length, SEGMENTS);
+    assert.equal((await mappings()).find((r) => r.segment_id === key)?.event_id, before._immutableId);
+  });
+
   test('an event in Deleted Items counts as deleted by the traveler: it is not updated there, and a changed booking is written anew', async () => {
     const deleted = await eventOf('OSA-2', 'R2');
     world.sandbox.control.moveEvent(taroOid, deleted.id, 'deleteditems');

@@ -62,8 +62,9 @@ describe('Outlook events on a real mailbox: found, followed, kept', () => {
     await world.syncIdle();
     connectionId = (await world.connectionOf(taro().id))!;
     const log = items();
+    // The calendars and the default calendar's events, together; the mailbox has no other calendar.
     const reads = log.filter((r) => r.method === 'GET').map((r) => r.path.split('?')[0]);
-    assert.deepEqual(reads, ['/v1.0/me/calendars', `/v1.0/me/calendars/${encodeURIComponent(world.sandbox.control.calendars(taroOid)[0]!.id)}/events`]);
+    assert.deepEqual(reads.sort(), ['/v1.0/me/calendar/events', '/v1.0/me/calendars']);
     assert.equal(writes(log).length, SEGMENTS, 'one POST per event');
     assert.ok(log.length / SEGMENTS <= 1.05, `${log.length} requests for ${SEGMENTS} events`);
     assert.equal(mailbox().length, SEGMENTS);

@@ -111,42 +111,49 @@ export function createMailbox(deps: MailboxDeps): CalendarAccount {
    * Every page of each URL (following @odata.nextLink), the first pages of all URLs in one paced
    * run, then their next pages, and so on. All or nothing: the first failure is thrown.
    */
-  const readPages = async (urls: string[], onItem: (item: unknown) => void): Promise<void> => {
-    let pending = urls;
+  const readPages = async (urls: string[], onItem: (item: unknown, from: number) => void): Promise<void> => {
+    let pending = urls.map((url, from) => ({ url, from }));
     while (pending.length) {
-      const next: string[] = [];
+      const next: typeof pending = [];
       let failure: CalendarProviderError | undefined;
-      await run(pending.map((url, i) => ({ id: String(i + 1), method: 'GET', url })), async (_id, outcome) => {
+      await run(pending.map(({ url }, i) => ({ id: String(i + 1), method: 'GET', url })), async (id, outcome) => {
         if (!outcome.ok) {
           failure ??= outcome.error;
           return;
         }
+        const { from } = pending[Number(id) - 1]!;
         const page = (outcome.response.body ?? {}) as { value?: unknown[]; '@odata.nextLink'?: unknown };
-        for (const item of page.value ?? []) onItem(item);
-        if (typeof page['@odata.nextLink'] === 'string') next.push(relative(page['@odata.nextLink']));
+        for (const item of page.value ?? []) onItem(item, from);
+        if (typeof page['@odata.nextLink'] === 'string') next.push({ url: relative(page['@odata.nextLink']), from });
       });
       if (failure) throw failure;
       pending = next;
     }
   };
 
-  /** Our events in every calendar of the mailbox: the calendars (one request), then one paged query per calendar. */
+  /**
+   * Our events in every calendar of the mailbox: the calendars and the default calendar's query go
+   * together (one round trip, and all there is for most travelers), then one paged query for each
+   * other calendar.
+   */
   const listOurEvents = async (): Promise<Map<string, FoundEvent>> => {
     await tokens.get();
-    const calendars: string[] = [];
-    await readPages([CALENDARS_URL], (c) => {
-      const id = (c as { id?: unknown }).id;
-      if (typeof id === 'string' && id) calendars.push(id);
-    });
+    const others: string[] = [];
     const found = new Map<string, FoundEvent>();
     let duplicates = 0;
-    await readPages(calendars.map(ourEventsUrl), (item) => {
+    const take = (item: unknown) => {
       const e = item as ListedEvent;
       const { key, hash } = keyOf(e);
       if (!key || typeof e.id !== 'string') return;
       if (found.has(key)) duplicates++;
       else found.set(key, { eventId: e.id, contentHash: hash });
+    };
+    await readPages([CALENDARS_URL, ourEventsUrl('default')], (item, from) => {
+      if (from === 1) return take(item);
+      const c = item as { id?: unknown; isDefaultCalendar?: unknown };
+      if (typeof c.id === 'string' && c.id && c.isDefaultCalendar !== true) others.push(c.id);
     });
+    if (others.length) await readPages(others.map(ourEventsUrl), take);
     if (duplicates) log(`outlook: ${duplicates} more events carry a segment key already found; the first found is kept in the mapping`);
     return found;
   };

@@ -132,16 +132,17 @@ export function findByKeyUrl(key: string): string {
   return `/me/events?$filter=${encodeURIComponent(filter)}&$select=id&$top=2`;
 }
 
-/** The relative Graph URL listing the mailbox's calendars (ids only). */
-export const CALENDARS_URL = '/me/calendars?$select=id&$top=100';
+/** The relative Graph URL listing the mailbox's calendars (ids, and which is the default). */
+export const CALENDARS_URL = '/me/calendars?$select=id,isDefaultCalendar&$top=100';
 
 /**
  * The relative Graph URL of one page of our events in a calendar: those carrying our key property
  * (a filter on the single-value extended property, "Get singleValueLegacyExtendedProperty"), with
  * the key and the content hash expanded, ids only, LIST_PAGE_SIZE at a time (@odata.nextLink pages on).
  */
-export function ourEventsUrl(calendarId: string): string {
+export function ourEventsUrl(calendarId: string | 'default'): string {
   const filter = `singleValueExtendedProperties/Any(ep: ep/id eq ${odataString(SEGMENT_KEY_PROPERTY_ID)} and ep/value ne null)`;
   const expand = `singleValueExtendedProperties($filter=id eq ${odataString(SEGMENT_KEY_PROPERTY_ID)} or id eq ${odataString(CONTENT_HASH_PROPERTY_ID)})`;
-  return `/me/calendars/${encodeURIComponent(calendarId)}/events?$filter=${encodeURIComponent(filter)}&$select=id&$expand=${encodeURIComponent(expand)}&$top=${LIST_PAGE_SIZE}`;
+  const calendar = calendarId === 'default' ? '/me/calendar' : `/me/calendars/${encodeURIComponent(calendarId)}`;
+  return `${calendar}/events?$filter=${encodeURIComponent(filter)}&$select=id&$expand=${encodeURIComponent(expand)}&$top=${LIST_PAGE_SIZE}`;
 }

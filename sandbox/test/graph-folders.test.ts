@@ -98,7 +98,10 @@ describe("Calendars, folders and moved events", () => {
 
   it("keeps an event moved to Deleted Items reachable by its immutable id, but in no calendar", async () => {
     const created = (await client.api("/me/events").headers(IMMUTABLE).post(event("seg-d"))) as { id: string };
+    const weekView = async () => (await fetch(`${sb.url}/_sandbox/calendar/${EMILY}?week=2026-11-30&lang=en`)).text();
+    assert.match(await weekView(), /Flight seg-d/);
     sb.control.moveEvent(EMILY, created.id, "deleteditems");
+    assert.doesNotMatch(await weekView(), /Flight seg-d/, "the week view shows the calendars, not Deleted Items");
     const got = (await client.api(`/me/events/${encodeURIComponent(created.id)}`).headers(IMMUTABLE).get()) as { id: string };
     assert.equal(got.id, created.id);
     for (const c of sb.control.calendars(EMILY)) {

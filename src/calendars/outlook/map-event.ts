@@ -126,12 +126,6 @@ export function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** The relative Graph URL that finds our event(s) carrying `key`. */
-export function findByKeyUrl(key: string): string {
-  const filter = `singleValueExtendedProperties/Any(ep: ep/id eq ${odataString(SEGMENT_KEY_PROPERTY_ID)} and ep/value eq ${odataString(key)})`;
-  return `/me/events?$filter=${encodeURIComponent(filter)}&$select=id&$top=2`;
-}
-
 /** The relative Graph URL listing the mailbox's calendars (ids, and which is the default). */
 export const CALENDARS_URL = '/me/calendars?$select=id,isDefaultCalendar&$top=100';
 

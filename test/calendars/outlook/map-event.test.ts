@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { validateEventBody } from '../../../sandbox/graph/validate-event.ts';
-import { findByKeyUrl, graphTimeZone, hasEnded, mapCreate, mapEvent, mapUpdate, odataString } from '../../../src/calendars/outlook/map-event.ts';
+import { graphTimeZone, hasEnded, mapCreate, mapEvent, mapUpdate, odataString, ourEventsUrl } from '../../../src/calendars/outlook/map-event.ts';
 import { CONTENT_HASH_PROPERTY_ID, SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/constants.ts';
 import type { DesiredEvent } from '../../../src/domain/project-segment.ts';
 
@@ -103,11 +103,13 @@ describe('map-event: DesiredEvent → Graph event JSON', () => {
     assert.ok(long.subject.endsWith('…'));
   });
 
-  test('the key filter quotes OData strings', () => {
+  test('OData strings are quoted; the listing filters on our key property and expands the key and the hash', () => {
     assert.equal(odataString("it's"), "'it''s'");
-    const url = findByKeyUrl("trip'1/seg 2");
-    const q = new URL(url, 'https://x.invalid/v1.0').searchParams;
-    assert.equal(q.get('$filter'), `singleValueExtendedProperties/Any(ep: ep/id eq '${SEGMENT_KEY_PROPERTY_ID}' and ep/value eq 'trip''1/seg 2')`);
-    assert.equal(q.get('$select'), 'id');
+    const url = new URL(ourEventsUrl('AQMk/cal='), 'https://x.invalid');
+    assert.equal(url.pathname, '/me/calendars/AQMk%2Fcal%3D/events');
+    assert.equal(url.searchParams.get('$filter'), `singleValueExtendedProperties/Any(ep: ep/id eq '${SEGMENT_KEY_PROPERTY_ID}' and ep/value ne null)`);
+    assert.equal(url.searchParams.get('$expand'), `singleValueExtendedProperties($filter=id eq '${SEGMENT_KEY_PROPERTY_ID}' or id eq '${CONTENT_HASH_PROPERTY_ID}')`);
+    assert.equal(url.searchParams.get('$select'), 'id');
+    assert.equal(new URL(ourEventsUrl('default'), 'https://x.invalid').pathname, '/me/calendar/events');
   });
 });

@@ -62,6 +62,17 @@ describe('cancelled bookings in Outlook calendars: removed, or kept as the compa
     assert.deepEqual((await admin.api('GET', '/api/company/settings')).body, { keepCancelledEvents: false }, 'nothing changed');
   });
 
+  test('/openapi.json documents the setting: the web app\'s endpoint and the operator API\'s settings', async () => {
+    const doc = (await (await fetch(`${world.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, any>> };
+    const web = doc.paths['/api/company/settings']!;
+    assert.ok(web.get && web.patch, 'GET and PATCH');
+    const schema = web.patch.requestBody.content['application/json'].schema;
+    assert.equal(schema.properties.keepCancelledEvents.type, 'boolean');
+    assert.match(schema.properties.keepCancelledEvents.description, /Canceled: …/);
+    assert.deepEqual(web.patch.security, [{ sessionCookie: [] }]);
+    assert.equal(web.get.responses['200'].content['application/json'].schema.properties.keepCancelledEvents.type, 'boolean');
+  });
+
   test('by default a cancelled segment is deleted from the calendar', async () => {
     world.sandbox.control.clearRequestLog();
     await booking(world, 'POST', '/trips/KEEP-1/segments/R2/cancel');

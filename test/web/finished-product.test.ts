@@ -173,10 +173,11 @@ async function lines(locator: Locator): Promise<number> {
   });
 }
 
-/** The element's text as the lines it takes on screen. */
-async function textLines(locator: Locator): Promise<string[]> {
+/** The element's text, character by character, with the screen line each is on (-1: not drawn, e.g. a space at a break). */
+async function charLines(locator: Locator): Promise<Array<[string, number]>> {
   return locator.evaluate((el) => {
-    const out: Array<{ top: number; text: string }> = [];
+    const out: Array<[string, number]> = [];
+    const tops: number[] = [];
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent ?? '';
@@ -185,34 +186,49 @@ async function textLines(locator: Locator): Promise<string[]> {
         range.setStart(node, i);
         range.setEnd(node, i + 1);
         const rect = Array.from(range.getClientRects()).find((r) => r.width > 0);
-        if (!rect) continue;
-        const top = Math.round(rect.top);
-        const last = out[out.length - 1];
-        if (last && Math.abs(last.top - top) < 4) last.text += text[i];
-        else out.push({ top, text: text[i]! });
+        if (!rect) {
+          out.push([text[i]!, -1]);
+          continue;
+        }
+        let line = tops.findIndex((t) => Math.abs(t - rect.top) < 4);
+        if (line < 0) line = tops.push(rect.top) - 1;
+        out.push([text[i]!, line]);
       }
     }
-    return out.map((l) => l.text);
+    return out;
   });
 }
 
 /**
- * Words split across two lines ("接/続", "Connec/ted"): a Japanese word of `words` that a line
- * break cuts, or, in English, a line that ends and the next begins within a run of letters.
+ * Words split across two lines ("接/続", "Connec/ted"): where one drawn character is on another
+ * line than the drawn character before it with no white space between them, a Japanese word of
+ * `words` that spans the break, or letters on both sides (an English word cut).
  */
 async function wordsBroken(locator: Locator, words: readonly string[]): Promise<string[]> {
   const found: string[] = [];
   for (const item of await locator.all()) {
-    const lines = (await textLines(item)).map((l) => l.trim()).filter(Boolean);
-    for (let i = 0; i + 1 < lines.length; i++) {
-      const [end, next] = [lines[i]!, lines[i + 1]!];
-      const joined = end + next;
-      for (const word of words) {
-        for (let at = joined.indexOf(word); at >= 0; at = joined.indexOf(word, at + 1)) {
-          if (at < end.length && at + word.length > end.length) found.push(`${end}/${next}`);
+    const chars = await charLines(item);
+    const text = chars.map(([c]) => c).join('');
+    let previous = -1;
+    for (let i = 0; i < chars.length; i++) {
+      if (chars[i]![1] < 0) continue;
+      if (previous >= 0 && chars[i]![1] !== chars[previous]![1]) {
+        const between = text.slice(previous + 1, i);
+        const shown = `${text.slice(Math.max(0, previous - 8), previous + 1)}/${text.slice(i, i + 8)}`;
+        if (!/\s/.test(between)) {
+          // The run of text the break is in; an address or a link may break anywhere.
+          const from = text.slice(0, previous + 1).search(/\S+$/);
+          const token = text.slice(from < 0 ? previous : from, i + (/^\S*/.exec(text.slice(i))?.[0].length ?? 0));
+          const address = /[@/]|\.\w/.test(token);
+          if (!address && /[A-Za-z]/.test(chars[previous]![0]) && /[A-Za-z]/.test(chars[i]![0])) found.push(shown);
+          for (const word of words) {
+            for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+              if (at <= previous && at + word.length > i) found.push(shown);
+            }
+          }
         }
       }
-      if (/[A-Za-z]$/.test(end) && /^[a-z]/.test(next) && !/[@.]/.test(end.split(/\s/).pop()!)) found.push(`${end}/${next}`);
+      previous = i;
     }
   }
   return [...new Set(found)];

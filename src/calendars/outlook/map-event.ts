@@ -17,7 +17,7 @@ export interface GraphEventBody {
   start: GraphDateTimeTimeZone;
   end: GraphDateTimeTimeZone;
   isAllDay: boolean;
-  showAs: 'tentative';
+  showAs: 'tentative' | 'free';
   categories?: string[];
   isReminderOn?: boolean;
   reminderMinutesBeforeStart?: number;
@@ -102,12 +102,14 @@ export function mapEvent(event: DesiredEvent, now?: number): GraphEventBody {
 
 /**
  * The PATCH of a booking change: only what the booking owns, so a reminder or category the traveler
- * set stays; the reminder is turned off only when the event has already ended (it would pop up as
- * overdue). The content hash goes with it. transactionId and the key are create-only.
+ * set stays; the reminder is turned off only when the booking is cancelled (kept as cancelled) or
+ * the event has already ended (it would pop up as overdue). The content hash goes with it.
+ * transactionId and the key are create-only.
  */
 export function mapUpdate(event: DesiredEvent, contentHash?: string, now?: number): GraphEventBody {
   const body: GraphEventBody = owned(event);
-  if (now !== undefined && hasEnded(event, now)) body.isReminderOn = false;
+  // A cancelled booking kept in the calendar, or an event already over: a reminder would only pop up.
+  if (event.cancelled || (now !== undefined && hasEnded(event, now))) body.isReminderOn = false;
   if (contentHash) body.singleValueExtendedProperties = [{ id: CONTENT_HASH_PROPERTY_ID, value: contentHash }];
   return body;
 }

@@ -47,7 +47,7 @@ export interface SandboxControl {
   /** The mailbox's calendars, the default one first. */
   calendars(userIdOrUpn: string): SandboxCalendar[];
   /** A calendar the traveler adds in Outlook; returns it (with its id). */
-  addCalendar(userIdOrUpn: string, name: string): SandboxCalendar;
+  addCalendar(userIdOrUpn: string, name: string, options?: { sharedBy?: string }): SandboxCalendar;
   requestLog(): LoggedRequest[];
   /** Empties the request log and restarts the peak-concurrency counters. */
   clearRequestLog(): void;
@@ -160,11 +160,13 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
       return structuredClone(ev);
     },
     calendars: (u) => store.calendars(userId(u)),
-    addCalendar(u, name) {
+    addCalendar(u, name, options = {}) {
       const id = userId(u);
+      const sharedBy = options.sharedBy === undefined ? undefined : store.user(options.sharedBy)?.userPrincipalName;
+      if (options.sharedBy !== undefined && !sharedBy) throw new ControlError(400, `sharedBy must be a user of the directory`);
       if (typeof name !== "string" || !name.trim()) throw new ControlError(400, "name must be a calendar name");
       if (store.calendars(id).some((c) => c.name === name)) throw new ControlError(400, `the mailbox already has a calendar named '${name}'`);
-      const calendar = { id: `AQMkADCalendar${newEventId().slice(13, 60)}`, name };
+      const calendar = { id: `AQMkADCalendar${newEventId().slice(13, 60)}`, name, ...(sharedBy ? { sharedBy } : {}) };
       store.addCalendar(id, calendar);
       return calendar;
     },
@@ -263,7 +265,10 @@ export function handleControl(req: SbRequest, control: SandboxControl, info: () 
     }
     if (segs[0] === "mailboxes" && segs[2] === "calendars" && segs.length === 3) {
       if (m === "GET") return json(200, { value: control.calendars(segs[1]!) });
-      if (m === "POST") return json(201, control.addCalendar(segs[1]!, String(body().name ?? "")));
+      if (m === "POST") {
+        const b = body();
+        return json(201, control.addCalendar(segs[1]!, String(b.name ?? ""), b.sharedBy === undefined ? {} : { sharedBy: String(b.sharedBy) }));
+      }
     }
     if (segs[0] === "mailboxes" && segs[2] === "events" && segs[4] === "move" && segs.length === 5 && m === "POST") {
       return json(200, control.moveEvent(segs[1]!, segs[3]!, String(body().destination ?? "")));

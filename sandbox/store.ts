@@ -67,6 +67,11 @@ export interface UserSettings {
 export interface SandboxCalendar {
   id: string;
   name: string;
+  /**
+   * A calendar another user shared with this one (its owner's UPN): listed by /me/calendars, but
+   * its events need Calendars.ReadWrite.Shared, so with Calendars.ReadWrite they answer 403.
+   */
+  sharedBy?: string;
 }
 
 /**

@@ -23,6 +23,7 @@ export interface EventHandlers {
   getCalendar(req: SbRequest, owner: DirectoryUser, calendarId: string): SbResponse;
   /** The calendar's id when the mailbox has it ("Calendar" for the default one), else undefined. */
   calendarOf(owner: DirectoryUser, idOrDefault: string): string | undefined;
+  sharedCalendar(owner: DirectoryUser, calendarId: string): boolean;
   getOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse;
   patchOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse;
   deleteOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse;
@@ -149,7 +150,12 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     return calendars.find((c) => c.id === idOrDefault)?.id;
   }
 
-  function presentCalendar(owner: DirectoryUser, c: { id: string; name: string }): Record<string, unknown> {
+  /** A calendar shared by another user, when `calendarId` is one: its events are refused (403). */
+  function sharedCalendar(owner: DirectoryUser, calendarId: string): boolean {
+    return store.calendars(owner.id).some((c) => c.id === calendarId && c.sharedBy);
+  }
+
+  function presentCalendar(owner: DirectoryUser, c: { id: string; name: string; sharedBy?: string }): Record<string, unknown> {
     const isDefault = c.id === store.defaultCalendarId(owner.id);
     return {
       id: c.id,
@@ -165,7 +171,8 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
       defaultOnlineMeetingProvider: "teamsForBusiness",
       isTallyingResponses: true,
       isRemovable: !isDefault,
-      owner: { name: owner.displayName, address: owner.userPrincipalName },
+      owner: c.sharedBy ? { name: store.user(c.sharedBy)?.displayName ?? c.sharedBy, address: store.user(c.sharedBy)?.userPrincipalName ?? c.sharedBy } : { name: owner.displayName, address: owner.userPrincipalName },
+      ...(c.sharedBy ? { canShare: false, isRemovable: true } : {}),
     };
   }
 
@@ -395,5 +402,5 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     return { status: 204, headers: {}, body: "" };
   }
 
-  return { listEvents, createOne, getOne, patchOne, deleteOne, listCalendars, getCalendar, calendarOf };
+  return { listEvents, createOne, getOne, patchOne, deleteOne, listCalendars, getCalendar, calendarOf, sharedCalendar };
 }

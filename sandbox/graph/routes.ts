@@ -80,7 +80,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     };
   }
 
-  const { listEvents, createOne, getOne, patchOne, deleteOne, listCalendars, getCalendar, calendarOf } = createEventHandlers(store, clock);
+  const { listEvents, createOne, getOne, patchOne, deleteOne, listCalendars, getCalendar, calendarOf, sharedCalendar } = createEventHandlers(store, clock);
 
   // ---- dispatch --------------------------------------------------------------------------------
 
@@ -159,6 +159,8 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
       if (calendarRequest === "list") res = req.method === "GET" ? listCalendars(req, owner) : err(req, GE.methodNotAllowed());
       else if (calendarRequest === "one") res = req.method === "GET" ? getCalendar(req, owner, calendarId!) : err(req, GE.methodNotAllowed());
       else if (calendarId !== undefined && !calendarOf(owner, calendarId)) res = err(req, GE.notFound());
+      // Another user's calendar: Calendars.ReadWrite covers the user's own mailbox only.
+      else if (calendarId !== undefined && sharedCalendar(owner, calendarId) && !hasScope(caller, "Calendars.ReadWrite.Shared", ...(reading ? ["Calendars.Read.Shared"] : []))) res = err(req, GE.accessDenied());
       else res = route(req, owner, rest, isView, calendarId);
       res.mailbox = mailbox;
       return res;

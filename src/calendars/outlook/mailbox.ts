@@ -148,11 +148,17 @@ export function createMailbox(deps: MailboxDeps): CalendarAccount {
       if (found.has(key)) duplicates++;
       else found.set(key, { eventId: e.id, contentHash: hash });
     };
+    const calendars: Array<{ id: string; isDefault: boolean; owner?: string }> = [];
     await readPages([CALENDARS_URL, ourEventsUrl('default')], (item, from) => {
       if (from === 1) return take(item);
-      const c = item as { id?: unknown; isDefaultCalendar?: unknown };
-      if (typeof c.id === 'string' && c.id && c.isDefaultCalendar !== true) others.push(c.id);
+      const c = item as { id?: unknown; isDefaultCalendar?: unknown; owner?: { address?: unknown } };
+      const owner = typeof c.owner?.address === 'string' ? c.owner.address.toLowerCase() : undefined;
+      if (typeof c.id === 'string' && c.id) calendars.push({ id: c.id, isDefault: c.isDefaultCalendar === true, ...(owner ? { owner } : {}) });
     });
+    // Only the traveler's own calendars: ours can be nowhere else, and a calendar another user
+    // shared is out of Calendars.ReadWrite's reach (403, which would read as this traveler refused).
+    const self = calendars.find((c) => c.isDefault)?.owner;
+    for (const c of calendars) if (!c.isDefault && (!self || !c.owner || c.owner === self)) others.push(c.id);
     if (others.length) await readPages(others.map(ourEventsUrl), take);
     if (duplicates) log(`outlook: ${duplicates} more events carry a segment key already found; the first found is kept in the mapping`);
     return found;

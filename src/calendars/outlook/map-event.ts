@@ -128,8 +128,8 @@ export function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** The relative Graph URL listing the mailbox's calendars (ids, and which is the default). */
-export const CALENDARS_URL = '/me/calendars?$select=id,isDefaultCalendar&$top=100';
+/** The relative Graph URL listing the mailbox's calendars (ids, which is the default, whose each is). */
+export const CALENDARS_URL = '/me/calendars?$select=id,isDefaultCalendar,owner&$top=100';
 
 /**
  * The relative Graph URL of one page of our events in a calendar: those carrying our key property

@@ -285,6 +285,14 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     ]));
     t.sandbox.control.moveEvent(TARO.id, rb.key === 'seg-b' ? rb.eventId : ra.eventId, 'deleteditems');
     assert.deepEqual([...(await mailbox.listOurEvents!()).keys()], ['seg-a'], 'an event in Deleted Items is in no calendar');
+    // A calendar another user shared with the traveler is listed by Graph but not searched: its
+    // events would answer 403 to Calendars.ReadWrite.
+    const shared = t.sandbox.control.calendars(TARO.id).find((c) => c.sharedBy) ?? t.sandbox.control.addCalendar(TARO.id, 'Team', { sharedBy: SAKURA_TRADING.users[1]!.userPrincipalName });
+    t.sandbox.control.clearRequestLog();
+    assert.deepEqual([...(await mailbox.listOurEvents!()).keys()], ['seg-a']);
+    const paths = batchItems(t.sandbox.control.requestLog()).map((r) => r.path);
+    assert.ok(!paths.some((p) => p.includes(encodeURIComponent(shared.id))), 'the shared calendar is not queried');
+    assert.ok(paths.some((p) => p.includes(encodeURIComponent(travel.id))), 'the traveler\'s own other calendar is');
   });
 
   test('findByKeys finds our events again when the mapping is lost', async () => {
@@ -298,7 +306,7 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     // One listing, not a lookup per key: the calendars with the default calendar's query, then
     // one paged query per other calendar.
     const gets = batchItems(t.sandbox.control.requestLog()).filter((r) => r.method === 'GET');
-    const others = t.sandbox.control.calendars(TARO.id).slice(1).map((c) => `/v1.0/me/calendars/${encodeURIComponent(c.id)}/events`);
+    const others = t.sandbox.control.calendars(TARO.id).slice(1).filter((c) => !c.sharedBy).map((c) => `/v1.0/me/calendars/${encodeURIComponent(c.id)}/events`);
     assert.deepEqual(gets.map((g) => g.path.split('?')[0]).sort(), ['/v1.0/me/calendar/events', '/v1.0/me/calendars', ...others].sort());
   });
 

@@ -39,6 +39,12 @@ export interface ServerOptions {
   mail?: AppRoutesOptions['mail'];
   /** The log-in limits (app-routes.ts LOGIN_LIMITS by default). */
   loginLimits?: AppRoutesOptions['loginLimits'];
+  /**
+   * Fastify's trustProxy (TRUST_PROXY): behind a load balancer, the client's address and scheme
+   * come from X-Forwarded-For / X-Forwarded-Proto, for the per-address log-in limit and the
+   * cross-site check. Off by default: those headers are then ignored.
+   */
+  trustProxy?: boolean | number | string[];
   logger?: boolean;
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
@@ -63,6 +69,7 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
+    trustProxy: opts.trustProxy ?? false,
     logger: opts.logger
       ? {
           level: 'info',

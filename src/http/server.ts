@@ -69,7 +69,8 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    trustProxy: opts.trustProxy ?? false,
+    // A number of hops as Fastify's own integer form means it (trust the first n hops).
+    trustProxy: typeof opts.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (opts.trustProxy as number)) : (opts.trustProxy ?? false),
     logger: opts.logger
       ? {
           level: 'info',

@@ -10,6 +10,7 @@ import type { SecretBox } from '../store/secret-box.ts';
 import { appRoutes, type AppRoutesOptions } from './app-routes.ts';
 import { registerRateLimits, refuseCrossSite, securityHeaders } from './hardening.ts';
 import { scimRoutes } from './scim-routes.ts';
+import { signInRoutes } from './sign-in-routes.ts';
 import { removeUserEvents } from '../sync/remove-user-events.ts';
 import { operatorRoutes, type OperatorAccess } from './operator-routes.ts';
 import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
@@ -118,6 +119,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   if (opts.operator) await app.register(operatorRoutes, { prefix: '/api/operator/v1', store: opts.store, access: opts.operator, publicUrl: opts.publicUrl, now: opts.now });
   if (opts.calendars) {
     await app.register(calendarRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, now: opts.now });
+    await app.register(signInRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, secureCookies, now: opts.now });
     await app.register(feedRoutes, { store: opts.store, box: opts.calendars.box, publicUrl: opts.publicUrl, organizer: opts.organizer, now: opts.now });
   }
 

@@ -1,0 +1,119 @@
+// Sign in with Microsoft (and any provider whose identity platform signs users in): OpenID
+// Connect's authorization code flow with PKCE, its `state` bound to the browser that started it
+// (a cookie only that browser holds), its nonce checked in the id token. The account is matched
+// to a user by the provider's ids (src/store/sign-in.ts); a sign-in is a log-in like a password's:
+// a new session id, and the log-in time the company's 90-day rule counts from.
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CalendarProviderError } from '../calendars/errors.ts';
+import type { CalendarProviders } from '../calendars/registry.ts';
+import { OAuthStateError, sha256 } from '../store/oauth-states.ts';
+import type { SecretBox } from '../store/secret-box.ts';
+import { startSession } from '../store/sessions.ts';
+import { consumeSignInState, issueSignInState, matchSignIn, SIGN_IN_TTL_MS } from '../store/sign-in.ts';
+import type { Store } from '../store/database.ts';
+import { sessionToken, setSessionCookie } from './session.ts';
+
+export interface SignInRoutesOptions {
+  store: Store;
+  providers: CalendarProviders;
+  box: SecretBox;
+  publicUrl: string;
+  secureCookies: boolean;
+  now?: () => Date;
+}
+
+/** Binds a sign-in in progress to the browser that started it. */
+export const SIGN_IN_COOKIE = 'tripcal_sign_in';
+
+/**
+ * Why a sign-in did not log the user in: the log-in page says it in the user's language
+ * (`/login?signIn=<problem>`); the provider's own text is never shown.
+ */
+export type SignInProblem =
+  | 'cancelled' | 'organization_not_proven' | 'user_not_found' | 'user_deactivated' | 'other_account_linked' | 'expired' | 'failed';
+
+const providerParam = { type: 'object', required: ['provider'], properties: { provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } } as const;
+
+export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptions): Promise<void> {
+  const { store, providers, box } = opts;
+  const now = opts.now ?? (() => new Date());
+  const callbackUrl = (provider: string) => `${opts.publicUrl}/oauth/${provider}/sign-in-callback`;
+  const signInProvider = (request: FastifyRequest) => {
+    const provider = providers.get((request.params as { provider: string }).provider);
+    return provider?.signIn ? { id: provider.id, signIn: provider.signIn } : undefined;
+  };
+  const backToLogIn = (reply: FastifyReply, problem: SignInProblem) =>
+    reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect(`/login?signIn=${problem}`);
+
+  /** Which providers the log-in page offers a sign-in button for. */
+  app.get('/api/session/sign-in', { schema: { hide: true } }, async () => ({
+    providers: [...providers.values()].filter((p) => p.signIn).map((p) => p.id),
+  }));
+
+  /** The log-in page's button: a top-level navigation to the provider's sign-in page. */
+  app.get<{ Querystring: { locale?: 'ja' | 'en'; hint?: string } }>('/sign-in/:provider', {
+    schema: {
+      hide: true, params: providerParam,
+      querystring: { type: 'object', additionalProperties: false, properties: { locale: { enum: ['ja', 'en'] }, hint: { type: 'string', maxLength: 254 } } },
+    },
+  }, async (request, reply) => {
+    const provider = signInProvider(request);
+    if (!provider) return reply.code(404).send({ error: 'not_found', message: 'This sign-in is not offered here' });
+    const browser = randomBytes(32).toString('base64url');
+    const verifier = randomBytes(32).toString('base64url');
+    const nonce = randomBytes(24).toString('base64url');
+    const state = await issueSignInState(store.db, box, { provider: provider.id, browserHash: sha256(browser), codeVerifier: verifier, nonce, now: now() });
+    let url: string;
+    try {
+      url = await provider.signIn.authorizationUrl({
+        state, nonce, redirectUri: callbackUrl(provider.id), codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+        ...(request.query.hint ? { loginHint: request.query.hint } : {}), ...(request.query.locale ? { locale: request.query.locale } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof CalendarProviderError)) throw e;
+      request.log.warn({ code: e.code, providerCode: e.providerCode }, 'sign-in: no authorization URL');
+      return backToLogIn(reply, 'failed');
+    }
+    // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries it.
+    reply.setCookie(SIGN_IN_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, path: '/', maxAge: SIGN_IN_TTL_MS / 1000 });
+    return reply.header('cache-control', 'no-store').redirect(url);
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/oauth/:provider/sign-in-callback', { schema: { hide: true, params: providerParam } }, async (request, reply) => {
+    const provider = signInProvider(request);
+    if (!provider) return reply.code(404).send({ error: 'not_found', message: 'This sign-in is not offered here' });
+    const q = request.query;
+    if (!q.state) return backToLogIn(reply, 'expired');
+    let pending: { codeVerifier: string; nonce: string };
+    try {
+      const browser = request.cookies[SIGN_IN_COOKIE];
+      pending = await consumeSignInState(store.db, box, q.state, { provider: provider.id, browserHash: browser ? sha256(browser) : undefined }, now());
+    } catch (e) {
+      if (e instanceof OAuthStateError) return backToLogIn(reply, 'expired');
+      throw e;
+    }
+    // The user cancelled at Microsoft (access_denied), or it refused: its text is for the log only.
+    if (q.error) {
+      request.log.info({ error: q.error.slice(0, 100) }, 'sign-in: the provider answered with an error');
+      return backToLogIn(reply, q.error === 'access_denied' ? 'cancelled' : 'failed');
+    }
+    if (!q.code) return backToLogIn(reply, 'failed');
+    let account;
+    try {
+      account = await provider.signIn.redeem({ code: q.code, codeVerifier: pending.codeVerifier, nonce: pending.nonce, state: q.state, redirectUri: callbackUrl(provider.id) });
+    } catch (e) {
+      if (!(e instanceof CalendarProviderError)) throw e;
+      request.log.warn({ code: e.code, providerCode: e.providerCode }, 'sign-in: code redemption refused');
+      return backToLogIn(reply, 'failed');
+    }
+    const match = await matchSignIn(store.db, { provider: provider.id, organization: account.organization, subject: account.subject, signInName: account.signInName }, now());
+    if ('problem' in match) {
+      request.log.info({ problem: match.problem }, 'sign-in: no user for this account');
+      return backToLogIn(reply, match.problem);
+    }
+    const session = await startSession(store.db, match.userId, now(), sessionToken(request));
+    setSessionCookie(reply, session.token, opts.secureCookies);
+    return reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect('/');
+  });
+}

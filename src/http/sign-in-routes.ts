@@ -6,12 +6,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalendarProviderError } from '../calendars/errors.ts';
-import type { CalendarProviders } from '../calendars/registry.ts';
+import { providerDescriptor, type CalendarProviders } from '../calendars/registry.ts';
 import { OAuthStateError, sha256 } from '../store/oauth-states.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { startSession } from '../store/sessions.ts';
 import { consumeSignInState, issueSignInState, matchSignIn, SIGN_IN_TTL_MS } from '../store/sign-in.ts';
 import type { Store } from '../store/database.ts';
+import type { SignInProvidersResponse } from './api-types.ts';
 import { sessionToken, setSessionCookie } from './session.ts';
 
 export interface SignInRoutesOptions {
@@ -43,12 +44,15 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     const provider = providers.get((request.params as { provider: string }).provider);
     return provider?.signIn ? { id: provider.id, signIn: provider.signIn } : undefined;
   };
-  const backToLogIn = (reply: FastifyReply, problem: SignInProblem) =>
-    reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect(`/login?signIn=${problem}`);
+  const backToLogIn = (reply: FastifyReply, problem: SignInProblem, provider: string) =>
+    reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect(`/login?signIn=${problem}&provider=${provider}`);
 
   /** Which providers the log-in page offers a sign-in button for. */
-  app.get('/api/session/sign-in', { schema: { hide: true } }, async () => ({
-    providers: [...providers.values()].filter((p) => p.signIn).map((p) => p.id),
+  app.get('/api/session/sign-in', { schema: { hide: true } }, async (): Promise<SignInProvidersResponse> => ({
+    providers: [...providers.values()].flatMap((p) => {
+      const labels = providerDescriptor(p.id)?.signIn;
+      return p.signIn && labels ? [{ id: p.id, labels }] : [];
+    }),
   }));
 
   /** The log-in page's button: a top-level navigation to the provider's sign-in page. */
@@ -73,7 +77,7 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     } catch (e) {
       if (!(e instanceof CalendarProviderError)) throw e;
       request.log.warn({ code: e.code, providerCode: e.providerCode }, 'sign-in: no authorization URL');
-      return backToLogIn(reply, 'failed');
+      return backToLogIn(reply, 'failed', provider.id);
     }
     // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries it.
     reply.setCookie(SIGN_IN_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, path: '/', maxAge: SIGN_IN_TTL_MS / 1000 });
@@ -84,33 +88,33 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     const provider = signInProvider(request);
     if (!provider) return reply.code(404).send({ error: 'not_found', message: 'This sign-in is not offered here' });
     const q = request.query;
-    if (!q.state) return backToLogIn(reply, 'expired');
+    if (!q.state) return backToLogIn(reply, 'expired', provider.id);
     let pending: { codeVerifier: string; nonce: string };
     try {
       const browser = request.cookies[SIGN_IN_COOKIE];
       pending = await consumeSignInState(store.db, box, q.state, { provider: provider.id, browserHash: browser ? sha256(browser) : undefined }, now());
     } catch (e) {
-      if (e instanceof OAuthStateError) return backToLogIn(reply, 'expired');
+      if (e instanceof OAuthStateError) return backToLogIn(reply, 'expired', provider.id);
       throw e;
     }
     // The user cancelled at Microsoft (access_denied), or it refused: its text is for the log only.
     if (q.error) {
       request.log.info({ error: q.error.slice(0, 100) }, 'sign-in: the provider answered with an error');
-      return backToLogIn(reply, q.error === 'access_denied' ? 'cancelled' : 'failed');
+      return backToLogIn(reply, q.error === 'access_denied' ? 'cancelled' : 'failed', provider.id);
     }
-    if (!q.code) return backToLogIn(reply, 'failed');
+    if (!q.code) return backToLogIn(reply, 'failed', provider.id);
     let account;
     try {
       account = await provider.signIn.redeem({ code: q.code, codeVerifier: pending.codeVerifier, nonce: pending.nonce, state: q.state, redirectUri: callbackUrl(provider.id) });
     } catch (e) {
       if (!(e instanceof CalendarProviderError)) throw e;
       request.log.warn({ code: e.code, providerCode: e.providerCode }, 'sign-in: code redemption refused');
-      return backToLogIn(reply, 'failed');
+      return backToLogIn(reply, 'failed', provider.id);
     }
     const match = await matchSignIn(store.db, { provider: provider.id, organization: account.organization, subject: account.subject, signInName: account.signInName }, now());
     if ('problem' in match) {
       request.log.info({ problem: match.problem }, 'sign-in: no user for this account');
-      return backToLogIn(reply, match.problem);
+      return backToLogIn(reply, match.problem, provider.id);
     }
     const session = await startSession(store.db, match.userId, now(), sessionToken(request));
     setSessionCookie(reply, session.token, opts.secureCookies);

@@ -91,7 +91,7 @@ describe('Sign in with Microsoft', () => {
 
   test('before the company has proven its tenant, nobody of it signs in with Microsoft', async () => {
     const b = new Browser(world);
-    assert.equal(await b.signInWithMicrosoft(TARO), '/login?signIn=organization_not_proven');
+    assert.equal(await b.signInWithMicrosoft(TARO), '/login?signIn=organization_not_proven&provider=outlook');
     assert.equal((await b.me()).status, 401);
     assert.equal(b.cookies.has('tripcal_sign_in'), false, 'the sign-in cookie is cleared');
   });
@@ -135,7 +135,7 @@ describe('Sign in with Microsoft', () => {
 
   test("an account of another tenant whose email claim is Taro's address is refused (tenant not proven)", async () => {
     const b = new Browser(world);
-    assert.equal(await b.signInWithMicrosoft('eve@contoso-phish.example'), '/login?signIn=organization_not_proven');
+    assert.equal(await b.signInWithMicrosoft('eve@contoso-phish.example'), '/login?signIn=organization_not_proven&provider=outlook');
     assert.equal((await b.me()).status, 401);
   });
 
@@ -148,7 +148,7 @@ describe('Sign in with Microsoft', () => {
     await world.store.db.deleteFrom('user_identities').where('subject', '=', MALLORY.id).execute();
     await world.store.db.updateTable('users').set({ email: 'mallory.old@maple-logistics.example' }).where('email', '=', MALLORY.userPrincipalName).execute();
     const c = new Browser(world);
-    assert.equal(await c.signInWithMicrosoft(MALLORY.userPrincipalName), '/login?signIn=user_not_found');
+    assert.equal(await c.signInWithMicrosoft(MALLORY.userPrincipalName), '/login?signIn=user_not_found&provider=outlook');
     assert.equal((await c.me()).status, 401);
   });
 
@@ -159,7 +159,7 @@ describe('Sign in with Microsoft', () => {
     await setActive(world.store.db, world.sakura.id, emily.id, false);
     assert.equal((await b.me()).status, 401, 'deprovisioning ended the session');
     const c = new Browser(world);
-    assert.equal(await c.signInWithMicrosoft(EMILY), '/login?signIn=user_deactivated');
+    assert.equal(await c.signInWithMicrosoft(EMILY), '/login?signIn=user_deactivated&provider=outlook');
     assert.equal((await c.me()).status, 401);
     await setActive(world.store.db, world.sakura.id, emily.id, true);
     assert.equal(await new Browser(world).signInWithMicrosoft(EMILY), '/', 'reactivated, she signs in again');
@@ -172,7 +172,7 @@ describe('Sign in with Microsoft', () => {
     const back = new URL(start.searchParams.get('redirect_uri')!);
     back.search = new URLSearchParams({ error: 'access_denied', error_subcode: 'cancel', error_description: 'AADSTS65004: User declined to consent to access the app.', state: start.searchParams.get('state')! }).toString();
     const res = await b.get(back);
-    assert.equal(res.headers.get('location'), '/login?signIn=cancelled');
+    assert.equal(res.headers.get('location'), '/login?signIn=cancelled&provider=outlook');
     assert.equal((await b.me()).status, 401);
   });
 
@@ -183,7 +183,7 @@ describe('Sign in with Microsoft', () => {
     // The callback URL (code and state) replayed in another browser: refused, and Taro's own
     // browser can still finish.
     const stolen = await attacker.get(back);
-    assert.equal(stolen.headers.get('location'), '/login?signIn=expired');
+    assert.equal(stolen.headers.get('location'), '/login?signIn=expired&provider=outlook');
     assert.equal((await attacker.me()).status, 401);
     // A code of the attacker's own sign-in (another PKCE verifier, another nonce) pushed into
     // the victim's sign-in: the token endpoint refuses it.
@@ -191,9 +191,9 @@ describe('Sign in with Microsoft', () => {
     const spliced = new URL(back);
     spliced.searchParams.set('code', attackerBack.searchParams.get('code')!);
     const forged = await victim.get(spliced);
-    assert.equal(forged.headers.get('location'), '/login?signIn=failed');
+    assert.equal(forged.headers.get('location'), '/login?signIn=failed&provider=outlook');
     assert.equal((await victim.me()).status, 401, 'nobody is signed in by a spliced code');
     // A state is used once.
-    assert.equal((await victim.get(back)).headers.get('location'), '/login?signIn=expired');
+    assert.equal((await victim.get(back)).headers.get('location'), '/login?signIn=expired&provider=outlook');
   });
 });

@@ -11,6 +11,7 @@ const HANAKO = 'hanako.sato@sakura-trading.example';
 const TARO = 'taro.yamada@sakura-trading.example';
 const EMILY = 'emily.clark@sakura-trading.example';
 const SAKURA_ENTRA_ADMIN = 'it-admin@sakura-trading.example';
+const OPERATOR_TOKEN = 'op_sign-in-browser-test-0123456789';
 
 let product: Product;
 let browser: Browser;
@@ -25,7 +26,7 @@ async function open(locale: 'ja-JP' | 'en-US'): Promise<Page> {
 describe('Sign in with Microsoft in Chromium', { concurrency: false }, () => {
   before(async () => {
     ensureChromium();
-    product = await startProduct();
+    product = await startProduct({ OPERATOR_TOKEN });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -50,6 +51,20 @@ describe('Sign in with Microsoft in Chromium', { concurrency: false }, () => {
     assert.doesNotMatch((await alert.textContent())!, /AADSTS|[a-z]_[a-z]/);
     await screen(page, 'login-microsoft-refused-ja');
     assert.equal((await page.request.get(`${product.url}/api/me`)).status(), 401);
+  });
+
+  it('the invitation page offers it too, beside choosing a password', async () => {
+    const res = await fetch(`${product.url}/api/operator/v1/companies`, {
+      method: 'POST', headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Kaede Travel', admin: { email: 'admin@kaede.example', name: '楓 一郎', locale: 'ja', timeZone: 'Asia/Tokyo' } }),
+    });
+    assert.equal(res.status, 201);
+    const { admin } = (await res.json()) as { admin: { inviteUrl: string } };
+    const page = await open('ja-JP');
+    await page.goto(admin.inviteUrl);
+    await page.getByLabel('新しいパスワード').waitFor();
+    await page.getByRole('button', { name: 'Microsoftでサインイン', exact: true }).waitFor();
+    await screen(page, 'invitation-microsoft-ja');
   });
 
   it('en: once the company admin has consented and connected, a traveler signs in with Microsoft alone', async () => {

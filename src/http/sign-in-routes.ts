@@ -13,6 +13,9 @@ import { startSession } from '../store/sessions.ts';
 import { consumeSignInState, issueSignInState, matchSignIn, SIGN_IN_TTL_MS } from '../store/sign-in.ts';
 import type { Store } from '../store/database.ts';
 import type { SignInProvidersResponse } from './api-types.ts';
+import { LOGIN_LIMITS } from './app-routes.ts';
+import { HttpError } from './errors.ts';
+import { throttle } from './hardening.ts';
 import { sessionToken, setSessionCookie } from './session.ts';
 
 export interface SignInRoutesOptions {
@@ -21,6 +24,8 @@ export interface SignInRoutesOptions {
   box: SecretBox;
   publicUrl: string;
   secureCookies: boolean;
+  /** The log-in limits (app-routes.ts LOGIN_LIMITS by default): a sign-in started counts against the address's. */
+  loginLimits?: typeof LOGIN_LIMITS;
   now?: () => Date;
 }
 
@@ -32,7 +37,7 @@ export const SIGN_IN_COOKIE = 'tripcal_sign_in';
  * (`/login?signIn=<problem>`); the provider's own text is never shown.
  */
 export type SignInProblem =
-  | 'cancelled' | 'organization_not_proven' | 'user_not_found' | 'user_deactivated' | 'other_account_linked' | 'expired' | 'failed';
+  | 'cancelled' | 'organization_not_proven' | 'user_not_found' | 'user_deactivated' | 'other_account_linked' | 'expired' | 'failed' | 'throttled';
 
 const providerParam = { type: 'object', required: ['provider'], properties: { provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } } as const;
 
@@ -46,6 +51,9 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
   };
   const backToLogIn = (reply: FastifyReply, problem: SignInProblem, provider: string) =>
     reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect(`/login?signIn=${problem}&provider=${provider}`);
+
+  // Each sign-in started writes a state: counted, per client address, with the password log-ins.
+  const addressThrottle = throttle(app, [{ name: 'login-address', ...(opts.loginLimits ?? LOGIN_LIMITS).perAddress, key: (request) => request.ip }]);
 
   /** Which providers the log-in page offers a sign-in button for. */
   app.get('/api/session/sign-in', { schema: { hide: true } }, async (): Promise<SignInProvidersResponse> => ({
@@ -64,6 +72,12 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
   }, async (request, reply) => {
     const provider = signInProvider(request);
     if (!provider) return reply.code(404).send({ error: 'not_found', message: 'This sign-in is not offered here' });
+    try {
+      await addressThrottle(request, reply);
+    } catch (e) {
+      if (e instanceof HttpError && e.statusCode === 429) return backToLogIn(reply, 'throttled', provider.id);
+      throw e;
+    }
     const browser = randomBytes(32).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     const nonce = randomBytes(24).toString('base64url');

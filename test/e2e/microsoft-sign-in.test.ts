@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { firstForm, postForm } from '../../sandbox/test/helpers.ts';
 import { MAPLE_LOGISTICS } from '../../sandbox/seed.ts';
+import { calendarProviders } from '../../src/calendars/registry.ts';
+import { buildServer } from '../../src/http/server.ts';
 import { setActive } from '../../src/store/users.ts';
 import { userIdentities } from '../../src/store/sign-in.ts';
 import { objectId, setUpCompany, startWorld, type World } from '../support/outlook-world.ts';
@@ -174,6 +176,24 @@ describe('Sign in with Microsoft', () => {
     const res = await b.get(back);
     assert.equal(res.headers.get('location'), '/login?signIn=cancelled&provider=outlook');
     assert.equal((await b.me()).status, 401);
+  });
+
+  test('sign-ins started from one address count against its log-in limit; over it, the log-in page says so', async () => {
+    const limited = await buildServer({
+      store: world.store, bookings: world.bookings, organizer: { name: 'tripcal', email: 'itinerary@tripcal.example' }, publicUrl: world.baseUrl,
+      calendars: { providers: calendarProviders(world.provider), box: world.box }, loginLimits: { perAccount: { max: 10, windowMs: 60_000 }, perAddress: { max: 3, windowMs: 60_000 } },
+    });
+    try {
+      const start = (ip: string) => limited.inject({ url: '/sign-in/outlook?locale=ja', remoteAddress: ip });
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push((await start('203.0.113.5')).headers.location as string);
+      assert.ok(answers.slice(0, 3).every((l) => l.startsWith(world.sandbox.url)), 'the first three go to Microsoft');
+      assert.equal(answers[3], '/login?signIn=throttled&provider=outlook');
+      assert.ok(String((await start('203.0.113.5')).headers.location).includes('throttled'));
+      assert.ok(String((await start('203.0.113.6')).headers.location).startsWith(world.sandbox.url), 'another address is not affected');
+    } finally {
+      await limited.close();
+    }
   });
 
   test("the state is bound to the browser that started the sign-in; another sign-in's code is refused", async () => {

@@ -43,4 +43,4 @@ export function ProviderSignIn({ providers, hint }: { providers: SignInProvider[
 }
 
 /** Why the last sign-in through a provider did not log the user in, as the server named it. */
-export const SIGN_IN_PROBLEMS = ['cancelled', 'organization_not_proven', 'user_not_found', 'user_deactivated', 'other_account_linked', 'expired', 'failed'] as const;
+export const SIGN_IN_PROBLEMS = ['cancelled', 'organization_not_proven', 'user_not_found', 'user_deactivated', 'other_account_linked', 'expired', 'failed', 'throttled'] as const;

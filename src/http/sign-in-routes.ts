@@ -10,6 +10,7 @@ import { providerDescriptor, type CalendarProviders } from '../calendars/registr
 import { OAuthStateError, sha256 } from '../store/oauth-states.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { startSession } from '../store/sessions.ts';
+import { acceptInvitation, peekPasswordLink } from '../store/password-links.ts';
 import { consumeSignInState, issueSignInState, matchSignIn, SIGN_IN_TTL_MS } from '../store/sign-in.ts';
 import type { Store } from '../store/database.ts';
 import type { SignInProvidersResponse } from './api-types.ts';
@@ -37,7 +38,8 @@ export const SIGN_IN_COOKIE = 'tripcal_sign_in';
  * (`/login?signIn=<problem>`); the provider's own text is never shown.
  */
 export type SignInProblem =
-  | 'cancelled' | 'organization_not_proven' | 'user_not_found' | 'user_deactivated' | 'other_account_linked' | 'expired' | 'failed' | 'throttled';
+  | 'cancelled' | 'organization_not_proven' | 'user_not_found' | 'user_deactivated' | 'other_account_linked' | 'expired' | 'failed' | 'throttled'
+  | 'invitation_other_account';
 
 const providerParam = { type: 'object', required: ['provider'], properties: { provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } } as const;
 
@@ -63,11 +65,16 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     }),
   }));
 
-  /** The log-in page's button: a top-level navigation to the provider's sign-in page. */
-  app.get<{ Querystring: { locale?: 'ja' | 'en'; hint?: string } }>('/sign-in/:provider', {
+  // The log-in page's button: a top-level navigation to the provider's sign-in page. From an invitation (`invitation=<the link's token>`), a sign-in with the account of the invited
+  // address accepts the invitation instead of a password, before the company's organisation at the
+  // provider is proven: the link already lets its holder choose the password.
+  app.get<{ Querystring: { locale?: 'ja' | 'en'; hint?: string; invitation?: string } }>('/sign-in/:provider', {
     schema: {
       hide: true, params: providerParam,
-      querystring: { type: 'object', additionalProperties: false, properties: { locale: { enum: ['ja', 'en'] }, hint: { type: 'string', maxLength: 254 } } },
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: { locale: { enum: ['ja', 'en'] }, hint: { type: 'string', maxLength: 254 }, invitation: { type: 'string', maxLength: 100 } },
+      },
     },
   }, async (request, reply) => {
     const provider = signInProvider(request);
@@ -78,10 +85,15 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
       if (e instanceof HttpError && e.statusCode === 429) return backToLogIn(reply, 'throttled', provider.id);
       throw e;
     }
+    const invitation = request.query.invitation;
+    if (invitation) {
+      const link = await peekPasswordLink(store.db, invitation, now());
+      if ('problem' in link || link.purpose !== 'invitation') return backToLogIn(reply, 'expired', provider.id);
+    }
     const browser = randomBytes(32).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     const nonce = randomBytes(24).toString('base64url');
-    const state = await issueSignInState(store.db, box, { provider: provider.id, browserHash: sha256(browser), codeVerifier: verifier, nonce, now: now() });
+    const state = await issueSignInState(store.db, box, { provider: provider.id, browserHash: sha256(browser), codeVerifier: verifier, nonce, ...(invitation ? { invitation } : {}), now: now() });
     let url: string;
     try {
       url = await provider.signIn.authorizationUrl({
@@ -98,12 +110,21 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     return reply.header('cache-control', 'no-store').redirect(url);
   });
 
+  /** The invitation the sign-in started from, accepted when the account is the invited address's. */
+  async function byInvitation(invitation: string, signInName: string): Promise<{ userId: string } | { problem: SignInProblem }> {
+    const link = await peekPasswordLink(store.db, invitation, now());
+    if ('problem' in link || link.purpose !== 'invitation') return { problem: 'expired' };
+    if (link.email.toLowerCase() !== signInName.trim().toLowerCase()) return { problem: 'invitation_other_account' };
+    const accepted = await acceptInvitation(store.db, invitation, now());
+    return 'problem' in accepted ? { problem: 'expired' } : accepted;
+  }
+
   app.get<{ Querystring: Record<string, string | undefined> }>('/oauth/:provider/sign-in-callback', { schema: { hide: true, params: providerParam } }, async (request, reply) => {
     const provider = signInProvider(request);
     if (!provider) return reply.code(404).send({ error: 'not_found', message: 'This sign-in is not offered here' });
     const q = request.query;
     if (!q.state) return backToLogIn(reply, 'expired', provider.id);
-    let pending: { codeVerifier: string; nonce: string };
+    let pending: { codeVerifier: string; nonce: string; invitation?: string };
     try {
       const browser = request.cookies[SIGN_IN_COOKIE];
       pending = await consumeSignInState(store.db, box, q.state, { provider: provider.id, browserHash: browser ? sha256(browser) : undefined }, now());
@@ -125,7 +146,13 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
       request.log.warn({ code: e.code, providerCode: e.providerCode }, 'sign-in: code redemption refused');
       return backToLogIn(reply, 'failed', provider.id);
     }
-    const match = await matchSignIn(store.db, { provider: provider.id, organization: account.organization, subject: account.subject, signInName: account.signInName }, now());
+    let match: { userId: string } | { problem: SignInProblem } = await matchSignIn(store.db, { provider: provider.id, organization: account.organization, subject: account.subject, signInName: account.signInName }, now());
+    if (pending.invitation && ('problem' in match ? match.problem === 'organization_not_proven' || match.problem === 'user_not_found' : true)) {
+      // Signed in from an invitation: it is accepted (no password to choose) when the account is
+      // the invited address's; a sign-in that matched by the ids already must be that user's too.
+      const invited = await byInvitation(pending.invitation, account.signInName);
+      if ('problem' in match || 'problem' in invited || invited.userId === match.userId) match = invited;
+    }
     if ('problem' in match) {
       request.log.info({ problem: match.problem }, 'sign-in: no user for this account');
       return backToLogIn(reply, match.problem, provider.id);

@@ -157,6 +157,8 @@ export interface SignInStatesTable {
   code_verifier: string;
   /** Sealed. */
   nonce: string;
+  /** Sealed: the invitation link's token the sign-in was started from. */
+  invitation: string | null;
   expires_at: Timestamp;
   used_at: Timestamp | null;
 }

@@ -15,12 +15,13 @@ import type { SecretBox } from './secret-box.ts';
 /** A sign-in is finished within minutes. */
 export const SIGN_IN_TTL_MS = 10 * 60_000;
 
-export async function issueSignInState(db: Db, box: SecretBox, args: { provider: string; browserHash: string; codeVerifier: string; nonce: string; now: Date }): Promise<string> {
+export async function issueSignInState(db: Db, box: SecretBox, args: { provider: string; browserHash: string; codeVerifier: string; nonce: string; invitation?: string; now: Date }): Promise<string> {
   const state = randomBytes(32).toString('base64url');
   const stateHash = sha256(state);
   await db.insertInto('sign_in_states').values({
     state_hash: stateHash, provider: args.provider, browser_hash: args.browserHash,
     code_verifier: box.seal(args.codeVerifier, `sign-in:${stateHash}`), nonce: box.seal(args.nonce, `sign-in-nonce:${stateHash}`),
+    invitation: args.invitation ? box.seal(args.invitation, `sign-in-invitation:${stateHash}`) : null,
     expires_at: new Date(args.now.getTime() + SIGN_IN_TTL_MS), used_at: null,
   }).execute();
   // Sign-ins abandoned at the provider are not kept beyond a day.
@@ -29,7 +30,7 @@ export async function issueSignInState(db: Db, box: SecretBox, args: { provider:
 }
 
 /** Consumes a sign-in's state: it must exist, be this provider's, unexpired, unused and this browser's. */
-export async function consumeSignInState(db: Db, box: SecretBox, state: string, expected: { provider: string; browserHash: string | undefined }, now: Date): Promise<{ codeVerifier: string; nonce: string }> {
+export async function consumeSignInState(db: Db, box: SecretBox, state: string, expected: { provider: string; browserHash: string | undefined }, now: Date): Promise<{ codeVerifier: string; nonce: string; invitation?: string }> {
   return db.transaction().execute(async (tx) => {
     const row = await tx.selectFrom('sign_in_states').selectAll().where('state_hash', '=', sha256(state)).forUpdate().executeTakeFirst();
     if (!row || row.provider !== expected.provider) throw new OAuthStateError('state_invalid', 'state: unknown');
@@ -37,7 +38,10 @@ export async function consumeSignInState(db: Db, box: SecretBox, state: string, 
     if (new Date(row.expires_at) <= now) throw new OAuthStateError('state_expired', 'state: expired');
     if (!expected.browserHash || row.browser_hash !== expected.browserHash) throw new OAuthStateError('state_wrong_session', 'state: issued to another browser');
     await tx.updateTable('sign_in_states').set({ used_at: now }).where('state_hash', '=', row.state_hash).execute();
-    return { codeVerifier: box.open(row.code_verifier, `sign-in:${row.state_hash}`), nonce: box.open(row.nonce, `sign-in-nonce:${row.state_hash}`) };
+    return {
+      codeVerifier: box.open(row.code_verifier, `sign-in:${row.state_hash}`), nonce: box.open(row.nonce, `sign-in-nonce:${row.state_hash}`),
+      ...(row.invitation ? { invitation: box.open(row.invitation, `sign-in-invitation:${row.state_hash}`) } : {}),
+    };
   });
 }
 

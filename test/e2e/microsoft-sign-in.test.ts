@@ -9,6 +9,8 @@ import { firstForm, postForm } from '../../sandbox/test/helpers.ts';
 import { MAPLE_LOGISTICS } from '../../sandbox/seed.ts';
 import { calendarProviders } from '../../src/calendars/registry.ts';
 import { buildServer } from '../../src/http/server.ts';
+import { onboardCompany } from '../../src/store/organisations.ts';
+import { peekPasswordLink } from '../../src/store/password-links.ts';
 import { setActive } from '../../src/store/users.ts';
 import { userIdentities } from '../../src/store/sign-in.ts';
 import { objectId, setUpCompany, startWorld, type World } from '../support/outlook-world.ts';
@@ -21,6 +23,12 @@ const MALLORY = { id: 'b2f6d1e3-4c5a-4b7f-9d0e-1a2b3c4d5e03', userPrincipalName:
 const CONTOSO = {
   id: '0e6b3c1d-8a4f-4d2e-9b7c-5a1f2e3d4c55', displayName: 'Contoso Phish', domain: 'contoso-phish.example',
   users: [{ id: '0e6b3c1d-8a4f-4d2e-9b7c-5a1f2e3d4c01', userPrincipalName: 'eve@contoso-phish.example', displayName: 'Eve', givenName: 'Eve', surname: 'E', isAdmin: true, mail: TARO }],
+};
+
+/** A company onboarded by the operator whose admin has an invitation and nothing else yet. */
+const KAEDE = {
+  id: '5b2e7d41-9c3a-4f6e-8d1b-3a7c9e2f4d10', displayName: 'Kaede Travel', domain: 'kaede.example',
+  users: [{ id: '5b2e7d41-9c3a-4f6e-8d1b-3a7c9e2f4d01', userPrincipalName: 'ichiro@kaede.example', displayName: '楓 一郎', givenName: '一郎', surname: '楓', isAdmin: true, preferredLanguage: 'ja-JP' }],
 };
 
 /** A browser: its own cookie jar, following the product's redirects by hand. */
@@ -53,8 +61,8 @@ class Browser {
     assert.equal(res.status, 200);
   }
   /** Clicks 「Microsoftでサインイン」: the product's redirect to Microsoft's sign-in page. */
-  async startSignIn(locale: 'ja' | 'en' = 'ja'): Promise<URL> {
-    const res = await this.get(`/sign-in/outlook?locale=${locale}`);
+  async startSignIn(locale: 'ja' | 'en' = 'ja', invitation?: string): Promise<URL> {
+    const res = await this.get(`/sign-in/outlook?locale=${locale}${invitation ? `&invitation=${invitation}` : ''}`);
     assert.equal(res.status, 302);
     return new URL(res.headers.get('location')!);
   }
@@ -68,8 +76,8 @@ class Browser {
     return new URL(location);
   }
   /** The whole sign-in; returns where the product sent the browser in the end. */
-  async signInWithMicrosoft(login: string): Promise<string> {
-    const back = await this.atMicrosoft(await this.startSignIn(), login);
+  async signInWithMicrosoft(login: string, invitation?: string): Promise<string> {
+    const back = await this.atMicrosoft(await this.startSignIn('ja', invitation), login);
     const res = await this.get(back);
     assert.equal(res.status, 302);
     return res.headers.get('location')!;
@@ -83,7 +91,7 @@ class Browser {
 describe('Sign in with Microsoft', () => {
   let world: World;
   before(async () => {
-    world = await startWorld({ startSync: false, sandboxConfig: { seed: { tenants: [{ ...MAPLE_LOGISTICS, users: [...MAPLE_LOGISTICS.users, MALLORY] }, CONTOSO] } } });
+    world = await startWorld({ startSync: false, sandboxConfig: { seed: { tenants: [{ ...MAPLE_LOGISTICS, users: [...MAPLE_LOGISTICS.users, MALLORY] }, CONTOSO, KAEDE] } } });
   });
   after(async () => {
     await world?.close();
@@ -165,6 +173,26 @@ describe('Sign in with Microsoft', () => {
     assert.equal((await c.me()).status, 401);
     await setActive(world.store.db, world.sakura.id, emily.id, true);
     assert.equal(await new Browser(world).signInWithMicrosoft(EMILY), '/', 'reactivated, she signs in again');
+  });
+
+  test("from an invitation, the invited address's account accepts it instead of a password, before any tenant is proven", async () => {
+    const onboarded = await onboardCompany(world.store.db, { name: 'Kaede Travel', admin: { email: 'ichiro@kaede.example', name: '楓 一郎', locale: 'ja', timeZone: 'Asia/Tokyo' } }, world.now());
+    assert.ok(!('problem' in onboarded));
+    const invitation = onboarded.inviteToken;
+    // Another account (even one that exists in tripcal) does not accept it, and the link still works.
+    const other = new Browser(world);
+    assert.equal(await other.signInWithMicrosoft('ken.ito@maple-logistics.example', invitation), '/login?signIn=invitation_other_account&provider=outlook');
+    assert.equal((await other.me()).status, 401);
+    // The invited admin's own Microsoft account: logged in, the invitation used.
+    const ichiro = new Browser(world);
+    assert.equal(await ichiro.signInWithMicrosoft('ichiro@kaede.example', invitation), '/');
+    assert.deepEqual(await ichiro.me(), { status: 200, email: 'ichiro@kaede.example' });
+    assert.deepEqual(await peekPasswordLink(world.store.db, invitation, world.now()), { problem: 'used' });
+    assert.deepEqual(await userIdentities(world.store.db, onboarded.adminId), [], 'nothing linked while the tenant is not proven');
+    // Without the invitation, the rule holds: the company's tenant is not proven yet.
+    assert.equal(await new Browser(world).signInWithMicrosoft('ichiro@kaede.example'), '/login?signIn=organization_not_proven&provider=outlook');
+    const used = await new Browser(world).get(`/sign-in/outlook?locale=ja&invitation=${invitation}`);
+    assert.equal(used.headers.get('location'), '/login?signIn=expired&provider=outlook', 'a used invitation does not start a sign-in');
   });
 
   test('cancelled at Microsoft: back to the log-in page, saying so', async () => {

@@ -20,14 +20,14 @@ export function useSignInProviders(): SignInProvider[] {
   return providers;
 }
 
-export function ProviderSignIn({ providers, hint }: { providers: SignInProvider[]; hint?: string }) {
+export function ProviderSignIn({ providers, hint, invitation }: { providers: SignInProvider[]; hint?: string; invitation?: string }) {
   const { t, i18n } = useTranslation();
   const [busy, setBusy] = useState(false);
   if (providers.length === 0) return null;
   const locale = i18n.language === 'ja' ? 'ja' : 'en';
   const go = (id: string) => {
     setBusy(true);
-    const query = new URLSearchParams({ locale, ...(hint ? { hint } : {}) });
+    const query = new URLSearchParams({ locale, ...(hint ? { hint } : {}), ...(invitation ? { invitation } : {}) });
     window.location.assign(`/sign-in/${encodeURIComponent(id)}?${query}`);
   };
   return (
@@ -43,4 +43,4 @@ export function ProviderSignIn({ providers, hint }: { providers: SignInProvider[
 }
 
 /** Why the last sign-in through a provider did not log the user in, as the server named it. */
-export const SIGN_IN_PROBLEMS = ['cancelled', 'organization_not_proven', 'user_not_found', 'user_deactivated', 'other_account_linked', 'expired', 'failed', 'throttled'] as const;
+export const SIGN_IN_PROBLEMS = ['cancelled', 'organization_not_proven', 'user_not_found', 'user_deactivated', 'other_account_linked', 'expired', 'failed', 'throttled', 'invitation_other_account'] as const;

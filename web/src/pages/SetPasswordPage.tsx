@@ -54,8 +54,8 @@ export function SetPasswordPage({ purpose, onLogin }: { purpose: 'invitation' | 
             </Button>
           </Form>
         )}
-        {/* An invited user may sign in through a provider instead, where their company's organisation there is proven. */}
-        {email && purpose === 'invitation' && <ProviderSignIn providers={signInProviders} hint={email} />}
+        {/* An invited admin may sign in with their account at a provider instead of choosing a password. */}
+        {email && purpose === 'invitation' && <ProviderSignIn providers={signInProviders} hint={email} invitation={token} />}
         {error && (
           <p role="alert" className="alert error">
             {error}

@@ -3,7 +3,8 @@
 // traveler's connection itself) against the Google sandbox: by default the events stay as they
 // are and nothing more is written; where the company chose removal, the events are removed.
 // Reactivation connects the calendar again: it catches up, complete, with no duplicates, and
-// itinerary emails resume.
+// itinerary emails resume. The same removal for Outlook, where each traveler connected their own
+// calendar: it is done with their tokens before deprovisioning drops them.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import type { SegmentInput } from '../../src/domain/booking-schema.ts';
 import { issueCredential } from '../../src/store/company-credentials.ts';
 import { updateCompanySettings } from '../../src/store/organisations.ts';
 import { startGoogleWorld, type GoogleWorld } from '../support/google-world.ts';
+import { connectTraveler, objectId, setUpCompany, startWorld, type World } from '../support/outlook-world.ts';
 
 const day = (offset: number) => DateTime.now().setZone('Asia/Tokyo').plus({ days: offset }).toISODate()!;
 const rail = (ref: string, offset: number, seat = '12E'): SegmentInput => ({
@@ -116,5 +118,50 @@ describe('deprovisioning and reactivation, under a company-wide delegation', () 
     await until('the events written again', () => ours(taro.email).length === 3);
     await world.syncIdle();
     assert.equal(ours(taro.email).length, 3, 'once each');
+  });
+});
+
+describe('deprovisioning with removal, on per-user Outlook connections', () => {
+  let world: World;
+  let scimToken: string;
+  const TARO = 'taro.yamada@sakura-trading.example';
+  const EMILY = 'emily.clark@sakura-trading.example';
+  const book = async (body: unknown) => {
+    const res = await fetch(`${world.baseUrl}/api/v1/trips`, { method: 'POST', headers: { authorization: `Bearer ${world.sakura.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(res.status, 201, await res.text());
+  };
+  const scimActive = async (userId: string, active: 'True' | 'False') => {
+    const res = await fetch(`${world.baseUrl}/scim/v2/Users/${userId}`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: active }] }),
+    });
+    assert.equal(res.status, 200, await res.text());
+  };
+  const events = (upn: string) => world.sandbox.control.mailboxEvents(objectId(world, upn));
+
+  before(async () => {
+    world = await startWorld();
+    scimToken = (await issueCredential(world.store.db, world.sakura.id, 'scim')).key;
+    await setUpCompany(world, world.sakura, 'it-admin@sakura-trading.example');
+    await connectTraveler(world, TARO);
+    await connectTraveler(world, EMILY);
+    await book({ bookingRef: 'T-1', travelerEmail: TARO, segments: [rail('R1', 7), hotel('H1', 7)] });
+    await book({ bookingRef: 'E-1', travelerEmail: EMILY, segments: [rail('R1', 8), hotel('H1', 8)] });
+    await world.syncIdle();
+    assert.equal(events(TARO).length, 2);
+    assert.equal(events(EMILY).length, 2);
+  });
+  after(() => world?.close());
+
+  test('kept by default; removed where the company chose removal', async () => {
+    const emily = world.sakura.travelers.find((t) => t.email === EMILY)!;
+    const taro = world.sakura.travelers.find((t) => t.email === TARO)!;
+    await scimActive(emily.id, 'False');
+    assert.equal(events(EMILY).length, 2, 'the default keeps them');
+    await updateCompanySettings(world.store.db, world.sakura.id, { removeEventsOnDeprovision: true });
+    await scimActive(taro.id, 'False');
+    assert.equal(events(TARO).length, 0, 'removed with the traveler\'s own tokens, before they are dropped');
+    const connection = await world.store.db.selectFrom('calendar_connections').select(['status', 'status_reason', 'credential']).where('user_id', '=', taro.id).executeTakeFirstOrThrow();
+    assert.deepEqual(connection, { status: 'disconnected', status_reason: 'deprovisioned', credential: null });
   });
 });

@@ -70,6 +70,11 @@ export interface ProviderDescriptor {
   passwordForm?: Record<Locale, { help: string; serverExample: string }>;
 }
 
+/** GET /api/session/sign-in: the providers whose sign-in the log-in page offers, with the button's words. */
+export interface SignInProvidersResponse {
+  providers: { id: ProviderId; labels: Record<Locale, { button: string; name: string }> }[];
+}
+
 export type ConnectionStatus = 'not_connected' | 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
 /**

@@ -150,6 +150,30 @@ export interface OauthStatesTable {
   used_at: Timestamp | null;
 }
 
+/** A sign-in through an identity provider in progress, bound to the browser that started it. */
+export interface SignInStatesTable {
+  state_hash: string;
+  provider: string;
+  browser_hash: string;
+  /** Sealed. */
+  code_verifier: string;
+  /** Sealed. */
+  nonce: string;
+  /** Sealed: the invitation link's token the sign-in was started from. */
+  invitation: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** A user's account at an identity provider: its organisation (Microsoft's tid) and subject (oid). */
+export interface UserIdentitiesTable {
+  provider: string;
+  organization: string;
+  subject: string;
+  user_id: string;
+  linked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export type ConnectionStatus = 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
 export interface CalendarConnectionsTable {
@@ -218,4 +242,6 @@ export interface Database {
   password_links: PasswordLinksTable;
   rate_limits: RateLimitsTable;
   calendar_feeds: CalendarFeedsTable;
+  sign_in_states: SignInStatesTable;
+  user_identities: UserIdentitiesTable;
 }

@@ -4,7 +4,8 @@
 //
 //   npm run bench -- [--travelers 50] [--segments 40] [--latency 100] [--rate 20] [--steady-seconds 10]
 //                    [--scale-travelers 2000] [--scale-segments 2] [--naive-travelers 2]
-//                    [--fault-share 0.01] [--database-url postgres://…] [--sections embedded,naive,postgres,feed]
+//                    [--fault-share 0.01] [--database-url postgres://…] [--sections embedded,naive,postgres,feed,connect]
+//                    [--connect-travelers 10] [--connect-segments 40]
 //                    [--feed-travelers 200] [--feed-trips 10] [--feed-concurrency 16] [--feed-seconds 5]
 //
 // 1. The product as `npm start` runs it (one process, HTTP server + workers, embedded PGlite), a
@@ -15,6 +16,10 @@
 //    few segments each (skipped when no PostgreSQL server answers).
 // 4. The private calendar feed polled by calendar apps (bench/feed.ts): requests per second and
 //    latency of 304s and of full feeds, on the embedded database and on PostgreSQL.
+// 5. The traveler-connect path (`connect`): travelers whose bookings exist connect; Graph requests
+//    per event on that first connect, then writes when they connect again to mailboxes already
+//    holding the events after the product's record of them is gone. Counted from the sandbox's
+//    request log, not timed.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -58,7 +63,9 @@ const { values: args } = parseArgs({
     'naive-travelers': { type: 'string', default: '2' },
     'naive-steady-seconds': { type: 'string', default: '3' },
     'fault-share': { type: 'string', default: '0.01' },
-    sections: { type: 'string', default: 'embedded,naive,postgres,feed' },
+    sections: { type: 'string', default: 'embedded,naive,postgres,feed,connect' },
+    'connect-travelers': { type: 'string', default: '10' },
+    'connect-segments': { type: 'string', default: '40' },
     'feed-travelers': { type: 'string', default: '200' },
     'feed-trips': { type: 'string', default: '10' },
     'feed-concurrency': { type: 'string', default: '16' },
@@ -76,6 +83,8 @@ const SS = Number(args['scale-segments']);
 const NT = Number(args['naive-travelers']);
 const NAIVE_STEADY_S = Number(args['naive-steady-seconds']);
 const FAULT_SHARE = Number(args['fault-share']);
+const CT = Number(args['connect-travelers']);
+const CS = Number(args['connect-segments']);
 const MAILBOX_CONCURRENCY = 4;
 const BUDGET = 10_000;
 
@@ -386,6 +395,95 @@ async function embedded(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: st
   return { clean, cleanProblems, backfill, problems, steady, oneChangeWrites: one.writes, noopWrites: noop.writes, rss, rssUnderLoad, exit };
 }
 
+// ---- 5. the traveler-connect path ----------------------------------------------------------------
+
+interface ConnectPath {
+  events: number;
+  first: { items: number; reads: number; writes: number };
+  again: { items: number; reads: number; writes: number };
+  problems: string[];
+}
+
+/** Waits until the sandbox has answered no mailbox request for `quietMs` (the product's reconciles are done). */
+async function quiet(meter: { items: number }, quietMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    if (meter.items !== seen) {
+      seen = meter.items;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Graph traffic did not settle within ${timeoutMs} ms`);
+}
+
+/**
+ * CT travelers with CS segments each, booked before they connect (the company's sync is on). They
+ * connect: what that first connect costs in Graph requests per event. Then the product's record
+ * of those events is deleted (a fresh deployment pointed at the same mailboxes) and they connect
+ * again: what that costs in writes. The product runs as `npm start` does, on its own database.
+ */
+async function connectPath(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: string): Promise<ConnectPath> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-bench-connect-'));
+  let company: Company;
+  {
+    const store = await openStore({ dataDir });
+    company = await createFleetCompany(store.db, sandbox, passwordHash, { from: T + ST + NT, count: CT });
+    await store.close();
+  }
+  const port = await freePort();
+  const start = async () => {
+    const p = spawnProduct(['src/main.ts'], productEnv({ dataDir, tokenKey, sandbox, extra: { PORT: String(port), DEV_TOOLS: 'false' } }), 'listening on');
+    await p.ready;
+    return p;
+  };
+  const stop = async (p: { child: { kill(signal: NodeJS.Signals): boolean }; exited: Promise<unknown> }) => {
+    p.child.kill('SIGTERM');
+    await p.exited;
+  };
+  let product = await start();
+  try {
+    sandbox.control.clearFaults();
+    sandbox.control.setLatency(L);
+    const baseUrl = `http://localhost:${port}`;
+    const world = browsingWorld(baseUrl);
+    await setUpCompany(world, company, 'it-admin@fleet.example');
+    const emails = company.travelers.map((t) => t.email);
+    const trips = company.travelers.flatMap((t, i) => tripsOf(t.email, CS, `C${i}`));
+    say(`connect: ${CT} travelers with ${CS} segments each booked, then connecting`);
+    await inParallel(trips, 8, (trip) => api(baseUrl, company.apiKey, 'POST', '/trips', trip));
+    // The bookings' own reconciles find no connection and end.
+    await new Promise((r) => setTimeout(r, 2000));
+    const first = startMeter();
+    await inParallel(company.travelers, 4, async (t) => void (await connectTraveler(world, t.email)));
+    await until('every event written', () => calendarsExact(sandbox, emails, CS).length === 0, 300_000, 100);
+    await quiet(first, 1500, 60_000);
+    first.stop();
+
+    say('connect: the product forgets what it wrote; the travelers connect again');
+    await stop(product);
+    {
+      const store = await openStore({ dataDir });
+      await clearCalendarEvents(store.db, company.travelers.map((t) => t.id));
+      await store.close();
+    }
+    product = await start();
+    const again = startMeter();
+    const world2 = browsingWorld(baseUrl);
+    await inParallel(company.travelers, 4, async (t) => void (await connectTraveler(world2, t.email)));
+    await until('every reconnect looked for its events', () => again.items >= 2 * CT, 120_000, 100);
+    await quiet(again, 1500, 60_000);
+    again.stop();
+    const counts = (m: { items: number; writes: number }) => ({ items: m.items, reads: m.items - m.writes, writes: m.writes });
+    return { events: CT * CS, first: counts(first), again: counts(again), problems: calendarsExact(sandbox, emails, CS) };
+  } finally {
+    await stop(product);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 // ---- 2. the naive baseline ------------------------------------------------------------------------
 
 async function naive(sandbox: TestSandbox) {
@@ -563,7 +661,7 @@ async function feeds(serverUrl: string | undefined): Promise<{ embedded: FeedBen
 
 const started = Date.now();
 const loadAtStart = os.loadavg()[0]!.toFixed(1);
-const tenant = fleetTenant(T + ST + NT);
+const tenant = fleetTenant(T + ST + NT + CT);
 const sandbox = await startTestSandbox({ seed: { tenants: [tenant] }, persist: false });
 const tokenKey = randomBytes(32);
 const passwordHash = await hashPassword(PASSWORD);
@@ -578,6 +676,7 @@ try {
   const sc = pgUp ? await scaling(sandbox, tokenKey, passwordHash, pgUrl) : undefined;
   const feedPgUp = sections.has('feed') && (pgUp || (await serverAnswers(pgUrl)));
   const fd = sections.has('feed') ? await feeds(feedPgUp ? pgUrl : undefined) : undefined;
+  const cp = sections.has('connect') ? await connectPath(sandbox, tokenKey, passwordHash) : undefined;
 
   const cap = ceiling(T, S, LIMITS);
   const capFaulted = faultedCeiling(T, S, LIMITS, FAULT_SHARE, FAULT_RETRY_AFTER_S * 1000, seeded(2027));
@@ -634,6 +733,12 @@ try {
     const size = `${args['feed-travelers']} travelers × ${args['feed-trips']} trips, ${args['feed-concurrency']} clients`;
     feedRow(`embedded (${size})`, fd.embedded);
     if (fd.postgres) feedRow('PostgreSQL', fd.postgres);
+  }
+  if (cp) {
+    const perEvent = cp.first.items / cp.events;
+    row(`traveler connect, ${CT}×${CS} bookings made before: Graph requests per event`, `${perEvent.toFixed(3)} (${cp.first.items} mailbox requests: ${cp.first.reads} reads, ${cp.first.writes} writes)`, '', `≤ 1.05: ${perEvent <= 1.05 ? 'met' : 'MISSED'}`);
+    row('  connect again, calendars already holding the events (records gone): Graph writes', `${cp.again.writes} (${cp.again.reads} reads)`, '', `0: ${cp.again.writes === 0 ? 'met' : 'MISSED'}`);
+    row('  calendars exact (1 event/segment)', cp.problems.length ? `NO: ${cp.problems.slice(0, 2).join('; ')}` : 'yes', '', '');
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

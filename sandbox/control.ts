@@ -5,9 +5,10 @@ import type { ThrottleConfig } from "./config.ts";
 import { decodeSegment, json } from "./http-types.ts";
 import type { SbRequest, SbResponse } from "./http-types.ts";
 import type { LoggedRequest, RequestLog } from "./request-log.ts";
-import type { ConsentGrant, StoredEvent, Store, TenantSettings, UserSettings } from "./store.ts";
+import { DELETED_ITEMS } from "./store.ts";
+import type { ConsentGrant, SandboxCalendar, StoredEvent, Store, TenantSettings, UserSettings } from "./store.ts";
 import { TRIPCAL_APP } from "./seed.ts";
-import { updateEvent } from "./graph/events.ts";
+import { newChangeKey, newEventId, updateEvent } from "./graph/events.ts";
 import { validateEventBody } from "./graph/validate-event.ts";
 
 export interface SandboxControl {
@@ -36,8 +37,17 @@ export interface SandboxControl {
   clearMailbox(userIdOrUpn: string): void;
   /** What the traveler does in Outlook: edit an event (a Graph PATCH body; new changeKey) ... */
   editEvent(userIdOrUpn: string, eventId: string, patch: Record<string, unknown>): StoredEvent;
-  /** ... or delete it. Returns false when there was no such event. */
+  /** ... or delete it for good. Returns false when there was no such event. */
   deleteEvent(userIdOrUpn: string, eventId: string): boolean;
+  /**
+   * ... or move it: to another calendar (its id or name), or to Deleted Items ("deleteditems", what
+   * Outlook's Delete does). The event gets a new regular id; its immutable id stays. Returns it.
+   */
+  moveEvent(userIdOrUpn: string, eventId: string, destination: string): StoredEvent;
+  /** The mailbox's calendars, the default one first. */
+  calendars(userIdOrUpn: string): SandboxCalendar[];
+  /** A calendar the traveler adds in Outlook; returns it (with its id). */
+  addCalendar(userIdOrUpn: string, name: string, options?: { sharedBy?: string }): SandboxCalendar;
   requestLog(): LoggedRequest[];
   /** Empties the request log and restarts the peak-concurrency counters. */
   clearRequestLog(): void;
@@ -117,7 +127,7 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
     },
     mailboxEvents: (u) => structuredClone(store.mailbox(userId(u))),
     editEvent(u, eventId, patch) {
-      const ev = store.mailbox(userId(u)).find((e) => e.id === eventId);
+      const ev = store.mailbox(userId(u)).find((e) => e.id === eventId || e._immutableId === eventId);
       if (!ev) throw new ControlError(404, `no event '${eventId}' in that mailbox`);
       const v = validateEventBody(patch, "update");
       if (!v.ok) throw new ControlError(400, `${v.error.code}: ${v.error.message}`);
@@ -127,11 +137,38 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
     },
     deleteEvent(u, eventId) {
       const box = store.mailbox(userId(u));
-      const i = box.findIndex((e) => e.id === eventId);
+      const i = box.findIndex((e) => e.id === eventId || e._immutableId === eventId);
       if (i < 0) return false;
-      box.splice(i, 1);
+      const [gone] = box.splice(i, 1);
+      if (typeof gone?.transactionId === "string") store.spendTransactionId(userId(u), gone.transactionId);
       store.save();
       return true;
+    },
+    moveEvent(u, eventId, destination) {
+      const id = userId(u);
+      const ev = store.mailbox(id).find((e) => e.id === eventId || e._immutableId === eventId);
+      if (!ev) throw new ControlError(404, `no event '${eventId}' in that mailbox`);
+      const calendar = store.calendars(id).find((c) => c.id === destination || c.name === destination);
+      const folder = destination.toLowerCase() === DELETED_ITEMS ? DELETED_ITEMS : calendar?.id;
+      if (!folder) throw new ControlError(400, `destination must be a calendar of the mailbox (id or name) or "${DELETED_ITEMS}"`);
+      if (store.folderOf(id, ev) === folder) return structuredClone(ev);
+      // Moving an Outlook item gives it a new (regular) id; the immutable id stays.
+      ev._folder = folder;
+      ev.id = newEventId();
+      ev.changeKey = newChangeKey();
+      store.save();
+      return structuredClone(ev);
+    },
+    calendars: (u) => store.calendars(userId(u)),
+    addCalendar(u, name, options = {}) {
+      const id = userId(u);
+      const sharedBy = options.sharedBy === undefined ? undefined : store.user(options.sharedBy)?.userPrincipalName;
+      if (options.sharedBy !== undefined && !sharedBy) throw new ControlError(400, `sharedBy must be a user of the directory`);
+      if (typeof name !== "string" || !name.trim()) throw new ControlError(400, "name must be a calendar name");
+      if (store.calendars(id).some((c) => c.name === name)) throw new ControlError(400, `the mailbox already has a calendar named '${name}'`);
+      const calendar = { id: `AQMkADCalendar${newEventId().slice(13, 60)}`, name, ...(sharedBy ? { sharedBy } : {}) };
+      store.addCalendar(id, calendar);
+      return calendar;
     },
     clearMailbox: (u) => store.clearMailbox(userId(u)),
     requestLog: () => log.list(),
@@ -225,6 +262,16 @@ export function handleControl(req: SbRequest, control: SandboxControl, info: () 
         control.clearMailbox(segs[1]!);
         return json(200, { value: [] });
       }
+    }
+    if (segs[0] === "mailboxes" && segs[2] === "calendars" && segs.length === 3) {
+      if (m === "GET") return json(200, { value: control.calendars(segs[1]!) });
+      if (m === "POST") {
+        const b = body();
+        return json(201, control.addCalendar(segs[1]!, String(b.name ?? ""), b.sharedBy === undefined ? {} : { sharedBy: String(b.sharedBy) }));
+      }
+    }
+    if (segs[0] === "mailboxes" && segs[2] === "events" && segs[4] === "move" && segs.length === 5 && m === "POST") {
+      return json(200, control.moveEvent(segs[1]!, segs[3]!, String(body().destination ?? "")));
     }
     if (segs[0] === "mailboxes" && segs[2] === "events" && segs.length === 4) {
       if (m === "PATCH") return json(200, control.editEvent(segs[1]!, segs[3]!, body()));

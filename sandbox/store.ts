@@ -63,8 +63,29 @@ export interface UserSettings {
   conditionalAccess?: "none" | "mfa" | "signInFrequency" | "block";
 }
 
+/** A calendar folder of a mailbox. Every mailbox has its default "Calendar"; others are added (control API). */
+export interface SandboxCalendar {
+  id: string;
+  name: string;
+  /**
+   * A calendar another user shared with this one (its owner's UPN): listed by /me/calendars, but
+   * its events need Calendars.ReadWrite.Shared, so with Calendars.ReadWrite they answer 403.
+   */
+  sharedBy?: string;
+}
+
+/**
+ * Where a stored event lives (sandbox bookkeeping, never presented): a calendar's id, or the
+ * mailbox's Deleted Items folder. Events stored without one are in the default calendar.
+ */
+export const DELETED_ITEMS = "deleteditems";
+
 interface PersistedState {
   tenantSettings?: Record<string, TenantSettings>;
+  /** Calendars beyond the default one, by user id. */
+  calendars?: Record<string, SandboxCalendar[]>;
+  /** transactionIds of events deleted from the mailbox, by user id (ErrorDuplicateTransactionId). */
+  spentTransactionIds?: Record<string, string[]>;
   userSettings?: Record<string, UserSettings>;
   consents: ConsentGrant[];
   tokensValidFrom: Record<string, number>;
@@ -278,7 +299,38 @@ export class Store {
 
   clearMailbox(userId: string): void {
     this.state.mailboxes[userId] = [];
+    if (this.state.spentTransactionIds) delete this.state.spentTransactionIds[userId];
     this.save();
+  }
+
+  /** The default calendar's id: stable for the user, base64-shaped like Exchange's folder ids. */
+  defaultCalendarId(userId: string): string {
+    return `AQMkADefaultCalendar${userId.replace(/[^A-Za-z0-9]/g, "")}`;
+  }
+
+  /** The mailbox's calendars, the default one first. */
+  calendars(userId: string): SandboxCalendar[] {
+    return [{ id: this.defaultCalendarId(userId), name: "Calendar" }, ...(this.state.calendars?.[userId] ?? [])];
+  }
+
+  addCalendar(userId: string, calendar: SandboxCalendar): void {
+    const all = (this.state.calendars ??= {});
+    (all[userId] ??= []).push(calendar);
+    this.save();
+  }
+
+  /** The folder an event is in: a calendar id, or DELETED_ITEMS. */
+  folderOf(userId: string, ev: StoredEvent): string {
+    return typeof ev._folder === "string" ? ev._folder : this.defaultCalendarId(userId);
+  }
+
+  spendTransactionId(userId: string, transactionId: string): void {
+    const all = (this.state.spentTransactionIds ??= {});
+    (all[userId] ??= []).push(transactionId);
+  }
+
+  transactionIdSpent(userId: string, transactionId: string): boolean {
+    return this.state.spentTransactionIds?.[userId]?.includes(transactionId) ?? false;
   }
 
   resetAll(): void {

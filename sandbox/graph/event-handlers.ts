@@ -16,8 +16,14 @@ const DEFAULT_PAGE = 10;
 const MAX_PAGE = 1000;
 
 export interface EventHandlers {
-  listEvents(req: SbRequest, owner: DirectoryUser, window?: { start: number; end: number }): SbResponse;
-  createOne(req: SbRequest, owner: DirectoryUser): SbResponse;
+  /** The events of one calendar (the default one unless `calendarId` names another). */
+  listEvents(req: SbRequest, owner: DirectoryUser, window?: { start: number; end: number }, calendarId?: string): SbResponse;
+  createOne(req: SbRequest, owner: DirectoryUser, calendarId?: string): SbResponse;
+  listCalendars(req: SbRequest, owner: DirectoryUser): SbResponse;
+  getCalendar(req: SbRequest, owner: DirectoryUser, calendarId: string): SbResponse;
+  /** The calendar's id when the mailbox has it ("Calendar" for the default one), else undefined. */
+  calendarOf(owner: DirectoryUser, idOrDefault: string): string | undefined;
+  sharedCalendar(owner: DirectoryUser, calendarId: string): boolean;
   getOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse;
   patchOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse;
   deleteOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse;
@@ -26,7 +32,7 @@ export interface EventHandlers {
 export function createEventHandlers(store: Store, clock: SandboxClock): EventHandlers {
   const err = (req: SbRequest, e: GraphErrorSpec) => graphError(req, clock.now(), e);
 
-  function preferences(req: SbRequest): { timeZone: string; bodyAsText: boolean; applied: string[]; badTimeZone?: string } {
+  function preferences(req: SbRequest): { timeZone: string; bodyAsText: boolean; immutableIds: boolean; applied: string[]; badTimeZone?: string } {
     const prefer = req.headers.prefer ?? "";
     const applied: string[] = [];
     let timeZone = "UTC";
@@ -41,7 +47,10 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     const bodyType = /outlook\.body-content-type\s*=\s*"?(text|html)"?/i.exec(prefer);
     const bodyAsText = bodyType?.[1]?.toLowerCase() === "text";
     if (bodyType) applied.push(`outlook.body-content-type="${bodyType[1]!.toLowerCase()}"`);
-    return { timeZone, bodyAsText, applied, badTimeZone };
+    // "Obtain immutable identifiers for Outlook resources": the header applies to its request only.
+    const immutableIds = /IdType\s*=\s*"?ImmutableId"?/i.test(prefer);
+    if (immutableIds) applied.push(`IdType="ImmutableId"`);
+    return { timeZone, bodyAsText, immutableIds, applied, badTimeZone };
   }
 
   function parseBody(req: SbRequest): { ok: true; value: unknown } | { ok: false } {
@@ -63,7 +72,7 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
         message: `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${prefs.badTimeZone}'.`,
       };
     }
-    const opts: PresentOptions = { timeZone: prefs.timeZone, bodyAsText: prefs.bodyAsText };
+    const opts: PresentOptions = { timeZone: prefs.timeZone, bodyAsText: prefs.bodyAsText, immutableIds: prefs.immutableIds };
     const select = req.query.get("$select");
     if (select) {
       const names = select.split(",").map((s) => s.trim()).filter(Boolean);
@@ -131,16 +140,81 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     return `${req.baseUrl}/_sandbox/calendar/${encodeURIComponent(owner.userPrincipalName)}`;
   }
 
+  /** By regular or immutable id, in any folder of the mailbox (Deleted Items included), as Exchange finds items. */
   function findEvent(owner: DirectoryUser, id: string): StoredEvent | undefined {
-    return store.mailbox(owner.id).find((e) => e.id === id);
+    return store.mailbox(owner.id).find((e) => e.id === id || e._immutableId === id);
+  }
+
+  function calendarOf(owner: DirectoryUser, idOrDefault: string): string | undefined {
+    const calendars = store.calendars(owner.id);
+    return calendars.find((c) => c.id === idOrDefault)?.id;
+  }
+
+  /** A calendar shared by another user, when `calendarId` is one: its events are refused (403). */
+  function sharedCalendar(owner: DirectoryUser, calendarId: string): boolean {
+    return store.calendars(owner.id).some((c) => c.id === calendarId && c.sharedBy);
+  }
+
+  function presentCalendar(owner: DirectoryUser, c: { id: string; name: string; sharedBy?: string }): Record<string, unknown> {
+    const isDefault = c.id === store.defaultCalendarId(owner.id);
+    return {
+      id: c.id,
+      name: c.name,
+      color: "auto",
+      hexColor: "",
+      isDefaultCalendar: isDefault,
+      changeKey: "fJKVL07sbkmIfHqjbDnRgQAAAAAAAA==",
+      canShare: true,
+      canViewPrivateItems: true,
+      canEdit: true,
+      allowedOnlineMeetingProviders: ["teamsForBusiness"],
+      defaultOnlineMeetingProvider: "teamsForBusiness",
+      isTallyingResponses: true,
+      isRemovable: !isDefault,
+      owner: c.sharedBy ? { name: store.user(c.sharedBy)?.displayName ?? c.sharedBy, address: store.user(c.sharedBy)?.userPrincipalName ?? c.sharedBy } : { name: owner.displayName, address: owner.userPrincipalName },
+      ...(c.sharedBy ? { canShare: false, isRemovable: true } : {}),
+    };
+  }
+
+  /** GET /me/calendars: every calendar of the mailbox ($select, $top/$skip paging with nextLink). */
+  function listCalendars(req: SbRequest, owner: DirectoryUser): SbResponse {
+    const all = store.calendars(owner.id);
+    const top = req.query.get("$top") === null ? DEFAULT_PAGE : Number(req.query.get("$top"));
+    const skip = req.query.get("$skip") === null ? 0 : Number(req.query.get("$skip"));
+    if (!Number.isInteger(top) || top < 0 || !Number.isInteger(skip) || skip < 0) {
+      return err(req, { status: 400, code: "BadRequest", message: `Invalid value for $top or $skip query option.` });
+    }
+    const select = req.query.get("$select")?.split(",").map((x) => x.trim()).filter(Boolean);
+    const page = all.slice(skip, skip + Math.min(top, MAX_PAGE)).map((c) => {
+      const full = presentCalendar(owner, c);
+      return select ? Object.fromEntries(Object.entries(full).filter(([k]) => k === "id" || select.includes(k))) : full;
+    });
+    const body: Record<string, unknown> = { "@odata.context": `${req.baseUrl}/v1.0/$metadata#users('${owner.id}')/calendars`, value: page };
+    if (skip + Math.min(top, MAX_PAGE) < all.length) {
+      const q = new URLSearchParams(req.query);
+      q.set("$top", String(Math.min(top, MAX_PAGE)));
+      q.set("$skip", String(skip + Math.min(top, MAX_PAGE)));
+      body["@odata.nextLink"] = `${req.baseUrl}${req.path}?${q.toString().replace(/%24/g, "$")}`;
+    }
+    return json(200, body);
+  }
+
+  function getCalendar(req: SbRequest, owner: DirectoryUser, calendarId: string): SbResponse {
+    const c = store.calendars(owner.id).find((x) => x.id === calendarId);
+    if (!c) return err(req, GE.notFound());
+    return json(200, { "@odata.context": `${req.baseUrl}/v1.0/$metadata#users('${owner.id}')/calendars/$entity`, ...presentCalendar(owner, c) });
   }
 
   // ---- events ----------------------------------------------------------------------------------
 
-  function listEvents(req: SbRequest, owner: DirectoryUser, window?: { start: number; end: number }): SbResponse {
+  function listEvents(req: SbRequest, owner: DirectoryUser, window?: { start: number; end: number }, calendarId?: string): SbResponse {
     const opts = readOptions(req);
     if ("status" in opts) return err(req, opts);
-    let events = [...store.mailbox(owner.id)];
+    // A collection is one calendar: /me/events and /me/calendar/events are the default calendar's
+    // (Graph's user resource: "Default is to show Events under the Default Calendar"); Deleted
+    // Items is no calendar and never listed.
+    const folder = calendarId ?? store.defaultCalendarId(owner.id);
+    let events = store.mailbox(owner.id).filter((e) => store.folderOf(owner.id, e) === folder);
     if (window) {
       events = events.filter((e) => {
         if (!e.start || !e.end) return false;
@@ -214,7 +288,7 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     return withPrefs(req, json(200, body));
   }
 
-  function createOne(req: SbRequest, owner: DirectoryUser): SbResponse {
+  function createOne(req: SbRequest, owner: DirectoryUser, calendarId?: string): SbResponse {
     const parsed = parseBody(req);
     if (!parsed.ok) return err(req, GE.badJson());
     const v = validateEventBody(parsed.value, "create");
@@ -223,14 +297,19 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
     const opts = readOptions(req);
     if ("status" in opts) return err(req, opts);
     const txn = v.body.transactionId;
+    const ev = createEvent(owner, v.body, clock.now(), webLinkBase(req, owner), calendarId);
     if (typeof txn === "string") {
       // transactionId: a retried POST returns the event the first POST created, never a second one.
+      // Reused for a different event, or after its event was deleted, it is refused (as reported
+      // of Exchange): 400 ErrorDuplicateTransactionId.
       const existing = box.find((e) => e.transactionId === txn);
-      if (existing) {
+      if (existing && sameEvent(existing, ev)) {
         return withPrefs(req, json(201, { "@odata.context": `${contextFor(req, owner)}/$entity`, ...presentEvent(existing, opts) }, locationHeader(req, owner, existing)));
       }
+      if (existing || store.transactionIdSpent(owner.id, txn)) {
+        return err(req, { status: 400, code: "ErrorDuplicateTransactionId", message: `The transaction id '${txn}' has already been used by another item.` });
+      }
     }
-    const ev = createEvent(owner, v.body, clock.now(), webLinkBase(req, owner));
     const badRange = invalidRange(ev);
     if (badRange) return err(req, badRange);
     box.push(ev);
@@ -257,6 +336,12 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
       }
     }
     return null;
+  }
+
+  /** The same event as far as a retried create can tell: subject, start and end. */
+  function sameEvent(a: StoredEvent, b: StoredEvent): boolean {
+    const at = (d: unknown) => (d ? instantOf(d as DateTimeTimeZone) : null);
+    return a.subject === b.subject && at(a.start) === at(b.start) && at(a.end) === at(b.end);
   }
 
   function locationHeader(req: SbRequest, owner: DirectoryUser, ev: StoredEvent): Record<string, string> {
@@ -308,13 +393,14 @@ export function createEventHandlers(store: Store, clock: SandboxClock): EventHan
 
   function deleteOne(req: SbRequest, owner: DirectoryUser, id: string): SbResponse {
     const box = store.mailbox(owner.id);
-    const i = box.findIndex((e) => e.id === id);
+    const i = box.findIndex((e) => e.id === id || e._immutableId === id);
     if (i < 0) return err(req, GE.notFound());
     if (ifMatchFails(req, box[i]!)) return err(req, CONFLICT);
-    box.splice(i, 1);
+    const [gone] = box.splice(i, 1);
+    if (typeof gone?.transactionId === "string") store.spendTransactionId(owner.id, gone.transactionId);
     store.save();
     return { status: 204, headers: {}, body: "" };
   }
 
-  return { listEvents, createOne, getOne, patchOne, deleteOne };
+  return { listEvents, createOne, getOne, patchOne, deleteOne, listCalendars, getCalendar, calendarOf, sharedCalendar };
 }

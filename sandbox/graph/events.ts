@@ -131,9 +131,23 @@ function applyBody(ev: StoredEvent, body: Record<string, unknown>): void {
   ev.bodyPreview = textOf(ev.body).slice(0, 255);
 }
 
-export function createEvent(owner: DirectoryUser, body: Record<string, unknown>, nowMs: number, webLinkBase: string): StoredEvent {
+/**
+ * An immutable id (Graph "Obtain immutable identifiers for Outlook resources"): kept for the
+ * event's life in the mailbox, while its regular id changes whenever the event moves to another
+ * folder or calendar.
+ */
+export function newImmutableId(): string {
+  return `AAkALgSandboxImm${random(72).toString("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
+}
+
+/** Sandbox bookkeeping on a stored event (its folder, its immutable id): never presented. */
+export const isBookkeeping = (key: string): boolean => key.startsWith("_");
+
+export function createEvent(owner: DirectoryUser, body: Record<string, unknown>, nowMs: number, webLinkBase: string, folder?: string): StoredEvent {
   const id = newEventId();
   const ev: StoredEvent = {
+    _immutableId: newImmutableId(),
+    ...(folder ? { _folder: folder } : {}),
     id,
     createdDateTime: graphInstant(nowMs),
     lastModifiedDateTime: graphInstant(nowMs),
@@ -189,6 +203,8 @@ export interface PresentOptions {
   timeZone: string;
   bodyAsText: boolean;
   select?: string[];
+  /** Prefer: IdType="ImmutableId": the event's immutable id in place of its regular id. */
+  immutableIds?: boolean;
   /** Extended properties to include (already filtered), by collection name. */
   expand?: { single?: (p: Record<string, unknown>) => boolean; multi?: (p: Record<string, unknown>) => boolean };
 }
@@ -246,7 +262,7 @@ export function presentEvent(ev: StoredEvent, opts: PresentOptions): Record<stri
   const out: Record<string, unknown> = { "@odata.etag": `W/"${String(ev.changeKey)}"` };
   const full: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ev)) {
-    if (k === "singleValueExtendedProperties" || k === "multiValueExtendedProperties") continue;
+    if (k === "singleValueExtendedProperties" || k === "multiValueExtendedProperties" || isBookkeeping(k)) continue;
     full[k] = cloneData(v);
   }
   if (ev.start) full.start = present(ev.start as DateTimeTimeZone, opts.timeZone, allDay);
@@ -254,8 +270,9 @@ export function presentEvent(ev: StoredEvent, opts: PresentOptions): Record<stri
   const body = (ev.body ?? { contentType: "text", content: "" }) as { contentType: string; content: string };
   if (opts.bodyAsText) full.body = { contentType: "text", content: textOf(body) };
   else full.body = { contentType: "html", content: body.contentType === "html" ? body.content : asHtml(body.content) };
+  if (opts.immutableIds && typeof ev._immutableId === "string") full.id = ev._immutableId;
   if (opts.select) {
-    out.id = ev.id;
+    out.id = full.id;
     for (const p of opts.select) if (p in full) out[p] = full[p];
   } else {
     Object.assign(out, full);

@@ -80,7 +80,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     };
   }
 
-  const { listEvents, createOne, getOne, patchOne, deleteOne } = createEventHandlers(store, clock);
+  const { listEvents, createOne, getOne, patchOne, deleteOne, listCalendars, getCalendar, calendarOf, sharedCalendar } = createEventHandlers(store, clock);
 
   // ---- dispatch --------------------------------------------------------------------------------
 
@@ -123,9 +123,21 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
       return json(200, userResource(req, owner));
     }
 
+    // /calendars (the list), /calendars/{id} (one), /calendars/{id}/events|calendarView (its events);
+    // /calendar/... is the default calendar.
+    let calendarId: string | undefined;
+    let calendarRequest: "list" | "one" | undefined;
     if (rest[0] === "calendar") rest = rest.slice(1);
+    else if (rest[0] === "calendars") {
+      if (rest.length === 1) calendarRequest = "list";
+      else {
+        calendarId = rest[1]!;
+        rest = rest.slice(2);
+        if (rest.length === 0) calendarRequest = "one";
+      }
+    }
     const isView = rest[0] === "calendarView" || rest[0] === "calendarview";
-    if ((rest[0] !== "events" && !isView) || rest.length > 2 || (isView && rest.length > 1)) {
+    if (!calendarRequest && ((rest[0] !== "events" && !isView) || rest.length > 2 || (isView && rest.length > 1))) {
       return err(req, GE.noResource(rest.join("/")));
     }
     const reading = req.method === "GET";
@@ -143,7 +155,13 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
       // Batch items yield once so items of one batch overlap, as they do in Exchange.
       if (latency > 0) await sleep(latency);
       else if (req.inBatch) await yieldTurn();
-      const res = route(req, owner, rest, isView);
+      let res: SbResponse;
+      if (calendarRequest === "list") res = req.method === "GET" ? listCalendars(req, owner) : err(req, GE.methodNotAllowed());
+      else if (calendarRequest === "one") res = req.method === "GET" ? getCalendar(req, owner, calendarId!) : err(req, GE.methodNotAllowed());
+      else if (calendarId !== undefined && !calendarOf(owner, calendarId)) res = err(req, GE.notFound());
+      // Another user's calendar: Calendars.ReadWrite covers the user's own mailbox only.
+      else if (calendarId !== undefined && sharedCalendar(owner, calendarId) && !hasScope(caller, "Calendars.ReadWrite.Shared", ...(reading ? ["Calendars.Read.Shared"] : []))) res = err(req, GE.accessDenied());
+      else res = route(req, owner, rest, isView, calendarId);
       res.mailbox = mailbox;
       return res;
     } finally {
@@ -151,7 +169,7 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     }
   }
 
-  function route(req: SbRequest, owner: DirectoryUser, rest: string[], isView: boolean): SbResponse {
+  function route(req: SbRequest, owner: DirectoryUser, rest: string[], isView: boolean, calendarId?: string): SbResponse {
     if (isView) {
       if (req.method !== "GET") return err(req, GE.methodNotAllowed());
       const s = Date.parse(req.query.get("startDateTime") ?? "");
@@ -163,11 +181,11 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
         // Observed on Microsoft: windows over 1825 days are refused.
         return err(req, { status: 400, code: "ErrorInvalidRequest", message: "The time window is too big; it may not exceed 1825 days." });
       }
-      return listEvents(req, owner, { start: s, end: e });
+      return listEvents(req, owner, { start: s, end: e }, calendarId);
     }
     if (rest.length === 1) {
-      if (req.method === "GET") return listEvents(req, owner);
-      if (req.method === "POST") return createOne(req, owner);
+      if (req.method === "GET") return listEvents(req, owner, undefined, calendarId);
+      if (req.method === "POST") return createOne(req, owner, calendarId);
       return err(req, GE.methodNotAllowed());
     }
     const id = rest[1]!;

@@ -9,6 +9,7 @@ import { toInstant } from "../graph/events.ts";
 import type { DateTimeTimeZone } from "../graph/events.ts";
 import { escapeHtml, html } from "../http-types.ts";
 import type { SbRequest, SbResponse } from "../http-types.ts";
+import { DELETED_ITEMS } from "../store.ts";
 import type { Store } from "../store.ts";
 
 const SHOW_AS_LABEL: Record<string, { en: string; ja: string }> = {
@@ -46,7 +47,8 @@ export function calendarPage(req: SbRequest, store: Store, nowMs: number, idOrUp
   const zone = req.query.get("tz") ?? (lang === "ja" ? "Asia/Tokyo" : "UTC");
   const events = store
     .mailbox(user.id)
-    .filter((e) => e.start && e.end)
+    // What the calendars show: not Deleted Items.
+    .filter((e) => e.start && e.end && store.folderOf(user.id, e) !== DELETED_ITEMS)
     .map((e) => {
       const start = e.start as DateTimeTimeZone;
       const end = e.end as DateTimeTimeZone;

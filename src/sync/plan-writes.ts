@@ -13,6 +13,19 @@ export interface Desired {
 /** A record of an event written (or being written) to the calendar. */
 export type Mapping = StoredMapping;
 
+/**
+ * Whether the plan would update an event we know: before an update, a provider that can list our
+ * events is asked where they are (a moved event is followed; one in no calendar was deleted by the
+ * traveler, whatever its id still answers).
+ */
+export function updatesKnownEvents(desired: Map<string, Desired>, mappings: Map<string, Mapping>): boolean {
+  for (const [key, d] of desired) {
+    const m = mappings.get(key);
+    if (m?.eventId && (m.state === 'synced' || m.state === 'failed') && m.contentHash !== d.hash) return true;
+  }
+  return false;
+}
+
 /** Keys whose event may exist without our knowing its id: look them up before writing. */
 export function keysToDiscover(desired: Map<string, Desired>, mappings: Map<string, Mapping>, rediscover: boolean): string[] {
   const keys = new Set<string>();
@@ -33,33 +46,50 @@ export interface Plan {
 }
 
 /**
- * - no mapping: create (or adopt the event found under our key);
+ * `listed`, when given, says `found` is a complete listing of our events in the calendar (every
+ * event of ours the traveler can see, wherever they keep it), with the content hash each carries:
+ * a mapped event missing from it was deleted by the traveler, and a found event already holding
+ * the desired content needs no write.
+ *
+ * - no mapping: create (or adopt the event found under our key, writing it only when its content
+ *   differs);
  * - synced: update when the content hash differs, else nothing;
  * - creating (a create whose answer was lost): adopt the found event, or create again with the
  *   SAME transactionId, which the provider de-duplicates;
  * - user_deleted / failed: nothing until the content changes, then write again;
  * - a mapping no longer desired (cancelled): delete the event.
  */
-export function planWrites(desired: Map<string, Desired>, mappings: Map<string, Mapping>, found: Map<string, string>, newId: () => string = randomUUID): Plan {
+export function planWrites(
+  desired: Map<string, Desired>,
+  mappings: Map<string, Mapping>,
+  found: Map<string, string>,
+  newId: () => string = randomUUID,
+  listed?: Map<string, string | null>,
+): Plan {
   const before: MappingWrite[] = [];
   const ops: WriteOp[] = [];
   const hashes = new Map<string, string>();
 
   const create = (key: string, d: Desired, transactionId: string) => {
     before.push({ kind: 'upsert', mapping: { segmentId: key, eventId: null, contentHash: d.hash, transactionId, state: 'creating' } });
-    ops.push({ kind: 'create', key, event: d.event, transactionId });
+    ops.push({ kind: 'create', key, event: d.event, transactionId, contentHash: d.hash });
     hashes.set(key, d.hash);
   };
   const update = (key: string, d: Desired, eventId: string) => {
-    ops.push({ kind: 'update', key, eventId, event: d.event });
+    ops.push({ kind: 'update', key, eventId, event: d.event, contentHash: d.hash });
     hashes.set(key, d.hash);
   };
+  /** Listed and not found: the traveler deleted it (or put it where no calendar shows it). */
+  const goneFromListing = (key: string) => listed !== undefined && !found.has(key);
 
   for (const [key, d] of desired) {
     const m = mappings.get(key);
     const foundId = found.get(key);
     if (!m) {
-      if (foundId) {
+      if (foundId && listed?.get(key) === d.hash) {
+        // Written before, and it holds what the booking says: adopt it, no write.
+        before.push({ kind: 'upsert', mapping: { segmentId: key, eventId: foundId, contentHash: d.hash, transactionId: newId(), state: 'synced' } });
+      } else if (foundId) {
         // Written before (then the mapping was lost): adopt it, and make its content right.
         before.push({ kind: 'upsert', mapping: { segmentId: key, eventId: foundId, contentHash: '', transactionId: newId(), state: 'synced' } });
         update(key, d, foundId);
@@ -79,16 +109,30 @@ export function planWrites(desired: Map<string, Desired>, mappings: Map<string, 
         }
         break;
       case 'synced':
-        if (m.contentHash !== d.hash) update(key, d, m.eventId!);
-        break;
-      case 'user_deleted':
-        if (m.contentHash !== d.hash) create(key, d, newId());
-        break;
       case 'failed':
+        if (goneFromListing(key) && (m.state === 'synced' || m.eventId)) {
+          // Deleted by the traveler: written again only when the booking changed, as after a 404.
+          if (m.contentHash !== d.hash) create(key, d, newId());
+          else before.push({ kind: 'upsert', mapping: { ...m, eventId: null, state: 'user_deleted' } });
+          break;
+        }
+        if (foundId && m.eventId && foundId !== m.eventId) {
+          // Found under another id (moved by the traveler, its old id gone): followed there.
+          before.push({ kind: 'upsert', mapping: { ...m, eventId: foundId } });
+        }
         if (m.contentHash !== d.hash) {
-          if (m.eventId) update(key, d, m.eventId);
+          const eventId = foundId ?? m.eventId;
+          if (eventId) update(key, d, eventId);
           else create(key, d, newId());
         }
+        break;
+      case 'user_deleted':
+        if (foundId) {
+          // Back in a calendar under our key (moved, or restored from Deleted Items): followed.
+          const hash = listed?.get(key) ?? m.contentHash;
+          before.push({ kind: 'upsert', mapping: { ...m, eventId: foundId, contentHash: hash, state: 'synced' } });
+          if (hash !== d.hash) update(key, d, foundId);
+        } else if (m.contentHash !== d.hash) create(key, d, newId());
         break;
     }
   }

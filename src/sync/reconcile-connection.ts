@@ -3,6 +3,9 @@
 // Safe to run twice, safe to kill at any point: a create is recorded as `creating` before it is
 // sent, and its answer as soon as the database can take it (the answer log of
 // store/calendar-events.ts); a lost answer is recovered by looking the event up by its key.
+// Where the provider can list our events (every calendar of the account, a few paged requests),
+// that listing replaces the lookups: on (re)connect, after a lost answer, and before updating
+// events we know, so that a moved event is followed and one the traveler deleted stays deleted.
 import type { CalendarAccount, WriteResult } from '../calendars/account.ts';
 import { CalendarProviderError } from '../calendars/errors.ts';
 import type { CalendarProviders } from '../calendars/registry.ts';
@@ -13,7 +16,7 @@ import { answerLog, applyMappingChanges, loadMappings } from '../store/calendar-
 import type { Db } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { applyConnectionError } from './connection-policy.ts';
-import { keysToDiscover, planWrites, type Desired, type Mapping } from './plan-writes.ts';
+import { keysToDiscover, planWrites, updatesKnownEvents, type Desired, type Mapping } from './plan-writes.ts';
 
 export interface SyncDeps {
   db: Db;
@@ -59,12 +62,23 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
     const desired = desiredEvents(work.trips, context.locale, context.keepCancelled);
     const mappings = new Map<string, Mapping>(work.mappings.map((m) => [m.segmentId, m]));
     const lookup = keysToDiscover(desired, mappings, connection.rediscover);
-    const found = lookup.length ? await calendar.findByKeys(lookup) : new Map<string, string>();
+    let found = new Map<string, string>();
+    let listed: Map<string, string | null> | undefined;
+    const discover = async (keys: string[]) => {
+      if (calendar.listOurEvents) {
+        const ours = await calendar.listOurEvents();
+        found = new Map([...ours].map(([key, e]) => [key, e.eventId]));
+        listed = new Map([...ours].map(([key, e]) => [key, e.contentHash]));
+      } else if (keys.length) {
+        found = await calendar.findByKeys(keys);
+      }
+    };
+    if (lookup.length || (calendar.listOurEvents && updatesKnownEvents(desired, mappings))) await discover(lookup);
     const results: WriteResult[] = [];
     // A second pass only when an update found its event deleted by the traveler: the booking
     // changed since, so the event is written again (its answer marked it user_deleted, hash unknown).
     for (let pass = 0; pass < 2; pass++) {
-      const plan = planWrites(desired, pass === 0 ? mappings : await loadMappings(db, connectionId), found);
+      const plan = planWrites(desired, pass === 0 ? mappings : await loadMappings(db, connectionId), found, undefined, listed);
       await applyMappingChanges(db, connectionId, plan.before, now());
       const log = answerLog(db);
       const recorded: Promise<void>[] = [];
@@ -84,7 +98,11 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
         await Promise.all(recorded);
       }
       results.push(...round);
-      if (!round.some((r) => !r.ok && r.kind === 'update' && r.error.code === 'not_found')) break;
+      const gone = round.filter((r) => !r.ok && r.kind === 'update' && r.error.code === 'not_found').map((r) => r.key);
+      if (!gone.length) break;
+      // An id that no longer answers: the event was deleted, or moved under a new id. Looked up by
+      // its key before it is written again, so a moved event is followed, not duplicated.
+      await discover(gone);
     }
     // The calendar answered: a reason it was unreachable before goes.
     if (connection.unavailable_since) await markCalendarAvailable(db, connectionId);

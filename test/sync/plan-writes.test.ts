@@ -63,4 +63,36 @@ describe('reconcile plan', () => {
     const plan = planWrites(want, new Map(), new Map([['a', 'evt-a']]), ids);
     assert.deepEqual(plan.ops.map((o) => [o.kind, o.key]), [['update', 'a'], ['create', 'b']]);
   });
+
+  describe('with a complete listing of our events (every calendar of the account)', () => {
+    test('a reconnect adopts events already holding the booking without writing them; others are updated or created', () => {
+      const want = desired(['a', 'h1'], ['b', 'h2'], ['c', 'h3']);
+      const found = new Map([['a', 'evt-a'], ['b', 'evt-b']]);
+      const listed = new Map<string, string | null>([['a', 'h1'], ['b', null]]);
+      const plan = planWrites(want, new Map(), found, ids, listed);
+      assert.deepEqual(plan.ops.map((o) => [o.kind, o.key]), [['update', 'b'], ['create', 'c']]);
+      const adopted = plan.before.find((c) => c.kind === 'upsert' && c.mapping.segmentId === 'a');
+      assert.deepEqual(adopted?.kind === 'upsert' && [adopted.mapping.eventId, adopted.mapping.contentHash, adopted.mapping.state], ['evt-a', 'h1', 'synced']);
+    });
+
+    test('an event in no calendar was deleted by the traveler: written again only when the booking changed', () => {
+      const unchanged = planWrites(desired(['a', 'h1']), mappings(mapping('a', 'synced', 'h1')), new Map(), ids, new Map());
+      assert.deepEqual(unchanged.ops, []);
+      assert.deepEqual(unchanged.before.map((c) => c.kind === 'upsert' && [c.mapping.state, c.mapping.eventId]), [['user_deleted', null]]);
+      const changed = planWrites(desired(['a', 'h2']), mappings(mapping('a', 'synced', 'h1')), new Map(), ids, new Map());
+      assert.deepEqual(changed.ops.map((o) => [o.kind, o.key]), [['create', 'a']]);
+    });
+
+    test('an event found under another id (moved) is followed, never created twice', () => {
+      const plan = planWrites(desired(['a', 'h2']), mappings(mapping('a', 'synced', 'h1')), new Map([['a', 'evt-moved']]), ids, new Map([['a', 'h1']]));
+      assert.deepEqual(plan.ops.map((o) => [o.kind, o.kind === 'update' && o.eventId]), [['update', 'evt-moved']]);
+      const back = planWrites(desired(['a', 'h2']), mappings(mapping('a', 'user_deleted', '', null)), new Map([['a', 'evt-moved']]), ids, new Map([['a', 'h1']]));
+      assert.deepEqual(back.ops.map((o) => [o.kind, o.kind === 'update' && o.eventId]), [['update', 'evt-moved']]);
+    });
+
+    test('creates and updates carry the content hash the provider keeps with the event', () => {
+      const plan = planWrites(desired(['a', 'h1'], ['b', 'h9']), mappings(mapping('b', 'synced', 'h2')), new Map(), ids);
+      assert.deepEqual(plan.ops.map((o) => o.kind !== 'delete' && o.contentHash), ['h1', 'h9']);
+    });
+  });
 });

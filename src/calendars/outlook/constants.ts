@@ -7,6 +7,21 @@
  */
 export const PROPERTY_SET_GUID = '6d3a1f2e-7b4c-4e59-9a8d-1c2b3e4f5a60';
 export const SEGMENT_KEY_PROPERTY_ID = `String {${PROPERTY_SET_GUID}} Name tripcalSegmentKey`;
+/**
+ * The sync engine's content hash of what we last wrote, kept with the event (same property set):
+ * listing our events then tells which already hold what the booking says (a reconnect writes none).
+ */
+export const CONTENT_HASH_PROPERTY_ID = `String {${PROPERTY_SET_GUID}} Name tripcalContentHash`;
+
+/**
+ * Sent with every Graph request ("Obtain immutable identifiers for Outlook resources"): event ids
+ * that stay the same when the traveler moves the event to another calendar or folder. Without it an
+ * id changes on every move; the header applies only to the request that carries it.
+ */
+export const PREFER_IMMUTABLE_IDS = 'IdType="ImmutableId"';
+
+/** Events per page when listing our events in a calendar (Outlook's $top allows up to 1000). */
+export const LIST_PAGE_SIZE = 500;
 
 /** Delegated permissions we ask for; MSAL adds openid/profile/offline_access itself, we name them anyway. */
 export const GRAPH_CALENDAR_SCOPE = 'https://graph.microsoft.com/Calendars.ReadWrite';

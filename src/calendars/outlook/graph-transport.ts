@@ -1,9 +1,11 @@
 // The Graph client for one mailbox: bearer tokens from the token source, requests through the
 // provider's HttpsConnections (HTTP/2, the extra CA), our host named in customHosts (the client
 // attaches Authorization only to Graph hosts and those), and one operation: POST /v1.0/$batch.
+// Every request, the $batch and each of its items, asks for immutable ids (constants.ts).
 import { Client, MiddlewareFactory, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { AuthenticationProvider, Context, Middleware } from '@microsoft/microsoft-graph-client';
 import type { HttpsConnections } from './connections.ts';
+import { PREFER_IMMUTABLE_IDS } from './constants.ts';
 import type { BatchItemRequest, BatchItemResponse } from './paced-batches.ts';
 import type { TokenSource } from './msal-session.ts';
 
@@ -56,7 +58,8 @@ export function createGraphTransport(settings: GraphSettings, tokens: TokenSourc
           id: r.id,
           method: r.method,
           url: r.url,
-          ...(r.body !== undefined ? { body: r.body, headers: { 'Content-Type': 'application/json', ...(r.headers ?? {}) } } : r.headers ? { headers: r.headers } : {}),
+          ...(r.body !== undefined ? { body: r.body } : {}),
+          headers: { Prefer: PREFER_IMMUTABLE_IDS, ...(r.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(r.headers ?? {}) },
           ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
         })),
       };
@@ -65,6 +68,7 @@ export function createGraphTransport(settings: GraphSettings, tokens: TokenSourc
       try {
         answer = (await client
           .api('/$batch')
+          .header('Prefer', PREFER_IMMUTABLE_IDS)
           .middlewareOptions([noClientRetries])
           // A hung connection must end as a temporary failure, not hang the sync job.
           .options({ signal: AbortSignal.timeout(settings.timeoutMs ?? 120_000) } as unknown as Record<string, string>)

@@ -3,7 +3,8 @@
 import { findWindows } from 'windows-iana';
 import { boundedMemo } from '../../domain/bounded-memo.ts';
 import type { DesiredEvent, EventTime } from '../../domain/project-segment.ts';
-import { SEGMENT_KEY_PROPERTY_ID } from './constants.ts';
+import { toInstant } from '../../domain/zoned-time.ts';
+import { CONTENT_HASH_PROPERTY_ID, LIST_PAGE_SIZE, SEGMENT_KEY_PROPERTY_ID } from './constants.ts';
 
 export interface GraphDateTimeTimeZone {
   dateTime: string;
@@ -17,8 +18,8 @@ export interface GraphEventBody {
   end: GraphDateTimeTimeZone;
   isAllDay: boolean;
   showAs: 'tentative' | 'free';
-  categories: string[];
-  isReminderOn: boolean;
+  categories?: string[];
+  isReminderOn?: boolean;
   reminderMinutesBeforeStart?: number;
   location: { displayName: string };
   transactionId?: string;
@@ -66,29 +67,59 @@ function clip(text: string, max: number): string {
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-/** The event as we want it in Outlook; the same body serves PATCH (every property we own, always). */
-export function mapEvent(event: DesiredEvent): GraphEventBody {
-  const body: GraphEventBody = {
+/**
+ * Whether the event ended before `now`. Outlook pops up the reminder of an event written after its
+ * time as overdue, so a past event is written without one.
+ */
+export function hasEnded(event: DesiredEvent, now: number): boolean {
+  const end = toInstant({ local: event.end.dateTime.slice(0, 16), timeZone: event.end.timeZone });
+  return end !== undefined && end.getTime() <= now;
+}
+
+/** What the booking owns in the event: times, subject, location, body, and showAs as we set it. */
+function owned(event: DesiredEvent): GraphEventBody {
+  return {
     subject: clip(event.subject, MAX_SUBJECT),
     body: { contentType: 'text', content: event.body },
     start: graphTime(event.start),
     end: graphTime(event.end),
     isAllDay: event.isAllDay,
     showAs: event.showAs,
-    categories: [...event.categories],
-    isReminderOn: event.reminderMinutesBeforeStart !== null,
     location: { displayName: event.location },
   };
-  if (event.reminderMinutesBeforeStart !== null) body.reminderMinutesBeforeStart = event.reminderMinutesBeforeStart;
+}
+
+/**
+ * The event as it is created: what the booking owns, our category, and the reminder the segment
+ * calls for (none when `now` is given and the event has already ended).
+ */
+export function mapEvent(event: DesiredEvent, now?: number): GraphEventBody {
+  const remind = event.reminderMinutesBeforeStart !== null && !(now !== undefined && hasEnded(event, now));
+  const body: GraphEventBody = { ...owned(event), categories: [...event.categories], isReminderOn: remind };
+  if (remind) body.reminderMinutesBeforeStart = event.reminderMinutesBeforeStart!;
   return body;
 }
 
-/** The create body: the event, its transactionId (a retried POST returns the first event) and our key. */
-export function mapCreate(event: DesiredEvent, key: string, transactionId: string): GraphEventBody {
+/**
+ * The PATCH of a booking change: only what the booking owns, so a reminder or category the traveler
+ * set stays; the reminder is turned off only when the booking is cancelled (kept as cancelled) or
+ * the event has already ended (it would pop up as overdue). The content hash goes with it.
+ * transactionId and the key are create-only.
+ */
+export function mapUpdate(event: DesiredEvent, contentHash?: string, now?: number): GraphEventBody {
+  const body: GraphEventBody = owned(event);
+  // A cancelled booking kept in the calendar, or an event already over: a reminder would only pop up.
+  if (event.cancelled || (now !== undefined && hasEnded(event, now))) body.isReminderOn = false;
+  if (contentHash) body.singleValueExtendedProperties = [{ id: CONTENT_HASH_PROPERTY_ID, value: contentHash }];
+  return body;
+}
+
+/** The create body: the event, its transactionId (a retried POST returns the first event), our key and the content hash. */
+export function mapCreate(event: DesiredEvent, key: string, transactionId: string, contentHash?: string, now?: number): GraphEventBody {
   return {
-    ...mapEvent(event),
+    ...mapEvent(event, now),
     transactionId,
-    singleValueExtendedProperties: [{ id: SEGMENT_KEY_PROPERTY_ID, value: key }],
+    singleValueExtendedProperties: [{ id: SEGMENT_KEY_PROPERTY_ID, value: key }, ...(contentHash ? [{ id: CONTENT_HASH_PROPERTY_ID, value: contentHash }] : [])],
   };
 }
 
@@ -97,8 +128,17 @@ export function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** The relative Graph URL that finds our event(s) carrying `key`. */
-export function findByKeyUrl(key: string): string {
-  const filter = `singleValueExtendedProperties/Any(ep: ep/id eq ${odataString(SEGMENT_KEY_PROPERTY_ID)} and ep/value eq ${odataString(key)})`;
-  return `/me/events?$filter=${encodeURIComponent(filter)}&$select=id&$top=2`;
+/** The relative Graph URL listing the mailbox's calendars (ids, which is the default, whose each is). */
+export const CALENDARS_URL = '/me/calendars?$select=id,isDefaultCalendar,owner&$top=100';
+
+/**
+ * The relative Graph URL of one page of our events in a calendar: those carrying our key property
+ * (a filter on the single-value extended property, "Get singleValueLegacyExtendedProperty"), with
+ * the key and the content hash expanded, ids only, LIST_PAGE_SIZE at a time (@odata.nextLink pages on).
+ */
+export function ourEventsUrl(calendarId: string | 'default'): string {
+  const filter = `singleValueExtendedProperties/Any(ep: ep/id eq ${odataString(SEGMENT_KEY_PROPERTY_ID)} and ep/value ne null)`;
+  const expand = `singleValueExtendedProperties($filter=id eq ${odataString(SEGMENT_KEY_PROPERTY_ID)} or id eq ${odataString(CONTENT_HASH_PROPERTY_ID)})`;
+  const calendar = calendarId === 'default' ? '/me/calendar' : `/me/calendars/${encodeURIComponent(calendarId)}`;
+  return `${calendar}/events?$filter=${encodeURIComponent(filter)}&$select=id&$expand=${encodeURIComponent(expand)}&$top=${LIST_PAGE_SIZE}`;
 }

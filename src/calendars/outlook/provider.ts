@@ -37,6 +37,8 @@ export interface OutlookProviderOptions {
   retryPolicy?: Partial<RetryPolicy>;
   /** Overrides the batch shape; for measurements only (see test/calendars/outlook/pacing.test.ts). */
   pacing?: Pacing;
+  /** The clock that decides whether an event has already ended (written without a reminder); default Date.now. */
+  now?: () => number;
   /** Receives diagnostic lines; never a token, code, secret or header. */
   log?: (line: string) => void;
 }
@@ -199,7 +201,7 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
       connections.warm(graphUrl, maxInFlight);
       const tokens = createTokenSource(msal, msalAccount(account));
       const transport = createGraphTransport({ graphUrl, connections, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }, tokens);
-      return createMailbox({ tokens, transport, pacing, policy, log });
+      return createMailbox({ tokens, transport, pacing, policy, log, ...(options.now ? { now: options.now } : {}) });
     },
 
     keepAlive: {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { validateEventBody } from '../../../sandbox/graph/validate-event.ts';
-import { findByKeyUrl, graphTimeZone, mapCreate, mapEvent, odataString } from '../../../src/calendars/outlook/map-event.ts';
-import { SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/constants.ts';
+import { graphTimeZone, hasEnded, mapCreate, mapEvent, mapUpdate, odataString, ourEventsUrl } from '../../../src/calendars/outlook/map-event.ts';
+import { CONTENT_HASH_PROPERTY_ID, SEGMENT_KEY_PROPERTY_ID } from '../../../src/calendars/outlook/constants.ts';
 import type { DesiredEvent } from '../../../src/domain/project-segment.ts';
 
 const flight: DesiredEvent = {
@@ -61,6 +61,25 @@ describe('map-event: DesiredEvent → Graph event JSON', () => {
     assert.equal('singleValueExtendedProperties' in update, false);
   });
 
+  test('a booking change PATCHes only what the booking owns, with the content hash; a past event loses its reminder', () => {
+    const before = Date.parse('2026-11-01T00:00:00Z');
+    const update = mapUpdate(flight, 'h1', before);
+    assert.deepEqual(Object.keys(update).sort(), ['body', 'end', 'isAllDay', 'location', 'showAs', 'singleValueExtendedProperties', 'start', 'subject']);
+    assert.deepEqual(update.singleValueExtendedProperties, [{ id: CONTENT_HASH_PROPERTY_ID, value: 'h1' }]);
+    // The flight lands 2026-12-01 16:50 in Los Angeles (2026-12-02 00:50 UTC).
+    assert.equal(hasEnded(flight, Date.parse('2026-12-02T00:49:00Z')), false);
+    assert.equal(hasEnded(flight, Date.parse('2026-12-02T00:51:00Z')), true);
+    const after = Date.parse('2027-01-01T00:00:00Z');
+    assert.equal(mapUpdate(flight, 'h1', after).isReminderOn, false);
+    assert.equal('categories' in mapUpdate(flight, 'h1', after), false);
+    const pastCreate = mapCreate(flight, flight.key, 'txn', 'h1', after);
+    assert.equal(pastCreate.isReminderOn, false);
+    assert.equal('reminderMinutesBeforeStart' in pastCreate, false);
+    assert.deepEqual(mapCreate(flight, flight.key, 'txn', 'h1', before).singleValueExtendedProperties, [{ id: SEGMENT_KEY_PROPERTY_ID, value: 'seg-nh6' }, { id: CONTENT_HASH_PROPERTY_ID, value: 'h1' }]);
+    const valid = validateEventBody(JSON.parse(JSON.stringify(mapUpdate(flight, 'h1', after))), 'update');
+    assert.ok(valid.ok, JSON.stringify(!valid.ok && valid.error));
+  });
+
   test('the bodies pass strict validation against Graph v1.0 CSDL (the sandbox validator)', () => {
     for (const e of [flight, hotel]) {
       const created = validateEventBody(JSON.parse(JSON.stringify(mapCreate(e, e.key, 'txn'))), 'create');
@@ -84,11 +103,13 @@ describe('map-event: DesiredEvent → Graph event JSON', () => {
     assert.ok(long.subject.endsWith('…'));
   });
 
-  test('the key filter quotes OData strings', () => {
+  test('OData strings are quoted; the listing filters on our key property and expands the key and the hash', () => {
     assert.equal(odataString("it's"), "'it''s'");
-    const url = findByKeyUrl("trip'1/seg 2");
-    const q = new URL(url, 'https://x.invalid/v1.0').searchParams;
-    assert.equal(q.get('$filter'), `singleValueExtendedProperties/Any(ep: ep/id eq '${SEGMENT_KEY_PROPERTY_ID}' and ep/value eq 'trip''1/seg 2')`);
-    assert.equal(q.get('$select'), 'id');
+    const url = new URL(ourEventsUrl('AQMk/cal='), 'https://x.invalid');
+    assert.equal(url.pathname, '/me/calendars/AQMk%2Fcal%3D/events');
+    assert.equal(url.searchParams.get('$filter'), `singleValueExtendedProperties/Any(ep: ep/id eq '${SEGMENT_KEY_PROPERTY_ID}' and ep/value ne null)`);
+    assert.equal(url.searchParams.get('$expand'), `singleValueExtendedProperties($filter=id eq '${SEGMENT_KEY_PROPERTY_ID}' or id eq '${CONTENT_HASH_PROPERTY_ID}')`);
+    assert.equal(url.searchParams.get('$select'), 'id');
+    assert.equal(new URL(ourEventsUrl('default'), 'https://x.invalid').pathname, '/me/calendar/events');
   });
 });

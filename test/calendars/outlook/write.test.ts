@@ -19,7 +19,8 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
   before(async () => {
     t = await startTestSandbox();
     t.sandbox.control.grantConsent(SAKURA_TRADING.id);
-    const provider = providerFor(t.sandbox, { retryPolicy: { baseDelayMs: 100 } });
+    // The fixtures' flights are in December 2026: "now" is before them, so they are written with reminders.
+    const provider = providerFor(t.sandbox, { retryPolicy: { baseDelayMs: 100 }, now: () => Date.parse('2026-11-01T00:00:00Z') });
     const c = await connect(t.sandbox, provider, TARO.userPrincipalName, SAKURA_TRADING.id);
     account = { details: c.account.details, credentials: c.cache };
     mailbox = provider.account(account);
@@ -48,7 +49,8 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     let stored = events();
     assert.equal(stored.length, 1);
     const ev = stored[0]!;
-    assert.equal(ev.id, created.eventId);
+    // Immutable ids (Prefer: IdType="ImmutableId"): the id we keep is not the regular one.
+    assert.equal(ev._immutableId, created.eventId);
     assert.equal(ev.subject, op.event.subject);
     assert.equal(ev.showAs, 'tentative');
     assert.deepEqual(ev.categories, ['Travel']);
@@ -63,7 +65,9 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.deepEqual(updated, { key: op.key, kind: 'update', ok: true, eventId: created.eventId });
     stored = events();
     assert.equal(stored[0]!.subject, 'NH 999 moved');
-    assert.equal(stored[0]!.isReminderOn, false);
+    // A booking change rewrites what the booking owns; the reminder is left as it is.
+    assert.equal(stored[0]!.isReminderOn, true);
+    assert.deepEqual(stored[0]!.categories, ['Travel']);
     assert.match(String((stored[0]!.start as { dateTime: string }).dateTime), /^2026-12-02T11:00:00/);
     // The key and transactionId written at create time are untouched by the PATCH.
     assert.equal(stored[0]!.transactionId, op.transactionId);
@@ -214,6 +218,83 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.equal(events().length, 1);
   });
 
+  test('a booking change keeps the categories and reminder the traveler set; a past event gets no reminder', async () => {
+    const op = create();
+    const [created] = await mailbox.write([op]);
+    assert.ok(created?.ok);
+    t.sandbox.control.editEvent(TARO.id, created.eventId, { categories: ['Travel', 'Customer visit'], reminderMinutesBeforeStart: 30 });
+    const later = { ...op.event, subject: 'NH 999 later', start: { dateTime: '2026-12-01T15:00:00', timeZone: 'Asia/Tokyo' }, end: { dateTime: '2026-12-01T16:10:00', timeZone: 'Asia/Tokyo' } };
+    const [updated] = await mailbox.write([{ kind: 'update', key: op.key, eventId: created.eventId, event: later, contentHash: 'h2' }]);
+    assert.ok(updated?.ok);
+    const [ev] = events();
+    assert.equal(ev!.subject, 'NH 999 later');
+    assert.match(String((ev!.start as { dateTime: string }).dateTime), /^2026-12-01T15:00:00/);
+    assert.deepEqual(ev!.categories, ['Travel', 'Customer visit']);
+    assert.equal(ev!.reminderMinutesBeforeStart, 30);
+    assert.equal(ev!.isReminderOn, true);
+
+    // The same mailbox when "now" is after the flight: created without a reminder, and a change
+    // to it turns the reminder off (Outlook would pop it up as overdue).
+    const afterwards = providerFor(t.sandbox, { now: () => Date.parse('2027-01-15T00:00:00Z') }).account(account);
+    const past = create({ key: 'seg-past' });
+    const [pastCreated] = await afterwards.write([past]);
+    assert.ok(pastCreated?.ok);
+    const stored = () => events().find((e) => e._immutableId === pastCreated.eventId)!;
+    assert.equal(stored().isReminderOn, false);
+    assert.deepEqual(stored().categories, ['Travel']);
+    await afterwards.write([{ kind: 'update', key: op.key, eventId: created.eventId, event: later }]);
+    assert.equal(events().find((e) => e._immutableId === created.eventId)!.isReminderOn, false);
+  });
+
+  test('a create whose transactionId was used before adopts the event carrying its key, or creates it anew', async () => {
+    // Created, its answer lost, then edited by the traveler: the retry's transactionId now names a
+    // different event, and Graph refuses it. The event is adopted by its key and brought up to date.
+    const op = create();
+    const [first] = await mailbox.write([op]);
+    assert.ok(first?.ok);
+    t.sandbox.control.editEvent(TARO.id, first.eventId, { subject: 'renamed by the traveler' });
+    const seen: WriteResult[] = [];
+    const [retried] = await mailbox.write([op], { onResult: async (r) => void seen.push(r) });
+    assert.deepEqual(retried, { key: op.key, kind: 'create', ok: true, eventId: first.eventId });
+    assert.deepEqual(seen, [retried]);
+    assert.equal(events().length, 1);
+    assert.equal(events()[0]!.subject, op.event.subject);
+    const refusals = batchItems(t.sandbox.control.requestLog()).filter((r) => r.status === 400);
+    assert.equal(refusals.length, 1, 'Graph refused the reused transactionId once');
+
+    // Deleted since: its transactionId is spent, and nothing carries the key: created anew.
+    t.sandbox.control.deleteEvent(TARO.id, first.eventId);
+    const [again] = await mailbox.write([op]);
+    assert.ok(again?.ok, JSON.stringify(again));
+    assert.notEqual(again.eventId, first.eventId);
+    assert.equal(events().length, 1);
+    assert.notEqual(events()[0]!.transactionId, op.transactionId);
+  });
+
+  test('listOurEvents finds our events in every calendar, with the content hash each carries', async () => {
+    const travel = t.sandbox.control.calendars(TARO.id).find((c) => c.name === 'Trips') ?? t.sandbox.control.addCalendar(TARO.id, 'Trips');
+    const a = create({ key: 'seg-a' });
+    const b = { ...create({ key: 'seg-b' }), contentHash: 'hash-b' };
+    const [ra, rb] = await mailbox.write([a, b]);
+    assert.ok(ra?.ok && rb?.ok);
+    t.sandbox.control.moveEvent(TARO.id, rb.key === 'seg-b' ? rb.eventId : ra.eventId, travel.id);
+    const ours = await mailbox.listOurEvents!();
+    assert.deepEqual(new Map([...ours].sort()), new Map([
+      ['seg-a', { eventId: ra.key === 'seg-a' ? ra.eventId : rb.eventId, contentHash: null }],
+      ['seg-b', { eventId: rb.key === 'seg-b' ? rb.eventId : ra.eventId, contentHash: 'hash-b' }],
+    ]));
+    t.sandbox.control.moveEvent(TARO.id, rb.key === 'seg-b' ? rb.eventId : ra.eventId, 'deleteditems');
+    assert.deepEqual([...(await mailbox.listOurEvents!()).keys()], ['seg-a'], 'an event in Deleted Items is in no calendar');
+    // A calendar another user shared with the traveler is listed by Graph but not searched: its
+    // events would answer 403 to Calendars.ReadWrite.
+    const shared = t.sandbox.control.calendars(TARO.id).find((c) => c.sharedBy) ?? t.sandbox.control.addCalendar(TARO.id, 'Team', { sharedBy: SAKURA_TRADING.users[1]!.userPrincipalName });
+    t.sandbox.control.clearRequestLog();
+    assert.deepEqual([...(await mailbox.listOurEvents!()).keys()], ['seg-a']);
+    const paths = batchItems(t.sandbox.control.requestLog()).map((r) => r.path);
+    assert.ok(!paths.some((p) => p.includes(encodeURIComponent(shared.id))), 'the shared calendar is not queried');
+    assert.ok(paths.some((p) => p.includes(encodeURIComponent(travel.id))), 'the traveler\'s own other calendar is');
+  });
+
   test('findByKeys finds our events again when the mapping is lost', async () => {
     const ops = Array.from({ length: 7 }, (_, i) => create({ key: `trip-9/seg-${i}'quote` }));
     const results = await mailbox.write(ops);
@@ -222,8 +303,11 @@ describe('Outlook provider: writing to a mailbox through paced JSON batches', ()
     assert.equal(found.size, 7);
     for (const o of ops) assert.equal(found.get(o.key), byKey.get(o.key));
     assert.equal(found.has('never-written'), false);
+    // One listing, not a lookup per key: the calendars with the default calendar's query, then
+    // one paged query per other calendar.
     const gets = batchItems(t.sandbox.control.requestLog()).filter((r) => r.method === 'GET');
-    assert.equal(gets.length, 8);
+    const others = t.sandbox.control.calendars(TARO.id).slice(1).filter((c) => !c.sharedBy).map((c) => `/v1.0/me/calendars/${encodeURIComponent(c.id)}/events`);
+    assert.deepEqual(gets.map((g) => g.path.split('?')[0]).sort(), ['/v1.0/me/calendar/events', '/v1.0/me/calendars', ...others].sort());
   });
 
 });

@@ -5,7 +5,8 @@
 import { calendar as calendarApi } from '@googleapis/calendar';
 import { JWT, OAuth2Client } from 'google-auth-library';
 import type { CalendarAccount } from '../account.ts';
-import { DELEGATED_USER, type CompanyDelegation } from '../company-grant.ts';
+import { DELEGATED_USER } from '../../domain/calendar-delegation.ts';
+import type { CompanyDelegation } from '../company-grant.ts';
 import type { AccessToken, ConnectedAccount, CredentialStore, StoredAccount } from '../connection.ts';
 import { CalendarProviderError } from '../errors.ts';
 import type { CalendarProvider } from '../provider.ts';

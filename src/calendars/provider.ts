@@ -14,6 +14,13 @@ export interface CalendarProvider<C extends ConnectMethod = OAuthCodeFlow> {
   readonly companyGrant?: CompanyGrant;
   /** Where the provider has one: access delegated for the whole organisation, no user signing in. */
   readonly delegation?: CompanyDelegation;
+  /**
+   * True when a create sent again with the same transactionId never makes a second event, however
+   * long after the first (the provider's event id derives from it). A create whose answer never
+   * came is then simply sent again, with no look-up by key first: a look-up costs a request of the
+   * calendar's quota per event, as much as the create itself.
+   */
+  readonly idempotentCreates?: boolean;
   /** The calendar of a connected account. */
   account(account: StoredAccount): CalendarAccount;
 }

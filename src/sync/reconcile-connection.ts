@@ -55,7 +55,7 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
   try {
     const desired = desiredEvents(work.trips, context.locale);
     const mappings = new Map<string, Mapping>(work.mappings.map((m) => [m.segmentId, m]));
-    const lookup = keysToDiscover(desired, mappings, connection.rediscover);
+    const lookup = keysToDiscover(desired, mappings, connection.rediscover, provider.idempotentCreates === true);
     const found = lookup.length ? await calendar.findByKeys(lookup) : new Map<string, string>();
     const results: WriteResult[] = [];
     // A second pass only when an update found its event deleted by the traveler: the booking

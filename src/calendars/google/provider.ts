@@ -169,6 +169,9 @@ export function createGoogleProvider(options: GoogleProviderOptions): CalendarPr
   return {
     id: 'google',
     ...(delegation ? { delegation } : {}),
+    // An event's id is derived from its key and transactionId (map-event.ts), and Google keeps an
+    // id reserved even after deletion: an insert sent again answers 409, taken as success.
+    idempotentCreates: true,
 
     connect: {
       kind: 'oauth_code',

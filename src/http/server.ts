@@ -95,6 +95,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: "The company's API key" },
           operatorToken: { type: 'http', scheme: 'bearer', description: "The platform operator's token (OPERATOR_TOKEN)" },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'tripcal_session', description: "The web app's session (POST /api/session)" },
         },
       },
     },

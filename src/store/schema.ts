@@ -14,6 +14,8 @@ export interface OrganisationsTable {
   travelers_from_bookings: Generated<boolean>;
   /** A deprovisioned traveler's calendar events are removed (otherwise left as they are). */
   remove_events_on_deprovision: Generated<boolean>;
+  /** Cancelled bookings stay in travelers' calendars as "Canceled: …", free, with no reminder (otherwise removed). */
+  keep_cancelled_events: Generated<boolean>;
 }
 
 export interface UsersTable {

@@ -4,6 +4,7 @@ import type {
   CompanyCalendarsResponse,
   PasswordConnectResponse,
   CompanyCalendarStatus,
+  CompanySettingsResponse,
   CurrentSessionResponse,
   GrantLinkResponse,
   Locale,
@@ -96,6 +97,8 @@ export const api = {
   connectCompanyCalendar: (provider: ProviderId) => call<RedirectResponse>('POST', `${company(provider)}/connect`, {}),
   setCompanySync: (provider: ProviderId, enabled: boolean) => call<CompanyCalendarStatus>('PUT', `${company(provider)}/sync`, { enabled }),
   checkDelegation: (provider: ProviderId) => call<CompanyCalendarStatus>('POST', `${company(provider)}/delegation`, {}),
+  companySettings: () => call<CompanySettingsResponse>('GET', '/api/company/settings'),
+  setCompanySettings: (settings: CompanySettingsResponse) => call<CompanySettingsResponse>('PATCH', '/api/company/settings', settings),
   // The traveler's private subscription feed.
   calendarFeed: () => call<CalendarFeedStatus>('GET', '/api/me/calendar-feed'),
   enableCalendarFeed: () => call<CalendarFeedStatus>('POST', '/api/me/calendar-feed', {}),

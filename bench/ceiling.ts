@@ -3,9 +3,11 @@
 export interface Limits {
   /** Requests in service at once per mailbox (Exchange's MailboxConcurrency: 4). */
   concurrency: number;
-  /** Requests per mailbox per 10 minutes (10,000). */
+  /** Requests per mailbox per window (Outlook: 10,000 per 10 minutes). */
   budget: number;
   latencyMs: number;
+  /** The budget's window in seconds: 600 (Outlook's 10 minutes) when absent; Google's per-user quota counts per minute, 60. */
+  windowSeconds?: number;
 }
 
 export interface Ceiling {
@@ -16,13 +18,15 @@ export interface Ceiling {
 /**
  * A backfill of `perMailbox` events in each of `mailboxes` mailboxes with no faults: at most
  * `concurrency` requests in service per mailbox, each taking the latency, and at most `budget`
- * requests per mailbox in 10 minutes. Every event needs one request (a JSON batch saves round
- * trips, not requests: its items count against the mailbox).
+ * requests per mailbox in a window (10 minutes unless `windowSeconds` says otherwise); a request
+ * past the budget waits until the one `budget` places before it has left the window (exact when a
+ * window's budget is sent well within the window). Every event needs one request (a JSON batch
+ * saves round trips, not requests: its items count against the mailbox).
  */
 export function ceiling(mailboxes: number, perMailbox: number, limits: Limits): Ceiling {
   const windows = Math.ceil(perMailbox / limits.budget) - 1;
   const last = perMailbox - windows * limits.budget;
-  const seconds = windows * 600 + (last * limits.latencyMs) / limits.concurrency / 1000;
+  const seconds = windows * (limits.windowSeconds ?? 600) + (last * limits.latencyMs) / limits.concurrency / 1000;
   return { seconds, eventsPerSecond: (mailboxes * perMailbox) / seconds };
 }
 

@@ -88,3 +88,14 @@ export function afterEachMailboxRequest(fn: () => void): () => void {
   listeners.add(l);
   return () => void listeners.delete(l);
 }
+
+/**
+ * Calls `fn` with every request a sandbox in this process logs, Microsoft's or Google's (both log
+ * through a RequestLog), as it is logged, with this process's performance.now().
+ */
+export function onEachLoggedRequest(fn: (e: Omit<LoggedRequest, 'seq'>, at: number) => void): () => void {
+  install();
+  const l = (e: Omit<LoggedRequest, 'seq'>) => fn(e, performance.now());
+  listeners.add(l);
+  return () => void listeners.delete(l);
+}

@@ -7,7 +7,7 @@ import { readMicrosoftSettings } from './calendars/outlook/index.ts';
 import { readGoogleSettings } from './calendars/google/index.ts';
 import { loadSettings, SettingsError, type Settings } from './config/settings.ts';
 import { loadTokenKeys } from './config/token-keys.ts';
-import { startDevSandbox } from './dev-sandbox.ts';
+import { startDevGoogleSandbox, startDevSandbox } from './dev-sandbox.ts';
 import { buildServer } from './http/server.ts';
 import { startItineraryMailWorker } from './mail/itinerary-mail-job.ts';
 import { composeReconnectReminder } from './mail/reconnect-reminder-email.ts';
@@ -58,8 +58,19 @@ export async function run(roles: Roles): Promise<void> {
     microsoft = sandbox.settings;
     stopSandbox = sandbox.stop;
   }
-  // Google Calendar runs where its settings are given (a service account key, an OAuth client, or both).
-  const google = settingsOrExit(() => readGoogleSettings(settings.environment));
+  // Google Calendar runs where its settings are given (a service account key, an OAuth client, or
+  // both). In the local set-up (the Microsoft stand-in in use) with none given, the Google stand-in
+  // runs beside it, so that the demo shows Google too.
+  let google = settingsOrExit(() => readGoogleSettings(settings.environment));
+  if (!google && localSandbox) {
+    const googleSandbox = await startDevGoogleSandbox({ port: settings.sandboxGooglePort, dataDir: path.join(settings.dataDir, 'sandbox'), log: console.log });
+    google = googleSandbox.settings;
+    const stopMicrosoft = stopSandbox;
+    stopSandbox = () => {
+      googleSandbox.stop();
+      stopMicrosoft();
+    };
+  }
   const providers = providersFromSettings({ microsoft, caldav: {}, ...(google ? { google } : {}) });
 
   const operatorToken = settingsOrExit(() => loadOperatorToken(settings.environment, { dataDir: settings.dataDir, embedded: !settings.databaseUrl }));

@@ -1,9 +1,9 @@
 // `npm run sandbox:google`: runs the Google stand-in alone and prints the product's settings for it.
-// Env: SANDBOX_GOOGLE_PORT (default 8444), SANDBOX_DATA_DIR (default ./.data/sandbox; the CA is shared with the Microsoft stand-in's).
+// Env: SANDBOX_GOOGLE_PORT (default 3444, where `npm start` runs it), SANDBOX_DATA_DIR (default ./.data/sandbox; the CA is shared with the Microsoft stand-in's).
 import { resolve } from "node:path";
 import { startGoogleSandbox } from "./server.ts";
 
-const port = Number(process.env.SANDBOX_GOOGLE_PORT ?? 8444);
+const port = Number(process.env.SANDBOX_GOOGLE_PORT ?? 3444);
 const dataDir = resolve(process.env.SANDBOX_DATA_DIR ?? ".data/sandbox");
 const google = await startGoogleSandbox({ port, dataDir });
 const admins = google.seed.domains.map((d) => `  ${d.domain.padEnd(26)} super admin ${d.users.find((u) => u.superAdmin)?.email}; users ${d.users.map((u) => u.email).join(", ")}`).join("\n");

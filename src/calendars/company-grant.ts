@@ -24,7 +24,8 @@ export interface CompanyGrant {
  * An optional company-level capability: the company's administrator delegates calendar access for
  * every user of the organisation to our application, in the provider's own admin console (Google
  * Workspace's domain-wide delegation). Users then connect nothing themselves: each user's
- * connection is made by tripcal, its details being `{ [DELEGATED_USER]: <the user's sign-in name> }`.
+ * connection is made by tripcal, its details being `{ [DELEGATED_USER]: <the user's sign-in name> }`
+ * (DELEGATED_USER of src/domain/calendar-delegation.ts).
  */
 export interface CompanyDelegation {
   /** What the administrator enters in the admin console: our client id… */
@@ -38,6 +39,3 @@ export interface CompanyDelegation {
    */
   verify(username: string): Promise<ConnectedAccount>;
 }
-
-/** The detail that makes a connection a delegated one: the user's sign-in name at the provider. */
-export const DELEGATED_USER = 'delegatedUser';

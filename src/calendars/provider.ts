@@ -17,6 +17,13 @@ export interface CalendarProvider<C extends ConnectMethod = OAuthCodeFlow> {
   readonly delegation?: CompanyDelegation;
   /** Where the provider's identity platform signs users in to tripcal (OpenID Connect). */
   readonly signIn?: IdentitySignIn;
+  /**
+   * True when a create sent again with the same transactionId never makes a second event, however
+   * long after the first (the provider's event id derives from it). A create whose answer never
+   * came is then simply sent again, with no look-up by key first: a look-up costs a request of the
+   * calendar's quota per event, as much as the create itself.
+   */
+  readonly idempotentCreates?: boolean;
   /** The calendar of a connected account. */
   account(account: StoredAccount): CalendarAccount;
 }

@@ -24,6 +24,8 @@ export interface Settings {
   seedDemo: boolean;
   /** Port of the local sandbox started when no calendar provider is configured. */
   sandboxPort: number;
+  /** The Google stand-in `npm start` runs beside the Microsoft one in a local set-up. */
+  sandboxGooglePort: number;
   /** Development pages (outbox, demo-booking changes); undefined: on when the local sandbox stands in, outside production. */
   devTools: boolean | undefined;
   /** NODE_ENV is "production": development pages never appear. */
@@ -125,6 +127,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     },
     seedDemo: readBoolean(env, 'SEED_DEMO', true),
     sandboxPort: readPort(env, 'SANDBOX_PORT', 3443),
+    sandboxGooglePort: readPort(env, 'SANDBOX_GOOGLE_PORT', 3444),
     devTools: env.DEV_TOOLS === undefined || env.DEV_TOOLS === '' ? undefined : readBoolean(env, 'DEV_TOOLS', false),
     production: env.NODE_ENV === 'production',
     trustProxy: readTrustProxy(env, 'TRUST_PROXY'),

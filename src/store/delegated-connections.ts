@@ -2,7 +2,7 @@
 // the organisation, none of whom signs in): one per user of the company, its account the user's
 // own sign-in name. Provider-neutral: the provider reads the name from the details.
 import { sql } from 'kysely';
-import { DELEGATED_USER } from '../calendars/company-grant.ts';
+import { DELEGATED_USER } from '../domain/calendar-delegation.ts';
 import type { Db, Tx } from './database.ts';
 
 type Scope = { organisationId: string; provider: string } | { userId: string };

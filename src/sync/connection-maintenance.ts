@@ -5,7 +5,7 @@
 // - the company's rule (the source document): a traveler who has not logged in to the OBT for
 //   `login_policy_days` lapses, after a reminder REMINDER_DAYS before.
 // Connections made under a company's delegation are left alone: the traveler does nothing for them.
-import { DELEGATED_USER } from '../calendars/company-grant.ts';
+import { DELEGATED_USER } from '../domain/calendar-delegation.ts';
 import { CalendarProviderError } from '../calendars/errors.ts';
 import type { CalendarProviders } from '../calendars/registry.ts';
 import { connectionsToCareFor, credentialStore, markReminderSent, transition } from '../store/calendar-connections.ts';

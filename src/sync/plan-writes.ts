@@ -26,10 +26,18 @@ export function updatesKnownEvents(desired: Map<string, Desired>, mappings: Map<
   return false;
 }
 
-/** Keys whose event may exist without our knowing its id: look them up before writing. */
-export function keysToDiscover(desired: Map<string, Desired>, mappings: Map<string, Mapping>, rediscover: boolean): string[] {
+/**
+ * Keys whose event may exist without our knowing its id: look them up before writing. Where the
+ * provider's creates are idempotent by transactionId, a create whose content is unchanged is sent
+ * again with the same transactionId (planWrites) instead: no look-up for it.
+ */
+export function keysToDiscover(desired: Map<string, Desired>, mappings: Map<string, Mapping>, rediscover: boolean, idempotentCreates = false): string[] {
   const keys = new Set<string>();
-  for (const m of mappings.values()) if (m.state === 'creating' && !m.eventId) keys.add(m.segmentId);
+  for (const m of mappings.values()) {
+    if (m.state !== 'creating' || m.eventId) continue;
+    if (idempotentCreates && desired.get(m.segmentId)?.hash === m.contentHash) continue;
+    keys.add(m.segmentId);
+  }
   if (rediscover) for (const key of desired.keys()) if (!mappings.has(key)) keys.add(key);
   return [...keys];
 }

@@ -61,7 +61,7 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
   try {
     const desired = desiredEvents(work.trips, context.locale, context.keepCancelled);
     const mappings = new Map<string, Mapping>(work.mappings.map((m) => [m.segmentId, m]));
-    const lookup = keysToDiscover(desired, mappings, connection.rediscover);
+    const lookup = keysToDiscover(desired, mappings, connection.rediscover, provider.idempotentCreates === true);
     let found = new Map<string, string>();
     let listed: Map<string, string | null> | undefined;
     const discover = async (keys: string[]) => {

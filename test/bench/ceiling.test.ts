@@ -17,6 +17,14 @@ describe('benchmark ceiling', () => {
     assert.equal(ceiling(1, 15_000, GRAPH).seconds, 600 + 125);
   });
 
+  test('Google\'s per-user quota counts per minute: past it a calendar waits for the minute to pass', () => {
+    const quota = { concurrency: 10, budget: 20, latencyMs: 100, windowSeconds: 60 };
+    // 20 requests at 10 in flight take 0.2 s; the next 20 go once the first have left the minute.
+    assert.equal(ceiling(1, 20, quota).seconds, 0.2);
+    assert.ok(Math.abs(ceiling(10, 40, quota).seconds - 60.2) < 1e-9);
+    assert.ok(Math.abs(ceiling(10, 40, quota).eventsPerSecond - 400 / 60.2) < 1e-9);
+  });
+
   test('with no faults the simulated client meets the ceiling exactly', () => {
     assert.deepEqual(faultedCeiling(50, 40, GRAPH, 0, 1000, seeded(1)), { seconds: 1, eventsPerSecond: 2000 });
   });

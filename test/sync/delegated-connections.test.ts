@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DELEGATED_USER } from '../../src/calendars/company-grant.ts';
+import { DELEGATED_USER } from '../../src/domain/calendar-delegation.ts';
 import { calendarProviders } from '../../src/calendars/registry.ts';
 import { findConnection, markConnected, transition } from '../../src/store/calendar-connections.ts';
 import { setLoginPolicyDays, setSyncEnabled } from '../../src/store/company-calendars.ts';

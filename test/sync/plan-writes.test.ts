@@ -50,6 +50,16 @@ describe('reconcile plan', () => {
     assert.equal(plan.ops[0].kind === 'create' && plan.ops[0].transactionId, 'tx-a');
   });
 
+  test('where creates are idempotent by transactionId, an unanswered create of unchanged content is sent again without a look-up', () => {
+    const lost = mappings(mapping('a', 'creating', 'h1', null), mapping('b', 'creating', 'h2', null));
+    // b's booking changed since: its create goes with a new transactionId, so it is looked up first.
+    const want = desired(['a', 'h1'], ['b', 'h3']);
+    assert.deepEqual(keysToDiscover(want, lost, false, true), ['b']);
+    assert.deepEqual(keysToDiscover(want, lost, false, false).sort(), ['a', 'b']);
+    const plan = planWrites(want, lost, new Map(), ids);
+    assert.equal(plan.ops.find((o) => o.key === 'a')?.kind === 'create' && (plan.ops.find((o) => o.key === 'a') as { transactionId: string }).transactionId, 'tx-a');
+  });
+
   test('an event the traveler deleted is not recreated until the booking changes', () => {
     assert.deepEqual(planWrites(desired(['a', 'h1']), mappings(mapping('a', 'user_deleted', 'h1', null)), new Map()).ops, []);
     const changed = planWrites(desired(['a', 'h2']), mappings(mapping('a', 'user_deleted', 'h1', null)), new Map(), ids);

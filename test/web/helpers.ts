@@ -74,6 +74,8 @@ async function freePort(): Promise<number> {
 export interface Product {
   url: string;
   sandboxUrl: string;
+  /** The Google stand-in `npm start` runs beside the Microsoft one (unless Google's settings are given). */
+  googleSandboxUrl: string;
   dataDir: string;
   /** The sandbox's control API (HTTPS with its CA accepted). */
   sandbox: APIRequestContext;
@@ -81,16 +83,16 @@ export interface Product {
   stop(): Promise<void>;
 }
 
-/** `npm start` in a fresh data folder on free ports: the product, its workers and the sandbox. */
+/** `npm start` in a fresh data folder on free ports: the product, its workers and the sandboxes. */
 export async function startProduct(extraEnv: NodeJS.ProcessEnv = {}): Promise<Product> {
   if (!existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) {
     execFileSync(process.execPath, [path.join(ROOT, 'web', 'build.ts')], { cwd: ROOT, stdio: 'inherit' });
   }
-  const [port, sandboxPort] = [await freePort(), await freePort()];
+  const [port, sandboxPort, googleSandboxPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tripcal-web-'));
   const url = `http://localhost:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: String(sandboxPort), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, SEED_DEMO: 'true' };
-  for (const k of ['DATABASE_URL', 'SMTP_URL', 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET', 'NODE_ENV']) delete env[k];
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: String(sandboxPort), SANDBOX_GOOGLE_PORT: String(googleSandboxPort), HOST: '127.0.0.1', PUBLIC_URL: url, DATA_DIR: dataDir, SEED_DEMO: 'true' };
+  for (const k of ['DATABASE_URL', 'SMTP_URL', 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET', 'GOOGLE_SERVICE_ACCOUNT_KEY_FILE', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'NODE_ENV']) delete env[k];
   Object.assign(env, extraEnv);
   const child: ChildProcess = spawn(process.execPath, [...npmStartNodeFlags(), path.join(ROOT, 'src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -110,6 +112,7 @@ export async function startProduct(extraEnv: NodeJS.ProcessEnv = {}): Promise<Pr
   return {
     url,
     sandboxUrl,
+    googleSandboxUrl: `https://localhost:${googleSandboxPort}`,
     dataDir,
     sandbox,
     output: () => output,

@@ -19,6 +19,18 @@ const NotFoundPage = lazy(() => import('./pages/NotFoundPage.tsx').then((m) => (
 const ProfilePage = lazy(() => import('./pages/ProfilePage.tsx').then((m) => ({ default: m.ProfilePage })));
 const TripPage = lazy(() => import('./pages/TripPage.tsx').then((m) => ({ default: m.TripPage })));
 
+
+/**
+ * A link's href as the browser needs it: the router's for a path of the app, unchanged for an
+ * address with a scheme of its own (webcal://, https://), which the router would otherwise take
+ * for a path relative to the page.
+ */
+function useAppHref(to: string): string {
+  const external = /^[a-z][a-z0-9+.-]*:/i.test(to);
+  const href = useHref(external ? '.' : to);
+  return external ? to : href;
+}
+
 export function App() {
   const navigate = useNavigate();
   const location = useLocation();
@@ -92,7 +104,7 @@ export function App() {
     );
   }
   return (
-    <RouterProvider navigate={navigate} useHref={useHref}>
+    <RouterProvider navigate={navigate} useHref={useAppHref}>
       {body}
     </RouterProvider>
   );

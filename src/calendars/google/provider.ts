@@ -5,7 +5,8 @@
 import { calendar as calendarApi } from '@googleapis/calendar';
 import { JWT, OAuth2Client } from 'google-auth-library';
 import type { CalendarAccount } from '../account.ts';
-import { DELEGATED_USER, type CompanyDelegation } from '../company-grant.ts';
+import { DELEGATED_USER } from '../../domain/calendar-delegation.ts';
+import type { CompanyDelegation } from '../company-grant.ts';
 import type { AccessToken, ConnectedAccount, CredentialStore, StoredAccount } from '../connection.ts';
 import { CalendarProviderError } from '../errors.ts';
 import type { CalendarProvider } from '../provider.ts';
@@ -168,6 +169,9 @@ export function createGoogleProvider(options: GoogleProviderOptions): CalendarPr
   return {
     id: 'google',
     ...(delegation ? { delegation } : {}),
+    // An event's id is derived from its key and transactionId (map-event.ts), and Google keeps an
+    // id reserved even after deletion: an insert sent again answers 409, taken as success.
+    idempotentCreates: true,
 
     connect: {
       kind: 'oauth_code',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SAKURA_WORKSPACE } from '../../../sandbox/google/server.ts';
 import type { CalendarAccount, WriteOp } from '../../../src/calendars/account.ts';
-import { DELEGATED_USER } from '../../../src/calendars/company-grant.ts';
+import { DELEGATED_USER } from '../../../src/domain/calendar-delegation.ts';
 import { CalendarProviderError } from '../../../src/calendars/errors.ts';
 import { SEGMENT_KEY_PROPERTY } from '../../../src/calendars/google/index.ts';
 import type { CalendarProvider } from '../../../src/calendars/provider.ts';

@@ -35,24 +35,29 @@ export function PasswordConnectForm({ provider, isDisabled, onConnected }: { pro
     }
   };
   const invalid = (field: string) => error?.field === field;
+  // A field marked invalid holds the form back (the browser's own validation): editing it clears
+  // the mark, so the corrected value can be sent.
+  const edited = (field: string) => {
+    if (invalid(field)) setError(null);
+  };
 
   return (
     <Form className="stack" onSubmit={(e) => { e.preventDefault(); void submit(); }} aria-label={labels(provider).connect}>
       {form && <p className="muted small">{form.help}</p>}
-      <TextField name="serverUrl" type="url" isRequired value={serverUrl} onChange={(v) => { setServerUrl(v); setCalendars(null); setCalendarId(null); }} isInvalid={invalid('serverUrl')} className="field">
+      <TextField name="serverUrl" type="url" isRequired value={serverUrl} onChange={(v) => { setServerUrl(v); setCalendars(null); setCalendarId(null); edited('serverUrl'); }} isInvalid={invalid('serverUrl')} className="field">
         <Label>{t('passwordConnect.serverUrl')}</Label>
         <Input placeholder={form?.serverExample} />
       </TextField>
-      <TextField name="username" autoComplete="username" isRequired value={username} onChange={setUsername} isInvalid={invalid('username')} className="field">
+      <TextField name="username" autoComplete="username" isRequired value={username} onChange={(v) => { setUsername(v); edited('username'); }} isInvalid={invalid('username')} className="field">
         <Label>{t('passwordConnect.username')}</Label>
         <Input />
       </TextField>
-      <TextField name="password" type="password" autoComplete="off" isRequired value={password} onChange={setPassword} isInvalid={invalid('password')} className="field">
+      <TextField name="password" type="password" autoComplete="off" isRequired value={password} onChange={(v) => { setPassword(v); edited('password'); }} isInvalid={invalid('password')} className="field">
         <Label>{t('passwordConnect.password')}</Label>
         <Input />
       </TextField>
       {calendars && (
-        <RadioGroup value={calendarId} onChange={setCalendarId} isInvalid={invalid('calendarId')} className="field">
+        <RadioGroup value={calendarId} onChange={(v) => { setCalendarId(v); edited('calendarId'); }} isInvalid={invalid('calendarId')} className="field">
           <Label>{t('passwordConnect.calendar')}</Label>
           {calendars.map((c) => (
             <Radio key={c.id} value={c.id}>

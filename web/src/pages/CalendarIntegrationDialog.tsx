@@ -250,7 +250,10 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
   const granted = !provider.companyGrant || status.grant?.status === 'granted' || grantClaimed(status);
   // Where the provider needs the company's grant, the server turns sync on only once the grant is
   // proven by the admin's own connection.
-  const canSync = (!provider.companyGrant || status.grant?.status === 'granted') && !!status.connectedBy;
+  // A provider connected with a form (CalDAV: each traveler's own server, address and password)
+  // has no company-wide account for the admin to prove: sync is the only step.
+  const formConnect = provider.connectMethod === 'password';
+  const canSync = (!provider.companyGrant || status.grant?.status === 'granted') && (formConnect || !!status.connectedBy);
   // Where the provider offers delegation, it comes first; the admin's own sign-in is then the
   // alternative (per-user sign-in), and not needed once delegation is the company's mode.
   const delegated = !!status.delegation?.active;
@@ -263,7 +266,7 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
       <div className="dialog-steps">
         {provider.companyGrant && <GrantStep status={status} number={1} />}
         {status.delegation && <DelegationStep status={status} number={1} onStatus={onStatus} />}
-        {!delegated && (
+        {!delegated && !formConnect && (
           <Step
             id="connect-step"
             number={first}
@@ -279,7 +282,7 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
         )}
         <Step
           id="sync-step"
-          number={delegated ? 2 : first + 1}
+          number={delegated ? 2 : formConnect ? first : first + 1}
           title={tp(provider, 'calendarDialog.syncStep')}
           state={syncEnabled ? 'done' : canSync ? 'next' : 'waiting'}
           status={syncEnabled ? t('integrations.syncOn') : t('integrations.syncOff')}

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Locale, Role } from '../domain/types.ts';
-import { DELEGATED_USER } from '../calendars/company-grant.ts';
+import { DELEGATED_USER } from '../domain/calendar-delegation.ts';
 import type { Db, Tx } from './database.ts';
 
 export interface DirectoryUser {

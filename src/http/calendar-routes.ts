@@ -10,9 +10,8 @@ import type { Locale, User } from '../domain/types.ts';
 import { messages } from '../i18n/messages.ts';
 import { escapeHtml } from '../mail/render-itinerary-email.ts';
 import {
-  accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
+  accountOwner, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, REMOVING_EVENTS, transition,
 } from '../store/calendar-connections.ts';
-import { forgetEvents, unansweredCreates, writtenEvents } from '../store/calendar-events.ts';
 import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
 import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
@@ -20,7 +19,7 @@ import { consumeState, issueState, OAuthStateError } from '../store/oauth-states
 import { listUsers } from '../store/organisations.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { COMPANY_POLICY_REASON } from '../sync/connection-policy.ts';
-import { enqueueSync, enqueueSyncs } from '../sync/sync-jobs.ts';
+import { enqueueSync, enqueueSyncs, reconcileAfterCommit } from '../sync/sync-jobs.ts';
 import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, PasswordConnectResponse, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
 import { HttpError } from './errors.ts';
 import { requestLocale, requireAdmin, requireUser, sessionHash } from './session.ts';
@@ -287,16 +286,13 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const { provider, descriptor } = providerOf(request, user.locale);
     const connection = await findConnection(db, user.id, provider.id);
     if (connection?.status === 'connected' && request.query.removeEvents === 'true') {
-      const written = await writtenEvents(db, connection.id);
-      const calendar = provider.account({ details: connection.details, credentials: credentialStore(db, box, connection, now) });
-      // A create whose answer is not recorded yet (a reconcile just wrote it) is found by its key.
-      const unanswered = await unansweredCreates(db, connection.id);
-      const found = unanswered.length ? await calendar.findByKeys(unanswered) : new Map<string, string>();
-      const targets = [...written, ...[...found].map(([segmentId, eventId]) => ({ segmentId, eventId }))];
-      const results = await calendar.write(targets.map((m) => ({ kind: 'delete' as const, key: m.segmentId, eventId: m.eventId })));
-      await forgetEvents(db, connection.id, results.filter((r) => r.ok || r.error.code === 'not_found').map((r) => r.key));
-    }
-    if (connection) await transition(db, connection.id, 'disconnected', null, now());
+      // The removal is the connection's own job: it runs after any reconcile in flight has ended,
+      // and finds by key the creates whose answers were not recorded (src/sync/remove-connection-events.ts).
+      await db.transaction().execute(async (tx) => {
+        await transition(tx, connection.id, 'removingEvents', REMOVING_EVENTS, now());
+        await reconcileAfterCommit(store, tx, [connection.id]);
+      });
+    } else if (connection && connection.status_reason !== REMOVING_EVENTS) await transition(db, connection.id, 'disconnected', null, now());
     return myStatus(user, provider, descriptor);
   });
 

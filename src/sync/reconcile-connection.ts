@@ -8,12 +8,13 @@ import { CalendarProviderError } from '../calendars/errors.ts';
 import type { CalendarProviders } from '../calendars/registry.ts';
 import { eventHash, projectTrip } from '../domain/project-segment.ts';
 import type { Trip } from '../domain/types.ts';
-import { credentialStore, loadSyncState, markCalendarAvailable, markRediscovered, recordSyncOutcome } from '../store/calendar-connections.ts';
+import { credentialStore, loadSyncState, markCalendarAvailable, markRediscovered, recordSyncOutcome, REMOVING_EVENTS } from '../store/calendar-connections.ts';
 import { answerLog, applyMappingChanges, loadMappings } from '../store/calendar-events.ts';
 import type { Db } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { applyConnectionError } from './connection-policy.ts';
 import { keysToDiscover, planWrites, type Desired, type Mapping } from './plan-writes.ts';
+import { removeConnectionEvents } from './remove-connection-events.ts';
 
 export interface SyncDeps {
   db: Db;
@@ -25,6 +26,8 @@ export interface SyncDeps {
 export type ReconcileOutcome =
   | { status: 'skipped'; reason: 'not_connected' | 'sync_off' | 'no_consent' | 'provider_unavailable' }
   | { status: 'done'; writes: number; failed: number }
+  /** A disconnect with removal: our events deleted from the calendar (`left`: those it would not let go). */
+  | { status: 'removed'; removed: number; left: number }
   | { status: 'retry'; writes: number; retryAfterMs: number }
   | { status: 'lapsed' | 'revoked'; reason: string };
 
@@ -42,6 +45,8 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
   const { db } = deps;
   // State is re-read every time: running the job twice, or after a switch-off, is harmless.
   const context = await loadSyncState(db, connectionId);
+  // The user disconnected with removal: this connection's job now removes what was written.
+  if (context?.connection.status === 'disconnected' && context.connection.status_reason === REMOVING_EVENTS) return removeConnectionEvents(deps, context);
   if (!context || context.connection.status !== 'connected') return { status: 'skipped', reason: 'not_connected' };
   const { connection } = context;
   const provider = deps.providers.get(connection.provider);
@@ -82,6 +87,8 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
       }
       results.push(...round);
       if (!round.some((r) => !r.ok && r.kind === 'update' && r.error.code === 'not_found')) break;
+      // Disconnected meanwhile: nothing more is written (a removal may be waiting for this job to end).
+      if ((await loadSyncState(db, connectionId))?.connection.status !== 'connected') break;
     }
     // The calendar answered: a reason it was unreachable before goes.
     if (connection.unavailable_since) await markCalendarAvailable(db, connectionId);

@@ -1,7 +1,7 @@
 // Test and demo controls, usable in-process (Sandbox.control) and over HTTP under /_sandbox/.
 import type { SandboxClock } from "./clock.ts";
 import type { FaultRule, LatencyRule, Traffic } from "./graph/traffic.ts";
-import type { ThrottleConfig } from "./config.ts";
+import { BATCH_DISPATCH_MODES, type ThrottleConfig } from "./config.ts";
 import { decodeSegment, json } from "./http-types.ts";
 import type { SbRequest, SbResponse } from "./http-types.ts";
 import type { LoggedRequest, RequestLog } from "./request-log.ts";
@@ -112,6 +112,9 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
       else traffic.setLatency(Array.isArray(rules) ? rules : [rules]);
     },
     setThrottle(patch) {
+      if (patch.batchDispatch !== undefined && !(BATCH_DISPATCH_MODES as readonly string[]).includes(patch.batchDispatch)) {
+        throw new ControlError(400, `batchDispatch must be one of ${BATCH_DISPATCH_MODES.join(", ")}`);
+      }
       traffic.setThrottle(patch);
       return traffic.throttleConfig();
     },

@@ -303,6 +303,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await admin.reload();
     dialog = await reopenDialogIfClosed(admin, L);
     await dialog.getByTestId(`traveler-${TARO}`).getByText('接続済み').waitFor();
+    assert.equal(await dialog.getByTestId('company-policy-count').textContent(), '（うち会社のサインインポリシーによる失効 0 人）');
     assert.equal(await dialog.getByText(/maple-logistics/).count(), 0, 'no other company’s people');
     await screen(admin, 'outlook-dialog-ja-travelers');
   });
@@ -482,5 +483,23 @@ describe('web app in Chromium', { concurrency: false }, () => {
     assert.equal(icsRes.status(), 200);
     assert.match(await icsRes.text(), /BEGIN:VCALENDAR/);
     await screen(admin, 'dev-outbox-ja');
+
+    // Sakura's Conditional Access now asks Taro for MFA: his next token refresh is refused, he
+    // lapses for the company's policy, and the admin's summary counts him apart.
+    assert.equal((await product.sandbox.put(`/_sandbox/users/${encodeURIComponent(TARO)}/settings`, { data: { conditionalAccess: 'mfa' } })).status(), 200);
+    assert.equal((await product.sandbox.post('/_sandbox/clock/advance', { data: { hours: 2 } })).status(), 200);
+    await admin.goto(`${product.url}/dev/bookings`);
+    await admin.getByRole('textbox', { name: '予約番号' }).fill('DEMO-OSA-1');
+    await admin.getByRole('button', { name: '読み込む', exact: true }).click();
+    await admin.getByRole('button', { name: '区間をキャンセル: H1', exact: true }).click();
+    await admin.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
+    await poll('Taro lapsed for the company policy', async () => {
+      const s = await json<{ status: string; reason?: string }>(traveler, '/api/me/calendars/outlook');
+      return s.body.status === 'lapsed' && s.body.reason?.startsWith('company_policy') ? true : undefined;
+    }, 45_000);
+    await admin.goto(`${product.url}/company/settings/integrations/calendar/outlook`);
+    const policyCount = admin.getByRole('dialog', { name: 'Outlookカレンダー連携' }).getByTestId('company-policy-count');
+    await policyCount.getByText('（うち会社のサインインポリシーによる失効 1 人）', { exact: true }).waitFor();
+    await screen(admin, 'outlook-dialog-ja-company-policy');
   });
 });

@@ -313,7 +313,8 @@ function CompanyStatus({ status }: { status: CompanyCalendarStatus }) {
     <section aria-labelledby="company-status-title" className="company-status">
       <h3 id="company-status-title">{t('calendarDialog.statusTitle')}</h3>
       <p data-testid="traveler-counts" className="counts">
-        {t('calendarDialog.counts', status.counts)}
+        {t('calendarDialog.counts', status.counts)}{' '}
+        <span data-testid="company-policy-count">{t('calendarDialog.companyPolicyCount', { companyPolicy: status.counts.companyPolicy })}</span>
       </p>
       <p className="muted small">
         {t('calendarDialog.loginPolicy')}: {status.loginPolicyDays ? t('calendarDialog.loginPolicyDays', { days: status.loginPolicyDays }) : t('calendarDialog.loginPolicyOff')}

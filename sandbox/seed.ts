@@ -28,7 +28,10 @@ export interface SeedApp {
   /** Name shown on the consent page. */
   consentDisplayName: string;
   publisher: string;
-  /** Exact redirect URIs besides the always-allowed http://localhost:* and http://127.0.0.1:* ones. */
+  /**
+   * The registered redirect URIs. A request's redirect URI must be one of them exactly (path and
+   * its case included); only the port of an http://localhost or http://127.0.0.1 one is ignored.
+   */
   redirectUris: string[];
   /** Graph permissions configured on the registration ("/.default"); default User.Read + Calendars.ReadWrite. */
   requiredScopes?: string[];
@@ -47,7 +50,13 @@ export const TRIPCAL_APP: SeedApp = {
   displayName: "tripcal Outlook Integration",
   consentDisplayName: "Outlook Integration",
   publisher: "tripcal",
-  redirectUris: [],
+  // tripcal's two callbacks, as a deployment on localhost registers them (any port).
+  redirectUris: [
+    "http://localhost/oauth/outlook/callback",
+    "http://localhost/oauth/outlook/consent-callback",
+    "http://127.0.0.1/oauth/outlook/callback",
+    "http://127.0.0.1/oauth/outlook/consent-callback",
+  ],
 };
 
 export const SAKURA_TRADING: SeedTenant = {

@@ -8,7 +8,7 @@ import type { SeedApp } from "../seed.ts";
 import { GRAPH_RESOURCE } from "../seed.ts";
 import { randomToken } from "../store.ts";
 import type { DirectoryUser } from "../store.ts";
-import { aadError as aadErrorOf, clientInfo, invalidScope, resolveTenant } from "./context.ts";
+import { aadError as aadErrorOf, clientInfo, invalidScope, isAllowedRedirect, resolveTenant } from "./context.ts";
 import type { EntraContext, TenantRef } from "./context.ts";
 import { AAD } from "./errors.ts";
 import type { AadError } from "./errors.ts";
@@ -138,6 +138,8 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
         const u = store.user(code.userId)!;
         return aadError(req, { ...AAD.wrongTenantUser(u.userPrincipalName, ref.tenant.displayName), error: "invalid_grant" });
       }
+      // An unregistered redirect URI is refused at redemption too (AADSTS50011), before the match with the code's.
+      if (!isAllowedRedirect(app, form.get("redirect_uri") ?? "")) return aadError(req, AAD.redirectMismatch(app.clientId));
       if ((form.get("redirect_uri") ?? "") !== code.redirectUri) {
         return aadError(req, {
           status: 400,

@@ -61,9 +61,18 @@ export interface UserSettings {
   mailbox?: "exchangeOnline" | "onPremises" | "inactive" | "none";
   mailboxAccess?: "allowed" | "denied";
   conditionalAccess?: "none" | "mfa" | "signInFrequency" | "block";
+  /** Tenants (ids) the user is a B2B guest of; their home tenant is their own `tenantId`. */
+  guestIn?: string[];
+}
+
+/** An app registration's state beyond the seed (control API). */
+export interface AppSettings {
+  /** The client secret's end date has passed: every token request answers invalid_client AADSTS7000222. */
+  secretExpired?: boolean;
 }
 
 interface PersistedState {
+  appSettings?: Record<string, AppSettings>;
   tenantSettings?: Record<string, TenantSettings>;
   userSettings?: Record<string, UserSettings>;
   consents: ConsentGrant[];
@@ -226,8 +235,29 @@ export class Store {
     return all[tenantId]!;
   }
 
+  appSettings(clientId: string): AppSettings {
+    return this.state.appSettings?.[clientId.toLowerCase()] ?? {};
+  }
+
+  setAppSettings(clientId: string, patch: AppSettings): AppSettings {
+    const all = (this.state.appSettings ??= {});
+    const key = clientId.toLowerCase();
+    all[key] = { ...all[key], ...patch };
+    this.save();
+    return all[key]!;
+  }
+
   userSettings(userId: string): UserSettings {
     return this.state.userSettings?.[userId] ?? {};
+  }
+
+  /**
+   * The tenant a sign-in or token request at `tenantId` (undefined: organizations/common) is for:
+   * the user's home tenant, or a tenant they are a guest of; undefined when they are neither.
+   */
+  sessionTenant(user: DirectoryUser, tenantId: string | undefined): string | undefined {
+    if (tenantId === undefined || tenantId === user.tenantId) return user.tenantId;
+    return this.userSettings(user.id).guestIn?.includes(tenantId) ? tenantId : undefined;
   }
 
   setUserSettings(userId: string, patch: UserSettings): UserSettings {

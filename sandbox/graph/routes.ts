@@ -57,7 +57,8 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     if (typeof claims.exp !== "number" || claims.exp < nowSec) return unauthorized("Lifetime validation failed, the token is expired.");
     if (typeof claims.nbf === "number" && claims.nbf > nowSec + 300) return unauthorized("Lifetime validation failed, the token is not yet valid.");
     const user = store.user(String(claims.oid ?? ""));
-    if (!user || user.tenantId !== claims.tid) return unauthorized("Access token validation failure.");
+    // A token of the user's home tenant, or of a tenant they are a guest of.
+    if (!user || store.sessionTenant(user, String(claims.tid ?? "")) === undefined) return unauthorized("Access token validation failure.");
     const scopes = new Set(String(claims.scp ?? "").toLowerCase().split(" ").filter(Boolean));
     return { user, appId: String(claims.appid ?? ""), scopes };
   }

@@ -35,3 +35,9 @@ export class CalendarProviderError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 }
+
+/**
+ * The `providerCode` of a code redemption refused because the account signed in belongs to another
+ * organisation than the one the sign-in was sent to (the company's).
+ */
+export const WRONG_ORGANIZATION = 'wrong_organization';

@@ -3,7 +3,7 @@
 // providers' redirects. Which providers exist, and what they are called, comes from the registry.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CalendarProviderError } from '../calendars/errors.ts';
+import { CalendarProviderError, WRONG_ORGANIZATION } from '../calendars/errors.ts';
 import type { AnyCalendarProvider as CalendarProvider } from '../calendars/provider.ts';
 import { providerDescriptor, type CalendarProviders, type ProviderDescriptor } from '../calendars/registry.ts';
 import type { Locale, User } from '../domain/types.ts';
@@ -440,8 +440,13 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     if (provider.connect.kind !== 'oauth_code') return fail('connect_with_form', messages(user.locale).calendars.noProvider, place);
     let account;
     try {
-      account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });
+      account = await provider.connect.redeemCode({
+        code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential,
+        // Where startConnect sent the sign-in: the company's organisation, if it has one.
+        ...(company.grant_organization ? { organization: company.grant_organization } : {}),
+      });
     } catch (error) {
+      if (error instanceof CalendarProviderError && error.providerCode === WRONG_ORGANIZATION) return fail('wrong_organization', inItsName.wrongOrganization, place);
       if (error instanceof CalendarProviderError) return fail(error.providerCode ?? error.code, inItsName.refused, place, error.message);
       throw error;
     }

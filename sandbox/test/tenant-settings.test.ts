@@ -151,4 +151,26 @@ describe("tenant and user settings", () => {
     assert.equal(stranger.status, 400);
     assert.match(await stranger.text(), /AADSTS50020/);
   });
+
+  it("an expired client secret refuses every token request with AADSTS7000222; a 507 fault answers ErrorQuotaExceeded", async () => {
+    const { app, result } = await connectWithMsal(sb, TARO);
+    const bad = await fetch(`${sb.url}/_sandbox/apps/${sb.app.clientId}/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ secretExpired: "yes" }) });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /secretExpired/);
+    const set = await fetch(`${sb.url}/_sandbox/apps/${sb.app.clientId}/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ secretExpired: true }) });
+    assert.deepEqual(await set.json(), { secretExpired: true });
+    await assert.rejects(app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true }), (e: unknown) => {
+      assert.ok(e instanceof ServerError);
+      assert.equal((e as ServerError).errorCode, "invalid_client");
+      assert.match(String((e as Error).message), /AADSTS7000222: The provided client secret keys for app '[^']+' are expired/);
+      return true;
+    });
+    sb.control.setAppSettings({ secretExpired: false });
+    assert.ok((await app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true })).accessToken);
+
+    sb.control.addFault({ kind: 507, mailbox: TARO, times: 1 });
+    const res = await fetch(`${sb.url}/v1.0/me/events`, { headers: { authorization: `Bearer ${result.accessToken}` } });
+    assert.equal(res.status, 507);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "ErrorQuotaExceeded");
+  });
 });

@@ -17,6 +17,7 @@ import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections 
 import type { Store } from '../store/database.ts';
 import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
 import { listUsers } from '../store/organisations.ts';
+import { operatorAlarms } from '../store/operator-alarms.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { COMPANY_POLICY_REASON } from '../sync/connection-policy.ts';
 import { enqueueSync, enqueueSyncs, reconcileAfterCommit } from '../sync/sync-jobs.ts';
@@ -165,6 +166,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
       ...(connectedBy && company.connected_at ? { connectedBy: { name: connectedBy.displayName, email: connectedBy.email, at: new Date(company.connected_at).toISOString() } } : {}),
       ...(provider.delegation ? { delegation: { clientId: provider.delegation.clientId, scopes: [...provider.delegation.scopes], active: company.delegated && company.grant_status === 'granted' } } : {}),
       syncEnabled: company.sync_enabled,
+      ...((alarm) => (alarm ? { operatorAlarm: { since: alarm.since.toISOString() } } : {}))((await operatorAlarms(db)).find((a) => a.provider === provider.id)),
       loginPolicyDays: await loginPolicyDays(db, user.organisationId),
       counts: {
         connected: count('connected'), lapsed: count('lapsed'), revoked: count('revoked'), neverConnected: count('not_connected') + count('disconnected'),

@@ -14,9 +14,10 @@ import type { Db } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { applyConnectionError } from './connection-policy.ts';
 import { keysToDiscover, planWrites, type Desired, type Mapping } from './plan-writes.ts';
+import { operatorFault, operatorGate, operatorRecovered, type OperatorAlarmDeps } from './operator-alarm.ts';
 import { removeConnectionEvents } from './remove-connection-events.ts';
 
-export interface SyncDeps {
+export interface SyncDeps extends OperatorAlarmDeps {
   db: Db;
   providers: CalendarProviders;
   box: SecretBox;
@@ -55,6 +56,9 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
   if (provider.companyGrant && context.grantStatus !== 'granted') return { status: 'skipped', reason: 'no_consent' };
   if (!context.syncEnabled || !context.work) return { status: 'skipped', reason: 'sync_off' };
   const { work } = context;
+  // A fault only the operator can fix stops this provider's reconciles until its next try.
+  const gate = await operatorGate(deps, provider.id);
+  if (!gate.proceed) return { status: 'retry', writes: 0, retryAfterMs: gate.retryAfterMs };
 
   const calendar: CalendarAccount = provider.account({ details: connection.details, credentials: credentialStore(db, deps.box, connection, now, context.sealedAccessToken) });
   try {
@@ -90,6 +94,14 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
       // Disconnected meanwhile: nothing more is written (a removal may be waiting for this job to end).
       if ((await loadSyncState(db, connectionId))?.connection.status !== 'connected') break;
     }
+    const operator = results.find((r) => !r.ok && r.error.code === 'operator');
+    if (operator && !operator.ok) {
+      const retryAfterMs = await operatorFault(deps, provider.id, operator.error);
+      await answerLog(db).record({ kind: 'outcome', connectionId, at: now(), error: `operator: ${operator.error.providerCode ?? operator.error.code}` });
+      return { status: 'retry', writes: results.filter((r) => r.ok).length, retryAfterMs };
+    }
+    // Only an answer of the provider's clears an alarm: a reconcile with nothing to send proves nothing.
+    if (lookup.length || results.length) await operatorRecovered(deps, provider.id, gate.probing);
     // The calendar answered: a reason it was unreachable before goes.
     if (connection.unavailable_since) await markCalendarAvailable(db, connectionId);
     const retryable = results.filter((r) => !r.ok && (r.error.code === 'temporary' || r.error.code === 'throttled'));
@@ -103,6 +115,11 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
     await answerLog(db).record({ kind: 'outcome', connectionId, at: now(), error: failed ? `${failed} events refused by the calendar` : null });
     return { status: 'done', writes: results.length, failed };
   } catch (error) {
+    if (error instanceof CalendarProviderError && error.code === 'operator') {
+      const retryAfterMs = await operatorFault(deps, provider.id, error);
+      await recordSyncOutcome(db, connectionId, now(), `${error.code}: ${error.providerCode ?? ''}`);
+      return { status: 'retry', writes: 0, retryAfterMs };
+    }
     if (error instanceof CalendarProviderError) {
       const applied = await applyConnectionError(deps, connection, error, now());
       if (applied?.status === 'retry') {

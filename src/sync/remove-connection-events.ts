@@ -51,7 +51,7 @@ export async function removeConnectionEvents(deps: SyncDeps, state: SyncState): 
     return { status: 'removed', removed: gone.size, left: 0 };
   } catch (error) {
     if (!(error instanceof CalendarProviderError)) throw error;
-    const passing = error.code === 'temporary' || error.code === 'throttled' || error.code === 'calendar_unavailable';
+    const passing = error.code === 'temporary' || error.code === 'throttled' || error.code === 'calendar_unavailable' || error.code === 'operator';
     if (passing && now().getTime() - connection.status_changed_at.getTime() <= REMOVAL_GIVE_UP_MS) {
       return { status: 'retry', writes: 0, retryAfterMs: error.retryAfterMs ?? 30_000 };
     }

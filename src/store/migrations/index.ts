@@ -10,6 +10,7 @@ import * as m0007 from './0007-grant-claim-and-unavailable.ts';
 import * as m0008 from './0008-onboarding.ts';
 import * as m0010 from './0010-calendar-feeds.ts';
 import * as m0011 from './0011-company-delegation.ts';
+import * as m0014 from './0014-operator-alarms.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-bookings': m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-onboarding': m0008,
   '0010-calendar-feeds': m0010,
   '0011-company-delegation': m0011,
+  '0014-operator-alarms': m0014,
 };

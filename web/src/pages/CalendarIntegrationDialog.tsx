@@ -260,6 +260,12 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
   const by = status.connectedBy;
   return (
     <div className="dialog-grid">
+      {status.operatorAlarm && (
+        <section role="alert" aria-labelledby="operator-alarm-title" className="alert error" data-testid="operator-alarm">
+          <h3 id="operator-alarm-title">{t('calendarDialog.operatorAlarmTitle')}</h3>
+          <p>{t('calendarDialog.operatorAlarmText', { since: formatInstant(status.operatorAlarm.since, i18n.language) })}</p>
+        </section>
+      )}
       <div className="dialog-steps">
         {provider.companyGrant && <GrantStep status={status} number={1} />}
         {status.delegation && <DelegationStep status={status} number={1} onStatus={onStatus} />}

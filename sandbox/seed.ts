@@ -11,6 +11,11 @@ export interface SeedUser {
   /** Holds an Entra role that may grant tenant-wide admin consent. */
   isAdmin: boolean;
   preferredLanguage?: string;
+  /**
+   * The user's `mail` attribute, where it is not their UPN. A user without an Exchange mailbox may
+   * set it to any address, verified by nobody: the id token's `email` claim carries it.
+   */
+  mail?: string;
 }
 
 export interface SeedTenant {

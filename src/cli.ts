@@ -25,6 +25,7 @@ const USAGE = `Usage:
   tripcal operator companies show <companyId>
   tripcal operator companies settings <companyId> [--travelers-from-bookings true|false]
                                     [--remove-events-on-deprovision true|false]
+                                    [--keep-cancelled-events true|false]
   tripcal operator api-keys create <companyId> [--name <name>]
   tripcal operator api-keys revoke <companyId> <keyId>
   tripcal operator scim-tokens create <companyId> [--name <name>]
@@ -88,7 +89,7 @@ async function operator(args: string[]): Promise<number> {
     args, allowPositionals: true,
     options: {
       name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-name': { type: 'string' }, locale: { type: 'string', default: 'ja' }, 'time-zone': { type: 'string', default: 'Asia/Tokyo' },
-      'travelers-from-bookings': { type: 'string' }, 'remove-events-on-deprovision': { type: 'string' },
+      'travelers-from-bookings': { type: 'string' }, 'remove-events-on-deprovision': { type: 'string' }, 'keep-cancelled-events': { type: 'string' },
     },
   });
   const { url, token } = operatorClientSettings();
@@ -97,7 +98,7 @@ async function operator(args: string[]): Promise<number> {
     return 2;
   }
   const [resource, action, companyId, itemId] = positionals;
-  const bool = (name: 'travelers-from-bookings' | 'remove-events-on-deprovision') => (values[name] === undefined ? undefined : values[name] === 'true');
+  const bool = (name: 'travelers-from-bookings' | 'remove-events-on-deprovision' | 'keep-cancelled-events') => (values[name] === undefined ? undefined : values[name] === 'true');
   let method: string;
   let route: string;
   let body: unknown;
@@ -111,7 +112,7 @@ async function operator(args: string[]): Promise<number> {
     [method, route, body] = ['POST', '/companies', { name: values.name, admin: { email: values['admin-email'], name: values['admin-name'], locale: values.locale, timeZone: values['time-zone'] } }];
   } else if (resource === 'companies' && action === 'show' && companyId) [method, route] = ['GET', `/companies/${companyId}`];
   else if (resource === 'companies' && action === 'settings' && companyId) {
-    [method, route, body] = ['PATCH', `/companies/${companyId}/settings`, { travelersFromBookings: bool('travelers-from-bookings'), removeEventsOnDeprovision: bool('remove-events-on-deprovision') }];
+    [method, route, body] = ['PATCH', `/companies/${companyId}/settings`, { travelersFromBookings: bool('travelers-from-bookings'), removeEventsOnDeprovision: bool('remove-events-on-deprovision'), keepCancelledEvents: bool('keep-cancelled-events') }];
   } else if ((resource === 'api-keys' || resource === 'scim-tokens') && action === 'create' && companyId) {
     [method, route, body] = ['POST', `/companies/${companyId}/${resource}`, values.name ? { name: values.name } : {}];
   } else if ((resource === 'api-keys' || resource === 'scim-tokens') && action === 'revoke' && companyId && itemId) [method, route] = ['DELETE', `/companies/${companyId}/${resource}/${itemId}`];

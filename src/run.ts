@@ -95,7 +95,7 @@ export async function run(roles: Roles): Promise<void> {
   if (roles.api) {
     const operator: OperatorAccess = { token: operatorToken?.token };
     const app = await buildServer({
-      store, bookings, organizer, publicUrl: settings.publicUrl, calendars: { providers, box }, logger: true, operator, production: settings.production,
+      store, bookings, organizer, publicUrl: settings.publicUrl, calendars: { providers, box }, logger: true, operator, production: settings.production, trustProxy: settings.trustProxy,
       mail: { send: (message) => transport.send(message), from: settings.mail.from },
       web: { webDist: path.resolve(import.meta.dirname, '../web/dist') },
       // Development pages list every company's outbox: on by default only in a local set-up (the

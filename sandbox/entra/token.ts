@@ -94,7 +94,10 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
         uti: randomToken(16),
         ver: "2.0",
       };
-      if (parsed.oidc.includes("email")) claims.email = user.userPrincipalName;
+      // The optional `email` claim is the user's mail attribute, which a user without a mailbox can
+      // set to anything ("Migrate away from using email claims for user identification or
+      // authorization"); `preferred_username` is the UPN, of a domain the tenant has verified.
+      if (parsed.oidc.includes("email")) claims.email = user.mail ?? user.userPrincipalName;
       if (nonce) claims.nonce = nonce;
       body.id_token = signJwt(key, claims);
     }

@@ -4,6 +4,7 @@
 import type { CalendarAccount } from './account.ts';
 import type { CompanyDelegation, CompanyGrant } from './company-grant.ts';
 import type { ConnectMethod, KeepAlive, OAuthCodeFlow, StoredAccount } from './connection.ts';
+import type { IdentitySignIn } from './sign-in.ts';
 
 /** `C`: how a user connects (a sign-in redirect by default, or a password form). */
 export interface CalendarProvider<C extends ConnectMethod = OAuthCodeFlow> {
@@ -14,6 +15,8 @@ export interface CalendarProvider<C extends ConnectMethod = OAuthCodeFlow> {
   readonly companyGrant?: CompanyGrant;
   /** Where the provider has one: access delegated for the whole organisation, no user signing in. */
   readonly delegation?: CompanyDelegation;
+  /** Where the provider's identity platform signs users in to tripcal (OpenID Connect). */
+  readonly signIn?: IdentitySignIn;
   /** The calendar of a connected account. */
   account(account: StoredAccount): CalendarAccount;
 }

@@ -41,9 +41,17 @@ export interface ProviderMessages {
   delegationMissing?: string;
 }
 
+/** Where the provider's identity platform signs users in to tripcal: the log-in button, and the name its sentences use. */
+export interface SignInLabels {
+  button: string;
+  name: string;
+}
+
 export interface ProviderDescriptor {
   id: string;
   labels: Record<Locale, ProviderLabels>;
+  /** The log-in page's button, where the provider signs users in (docs/labels.md). */
+  signIn?: Record<Locale, SignInLabels>;
   messages: Record<Locale, ProviderMessages>;
   /** The company must first be granted access by its own administrator. */
   companyGrant: boolean;
@@ -60,6 +68,7 @@ const DESCRIPTORS: ProviderDescriptor[] = [
       ja: { integration: 'Outlookカレンダー連携', connect: 'Outlookカレンダーと接続', tile: 'Outlook', calendar: 'Outlookカレンダー' },
       en: { integration: 'Outlook calendar integration', connect: 'Connect to Outlook calendar', tile: 'Outlook', calendar: 'Outlook calendar' },
     },
+    signIn: { ja: { button: 'Microsoftでサインイン', name: 'Microsoft' }, en: { button: 'Sign in with Microsoft', name: 'Microsoft' } },
     messages: {
       ja: {
         grantMissing: 'Microsoft Entra 管理者がまだアクセスを承認していません。',

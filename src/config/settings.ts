@@ -29,6 +29,12 @@ export interface Settings {
   /** NODE_ENV is "production": development pages never appear. */
   production: boolean;
   /**
+   * Fastify's `trustProxy`: false (the default) takes the TCP peer as the client; true trusts
+   * every proxy's X-Forwarded-For / X-Forwarded-Proto; a number trusts that many hops; otherwise
+   * a comma-separated list of the proxies' addresses or CIDR ranges.
+   */
+  trustProxy: boolean | number | string[];
+  /**
    * The environment as read at start, for the calendar providers' own settings: each provider
    * reads its variables with the readers below (src/calendars/<provider>/settings.ts), so this
    * module stays the one that reads process.env and knows no provider.
@@ -79,6 +85,18 @@ function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   throw new SettingsError(name, 'must be true or false');
 }
 
+function readTrustProxy(env: Env, name: string): boolean | number | string[] {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return false;
+  if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  const address = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*)(\/\d{1,3})?$/i;
+  if (!entries.every((e) => address.test(e))) throw new SettingsError(name, 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses (CIDR allowed)');
+  return entries;
+}
+
 function readEmail(env: Env, name: string, fallback: string): string {
   const raw = env[name] || fallback;
   if (!/^[^\s@]+@[^\s@]+$/.test(raw)) throw new SettingsError(name, 'must be an email address');
@@ -109,6 +127,7 @@ export function loadSettings(env: Env = process.env, cwd: string = process.cwd()
     sandboxPort: readPort(env, 'SANDBOX_PORT', 3443),
     devTools: env.DEV_TOOLS === undefined || env.DEV_TOOLS === '' ? undefined : readBoolean(env, 'DEV_TOOLS', false),
     production: env.NODE_ENV === 'production',
+    trustProxy: readTrustProxy(env, 'TRUST_PROXY'),
     environment: Object.freeze({ ...env }),
   };
 }

@@ -23,11 +23,25 @@ export interface DesiredEvent {
   start: EventTime;
   end: EventTime;
   isAllDay: boolean;
-  /** Always tentative (仮の予定): the booking is the traveler's plan, not a meeting. */
-  showAs: 'tentative';
+  /**
+   * Tentative (仮の予定): the booking is the traveler's plan, not a meeting. Free for a cancelled
+   * booking the company keeps in calendars.
+   */
+  showAs: 'tentative' | 'free';
   categories: string[];
   /** Minutes before start, or null for no reminder. */
   reminderMinutesBeforeStart: number | null;
+  /**
+   * A cancelled booking kept in the calendar (the company's `keepCancelledEvents`): titled
+   * 「キャンセル: …」 / "Canceled: …", its body saying so, free (transparent), no reminder.
+   * Absent on a live booking's event (so its content hash does not depend on this property).
+   */
+  cancelled?: true;
+}
+
+export interface ProjectionOptions {
+  /** The company keeps cancelled bookings in calendars instead of removing them. */
+  keepCancelled?: boolean;
 }
 
 // Reminders a traveler would choose: time to get to the airport, to the station, to the counter.
@@ -46,12 +60,25 @@ function calendarTime(time: ZonedTime): EventTime {
   return { dateTime: seconds(time.local), timeZone: time.timeZone };
 }
 
+/** Whether a segment is cancelled, on its own or with its whole trip. */
+export function isCancelledSegment(segment: Segment, trip: Trip): boolean {
+  return trip.status === 'cancelled' || segment.status === 'cancelled';
+}
+
+/** A cancelled booking's title and description, as every calendar and the .ics show it when kept. */
+export function cancelledText<T extends { summary: string; description: string }>(text: T, locale: Locale): T {
+  const words = messages(locale).itineraryChanges;
+  return { ...text, summary: words.cancelledTitle(text.summary), description: `${words.cancelledNote}\n\n${text.description}` };
+}
+
 export function projectSegment(segment: Segment, trip: Trip, locale: Locale): DesiredEvent {
-  const text = describeSegment(segment, locale);
+  const described = describeSegment(segment, locale);
+  const cancelled = isCancelledSegment(segment, trip);
+  const text = cancelled ? cancelledText(described, locale) : described;
   const words = messages(locale);
   // A stay is all-day, midnight to midnight in the hotel's zone, the end exclusive (as in the .ics).
   const span = segmentSpan(segment);
-  return {
+  const event: DesiredEvent = {
     key: segment.id,
     subject: text.summary,
     body: `${text.description}\n\n${words.common.bookingReference}: ${trip.bookingRef}`,
@@ -59,16 +86,21 @@ export function projectSegment(segment: Segment, trip: Trip, locale: Locale): De
     start: calendarTime(span.start),
     end: calendarTime(span.end),
     isAllDay: span.allDay,
-    showAs: 'tentative',
+    showAs: cancelled ? 'free' : 'tentative',
     categories: [words.calendarEvent.category],
-    reminderMinutesBeforeStart: REMINDER_MINUTES[segment.kind],
+    reminderMinutesBeforeStart: cancelled ? null : REMINDER_MINUTES[segment.kind],
   };
+  if (cancelled) event.cancelled = true;
+  return event;
 }
 
-/** The events a traveler should have for a trip: one per confirmed segment. */
-export function projectTrip(trip: Trip, locale: Locale): DesiredEvent[] {
-  if (trip.status === 'cancelled') return [];
-  return trip.segments.filter((s) => s.status === 'confirmed').map((s) => projectSegment(s, trip, locale));
+/**
+ * The events a traveler should have for a trip: one per confirmed segment; with `keepCancelled`,
+ * one per cancelled segment too (of a cancelled trip, every segment), kept as cancelled.
+ */
+export function projectTrip(trip: Trip, locale: Locale, options: ProjectionOptions = {}): DesiredEvent[] {
+  const shown = options.keepCancelled ? trip.segments : trip.segments.filter((s) => !isCancelledSegment(s, trip));
+  return shown.map((s) => projectSegment(s, trip, locale));
 }
 
 /** Equal events hash equal; any visible difference changes the hash. */

@@ -70,6 +70,11 @@ export interface ProviderDescriptor {
   passwordForm?: Record<Locale, { help: string; serverExample: string }>;
 }
 
+/** GET /api/session/sign-in: the providers whose sign-in the log-in page offers, with the button's words. */
+export interface SignInProvidersResponse {
+  providers: { id: ProviderId; labels: Record<Locale, { button: string; name: string }> }[];
+}
+
 export type ConnectionStatus = 'not_connected' | 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
 /**
@@ -206,3 +211,13 @@ export interface CalendarFeedStatus {
 export type PasswordConnectResponse =
   | { result: 'choose_calendar'; calendars: Array<{ id: string; name: string }> }
   | { result: 'connected'; calendar: MyCalendarStatus };
+
+/**
+ * GET /api/company/settings, PATCH /api/company/settings { keepCancelledEvents } (company admins):
+ * whether a cancelled booking stays in travelers' calendars as "Canceled: …", free, with no
+ * reminder (true), or is removed (false, the default). A change reconciles every connected
+ * calendar of the company. A bad value is a 400 naming the field, in the admin's language.
+ */
+export interface CompanySettingsResponse {
+  keepCancelledEvents: boolean;
+}

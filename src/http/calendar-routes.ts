@@ -16,12 +16,13 @@ import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, rec
 import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
 import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
-import { listUsers } from '../store/organisations.ts';
+import { companySettings, listUsers } from '../store/organisations.ts';
 import { operatorAlarms } from '../store/operator-alarms.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { COMPANY_POLICY_REASON } from '../sync/connection-policy.ts';
 import { enqueueSync, enqueueSyncs, reconcileAfterCommit } from '../sync/sync-jobs.ts';
 import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, PasswordConnectResponse, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
+import { changeCompanySettings } from './company-settings.ts';
 import { HttpError } from './errors.ts';
 import { requestLocale, requireAdmin, requireUser, sessionHash } from './session.ts';
 
@@ -299,6 +300,47 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
   });
 
   // ---- the company admin ----
+
+  // The company's settings the web app's 会社 → 設定 shows (session of a company admin).
+  const companySettingsSchema = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      keepCancelledEvents: {
+        type: 'boolean',
+        description: 'A cancelled booking stays in travelers\' calendars (Outlook, Google, CalDAV, the calendar feed) as 「キャンセル: …」 / "Canceled: …", free, with no reminder; false (the default) removes it. Changing it reconciles every connected calendar of the company.',
+      },
+    },
+  } as const;
+  const companySettingsDoc = { tags: ['web app'], security: [{ sessionCookie: [] }] };
+  const settingsView = (s: { keepCancelledEvents: boolean }) => ({ keepCancelledEvents: s.keepCancelledEvents });
+
+  app.get('/api/company/settings', {
+    schema: { ...companySettingsDoc, summary: "The company's settings (company admins)", response: { 200: { ...companySettingsSchema, required: ['keepCancelledEvents'] } } },
+  }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const settings = await companySettings(db, admin.organisationId);
+    return settingsView(settings!);
+  });
+
+  app.patch<{ Body: { keepCancelledEvents?: boolean } }>('/api/company/settings', {
+    // Validated here rather than by the schema alone, so the admin reads the refusal in their language.
+    attachValidation: true,
+    schema: {
+      ...companySettingsDoc, summary: "Changes the company's settings (company admins)", body: companySettingsSchema,
+      response: { 200: { ...companySettingsSchema, required: ['keepCancelledEvents'] } },
+    },
+  }, async (request) => {
+    const admin = await requireAdmin(db, request, now());
+    const body = request.body as unknown;
+    const value = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).keepCancelledEvents : undefined;
+    const extra = body !== null && typeof body === 'object' ? Object.keys(body).find((k) => k !== 'keepCancelledEvents') : undefined;
+    const words = messages(admin.locale).companySettings;
+    if (extra !== undefined) throw new HttpError(400, 'invalid_request', words.unknownField(extra), extra);
+    if (request.validationError || typeof value !== 'boolean') throw new HttpError(400, 'invalid_request', words.keepCancelledEvents, 'keepCancelledEvents');
+    const settings = await changeCompanySettings(store, admin.organisationId, { keepCancelledEvents: value });
+    return settingsView(settings!);
+  });
 
   app.get('/api/company/calendars', { schema: { hide: true } }, async (request) => {
     const admin = await requireAdmin(db, request, now());

@@ -29,12 +29,13 @@ const FEED_FORMAT = 'feed-1';
 const DAY_MS = 86_400_000;
 
 /**
- * The feed's ETag: its text is a function of these alone (the trips' stamp, the language, and the
- * UTC day, which moves the window of past segments), so the text is rendered only when it changes.
+ * The feed's ETag: its text is a function of these alone (the trips' stamp, the language, the
+ * company's choice for cancelled bookings, and the UTC day, which moves the window of past
+ * segments), so the text is rendered only when it changes.
  */
 export function feedEtag(stamp: FeedStamp, at: Date): string {
   const day = Math.floor(at.getTime() / DAY_MS);
-  const basis = [FEED_FORMAT, stamp.userId, stamp.locale, stamp.tripsChangedAt?.toISOString() ?? '-', stamp.versions, stamp.trips, day].join('|');
+  const basis = [FEED_FORMAT, stamp.userId, stamp.locale, stamp.tripsChangedAt?.toISOString() ?? '-', stamp.versions, stamp.trips, stamp.keepCancelled ? 'keep-cancelled' : 'remove-cancelled', day].join('|');
   return `"${createHash('sha256').update(basis).digest('base64url').slice(0, 27)}"`;
 }
 
@@ -94,6 +95,7 @@ export async function feedRoutes(app: FastifyInstance, opts: FeedRoutesOptions):
       dtstamp: stamp.tripsChangedAt ?? new Date(0),
       // Whole UTC days, as the ETag counts them.
       since: new Date((Math.floor(at.getTime() / DAY_MS) - FEED_PAST_DAYS) * DAY_MS),
+      keepCancelled: stamp.keepCancelled,
     });
     return reply.type('text/calendar; charset=utf-8').header('content-disposition', 'inline; filename="tripcal.ics"').send(text);
   });

@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isValidTimeZone } from '../domain/zoned-time.ts';
 import { issueCredential, listCredentials, revokeCredential, type CredentialKind } from '../store/company-credentials.ts';
 import type { Store } from '../store/database.ts';
-import { companySettings, onboardCompany, updateCompanySettings } from '../store/organisations.ts';
+import { companySettings, onboardCompany } from '../store/organisations.ts';
+import { changeCompanySettings } from './company-settings.ts';
 import { HttpError } from './errors.ts';
 
 export interface OperatorAccess {
@@ -37,6 +38,10 @@ const settingsSchema = {
   properties: {
     travelersFromBookings: { type: 'boolean', description: 'A booking naming an unknown traveler creates them (default true)' },
     removeEventsOnDeprovision: { type: 'boolean', description: "A deprovisioned traveler's calendar events are removed (default false: they stay)" },
+    keepCancelledEvents: {
+      type: 'boolean',
+      description: 'A cancelled booking stays in travelers\' calendars as 「キャンセル: …」 / "Canceled: …", free, with no reminder (default false: it is removed). Changing it reconciles every connected calendar of the company.',
+    },
   },
 } as const;
 
@@ -110,11 +115,11 @@ export async function operatorRoutes(app: FastifyInstance, opts: OperatorRoutesO
     return { id: request.params.id, settings, credentials };
   });
 
-  app.patch<{ Params: { id: string }; Body: { travelersFromBookings?: boolean; removeEventsOnDeprovision?: boolean } }>('/companies/:id/settings', {
-    schema: { tags, security, summary: 'How the company provisions its travelers', params: companyParam, body: settingsSchema, response: { 200: settingsSchema, 404: errorResponse } },
+  app.patch<{ Params: { id: string }; Body: { travelersFromBookings?: boolean; removeEventsOnDeprovision?: boolean; keepCancelledEvents?: boolean } }>('/companies/:id/settings', {
+    schema: { tags, security, summary: "How the company provisions its travelers, and what its travelers' calendars show", params: companyParam, body: settingsSchema, response: { 200: settingsSchema, 404: errorResponse } },
   }, async (request) => {
     await requireCompany(request.params.id);
-    return updateCompanySettings(db, request.params.id, request.body);
+    return changeCompanySettings(store, request.params.id, request.body);
   });
 
   const credentialRoutes = (path: string, kind: CredentialKind, field: 'key' | 'token', param: string, what: string) => {

@@ -12,9 +12,10 @@ import type { Locale } from '../domain/types.ts';
 import { isValidTimeZone } from '../domain/zoned-time.ts';
 import { organisationForCredential } from '../store/company-credentials.ts';
 import type { Store } from '../store/database.ts';
+import { enqueueSyncs } from '../sync/sync-jobs.ts';
 import { companySettings } from '../store/organisations.ts';
 import {
-  createDirectoryUser, deleteDirectoryUser, emailTakenByOther, findDirectoryUser, listDirectoryUsers, setActive, updateDirectoryUser,
+  connectedConnectionIds, createDirectoryUser, deleteDirectoryUser, emailTakenByOther, findDirectoryUser, listDirectoryUsers, setActive, updateDirectoryUser,
   type DirectoryAttributes, type DirectoryFilter, type DirectoryUser,
 } from '../store/users.ts';
 
@@ -297,6 +298,8 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRoutesOptions):
     if (active === undefined || active === user.active) return;
     if (!active && opts.removeCalendarEvents && (await companySettings(db, organisationId))?.removeEventsOnDeprovision) await opts.removeCalendarEvents(user.id);
     await setActive(db, organisationId, user.id, active, now());
+    // Reactivated: the calendars that came back catch up on what changed meanwhile.
+    if (active) await enqueueSyncs(store, undefined, await connectedConnectionIds(db, user.id));
   }
   async function update(organisationId: string, user: DirectoryUser, changes: Partial<DirectoryAttributes>) {
     if (changes.email !== undefined && changes.email.toLowerCase() !== user.email.toLowerCase() && (await emailTakenByOther(db, changes.email, user.id))) {
@@ -371,6 +374,8 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRoutesOptions):
     const created = await createDirectoryUser(db, organisationId, { ...attrs, active: true });
     if ('problem' in created) throw new ScimError(409, `userName: a user with this userName exists already`, 'uniqueness');
     const user = attrs.active === false ? await update(organisationId, created.user, { active: false }) : created.user;
+    // A user the identity provider deleted and creates again is reactivated: their calendars catch up.
+    if (user.active) await enqueueSyncs(store, undefined, await connectedConnectionIds(db, user.id));
     return reply.header('location', `${base}/Users/${user.id}`).code(201).type(SCIM_TYPE).send(resource(user, base));
   });
 

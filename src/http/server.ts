@@ -10,6 +10,7 @@ import type { SecretBox } from '../store/secret-box.ts';
 import { appRoutes, type AppRoutesOptions } from './app-routes.ts';
 import { registerRateLimits, refuseCrossSite, securityHeaders } from './hardening.ts';
 import { scimRoutes } from './scim-routes.ts';
+import { signInRoutes } from './sign-in-routes.ts';
 import { removeUserEvents } from '../sync/remove-user-events.ts';
 import { operatorAlarms } from '../store/operator-alarms.ts';
 import { operatorRoutes, type OperatorAccess } from './operator-routes.ts';
@@ -40,6 +41,12 @@ export interface ServerOptions {
   mail?: AppRoutesOptions['mail'];
   /** The log-in limits (app-routes.ts LOGIN_LIMITS by default). */
   loginLimits?: AppRoutesOptions['loginLimits'];
+  /**
+   * Fastify's trustProxy (TRUST_PROXY): behind a load balancer, the client's address and scheme
+   * come from X-Forwarded-For / X-Forwarded-Proto, for the per-address log-in limit and the
+   * cross-site check. Off by default: those headers are then ignored.
+   */
+  trustProxy?: boolean | number | string[];
   logger?: boolean;
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
@@ -64,6 +71,8 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
+    // A number of hops as Fastify's own integer form means it (trust the first n hops).
+    trustProxy: typeof opts.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (opts.trustProxy as number)) : (opts.trustProxy ?? false),
     logger: opts.logger
       ? {
           level: 'info',
@@ -96,6 +105,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: "The company's API key" },
           operatorToken: { type: 'http', scheme: 'bearer', description: "The platform operator's token (OPERATOR_TOKEN)" },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'tripcal_session', description: "The web app's session (POST /api/session)" },
         },
       },
     },
@@ -111,6 +121,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   if (opts.operator) await app.register(operatorRoutes, { prefix: '/api/operator/v1', store: opts.store, access: opts.operator, publicUrl: opts.publicUrl, now: opts.now });
   if (opts.calendars) {
     await app.register(calendarRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, now: opts.now });
+    await app.register(signInRoutes, { store: opts.store, providers: opts.calendars.providers, box: opts.calendars.box, publicUrl: opts.publicUrl, secureCookies, ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}), now: opts.now });
     await app.register(feedRoutes, { store: opts.store, box: opts.calendars.box, publicUrl: opts.publicUrl, organizer: opts.organizer, now: opts.now });
   }
 

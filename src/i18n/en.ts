@@ -46,6 +46,12 @@ export const en = {
     notFound: 'Trip not found.',
   },
 
+  /** The company admin's settings (会社 → 設定). */
+  companySettings: {
+    keepCancelledEvents: 'keepCancelledEvents: choose whether canceled bookings stay in calendars (true or false).',
+    unknownField: (field: string) => `${field}: not a company setting.`,
+  },
+
   /** A segment as a traveler reads it: email rows, calendar event titles and bodies. */
   segment: {
     flight: 'Flight',
@@ -107,6 +113,7 @@ export const en = {
       update:
         'Each attached calendar file (.ics) holds one booking: open it to add that booking to your calendar, or to update it there. A file sent after a change updates the same event instead of adding a new one. The whole trip, as one file, is on the trip page.',
       cancel: 'Each attached calendar file (.ics) holds one cancelled booking: open it to remove that booking from your calendar.',
+      keepCancelled: 'Each attached calendar file (.ics) holds one cancelled booking: open it to mark that booking as canceled in your calendar, where it stays, shown as free, with no reminder.',
     },
     /** A calendar connection of the traveler lapsed. */
     reconnect: (names: CalendarNames) => [
@@ -133,6 +140,8 @@ export const en = {
   itineraryChanges: {
     /** The title of a cancelled booking kept in a calendar. */
     cancelledTitle: (summary: string) => `Canceled: ${summary}`,
+    /** The first line of a cancelled booking's event body. */
+    cancelledNote: 'This booking was canceled.',
     /** The row that carries each changed fact. */
     heading: 'What changed',
     facts: {

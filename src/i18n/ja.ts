@@ -25,6 +25,11 @@ export const ja: Messages = {
     notFound: '旅程が見つかりません。',
   },
 
+  companySettings: {
+    keepCancelledEvents: 'keepCancelledEvents: キャンセルされた予約をカレンダーに残すかどうか(true または false)を指定してください。',
+    unknownField: (field) => `${field}: 会社の設定にはない項目です。`,
+  },
+
   segment: {
     flight: '便',
     operatedBy: '運航会社',
@@ -78,6 +83,7 @@ export const ja: Messages = {
       update:
         '添付のカレンダーファイル(.ics)は予定1件ごとに分かれています。開くと、その予定がカレンダーに追加または更新されます。変更後に届くファイルは、同じ予定を重複させずに更新します。旅程全体を1つのファイルにしたものは旅程のページにあります。',
       cancel: '添付のカレンダーファイル(.ics)はキャンセルされた予定1件ごとに分かれています。開くと、その予定がカレンダーから削除されます。',
+      keepCancelled: '添付のカレンダーファイル(.ics)はキャンセルされた予定1件ごとに分かれています。開くと、その予定は「キャンセル」と表示されてカレンダーに残ります(空き時間として表示され、通知はありません)。',
     },
     reconnect: (names) => [
       `${names.calendar}との接続の有効期限が切れたため、この旅程を${names.calendar}に自動で反映できませんでした。`,
@@ -100,6 +106,7 @@ export const ja: Messages = {
 
   itineraryChanges: {
     cancelledTitle: (summary) => `キャンセル: ${summary}`,
+    cancelledNote: 'この予約はキャンセルされました。',
     heading: '変更内容',
     facts: {
       departure: '出発', arrival: '到着', pickUp: '貸出', dropOff: '返却', checkIn: 'チェックイン', checkOut: 'チェックアウト',

@@ -38,7 +38,10 @@ function confirmedSegments(trip: Trip): Segment[] {
  * event: Outlook keeps only the first UID of an invitation that holds several, and Gmail, Apple
  * Calendar and Thunderbird take such an object for a plain import. So:
  *  - a REQUEST for each segment this change added or altered (its SEQUENCE already bumped);
- *  - a CANCEL for each segment this change cancelled (its SEQUENCE already bumped).
+ *  - a CANCEL for each segment this change cancelled (its SEQUENCE already bumped); where the
+ *    company keeps cancelled bookings in calendars (`keepCancelled`), a REQUEST instead, which
+ *    changes the event into 「キャンセル: …」 / "Canceled: …", free, with no reminder, as the
+ *    synced calendars show it (a CANCEL would remove it from every client that applies it).
  * In the trip's order, REQUESTs first. Unchanged segments are not sent again: the whole trip is the
  * PUBLISH download (`itineraryDownload`).
  */
@@ -69,12 +72,15 @@ export function itineraryCalendars(change: ItineraryChange, options: CalendarOpt
       content: renderItineraryIcs(trip, [segment], { ...options, method: 'REQUEST' }),
       segmentId: segment.id,
     })),
-    ...cancels.map((segment) => ({
-      method: 'CANCEL' as const,
-      filename: `cancellation-${ref}-${filenamePart(segment.ref)}.ics`,
-      content: renderItineraryIcs(trip, [segment], { ...options, method: 'CANCEL' }),
-      segmentId: segment.id,
-    })),
+    ...cancels.map((segment) => {
+      const method = options.keepCancelled ? ('REQUEST' as const) : ('CANCEL' as const);
+      return {
+        method,
+        filename: `cancellation-${ref}-${filenamePart(segment.ref)}.ics`,
+        content: renderItineraryIcs(trip, [{ ...segment, status: 'cancelled' as const }], { ...options, method }),
+        segmentId: segment.id,
+      };
+    }),
   ];
 }
 

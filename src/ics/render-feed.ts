@@ -23,19 +23,25 @@ export interface FeedOptions {
   dtstamp: Date;
   /** Segments that ended before this are left out. */
   since: Date;
+  /** The company keeps cancelled bookings in calendars: they stay in the feed, titled as cancelled, free. */
+  keepCancelled?: boolean;
 }
 
 function endsAt(segment: Segment): Date | undefined {
   return toInstant(segmentSpan(segment).end);
 }
 
-/** The segments a feed shows: confirmed, of an active trip, not ended before `since`; by start. */
-export function feedSegments(trips: Trip[], since: Date): Segment[] {
+/**
+ * The segments a feed shows: confirmed, of an active trip (with `keepCancelled`, cancelled ones
+ * too, those of a cancelled trip marked cancelled), not ended before `since`; by start.
+ */
+export function feedSegments(trips: Trip[], since: Date, keepCancelled = false): Segment[] {
   const segments: Array<{ segment: Segment; start: number }> = [];
   for (const trip of trips) {
-    if (trip.status !== 'active') continue;
-    for (const segment of trip.segments) {
-      if (segment.status !== 'confirmed') continue;
+    if (trip.status !== 'active' && !keepCancelled) continue;
+    for (const tripSegment of trip.segments) {
+      const segment = trip.status === 'active' ? tripSegment : { ...tripSegment, status: 'cancelled' as const };
+      if (segment.status !== 'confirmed' && !keepCancelled) continue;
       const end = endsAt(segment);
       if (!end || end < since) continue;
       segments.push({ segment, start: toInstant(segmentSpan(segment).start)?.getTime() ?? 0 });
@@ -46,14 +52,14 @@ export function feedSegments(trips: Trip[], since: Date): Segment[] {
 
 /** The feed's text: CRLF lines folded at 75 octets, a VTIMEZONE per zone used. Deterministic for given inputs. */
 export function renderFeedIcs(trips: Trip[], options: FeedOptions): string {
-  const segments = feedSegments(trips, options.since);
+  const segments = feedSegments(trips, options.since, options.keepCancelled);
   const blocks = new Map<string, VTimezone>();
   for (const zone of zonesUsed(segments)) blocks.set(zone, vtimezone(zone));
   const tzid = (zone: string) => blocks.get(zone)!.tzid;
   const timezoneLines = [...new Map([...blocks.values()].map((b) => [b.tzid, b])).values()]
     .sort((a, b) => (a.tzid < b.tzid ? -1 : a.tzid > b.tzid ? 1 : 0))
     .flatMap((b) => b.lines);
-  const eventOptions = { method: 'PUBLISH' as const, locale: options.locale, organizer: options.organizer, dtstamp: options.dtstamp };
+  const eventOptions = { method: 'PUBLISH' as const, locale: options.locale, organizer: options.organizer, dtstamp: options.dtstamp, keepCancelled: options.keepCancelled };
   const lines = [
     'BEGIN:VCALENDAR',
     contentLine('VERSION', '2.0'),

@@ -10,8 +10,7 @@
 // VTIMEZONE blocks come from a maintained library (vtimezone.ts).
 
 import { describeSegment } from '../domain/describe-segment.ts';
-import { REMINDER_MINUTES } from '../domain/project-segment.ts';
-import { messages } from '../i18n/messages.ts';
+import { cancelledText, REMINDER_MINUTES } from '../domain/project-segment.ts';
 import type { Locale, Segment, Trip } from '../domain/types.ts';
 import { contentLine, escapeText } from './content-line.ts';
 import { eventTimes, icsValue, type EventTime } from './event-times.ts';
@@ -34,7 +33,11 @@ export interface IcsOptions {
   attendee?: IcsPerson;
   /** When this object is created; written in UTC. Segments that started before it get no reminder. */
   dtstamp: Date;
-  /** The company keeps cancelled bookings in calendars: a cancelled segment may then be in a REQUEST. */
+  /**
+   * The company keeps cancelled bookings in calendars: a cancelled segment may then be in a
+   * REQUEST, and in a REQUEST or a PUBLISH (the feed) it is written without STATUS, titled and
+   * described as cancelled, free, with no reminder, as the synced calendars show it.
+   */
   keepCancelled?: boolean;
   productId?: string;
 }
@@ -78,19 +81,21 @@ function isCancelled(segment: Segment, options: IcsOptions): boolean {
 
 /**
  * STATUS: what the booking is. RFC 5546 §3.2.2 allows only TENTATIVE or CONFIRMED in a REQUEST,
- * so a cancelled booking kept in the calendar (a REQUEST) has none; its title says it.
+ * so a cancelled booking kept in the calendar (a REQUEST) has none; its title says it. A kept
+ * cancellation in a PUBLISH (the feed) has none either: clients hide or drop a STATUS:CANCELLED
+ * event (Google Calendar drops it), and a kept one is meant to stay in sight.
  */
-function status(cancelled: boolean, method: IcsMethod): string | undefined {
+function status(cancelled: boolean, options: IcsOptions): string | undefined {
   if (!cancelled) return 'CONFIRMED';
-  return method === 'REQUEST' ? undefined : 'CANCELLED';
+  return options.method === 'REQUEST' || (options.method === 'PUBLISH' && options.keepCancelled) ? undefined : 'CANCELLED';
 }
 
 export function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: string) => string): string[] {
   const { start, end, startsAt } = eventTimes(segment);
-  const text = describeSegment(segment, options.locale);
+  const described = describeSegment(segment, options.locale);
   const cancelled = isCancelled(segment, options);
-  const summary = cancelled ? messages(options.locale).itineraryChanges.cancelledTitle(text.summary) : text.summary;
-  const eventStatus = status(cancelled, options.method);
+  const text = cancelled ? cancelledText(described, options.locale) : described;
+  const eventStatus = status(cancelled, options);
   // A stay does not make the traveler busy all day, nor does a cancelled booking; a flight, a
   // train or a rental does.
   const free = cancelled || segment.kind === 'hotel';
@@ -101,7 +106,7 @@ export function renderEvent(segment: Segment, options: IcsOptions, tzid: (zone: 
     contentLine('DTSTAMP', utcDateTime(options.dtstamp)),
     timeProperty('DTSTART', start, tzid),
     timeProperty('DTEND', end, tzid),
-    contentLine('SUMMARY', escapeText(summary)),
+    contentLine('SUMMARY', escapeText(text.summary)),
     contentLine('LOCATION', escapeText(text.location)),
     contentLine('DESCRIPTION', escapeText(text.description)),
     ...(eventStatus ? [contentLine('STATUS', eventStatus)] : []),

@@ -20,6 +20,8 @@ export interface ItineraryEmailOptions {
   publicUrl: string;
   /** The traveler's calendar connections that lapsed (their names in the traveler's language): say so, and how to reconnect. */
   lapsedCalendars?: CalendarNames[];
+  /** The traveler's company keeps cancelled bookings in calendars: a cancellation is sent as a REQUEST that keeps the event, marked cancelled. */
+  keepCancelled?: boolean;
 }
 
 export function composeItineraryEmail(
@@ -52,6 +54,7 @@ export function composeItineraryEmail(
       organizer: { name: options.from.name, email: options.from.address },
       attendee: { name: traveler.displayName, email: traveler.email },
       dtstamp: change.occurredAt,
+      keepCancelled: options.keepCancelled === true,
     },
   ).sort((a, b) => (a.method === b.method ? (position.get(a.segmentId!) ?? 0) - (position.get(b.segmentId!) ?? 0) : a.method === 'REQUEST' ? -1 : 1));
   const primary = primaryCalendar(calendars);
@@ -65,7 +68,7 @@ export function composeItineraryEmail(
     tripLink: { label: texts.viewTrip, url: tripUrl(options.publicUrl, trip.id) },
     segments,
     reconnect: options.lapsedCalendars?.length ? options.lapsedCalendars.flatMap((names) => texts.reconnect(names)) : undefined,
-    calendarNote: !primary ? undefined : primary.method === 'CANCEL' ? texts.calendarFile.cancel : texts.calendarFile.update,
+    calendarNote: calendarNote(calendars, change, texts.calendarFile),
     footer: texts.footer,
     signature: options.from.name,
     jsonLd: scriptJson(reservationsJsonLd(ordered, trip, traveler)),
@@ -100,6 +103,15 @@ export function composeItineraryEmail(
       contentType: calendarContentType(calendar.method),
     })),
   };
+}
+
+/** What the attached calendar files do, as the email says it: update, remove, or keep marked cancelled. */
+function calendarNote(calendars: CalendarObject[], change: TripChange, texts: ReturnType<typeof messages>['itineraryEmail']['calendarFile']): string | undefined {
+  const primary = primaryCalendar(calendars);
+  if (!primary) return undefined;
+  if (primary.method === 'CANCEL') return texts.cancel;
+  const cancelled = new Set(change.cancelledSegmentIds);
+  return calendars.every((c) => c.segmentId && cancelled.has(c.segmentId)) ? texts.keepCancelled : texts.update;
 }
 
 /** The object of the multipart/alternative: the first REQUEST, else the first CANCEL. */

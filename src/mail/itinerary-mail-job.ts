@@ -7,7 +7,7 @@ import { isActiveUser } from '../store/users.ts';
 import type { Job } from 'pg-boss';
 import type { User } from '../domain/types.ts';
 import type { CalendarNames } from '../i18n/messages.ts';
-import { findUser } from '../store/organisations.ts';
+import { companySettings, findUser } from '../store/organisations.ts';
 import { QUEUES, type Store } from '../store/database.ts';
 import { changeEmailedAt, findTripChange, markChangeEmailed } from '../store/trips.ts';
 import { isDatabaseUnavailable } from '../store/unavailable.ts';
@@ -62,6 +62,7 @@ export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOpti
     from: opts.from,
     publicUrl: opts.publicUrl,
     lapsedCalendars: (await opts.lapsedCalendars?.(traveler)) ?? [],
+    keepCancelled: (await companySettings(opts.store.db, traveler.organisationId))?.keepCancelledEvents === true,
   });
   try {
     await opts.transport.send(message);

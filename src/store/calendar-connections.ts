@@ -50,6 +50,19 @@ export async function listConnections(db: Db | Tx, organisationId: string, provi
 }
 
 /** The ids of a traveler's connected calendars (a booking change reconciles each). */
+/** The connected calendars of a company whose provider's sync is on: those a company-wide setting reaches. */
+export async function syncedConnectionIds(db: Db | Tx, organisationId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('calendar_connections as c')
+    .innerJoin('organisation_calendar_providers as o', (j) => j.onRef('o.organisation_id', '=', 'c.organisation_id').onRef('o.provider', '=', 'c.provider'))
+    .select('c.id')
+    .where('c.organisation_id', '=', organisationId)
+    .where('c.status', '=', 'connected')
+    .where('o.sync_enabled', '=', true)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export async function connectedConnectionIds(db: Db | Tx, userId: string): Promise<string[]> {
   const rows = await db.selectFrom('calendar_connections').select('id').where('user_id', '=', userId).where('status', '=', 'connected').execute();
   return rows.map((r) => r.id);
@@ -228,6 +241,8 @@ export interface SyncState {
   grantStatus: GrantStatus;
   syncEnabled: boolean;
   locale: 'ja' | 'en';
+  /** The company keeps cancelled bookings in calendars (as cancelled, free) instead of removing them. */
+  keepCancelled: boolean;
   sealedAccessToken: string | null;
   /** The traveler's trips and the events already written, read only when there is work to do (connected, sync on). */
   work?: { trips: Trip[]; mappings: StoredMapping[] };
@@ -261,9 +276,10 @@ export async function loadSyncStates(db: Db, connectionIds: readonly string[]): 
   const rows = await db
     .selectFrom('calendar_connections as c')
     .innerJoin('users as u', 'u.id', 'c.user_id')
+    .innerJoin('organisations as org', 'org.id', 'c.organisation_id')
     .leftJoin('organisation_calendar_providers as o', (j) => j.onRef('o.organisation_id', '=', 'c.organisation_id').onRef('o.provider', '=', 'c.provider'))
     .select(connectionColumns.map((column) => `c.${column}` as const))
-    .select(['c.account_details', 'o.grant_status', 'o.sync_enabled', 'u.locale', 'c.access_token'])
+    .select(['c.account_details', 'o.grant_status', 'o.sync_enabled', 'u.locale', 'c.access_token', 'org.keep_cancelled_events'])
     .select([
       sql<string | null>`case when ${works} then ${travelerTripsJson(sql.ref('c.user_id'))} end`.as('trips'),
       sql<string | null>`case when ${works} then (
@@ -277,9 +293,9 @@ export async function loadSyncStates(db: Db, connectionIds: readonly string[]): 
     .execute();
   const states = new Map<string, SyncState>();
   for (const row of rows) {
-    const { grant_status, sync_enabled, locale, access_token, trips, mappings, ...connection } = row;
+    const { grant_status, sync_enabled, locale, access_token, trips, mappings, keep_cancelled_events, ...connection } = row;
     states.set(connection.id, {
-      connection: toConnection(connection), grantStatus: grant_status ?? 'none', syncEnabled: sync_enabled === true, locale, sealedAccessToken: access_token,
+      connection: toConnection(connection), grantStatus: grant_status ?? 'none', syncEnabled: sync_enabled === true, locale, keepCancelled: keep_cancelled_events, sealedAccessToken: access_token,
       ...(trips !== null && mappings !== null ? { work: { trips: parseTravelerTrips(trips), mappings: JSON.parse(mappings) as StoredMapping[] } } : {}),
     });
   }

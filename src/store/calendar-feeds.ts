@@ -61,13 +61,16 @@ export interface FeedStamp {
   tripsChangedAt: Date | null;
   versions: number;
   trips: number;
+  /** The company keeps cancelled bookings in calendars (and so in the feed). */
+  keepCancelled: boolean;
 }
 
 export async function feedStamp(db: Db, token: string): Promise<FeedStamp | undefined> {
-  const { rows } = await sql<{ user_id: string; locale: Locale; changed_at: Date | string | null; versions: number; trips: number }>`
-    select f.user_id, u.locale, s.changed_at, s.versions, s.trips
+  const { rows } = await sql<{ user_id: string; locale: Locale; changed_at: Date | string | null; versions: number; trips: number; keep_cancelled_events: boolean }>`
+    select f.user_id, u.locale, s.changed_at, s.versions, s.trips, o.keep_cancelled_events
     from calendar_feeds f
     join users u on u.id = f.user_id
+    join organisations o on o.id = u.organisation_id
     cross join lateral (
       select max(t.updated_at) as changed_at, coalesce(sum(t.version), 0)::int as versions, count(*)::int as trips
       from trips t where t.traveler_id = f.user_id
@@ -75,7 +78,7 @@ export async function feedStamp(db: Db, token: string): Promise<FeedStamp | unde
     where f.token_hash = ${sha256(token)}`.execute(db);
   const row = rows[0];
   if (!row) return undefined;
-  return { userId: row.user_id, locale: row.locale, tripsChangedAt: row.changed_at === null ? null : new Date(row.changed_at), versions: row.versions, trips: row.trips };
+  return { userId: row.user_id, locale: row.locale, tripsChangedAt: row.changed_at === null ? null : new Date(row.changed_at), versions: row.versions, trips: row.trips, keepCancelled: row.keep_cancelled_events === true };
 }
 
 /** Every trip of the traveler, with its segments (the feed picks what it shows). */

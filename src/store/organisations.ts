@@ -90,17 +90,20 @@ export interface CompanySettings {
   travelersFromBookings: boolean;
   /** A deprovisioned traveler's calendar events are removed. */
   removeEventsOnDeprovision: boolean;
+  /** A cancelled booking stays in calendars as "Canceled: …", free, with no reminder (false: it is removed). */
+  keepCancelledEvents: boolean;
 }
 
 export async function companySettings(db: Db | Tx, organisationId: string): Promise<CompanySettings | undefined> {
-  const r = await db.selectFrom('organisations').select(['travelers_from_bookings', 'remove_events_on_deprovision']).where('id', '=', organisationId).executeTakeFirst();
-  return r && { travelersFromBookings: r.travelers_from_bookings, removeEventsOnDeprovision: r.remove_events_on_deprovision };
+  const r = await db.selectFrom('organisations').select(['travelers_from_bookings', 'remove_events_on_deprovision', 'keep_cancelled_events']).where('id', '=', organisationId).executeTakeFirst();
+  return r && { travelersFromBookings: r.travelers_from_bookings, removeEventsOnDeprovision: r.remove_events_on_deprovision, keepCancelledEvents: r.keep_cancelled_events };
 }
 
-export async function updateCompanySettings(db: Db, organisationId: string, settings: Partial<CompanySettings>): Promise<CompanySettings | undefined> {
+export async function updateCompanySettings(db: Db | Tx, organisationId: string, settings: Partial<CompanySettings>): Promise<CompanySettings | undefined> {
   const set = {
     ...(settings.travelersFromBookings !== undefined ? { travelers_from_bookings: settings.travelersFromBookings } : {}),
     ...(settings.removeEventsOnDeprovision !== undefined ? { remove_events_on_deprovision: settings.removeEventsOnDeprovision } : {}),
+    ...(settings.keepCancelledEvents !== undefined ? { keep_cancelled_events: settings.keepCancelledEvents } : {}),
   };
   if (Object.keys(set).length) await db.updateTable('organisations').set(set).where('id', '=', organisationId).execute();
   return companySettings(db, organisationId);

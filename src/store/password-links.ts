@@ -48,3 +48,20 @@ export async function usePasswordLink(db: Db, token: string, password: string, n
     return { userId: used.user_id };
   });
 }
+
+/**
+ * Accepts an invitation without a password: its user signed in through a provider instead, with
+ * the account of the invited address. Marks it (and the user's other invitations) used; only one
+ * of two concurrent uses wins. Returns the user's id, or the problem.
+ */
+export async function acceptInvitation(db: Db, token: string, now: Date): Promise<{ userId: string } | { problem: PasswordLinkProblem }> {
+  const peek = await peekPasswordLink(db, token, now);
+  if ('problem' in peek) return peek;
+  if (peek.purpose !== 'invitation') return { problem: 'invalid' };
+  return db.transaction().execute(async (tx) => {
+    const used = await tx.updateTable('password_links').set({ used_at: now }).where('token_hash', '=', sha256(token)).where('used_at', 'is', null).returning('user_id').executeTakeFirst();
+    if (!used) return { problem: 'used' as const };
+    await tx.updateTable('password_links').set({ used_at: now }).where('user_id', '=', used.user_id).where('purpose', '=', 'invitation').where('used_at', 'is', null).execute();
+    return { userId: used.user_id };
+  });
+}

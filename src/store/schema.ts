@@ -14,6 +14,8 @@ export interface OrganisationsTable {
   travelers_from_bookings: Generated<boolean>;
   /** A deprovisioned traveler's calendar events are removed (otherwise left as they are). */
   remove_events_on_deprovision: Generated<boolean>;
+  /** Cancelled bookings stay in travelers' calendars as "Canceled: …", free, with no reminder (otherwise removed). */
+  keep_cancelled_events: Generated<boolean>;
 }
 
 export interface UsersTable {
@@ -148,6 +150,30 @@ export interface OauthStatesTable {
   used_at: Timestamp | null;
 }
 
+/** A sign-in through an identity provider in progress, bound to the browser that started it. */
+export interface SignInStatesTable {
+  state_hash: string;
+  provider: string;
+  browser_hash: string;
+  /** Sealed. */
+  code_verifier: string;
+  /** Sealed. */
+  nonce: string;
+  /** Sealed: the invitation link's token the sign-in was started from. */
+  invitation: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** A user's account at an identity provider: its organisation (Microsoft's tid) and subject (oid). */
+export interface UserIdentitiesTable {
+  provider: string;
+  organization: string;
+  subject: string;
+  user_id: string;
+  linked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export type ConnectionStatus = 'connected' | 'lapsed' | 'revoked' | 'disconnected';
 
 export interface CalendarConnectionsTable {
@@ -227,5 +253,7 @@ export interface Database {
   password_links: PasswordLinksTable;
   rate_limits: RateLimitsTable;
   calendar_feeds: CalendarFeedsTable;
+  sign_in_states: SignInStatesTable;
+  user_identities: UserIdentitiesTable;
   operator_alarms: OperatorAlarmsTable;
 }

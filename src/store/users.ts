@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Locale, Role } from '../domain/types.ts';
+import { DELEGATED_USER } from '../calendars/company-grant.ts';
 import type { Db, Tx } from './database.ts';
 
 export interface DirectoryUser {
@@ -110,17 +111,39 @@ export async function emailTakenByOther(db: Db | Tx, email: string, userId: stri
  * Deprovisions (active=false) or reactivates. Deprovisioning ends the user's sessions everywhere
  * and closes their calendar connections (status `disconnected`, reason `deprovisioned`; the
  * credential is dropped), so no calendar is written; itinerary emails check `active` before
- * sending. Reactivation lets the user log in and get emails again; their calendars are connected
- * again by the user, with no duplicates. Returns whether the state changed.
+ * sending. Reactivation lets the user log in and get emails again, and brings back what
+ * deprovisioning closed: a connection tripcal makes itself under the company's delegation (no
+ * credential of the user's) is connected again where the delegation still stands (revoked where it
+ * does not, so that granting it again restores it), and looks its events up before writing, so the
+ * calendar ends complete without duplicates; a connection whose credential was dropped stays closed,
+ * and the traveler's home screen asks them to connect again. The caller queues the reconciles of
+ * the user's connected calendars (connectedConnectionIds). Returns whether the state changed.
  */
 export async function setActive(db: Db | Tx, organisationId: string, id: string, active: boolean, at: Date = new Date()): Promise<boolean> {
   const changed = await db.updateTable('users').set({ active }).where('id', '=', id).where('organisation_id', '=', organisationId).where('active', '=', !active).returning('id').executeTakeFirst();
-  if (!changed || active) return !!changed;
+  if (!changed) return false;
+  if (active) {
+    await sql`
+      update calendar_connections c
+      set status = case when o.delegated and o.grant_status = 'granted' then 'connected' else 'revoked' end,
+          status_reason = null, status_changed_at = ${at}, last_sync_error = null, rediscover = true
+      from organisation_calendar_providers o
+      where o.organisation_id = c.organisation_id and o.provider = c.provider
+        and c.user_id = ${id} and c.status = 'disconnected' and c.status_reason = 'deprovisioned'
+        and (c.account_details::jsonb ? ${DELEGATED_USER}::text)`.execute(db);
+    return true;
+  }
   await db.deleteFrom('sessions').where('user_id', '=', id).execute();
   await db.updateTable('calendar_connections')
     .set({ status: 'disconnected', status_reason: 'deprovisioned', status_changed_at: at, credential: null, access_token: null })
     .where('user_id', '=', id).where('status', '=', 'connected').execute();
   return true;
+}
+
+/** The user's connected calendars: what a reactivation queues a reconcile for. */
+export async function connectedConnectionIds(db: Db | Tx, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('calendar_connections').select('id').where('user_id', '=', userId).where('status', '=', 'connected').execute();
+  return rows.map((r) => r.id);
 }
 
 /** The identity provider deleted the user: deprovisioned and gone from SCIM; their trips stay. */

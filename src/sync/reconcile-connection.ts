@@ -32,11 +32,14 @@ export type ReconcileOutcome =
   | { status: 'retry'; writes: number; retryAfterMs: number }
   | { status: 'lapsed' | 'revoked'; reason: string };
 
-/** The traveler's desired events: one per confirmed segment of every trip (past ones too). */
-function desiredEvents(trips: Trip[], locale: 'ja' | 'en'): Map<string, Desired> {
+/**
+ * The traveler's desired events: one per confirmed segment of every trip (past ones too), and one
+ * per cancelled segment where the company keeps cancelled bookings (the projection marks it).
+ */
+function desiredEvents(trips: Trip[], locale: 'ja' | 'en', keepCancelled: boolean): Map<string, Desired> {
   const desired = new Map<string, Desired>();
   for (const trip of trips) {
-    for (const event of projectTrip(trip, locale)) desired.set(event.key, { event, hash: eventHash(event) });
+    for (const event of projectTrip(trip, locale, { keepCancelled })) desired.set(event.key, { event, hash: eventHash(event) });
   }
   return desired;
 }
@@ -62,7 +65,7 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
 
   const calendar: CalendarAccount = provider.account({ details: connection.details, credentials: credentialStore(db, deps.box, connection, now, context.sealedAccessToken) });
   try {
-    const desired = desiredEvents(work.trips, context.locale);
+    const desired = desiredEvents(work.trips, context.locale, context.keepCancelled);
     const mappings = new Map<string, Mapping>(work.mappings.map((m) => [m.segmentId, m]));
     const lookup = keysToDiscover(desired, mappings, connection.rediscover);
     const found = lookup.length ? await calendar.findByKeys(lookup) : new Map<string, string>();

@@ -26,3 +26,12 @@ test('PORT, DATA_DIR and DATABASE_URL change where it runs', () => {
   assert.deepEqual([s.port, s.dataDir, s.databaseUrl, s.publicUrl], [8080, '/var/lib/tripcal', 'postgres://postgres@127.0.0.1:5432/tripcal', 'http://localhost:8080']);
   assert.equal(loadSettings({ DATABASE_PREPARED_STATEMENTS: 'false' }, '/').databasePreparedStatements, false, 'off behind a pooler in transaction mode');
 });
+
+test('TRUST_PROXY: off by default; true, a number of hops, or the proxies\' addresses; anything else names the variable', () => {
+  assert.equal(loadSettings({}, '/').trustProxy, false);
+  assert.equal(loadSettings({ TRUST_PROXY: 'true' }, '/').trustProxy, true);
+  assert.equal(loadSettings({ TRUST_PROXY: 'off' }, '/').trustProxy, false);
+  assert.equal(loadSettings({ TRUST_PROXY: '2' }, '/').trustProxy, 2);
+  assert.deepEqual(loadSettings({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }, '/').trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1']);
+  assert.throws(() => loadSettings({ TRUST_PROXY: 'the load balancer' }, '/'), (e: unknown) => e instanceof SettingsError && e.variable === 'TRUST_PROXY');
+});

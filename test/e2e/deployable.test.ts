@@ -3,7 +3,8 @@
 // admin accepts the invitation and sets up Outlook sync against the sandbox, SCIM (shaped as
 // Entra ID sends it) provisions a traveler, who resets their password by email, connects their
 // calendar, and gets an itinerary email and a synced event for a booking. Then the identity
-// provider deprovisions the traveler: the next change sends no email and writes no event. The
+// provider deprovisions the traveler: the next change sends no email and writes no event; it
+// reactivates them: emails resume, and once they connect again their one event catches up. The
 // README's runbook ("Running tripcal for real companies") is this path.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -104,7 +105,7 @@ describe('a real company, from an empty database with SEED_DEMO=false', () => {
     return busy.length === 0;
   });
 
-  test('onboarding, SCIM, a booking: the traveler gets an itinerary email and a synced event; deprovisioned, nothing more', async () => {
+  test('onboarding, SCIM, a booking: the traveler gets an itinerary email and a synced event; deprovisioned, nothing more; reactivated, emails again and, once reconnected, the same event caught up', async () => {
     const tenant = sandbox.tenants[0]!;
     const [adminEntry, travelerEntry] = tenant.users.filter((u) => !u.isAdmin);
     const entraAdmin = tenant.users.find((u) => u.isAdmin)!.userPrincipalName;
@@ -180,5 +181,31 @@ describe('a real company, from an empty database with SEED_DEMO=false', () => {
     const writesAfter = sandbox.control.requestLog().filter((r) => r.mailbox === travelerEntry!.id && ['POST', 'PATCH', 'DELETE'].includes(r.method)).length;
     assert.equal(writesAfter, writesBefore, 'no calendar write');
     assert.equal(sandbox.control.mailboxEvents(travelerEntry!.id)[0]!.subject, events[0]!.subject, 'the event stays as it was');
+
+    // 8. Entra ID reactivates the traveler: they log in again and get emails again. Their
+    // per-user Outlook connection lost its tokens when they were deprovisioned, so the home screen
+    // asks them to connect again; nothing is written until they do.
+    const on = await call('PATCH', `/scim/v2/Users/${provisioned.body.id}`, scimToken.body.token, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: 'True' }] }, 'application/scim+json');
+    assert.equal(on.status, 200);
+    assert.equal(on.body.active, true);
+    assert.equal((await traveler.api('POST', '/api/session', { email, password: 'the traveler chose this' })).status, 200);
+    const calendar = await traveler.api('GET', '/api/me/calendars/outlook');
+    assert.equal(calendar.body.showConnectPrompt, true, 'the connect prompt is back');
+    const rebooked = { segments: [{ ...moved.segments[0]!, seat: '12C' }] };
+    assert.equal((await call('PUT', '/api/v1/trips/SKR-1', apiKey.body.key, rebooked)).body.changed, true);
+    await until('an itinerary email again', async () => (await emailsTo(email)).length > emailsBefore);
+    await queueIdle('calendar-sync');
+    assert.equal(sandbox.control.requestLog().filter((r) => r.mailbox === travelerEntry!.id && ['POST', 'PATCH', 'DELETE'].includes(r.method)).length, writesBefore, 'not connected yet: no write');
+
+    // 9. They connect again: the calendar catches up on both changes, with the one event it had.
+    const again = await traveler.api('POST', '/api/me/calendars/outlook/connect');
+    assert.equal((await traveler.signInWithMicrosoft(again.body.url, email)).searchParams.get('result'), 'connected');
+    const caughtUp = await until('the event at its new time', async () => {
+      const e = sandbox.control.mailboxEvents(travelerEntry!.id);
+      return e.length === 1 && JSON.stringify(e[0]!.start).includes('T09:00') && e;
+    });
+    assert.equal(caughtUp.length, 1, 'no duplicate');
+    assert.equal(caughtUp[0]!.id, events[0]!.id, 'the same event, updated');
+    assert.equal((await traveler.api('GET', '/api/me/calendars/outlook')).body.showConnectPrompt, false);
   });
 });

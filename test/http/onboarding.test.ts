@@ -150,6 +150,11 @@ for (const kind of storeKinds()) {
 
       const off = await op('PATCH', `/companies/${companyId}/settings`, { travelersFromBookings: false });
       assert.equal(off.json().travelersFromBookings, false);
+      assert.equal(off.json().keepCancelledEvents, false, 'cancelled bookings are removed from calendars by default');
+      const keep = await op('PATCH', `/companies/${companyId}/settings`, { keepCancelledEvents: true });
+      assert.deepEqual(keep.json(), { travelersFromBookings: false, removeEventsOnDeprovision: false, keepCancelledEvents: true });
+      const badKeep = await op('PATCH', `/companies/${companyId}/settings`, { keepCancelledEvents: 'sometimes' });
+      assert.deepEqual([badKeep.statusCode, badKeep.json().field], [400, 'keepCancelledEvents']);
       const refused = await book(key, { bookingRef: 'FJ-5', traveler: { email: 'new@fuji-travel.example', name: 'N', locale: 'en', timeZone: 'UTC' }, segments: [hotelLa] });
       assert.equal(refused.statusCode, 422);
       assert.equal(refused.json().field, 'traveler.email');
@@ -185,6 +190,8 @@ for (const kind of storeKinds()) {
       assert.ok(doc.paths['/api/operator/v1/companies'].post);
       assert.ok(doc.paths['/api/operator/v1/companies/{id}/api-keys/{keyId}'].delete);
       assert.ok(doc.paths['/api/operator/v1/companies/{id}/scim-tokens'].post);
+      const settings = doc.paths['/api/operator/v1/companies/{id}/settings'].patch.requestBody.content['application/json'].schema;
+      assert.equal(settings.properties.keepCancelledEvents.type, 'boolean');
       assert.equal(doc.components.securitySchemes.operatorToken.scheme, 'bearer');
     });
   });

@@ -102,6 +102,38 @@ for (const traveler of [f.hanako, f.alex]) {
       assert.deepEqual(calendar, want);
     });
 
+    it('for a company that keeps cancellations: the live segments, and each cancelled one once, titled as cancelled and free', () => {
+      const prefix = traveler.locale === 'ja' ? 'キャンセル: ' : 'Canceled: ';
+      const calendar = new Map<string, { sequence: number; summary: string; transp: string; start: string; alarms: number }>();
+      for (const change of changes) {
+        const message = composeItineraryEmail(change, traveler, { ...f.mailOptions, keepCancelled: true });
+        for (const attachment of (message.attachments ?? []) as Attachment[]) {
+          const parsed = parseIcs(String(attachment.content));
+          assert.equal(parsed.method, 'REQUEST', 'no CANCEL: it would remove the event');
+          const [event] = parsed.events;
+          const held = calendar.get(event.uid);
+          if (held && event.sequence < held.sequence) continue;
+          calendar.set(event.uid, { sequence: event.sequence, summary: event.summary, transp: event.transp, start: iso(event.start), alarms: event.component.getAllSubcomponents('valarm').length });
+        }
+      }
+      const live = expected(last);
+      // The cancellation's email says what its file does: it keeps the booking, marked cancelled.
+      const note = composeItineraryEmail(changes[changes.length - 1]!, traveler, { ...f.mailOptions, keepCancelled: true }).text as string;
+      assert.match(note, traveler.locale === 'ja' ? /「キャンセル」と表示されてカレンダーに残ります/ : /mark that booking as canceled in your calendar, where it stays/);
+      assert.equal(calendar.size, last.segments.length, 'every segment once: 2 live, the hotel and the car kept');
+      for (const segment of last.segments) {
+        const held = calendar.get(segmentUid(segment))!;
+        assert.equal(held.sequence, segment.sequence);
+        if (segment.status === 'confirmed') {
+          assert.equal(held.start, live.get(segmentUid(segment))!.start);
+          assert.ok(!held.summary.startsWith(prefix), held.summary);
+        } else {
+          assert.ok(held.summary.startsWith(prefix), held.summary);
+          assert.deepEqual([held.transp, held.alarms], ['TRANSPARENT', 0]);
+        }
+      }
+    });
+
     it('a whole trip cancelled afterwards leaves the calendar empty', () => {
       const calendar = new Map<string, Held>();
       const all = cancelSegments(last.segments);

@@ -400,6 +400,7 @@ describe('reminders and cancelled bookings', () => {
     assert.equal(event.summary, 'キャンセル: NH 7518 ロサンゼルス(LAX) → ニューヨーク(JFK)');
     assert.equal(event.component.getFirstPropertyValue('status'), null);
     assert.deepEqual([event.transp, event.busyStatus, event.sequence], ['TRANSPARENT', 'FREE', 2]);
+    assert.match(String(event.component.getFirstPropertyValue('description')), /^この予約はキャンセルされました。\n\n便: NH 7518/);
     assert.ok(!ics.includes('BEGIN:VALARM'));
   });
 });

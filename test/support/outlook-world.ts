@@ -175,10 +175,12 @@ export interface WorldOptions {
   operatorBackoff?: { firstMs: number; maxMs: number };
   /** The token caches' key (32 bytes), for another process to share; random by default. */
   boxKey?: Buffer;
+  /** The sandbox's configuration (extra tenants and users). */
+  sandboxConfig?: Parameters<typeof startTestSandbox>[0];
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const sandbox = await startTestSandbox();
+  const sandbox = await startTestSandbox(options.sandboxConfig);
   const store = await openStore({ retryDelaySeconds: 1, ...options.store });
   const box = secretBox([options.boxKey ?? randomBytes(32)]);
   const now = () => new Date(sandbox.control.now());
@@ -195,7 +197,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   await server.listen({ port, host: '127.0.0.1' });
 
   const passwordHash = await hashPassword(PASSWORD);
-  const [sakuraTenant, mapleTenant] = sandbox.tenants;
+  const [sakuraTenant, mapleTenant] = sandbox.tenants as [typeof sandbox.tenants[number], typeof sandbox.tenants[number]];
   async function company(name: string, tenant: typeof sakuraTenant): Promise<Company> {
     const org = await createOrganisation(store.db, name);
     const [adminEntry, ...rest] = tenant.users.filter((u) => !u.isAdmin);

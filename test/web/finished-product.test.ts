@@ -1,14 +1,17 @@
 // The web app as a finished product, in Debian's Chromium: what a company admin or a traveler
-// would otherwise mind, each in Japanese and English, at desktop width and on a 390 px phone.
-// Sakura Trading's admin works in Japanese on a desktop, Maple Logistics' in English on a phone;
-// the travelers likewise. Every screen of ours is screenshotted (test-artifacts/web/finish-*) and
-// checked with axe-core and for missing translations.
+// would otherwise mind, each in the four combinations of Japanese and English, desktop width and
+// a 390 px phone. One product and one browser serve them all, with a browser context per
+// combination. Sakura Trading's admin drives the company's set-up in Japanese on a desktop while a
+// second context of hers (a phone) looks at every state it reaches; Maple Logistics' admin drives
+// in English on a phone, mirrored at desktop width. Travelers likewise. Every screen of ours is
+// screenshotted (test-artifacts/web/finish-*) and checked with axe-core and for missing
+// translations; at 390 px, nothing is wider than the phone and no label breaks mid-word.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { ARTIFACTS, ensureChromium, foreignScreen, launchBrowser, logIn, mailboxEvents, newContext, poll, sandboxSignIn, screen, startProduct, type Product } from './helpers.ts';
+import { ARTIFACTS, ensureChromium, foreignScreen, launchBrowser, logIn, mailboxEvents, newContext, poll, sandboxSignIn, screen, startProduct, wordsBroken, type Product } from './helpers.ts';
 
 const HANAKO = 'hanako.sato@sakura-trading.example';
 const TARO = 'taro.yamada@sakura-trading.example';
@@ -47,6 +50,10 @@ interface Words {
   connectedApps: string;
   devTools: string;
   lapsedTitle: string;
+  calendarEvents: string;
+  keepSwitch: string;
+  keptDone: RegExp;
+  removedDone: RegExp;
 }
 
 const JA: Words = {
@@ -77,6 +84,10 @@ const JA: Words = {
   connectedApps: '接続済みアプリ',
   devTools: '開発用ツール',
   lapsedTitle: 'Outlookカレンダーとの接続の有効期限が切れました',
+  calendarEvents: 'カレンダーの予定',
+  keepSwitch: 'キャンセルした予約を残す',
+  keptDone: /キャンセルした予約を残すようにしました。/,
+  removedDone: /キャンセルした予約は削除するようにしました。/,
 };
 
 const EN: Words = {
@@ -107,7 +118,19 @@ const EN: Words = {
   connectedApps: 'Connected apps',
   devTools: 'Development tools',
   lapsedTitle: 'Your connection to the Outlook calendar has expired',
+  calendarEvents: 'Calendar events',
+  keepSwitch: 'Keep canceled bookings',
+  keptDone: /Canceled bookings now stay in calendars\./,
+  removedDone: /Canceled bookings are now removed from calendars\./,
 };
+
+/** The four combinations every item is shown in. */
+const COMBOS = [
+  { w: JA, phone: false, label: 'ja-desktop' },
+  { w: JA, phone: true, label: 'ja-phone' },
+  { w: EN, phone: false, label: 'en-desktop' },
+  { w: EN, phone: true, label: 'en-phone' },
+] as const;
 
 let product: Product;
 let browser: Browser;
@@ -150,6 +173,20 @@ async function lines(locator: Locator): Promise<number> {
   });
 }
 
+/** Japanese words of the product's screens a phone must not cut in two. */
+const JA_WORDS = ['接続', '未接続', '承認', '管理者', 'カレンダー', '出張者', '予約', '同期', '有効', '削除', '通知', '既定', '表示', '組織', '依頼', 'キャンセル', 'ログイン', '失効'];
+
+/** At 390 px: nothing wider than the phone. */
+async function fitsPhone(page: Page, what: string) {
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${what}: no sideways scrolling at 390 px`);
+}
+
+/** A screen of ours, checked as every screen is, and at 390 px also for its width. */
+async function shot(page: Page, phone: boolean, name: string) {
+  if (phone) await fitsPhone(page, name);
+  await screen(page, name);
+}
+
 /** プログラム → 会社: the company page, its heading focused (a screen reader announces it). */
 async function openCompany(page: Page, w: Words, shot: string) {
   await page.getByRole('button', { name: w.program, exact: true }).click();
@@ -163,6 +200,13 @@ async function openCompany(page: Page, w: Words, shot: string) {
   await page.getByRole('heading', { level: 3, name: w.row }).waitFor();
   await page.getByRole('navigation', { name: w.companyMenu }).getByRole('link', { name: w.integrations, exact: true }).waitFor();
   await screen(page, `finish-${shot}-company`);
+}
+
+/** The same screen in the mirroring context (the same admin, the other width): its URL opened there. */
+async function mirror(from: Page, to: Page, phone: boolean, ready: (page: Page) => Promise<unknown>, name: string) {
+  await to.goto(from.url());
+  await ready(to);
+  await shot(to, phone, name);
 }
 
 async function openDialog(page: Page, w: Words) {
@@ -245,19 +289,44 @@ describe('the web app as a finished product', { concurrency: false }, () => {
     assert.equal(await page.getByRole('navigation', { name: JA.devTools }).count(), 0);
     await screen(page, 'finish-home-ja-traveler');
     assert.deepEqual(consoleErrors.get(page), []);
+
+    // The log-in page and a traveler's home in every combination (Taro reads Japanese, Emily English).
+    for (const { w, phone, label } of COMBOS) {
+      const visit = await open(w, phone);
+      await visit.goto(product.url);
+      await visit.getByRole('heading', { level: 1, name: w.login.submit }).waitFor();
+      await shot(visit, phone, `finish-${label}-login`);
+      await logIn(visit, product, w === JA ? TARO : EMILY, w.login);
+      await visit.getByRole('heading', { level: 1, name: w.home }).waitFor();
+      assert.equal(await visit.getByRole('navigation', { name: w.devTools }).count(), 0, 'no development footer for a traveler');
+      if (phone) for (const name of [w.home]) assert.equal(await lines(visit.getByRole('banner').getByRole('link', { name, exact: true })), 1, name);
+      await shot(visit, phone, `finish-${label}-home-traveler`);
+      assert.deepEqual(consoleErrors.get(visit), [], label);
+    }
   });
 
   // Hanako is no administrator in Sakura's Microsoft organization: Microsoft says the app needs
   // an administrator's approval (AADSTS90094). Morgan is Maple's, and is asked to consent; he
-  // declines (AADSTS65004).
-  for (const [w, phone, admin, entraAdmin, label, refusal, code] of [
-    [JA, false, HANAKO, SAKURA_ENTRA_ADMIN, 'ja-desktop', /Outlookカレンダーと接続できませんでした。組織のMicrosoft Entra管理者が、まだアプリのアクセスを承認していません。会社の管理者が「アクセス承認用リンク」をEntra管理者に送り、承認を受けてから、もう一度接続してください。/, 'AADSTS90094'],
-    [EN, true, MORGAN, MAPLE_ENTRA_ADMIN, 'en-phone', /Could not connect to the Outlook calendar\. Accept was not chosen on Microsoft's screen, so nothing was connected\. Try again to connect\./, 'AADSTS65004'],
+  // declines (AADSTS65004). Each company is set up once, driven at one width; a second context of
+  // the same admin at the other width opens every state the set-up reaches.
+  for (const [w, phone, admin, entraAdmin, label, mirrorLabel, refusal, code] of [
+    [JA, false, HANAKO, SAKURA_ENTRA_ADMIN, 'ja-desktop', 'ja-phone', /Outlookカレンダーと接続できませんでした。組織のMicrosoft Entra管理者が、まだアプリのアクセスを承認していません。会社の管理者が「アクセス承認用リンク」をEntra管理者に送り、承認を受けてから、もう一度接続してください。/, 'AADSTS90094'],
+    [EN, true, MORGAN, MAPLE_ENTRA_ADMIN, 'en-phone', 'en-desktop', /Could not connect to the Outlook calendar\. Accept was not chosen on Microsoft's screen, so nothing was connected\. Try again to connect\./, 'AADSTS65004'],
   ] as const) {
-    it(`${label}: connecting before IT has approved says what to do next, in the admin's language; then every step shows done, by whom and when, and the row follows`, async () => {
+    it(`${label} and ${mirrorLabel}: connecting before IT has approved says what to do next, in the admin's language; then every step shows done, by whom and when, and the row follows`, async () => {
       const page = await open(w, phone);
       await logIn(page, product, admin, w.login);
       await page.getByRole('heading', { level: 1, name: w.home }).waitFor();
+      const other = await open(w, !phone);
+      await logIn(other, product, admin, w.login);
+      await other.getByRole('heading', { level: 1, name: w.home }).waitFor();
+      const otherPhone = !phone;
+      const dialogIn = (p: Page) => p.getByRole('dialog', { name: w.row });
+      if (otherPhone) {
+        for (const name of [w.home, w.program]) assert.equal(await lines(other.getByRole('banner').getByRole(name === w.home ? 'link' : 'button', { name, exact: true })), 1, name);
+      }
+      await shot(other, otherPhone, `finish-${mirrorLabel}-home-admin`);
+      await openCompany(other, w, mirrorLabel);
       // The development footer is the demo runner's (an admin), never a traveler's.
       await page.getByRole('navigation', { name: w.devTools }).waitFor();
       if (phone) {
@@ -273,6 +342,7 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       assert.match((await copy.getAttribute('class'))!, /primary/);
       assert.doesNotMatch((await dialog.getByRole('button', { name: w.connect, exact: true }).getAttribute('class'))!, /primary/);
       await screen(page, `finish-${label}-dialog-before-approval`);
+      await mirror(page, other, otherPhone, (p) => dialogIn(p).getByTestId('step-grant-step').getByText(w.nextStep).waitFor(), `finish-${mirrorLabel}-dialog-before-approval`);
 
       // Connecting anyway: the provider refuses (its admin has not approved); the answer is a
       // sentence in the admin's language with what to do next, the provider's text folded away.
@@ -290,13 +360,34 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       await notice.getByText(w.itDetail).click();
       await notice.getByText(new RegExp(code)).first().waitFor();
       await screen(page, `finish-${label}-dialog-refused`);
+      await mirror(page, other, otherPhone, async (p) => {
+        const seen = dialogIn(p).getByTestId('calendar-notice');
+        await seen.waitFor();
+        assert.match((await seen.locator('p').first().textContent())!, refusal);
+      }, `finish-${mirrorLabel}-dialog-refused`);
       await closeDialogBackToManage(page, w);
       await page.getByRole('row', { name: new RegExp(w.row) }).getByText(w.syncOff).waitFor();
 
       // The Entra administrator approves; the page they land on is ours, styled, in their language.
       await page.getByRole('row', { name: new RegExp(w.row) }).getByRole('button', { name: w.manage, exact: true }).click();
       dialog = page.getByRole('dialog', { name: w.row });
-      const link = await poll('the access approval link', async () => (await dialog.getByRole('textbox').inputValue()) || undefined);
+      // The Entra administrator first declines, at the other width: our page says so, in their language.
+      const declineLink = await poll('the access approval link', async () => (await dialog.getByRole('textbox').inputValue()) || undefined);
+      const declining = await open(w, otherPhone);
+      await declining.goto(declineLink);
+      await sandboxSignIn(declining, entraAdmin);
+      await declining.locator('button[name=decision][value=cancel]').click();
+      await declining.waitForURL((u) => u.href.startsWith(product.url));
+      await declining.getByRole('heading', { level: 2 }).waitFor();
+      assert.ok(await declining.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+      await screen(declining, `finish-${mirrorLabel}-grant-page-declined`);
+      // A link is used once: the dialog opened again holds a new one.
+      await page.reload();
+      dialog = page.getByRole('dialog', { name: w.row });
+      const link = await poll('a new access approval link', async () => {
+        const value = await dialog.getByRole('textbox').inputValue();
+        return value && value !== declineLink ? value : undefined;
+      });
       const entra = await open(w, phone);
       await entra.goto(link);
       await sandboxSignIn(entra, entraAdmin);
@@ -339,6 +430,14 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       // Nothing in the dialog is wider than the screen (the travelers' table scrolls by itself).
       assert.ok(await dialog.evaluate((el) => el.scrollWidth <= el.clientWidth), 'the dialog fits the screen’s width');
       await screen(page, `finish-${label}-dialog-all-done`);
+      await mirror(page, other, otherPhone, async (p) => {
+        await dialogIn(p).getByTestId('step-sync-step').getByText(w.done).waitFor();
+        await dialogIn(p).getByTestId('grant-status').getByText(w.approved).waitFor();
+        assert.ok(await dialogIn(p).evaluate((el) => el.scrollWidth <= el.clientWidth), 'the dialog fits the screen’s width');
+      }, `finish-${mirrorLabel}-dialog-all-done`);
+      // The dialog's steps and counts, at 390 px: no word cut in two.
+      const phonePage = phone ? page : other;
+      assert.deepEqual(await wordsBroken(dialogIn(phonePage).locator('h3, p, li'), JA_WORDS), [], 'words cut at 390 px');
 
       // Closed: focus on 管理, and the row says sync is on without a reload.
       await closeDialogBackToManage(page, w);
@@ -349,18 +448,32 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       }
       await screen(page, `finish-${label}-integrations-sync-on`);
       assert.deepEqual(consoleErrors.get(page), []);
+
+      // At the other width: closing the dialog gives focus back to 管理, and the row says sync is on.
+      await closeDialogBackToManage(other, w);
+      await other.getByRole('row', { name: new RegExp(w.row) }).getByText(w.syncOn).waitFor();
+      if (otherPhone) {
+        assert.equal(await lines(other.getByRole('row', { name: new RegExp(w.row) }).getByRole('button', { name: w.manage, exact: true })), 1, w.manage);
+        for (const th of await other.getByRole('columnheader').all()) assert.equal(await lines(th), 1, (await th.textContent())!);
+      }
+      await shot(other, otherPhone, `finish-${mirrorLabel}-integrations-sync-on`);
+      assert.deepEqual(consoleErrors.get(other), []);
     });
   }
 
-  for (const [w, phone, traveler, label] of [
-    [JA, false, TARO, 'ja-desktop'],
-    [EN, true, EMILY, 'en-phone'],
-  ] as const) {
+  // Taro and Emily each connect twice, once at each width: the second time after disconnecting
+  // (the events stay; reconnecting finds them again).
+  for (const { w, phone, label } of COMBOS) {
+    const traveler = w === JA ? TARO : EMILY;
     it(`${label}: a traveler connecting from the Outlook tile comes back to Connected apps`, async () => {
       const page = await open(w, phone);
       await logIn(page, product, traveler, w.login);
       await page.getByRole('heading', { level: 1, name: w.home }).waitFor();
       assert.equal(await page.getByRole('navigation', { name: w.devTools }).count(), 0, 'no development footer for a traveler');
+      const mine = await page.request.get(`${product.url}/api/me/calendars/outlook`);
+      if ((await mine.json()).status === 'connected') {
+        assert.equal((await page.request.delete(`${product.url}/api/me/calendars/outlook?removeEvents=false`)).status(), 200);
+      }
       await page.goto(`${product.url}/profile/connected-apps`);
       const tile = page.getByRole('region', { name: 'Outlook', exact: true });
       await tile.getByRole('button', { name: w.connect, exact: true }).click();
@@ -369,7 +482,7 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       assert.equal(new URL(page.url()).pathname, '/profile/connected-apps');
       await page.getByTestId('calendar-notice').waitFor();
       await page.getByRole('heading', { level: 2, name: w.connectedApps }).waitFor();
-      await screen(page, `finish-${label}-connected-from-tile`);
+      await shot(page, phone, `finish-${label}-connected-from-tile`);
       assert.deepEqual(consoleErrors.get(page), []);
     });
   }
@@ -385,7 +498,50 @@ describe('the web app as a finished product', { concurrency: false }, () => {
     await foreignScreen(page, 'finish-sandbox-calendar-emily');
   });
 
-  it('a lapsed traveler reads why once, without "token", in Japanese and in English (390 px)', async () => {
+  // 会社 → 設定 → カレンダーの予定: the company's choice for cancelled bookings. Sakura's admin turns
+  // it on (desktop) and off (phone) and Taro's calendar follows; Maple's admin does the same in English.
+  it('the switch for cancelled bookings, in Japanese and English, at desktop width and 390 px; Taro\'s calendar follows it', async () => {
+    const cancelled = await fetch(`${product.url}/api/v1/trips/DEMO-OSA-1/segments/R2/cancel`, { method: 'POST', headers: { authorization: 'Bearer tc_demo_sakura_trading' } });
+    assert.ok(cancelled.status < 300, await cancelled.text());
+    const kept = async () => (await mailboxEvents(product, TARO)).filter((e) => e.subject?.startsWith('キャンセル: '));
+    await poll('R2 removed from Taro’s calendar', async () => (await mailboxEvents(product, TARO)).every((e) => !e.subject?.includes('のぞみ 40号')));
+    for (const { w, phone, label } of COMBOS) {
+      const admin = w === JA ? HANAKO : MORGAN;
+      const page = await open(w, phone);
+      await logIn(page, product, admin, w.login);
+      await page.getByRole('heading', { level: 1, name: w.home }).waitFor();
+      await page.getByRole('button', { name: w.program, exact: true }).click();
+      await page.getByRole('menuitem', { name: w.company, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: w.company }).waitFor();
+      await page.getByRole('navigation', { name: w.companyMenu }).getByRole('link', { name: w.calendarEvents, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: w.calendarEvents }).waitFor();
+      const toggle = page.getByRole('switch', { name: w.keepSwitch });
+      await toggle.waitFor();
+      // Desktop turns it on, the phone turns it off again (each company starts off).
+      const turnOn = !phone;
+      assert.equal(await toggle.isChecked(), !turnOn, `${label}: the switch shows the company's setting`);
+      if (phone) {
+        assert.equal(await lines(page.getByRole('switch', { name: w.keepSwitch }).locator('..')), 1, w.keepSwitch);
+        assert.deepEqual(await wordsBroken(page.locator('main').locator('h1, h2, p'), JA_WORDS), [], 'words cut at 390 px');
+      }
+      await shot(page, phone, `finish-${label}-calendar-events`);
+      await toggle.click({ force: true });
+      await page.getByTestId('keep-cancelled-confirmation').getByText(turnOn ? w.keptDone : w.removedDone).waitFor();
+      assert.equal(await toggle.isChecked(), turnOn);
+      await shot(page, phone, `finish-${label}-calendar-events-${turnOn ? 'on' : 'off'}`);
+      const saved = await page.request.get(`${product.url}/api/company/settings`);
+      assert.deepEqual(await saved.json(), { keepCancelledEvents: turnOn }, `${label}: saved`);
+      if (w === JA && turnOn) {
+        const [event] = await poll('the cancelled train kept in Taro’s calendar', async () => ((await kept()).length === 1 ? kept() : undefined));
+        assert.match(event!.subject!, /^キャンセル: JR東海 のぞみ 40号/);
+        assert.equal(event!.showAs, 'free');
+      }
+      if (w === JA && !turnOn) await poll('the kept cancellation removed again', async () => (await kept()).length === 0);
+      assert.deepEqual(consoleErrors.get(page), [], label);
+    }
+  });
+
+  it('a lapsed traveler reads why once, without "token", in Japanese and in English, at desktop width and 390 px', async () => {
     const res = await product.sandbox.post('/_sandbox/clock/advance', { data: { days: 91 } });
     assert.equal(res.status(), 200);
     // A booking change makes the sync meet the expired sign-in (the development page, as an admin).
@@ -398,10 +554,8 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       await admin.getByRole('button', { name: /^1時間後に変更: / }).first().click();
       await admin.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
     }
-    for (const [w, phone, traveler, forbidden] of [
-      [JA, false, TARO, /トークン/],
-      [EN, true, EMILY, /token/i],
-    ] as const) {
+    for (const { w, phone, label } of COMBOS) {
+      const [traveler, forbidden] = w === JA ? [TARO, /トークン/] : [EMILY, /token/i];
       const page = await open(w, phone);
       await logIn(page, product, traveler, w.login);
       const prompt = page.getByRole('region', { name: w.lapsedTitle });
@@ -416,7 +570,7 @@ describe('the web app as a finished product', { concurrency: false }, () => {
       const sentences = text.split(/(?<=[。.])\s*/).filter(Boolean);
       assert.equal(new Set(sentences).size, sentences.length, text);
       assert.match(text, /90/);
-      await screen(page, `finish-home-lapsed-${w.locale}`);
+      await shot(page, phone, `finish-${label}-home-lapsed`);
       assert.deepEqual(consoleErrors.get(page), []);
     }
   });

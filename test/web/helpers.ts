@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, request as playwrightRequest, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, request as playwrightRequest, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'web');
@@ -233,4 +233,65 @@ export async function mailboxEvents(product: Product, upn: string): Promise<Sand
   const res = await product.sandbox.get(`/_sandbox/mailboxes/${encodeURIComponent(upn)}/events`);
   if (!res.ok()) throw new Error(`sandbox mailbox ${upn}: ${res.status()} ${await res.text()}`);
   return ((await res.json()) as { value: SandboxEvent[] }).value;
+}
+
+/** The element's text, character by character, with the screen line each is on (-1: not drawn, e.g. a space at a break). */
+export async function charLines(locator: Locator): Promise<Array<[string, number]>> {
+  return locator.evaluate((el) => {
+    const out: Array<[string, number]> = [];
+    const tops: number[] = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent ?? '';
+      for (let i = 0; i < text.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = Array.from(range.getClientRects()).find((r) => r.width > 0);
+        if (!rect) {
+          out.push([text[i]!, -1]);
+          continue;
+        }
+        let line = tops.findIndex((t) => Math.abs(t - rect.top) < 4);
+        if (line < 0) line = tops.push(rect.top) - 1;
+        out.push([text[i]!, line]);
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Words split across two lines ("接/続", "Connec/ted"): where one drawn character is on another
+ * line than the drawn character before it with no white space between them, a Japanese word of
+ * `words` that spans the break, or letters on both sides (an English word cut).
+ */
+export async function wordsBroken(locator: Locator, words: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const item of await locator.all()) {
+    const chars = await charLines(item);
+    const text = chars.map(([c]) => c).join('');
+    let previous = -1;
+    for (let i = 0; i < chars.length; i++) {
+      if (chars[i]![1] < 0) continue;
+      if (previous >= 0 && chars[i]![1] !== chars[previous]![1]) {
+        const between = text.slice(previous + 1, i);
+        const shown = `${text.slice(Math.max(0, previous - 8), previous + 1)}/${text.slice(i, i + 8)}`;
+        if (!/\s/.test(between)) {
+          // The run of text the break is in; an address or a link may break anywhere.
+          const from = text.slice(0, previous + 1).search(/\S+$/);
+          const token = text.slice(from < 0 ? previous : from, i + (/^\S*/.exec(text.slice(i))?.[0].length ?? 0));
+          const address = /[@/]|\.\w/.test(token);
+          if (!address && /[A-Za-z]/.test(chars[previous]![0]) && /[A-Za-z]/.test(chars[i]![0])) found.push(shown);
+          for (const word of words) {
+            for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+              if (at <= previous && at + word.length > i) found.push(shown);
+            }
+          }
+        }
+      }
+      previous = i;
+    }
+  }
+  return [...new Set(found)];
 }

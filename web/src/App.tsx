@@ -81,6 +81,7 @@ export function App() {
             <Route path="/company/settings/integrations" element={<Navigate to="/company/settings/integrations/calendar" replace />} />
             <Route path="/company/settings/integrations/:tab" element={<CompanyPage view="integrations" />} />
             <Route path="/company/settings/integrations/calendar/:provider" element={<CompanyPage view="calendar-dialog" />} />
+            <Route path="/company/settings/calendar-events" element={<CompanyPage view="calendar-events" />} />
             <Route path="/dev/outbox" element={<DevOutboxPage />} />
             <Route path="/dev/bookings" element={<DevBookingsPage />} />
             <Route path="*" element={<NotFoundPage />} />

@@ -4,6 +4,7 @@ import type {
   CompanyCalendarsResponse,
   PasswordConnectResponse,
   CompanyCalendarStatus,
+  CompanySettingsResponse,
   CurrentSessionResponse,
   GrantLinkResponse,
   Locale,
@@ -19,8 +20,10 @@ import type {
   SessionResponse,
   TripDetail,
   TripListItem,
+  SignInProvidersResponse,
 } from '../../src/http/api-types.ts';
 
+export type SignInProvider = SignInProvidersResponse['providers'][number];
 export type { CalendarFeedStatus, CompanyCalendarStatus, GrantLinkResponse, Locale, Me, MyCalendarStatus, ProviderDescriptor, ProviderId, ProviderLabels, RedirectResponse, TripDetail, TripListItem };
 
 /** Where the server sends a traveler back after connecting: the home screen or the Connected apps tile. */
@@ -76,6 +79,8 @@ export const api = {
   /** A one-use link (invitation, reset): what it is for; then setting the password through it logs the user in. */
   passwordLink: (token: string) => call<PasswordLinkInfo>('GET', `/api/password-links?token=${encodeURIComponent(token)}`),
   usePasswordLink: (token: string, password: string) => call<SessionResponse>('POST', '/api/password-links', { token, password }).then((r) => r.user),
+  /** The providers whose sign-in the log-in page offers, with their buttons' words. */
+  signInProviders: () => call<SignInProvidersResponse>('GET', '/api/session/sign-in').then((r) => r.providers),
   requestPasswordReset: (email: string) => call<unknown>('POST', '/api/password-reset', { email }),
   logout: () => call<void>('DELETE', '/api/session'),
   setLocale: (locale: Locale) => call<SessionResponse>('PUT', '/api/me', { locale }).then((r) => r.user),
@@ -96,6 +101,8 @@ export const api = {
   connectCompanyCalendar: (provider: ProviderId) => call<RedirectResponse>('POST', `${company(provider)}/connect`, {}),
   setCompanySync: (provider: ProviderId, enabled: boolean) => call<CompanyCalendarStatus>('PUT', `${company(provider)}/sync`, { enabled }),
   checkDelegation: (provider: ProviderId) => call<CompanyCalendarStatus>('POST', `${company(provider)}/delegation`, {}),
+  companySettings: () => call<CompanySettingsResponse>('GET', '/api/company/settings'),
+  setCompanySettings: (settings: CompanySettingsResponse) => call<CompanySettingsResponse>('PATCH', '/api/company/settings', settings),
   // The traveler's private subscription feed.
   calendarFeed: () => call<CalendarFeedStatus>('GET', '/api/me/calendar-feed'),
   enableCalendarFeed: () => call<CalendarFeedStatus>('POST', '/api/me/calendar-feed', {}),

@@ -44,10 +44,12 @@ export function renderEventIcs(event: DesiredEvent, sequence: number, dtstamp: D
     contentLine('LOCATION', escapeText(event.location)),
     contentLine('DESCRIPTION', escapeText(event.body)),
     // Tentative, as on the other providers: the booking is a plan, not a meeting. A stay does not
-    // make the traveler busy; a flight, a train or a rental does.
-    contentLine('STATUS', 'TENTATIVE'),
-    contentLine('TRANSP', event.isAllDay ? 'TRANSPARENT' : 'OPAQUE'),
-    contentLine('X-MICROSOFT-CDO-BUSYSTATUS', 'TENTATIVE'),
+    // make the traveler busy; a flight, a train or a rental does. A cancelled booking the company
+    // keeps is free and has no STATUS, as in the emailed .ics (its title says it): clients hide
+    // or drop a STATUS:CANCELLED event, and it is to stay in sight.
+    ...(event.cancelled ? [] : [contentLine('STATUS', 'TENTATIVE')]),
+    contentLine('TRANSP', event.isAllDay || event.cancelled ? 'TRANSPARENT' : 'OPAQUE'),
+    contentLine('X-MICROSOFT-CDO-BUSYSTATUS', event.cancelled ? 'FREE' : 'TENTATIVE'),
     ...(event.isAllDay ? [contentLine('X-MICROSOFT-CDO-ALLDAYEVENT', 'TRUE')] : []),
     contentLine('CATEGORIES', event.categories.map(escapeText).join(',')),
     ...(event.reminderMinutesBeforeStart === null

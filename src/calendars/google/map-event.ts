@@ -16,7 +16,7 @@ export interface GoogleEventBody {
   location: string;
   start: GoogleEventTime;
   end: GoogleEventTime;
-  status: 'tentative';
+  status: 'tentative' | 'confirmed';
   transparency: 'opaque' | 'transparent';
   reminders: { useDefault: false; overrides: Array<{ method: 'popup'; minutes: number }> };
   extendedProperties?: { private: Record<string, string> };
@@ -35,10 +35,13 @@ export function mapEvent(event: DesiredEvent): GoogleEventBody {
     location: event.location,
     start: googleTime(event.start, event.isAllDay),
     end: googleTime(event.end, event.isAllDay),
-    // Tentative, as the booking is the traveler's plan (Outlook: showAs tentative).
-    status: event.showAs,
-    // A stay is all-day and leaves the traveler free (an .ics's TRANSP:TRANSPARENT).
-    transparency: event.isAllDay ? 'transparent' : 'opaque',
+    // Tentative, as the booking is the traveler's plan (Outlook: showAs tentative). A cancelled
+    // booking the company keeps is an ordinary event titled "Canceled: …": Google's own
+    // `cancelled` status means a deleted event, which no one sees.
+    status: event.cancelled ? 'confirmed' : 'tentative',
+    // A stay is all-day and leaves the traveler free (an .ics's TRANSP:TRANSPARENT); so does a
+    // cancelled booking kept in the calendar (Outlook: showAs free).
+    transparency: event.isAllDay || event.cancelled ? 'transparent' : 'opaque',
     reminders: { useDefault: false, overrides: event.reminderMinutesBeforeStart === null ? [] : [{ method: 'popup', minutes: event.reminderMinutesBeforeStart }] },
   };
 }

@@ -11,6 +11,8 @@ export const SEGMENT_KEY_PROPERTY_ID = `String {${PROPERTY_SET_GUID}} Name tripc
 /** Delegated permissions we ask for; MSAL adds openid/profile/offline_access itself, we name them anyway. */
 export const GRAPH_CALENDAR_SCOPE = 'https://graph.microsoft.com/Calendars.ReadWrite';
 export const SIGN_IN_SCOPES = [GRAPH_CALENDAR_SCOPE, 'offline_access', 'openid', 'profile'];
+/** Sign in with Microsoft (OpenID Connect): who the user is, no resource access. */
+export const LOG_IN_SCOPES = ['openid', 'profile', 'email'];
 /** Tokens are acquired for the Graph scope alone (the OIDC scopes are not resource scopes). */
 export const TOKEN_SCOPES = [GRAPH_CALENDAR_SCOPE];
 /** What the admin-consent endpoint grants: the permissions configured on our app registration. */

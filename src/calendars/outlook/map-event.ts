@@ -16,7 +16,7 @@ export interface GraphEventBody {
   start: GraphDateTimeTimeZone;
   end: GraphDateTimeTimeZone;
   isAllDay: boolean;
-  showAs: 'tentative';
+  showAs: 'tentative' | 'free';
   categories: string[];
   isReminderOn: boolean;
   reminderMinutesBeforeStart?: number;

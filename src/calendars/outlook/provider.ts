@@ -5,7 +5,7 @@ import type { AccessToken, ConnectedAccount, StoredAccount } from '../connection
 import { CalendarProviderError, WRONG_ORGANIZATION } from '../errors.ts';
 import type { CalendarProvider } from '../provider.ts';
 import { classifyError } from './classify-error.ts';
-import { ADMIN_CONSENT_SCOPE, DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX, MAX_BATCH_REQUESTS, SIGN_IN_SCOPES } from './constants.ts';
+import { ADMIN_CONSENT_SCOPE, DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX, LOG_IN_SCOPES, MAX_BATCH_REQUESTS, SIGN_IN_SCOPES } from './constants.ts';
 import { createGraphTransport } from './graph-transport.ts';
 import { createMailbox } from './mailbox.ts';
 import { AccessTokenMemo, authorityFor, createMsalApp, createTokenSource } from './msal-session.ts';
@@ -151,6 +151,53 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
             organization: tenantId,
             details: { tenantId, objectId, homeAccountId },
             ...(result.accessToken && result.expiresOn ? { accessToken: { token: result.accessToken, expiresAt: result.expiresOn.getTime() } } : {}),
+          };
+        });
+      },
+    },
+
+    signIn: {
+      // Sign in with Microsoft: OpenID Connect's authorization code flow with PKCE through MSAL
+      // ("Microsoft identity platform and OpenID Connect protocol"), authority /organizations (work
+      // and school accounts of any tenant; which tenant may sign in is tripcal's decision).
+      authorizationUrl(request) {
+        return guard('sign-in URL', () =>
+          createMsalApp(msal).getAuthCodeUrl({
+            scopes: LOG_IN_SCOPES,
+            redirectUri: request.redirectUri,
+            state: request.state,
+            nonce: request.nonce,
+            codeChallenge: request.codeChallenge,
+            codeChallengeMethod: 'S256',
+            responseMode: 'query',
+            prompt: 'select_account',
+            ...(request.loginHint ? { loginHint: request.loginHint } : {}),
+            ...(request.locale ? { extraQueryParameters: { ui_locales: request.locale } } : {}),
+          }),
+        );
+      },
+      redeem({ code, codeVerifier, nonce, state, redirectUri }) {
+        return guard('sign-in code redemption', async () => {
+          // MSAL checks the returned state and the id token's nonce (the authCodePayload carries
+          // both); the token comes straight from the token endpoint over TLS (OpenID Connect Core
+          // 3.1.3.7). The claims tripcal relies on are checked here as well.
+          const result = await createMsalApp(msal).acquireTokenByCode({ code, codeVerifier, redirectUri, scopes: LOG_IN_SCOPES, nonce, state }, { code, state, nonce } as never);
+          const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
+          const str = (v: unknown) => (typeof v === 'string' ? v : '');
+          const tid = str(claims.tid);
+          const oid = str(claims.oid);
+          const problem =
+            !tid || !oid ? 'the id token carries no tid or oid'
+            : str(claims.nonce) !== nonce ? 'the id token does not carry the sign-in\'s nonce'
+            : str(claims.aud) !== options.clientId ? 'the id token is not for this app'
+            : !str(claims.iss).endsWith(`/${tid}/v2.0`) ? 'the id token\'s issuer is not its tenant'
+            : undefined;
+          if (problem) throw new CalendarProviderError('invalid', `Microsoft sign-in: ${problem}`, { providerCode: 'id_token_invalid' });
+          return {
+            organization: tid,
+            subject: oid,
+            signInName: str(claims.preferred_username),
+            name: str(claims.name),
           };
         });
       },

@@ -10,6 +10,8 @@ import * as m0007 from './0007-grant-claim-and-unavailable.ts';
 import * as m0008 from './0008-onboarding.ts';
 import * as m0010 from './0010-calendar-feeds.ts';
 import * as m0011 from './0011-company-delegation.ts';
+import * as m0012 from './0012-sign-in.ts';
+import * as m0013 from './0013-keep-cancelled-events.ts';
 import * as m0014 from './0014-operator-alarms.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -23,5 +25,7 @@ export const migrations: Record<string, Migration> = {
   '0008-onboarding': m0008,
   '0010-calendar-feeds': m0010,
   '0011-company-delegation': m0011,
+  '0012-sign-in': m0012,
+  '0013-keep-cancelled-events': m0013,
   '0014-operator-alarms': m0014,
 };

@@ -3,8 +3,9 @@
 // calendar provider of the registry (Outlookカレンダー連携, …), whose 管理 opens that provider's
 // dialog (its own URL, so the OAuth callbacks can bring the admin straight back to it). What the
 // dialog changes shows on its row at once; closing it gives focus back to the row's 管理.
+// カレンダーの予定 holds what the company's calendars show: whether a cancelled booking stays.
 import { useCallback, useEffect, useState } from 'react';
-import { Button, Link, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
+import { Button, Link, Switch, Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { api, type CompanyCalendarStatus } from '../api.ts';
@@ -19,9 +20,10 @@ import { usePageTitle } from '../use-title.ts';
 
 const TABS = ['calendar', 'email'] as const;
 const INTEGRATIONS_PATH = '/company/settings/integrations/calendar';
+const CALENDAR_EVENTS_PATH = '/company/settings/calendar-events';
 const manageId = (provider: string) => `manage-${provider}`;
 
-function Sidebar({ view }: { view: 'overview' | 'integrations' }) {
+function Sidebar({ view }: { view: 'overview' | 'integrations' | 'calendar-events' }) {
   const { t } = useTranslation();
   // The menu is always open (it has one group); its name takes the keyboard to its first item.
   const toFirstItem = () => document.querySelector<HTMLElement>('#company-settings-menu a')?.focus();
@@ -34,6 +36,11 @@ function Sidebar({ view }: { view: 'overview' | 'integrations' }) {
         <li>
           <Link href={INTEGRATIONS_PATH} aria-current={view === 'integrations' ? 'page' : undefined}>
             {t('company.integrations')}
+          </Link>
+        </li>
+        <li>
+          <Link href={CALENDAR_EVENTS_PATH} aria-current={view === 'calendar-events' ? 'page' : undefined}>
+            {t('company.calendarEvents')}
           </Link>
         </li>
       </ul>
@@ -152,6 +159,63 @@ function Integrations({ tab, dialogProvider }: { tab: string; dialogProvider: st
   );
 }
 
+/**
+ * What the company's calendars show. The switch: a cancelled booking removed from every calendar
+ * (the default) or kept as "Canceled: …", free, with no reminder; the server applies a change to
+ * the calendars already holding events, and the page says so.
+ */
+function CalendarEvents() {
+  const { t } = useTranslation();
+  const settings = useLoad(api.companySettings, []);
+  const [keep, setKeep] = useState<boolean | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<'kept' | 'removed' | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const current = keep ?? settings.data?.keepCancelledEvents;
+  const change = async (value: boolean) => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const saved = await api.setCompanySettings({ keepCancelledEvents: value });
+      setKeep(saved.keepCancelledEvents);
+      setDone(saved.keepCancelledEvents ? 'kept' : 'removed');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <h1>{t('calendarEvents.title')}</h1>
+      <p className="lead">{t('calendarEvents.intro')}</p>
+      <section aria-labelledby="cancelled-bookings-title" className="overview-section">
+        <h2 id="cancelled-bookings-title">{t('calendarEvents.cancelledTitle')}</h2>
+        {settings.error ? (
+          <ErrorMessage error={settings.error} onRetry={settings.reload} />
+        ) : current === undefined ? (
+          <Loading />
+        ) : (
+          <>
+            <Switch className="switch" isSelected={current} isDisabled={busy} onChange={(v) => void change(v)} aria-describedby="keep-cancelled-hint">
+              <span className="track" aria-hidden="true">
+                <span className="thumb" />
+              </span>
+              {t('calendarEvents.keepSwitch')}
+            </Switch>
+            <p id="keep-cancelled-hint" className="muted small">{t('calendarEvents.keepHint')}</p>
+          </>
+        )}
+        <p role="status" className={done ? 'alert ok' : 'visually-hidden'} data-testid="keep-cancelled-confirmation">
+          {done === 'kept' ? t('calendarEvents.keptDone') : done === 'removed' ? t('calendarEvents.removedDone') : ''}
+        </p>
+        {error !== null && <ErrorMessage error={error} />}
+      </section>
+    </>
+  );
+}
+
 /** The company at a glance: each calendar provider's state, with the way to manage it. */
 function Overview() {
   const { me } = useSession();
@@ -192,17 +256,24 @@ function Overview() {
   );
 }
 
-export function CompanyPage({ view }: { view: 'overview' | 'integrations' | 'calendar-dialog' }) {
+export function CompanyPage({ view }: { view: 'overview' | 'integrations' | 'calendar-dialog' | 'calendar-events' }) {
   const { me } = useSession();
   const { t } = useTranslation();
   const { tab = 'calendar', provider } = useParams();
-  usePageTitle(view === 'overview' ? t('company.title') : `${t('integrations.title')} – ${t('company.title')}`);
+  const section = view === 'overview' ? null : view === 'calendar-events' ? t('calendarEvents.title') : t('integrations.title');
+  usePageTitle(section ? `${section} – ${t('company.title')}` : t('company.title'));
   if (me.role !== 'admin') return <NotFoundPage forbidden />;
   return (
     <div className="with-sidebar">
-      <Sidebar view={view === 'overview' ? 'overview' : 'integrations'} />
+      <Sidebar view={view === 'overview' ? 'overview' : view === 'calendar-events' ? 'calendar-events' : 'integrations'} />
       <div className="content">
-        {view === 'overview' ? <Overview /> : <Integrations tab={view === 'calendar-dialog' ? 'calendar' : tab} dialogProvider={view === 'calendar-dialog' ? provider : undefined} />}
+        {view === 'overview' ? (
+          <Overview />
+        ) : view === 'calendar-events' ? (
+          <CalendarEvents />
+        ) : (
+          <Integrations tab={view === 'calendar-dialog' ? 'calendar' : tab} dialogProvider={view === 'calendar-dialog' ? provider : undefined} />
+        )}
       </div>
     </div>
   );

@@ -6,6 +6,7 @@ import { api, ApiError, type Locale, type Me } from '../api.ts';
 import { usePageTitle } from '../use-title.ts';
 import { useDemo } from '../use-dev-tools.ts';
 import { ForgotPassword } from './SetPasswordPage.tsx';
+import { ProviderSignIn, SIGN_IN_PROBLEMS, useSignInProviders } from '../components/ProviderSignIn.tsx';
 
 export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void; changeLocale: (l: Locale) => Promise<void> }) {
   const { t, i18n } = useTranslation();
@@ -16,6 +17,11 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const demo = useDemo();
+  const signInProviders = useSignInProviders();
+  const signInProblem = SIGN_IN_PROBLEMS.find((p) => p === params.get('signIn'));
+  const lang = i18n.language === 'ja' ? 'ja' : 'en';
+  // The provider's name for the sentence; the generic wording until the server has said it.
+  const signInName = signInProviders.find((p) => p.id === params.get('provider'))?.labels[lang].name;
   usePageTitle(t('login.title'));
 
   const submit = async (e: FormEvent) => {
@@ -46,6 +52,11 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
         </div>
         <h1>{t('login.title')}</h1>
         <p>{t('login.intro')}</p>
+        {signInProblem && !error && (
+          <p role="alert" className="alert error">
+            {signInName ? t(`login.signInProblem.${signInProblem}`, { provider: signInName }) : t(`login.signInProblemGeneric.${signInProblem}`)}
+          </p>
+        )}
         <Form onSubmit={submit} className="form">
           <TextField name="email" type="email" autoComplete="username" isRequired value={email} onChange={setEmail} className="field">
             <Label>{t('login.email')}</Label>
@@ -64,6 +75,7 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
             {t('login.submit')}
           </Button>
         </Form>
+        <ProviderSignIn providers={signInProviders} />
         <ForgotPassword />
         {demo && <p className="muted small">{t('login.demoHint')}</p>}
       </div>

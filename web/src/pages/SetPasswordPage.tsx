@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, type Me } from '../api.ts';
 import { usePageTitle } from '../use-title.ts';
+import { ProviderSignIn, useSignInProviders } from '../components/ProviderSignIn.tsx';
 
 /** The page a one-use link opens (/invitation?token=…, /reset-password?token=…): set a password, and be logged in. */
 export function SetPasswordPage({ purpose, onLogin }: { purpose: 'invitation' | 'reset'; onLogin: (me: Me) => void }) {
@@ -15,6 +16,7 @@ export function SetPasswordPage({ purpose, onLogin }: { purpose: 'invitation' | 
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const signInProviders = useSignInProviders();
   usePageTitle(t(`password.title.${purpose}`));
 
   useEffect(() => {
@@ -52,6 +54,8 @@ export function SetPasswordPage({ purpose, onLogin }: { purpose: 'invitation' | 
             </Button>
           </Form>
         )}
+        {/* An invited admin may sign in with their account at a provider instead of choosing a password. */}
+        {email && purpose === 'invitation' && <ProviderSignIn providers={signInProviders} hint={email} invitation={token} />}
         {error && (
           <p role="alert" className="alert error">
             {error}

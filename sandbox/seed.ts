@@ -55,13 +55,11 @@ export const TRIPCAL_APP: SeedApp = {
   displayName: "tripcal Outlook Integration",
   consentDisplayName: "Outlook Integration",
   publisher: "tripcal",
-  // tripcal's two callbacks, as a deployment on localhost registers them (any port).
-  redirectUris: [
-    "http://localhost/oauth/outlook/callback",
-    "http://localhost/oauth/outlook/consent-callback",
-    "http://127.0.0.1/oauth/outlook/callback",
-    "http://127.0.0.1/oauth/outlook/consent-callback",
-  ],
+  // tripcal's callbacks (calendar connect, admin consent, sign-in with Microsoft), as a deployment
+  // on localhost registers them (any port).
+  redirectUris: ["localhost", "127.0.0.1"].flatMap((host) =>
+    ["callback", "consent-callback", "sign-in-callback"].map((path) => `http://${host}/oauth/outlook/${path}`),
+  ),
 };
 
 export const SAKURA_TRADING: SeedTenant = {

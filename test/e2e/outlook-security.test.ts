@@ -169,6 +169,6 @@ describe('Outlook integration security', () => {
     assert.equal(new URL(link.body.url).searchParams.get('redirect_uri'), `${world.baseUrl}/oauth/outlook/consent-callback`);
     // The sandbox matches by exact path (only the localhost port is free): both are registered as such.
     const registered = world.sandbox.app.redirectUris.map((u) => new URL(u)).filter((u) => u.hostname === 'localhost').map((u) => u.pathname);
-    assert.deepEqual(registered.sort(), ['/oauth/outlook/callback', '/oauth/outlook/consent-callback']);
+    assert.deepEqual(registered.sort(), ['/oauth/outlook/callback', '/oauth/outlook/consent-callback', '/oauth/outlook/sign-in-callback']);
   });
 });

@@ -10,7 +10,17 @@ export interface ThrottleConfig {
   mailboxConcurrency: number;
   /** Requests per app and mailbox in a 10-minute window (Outlook: 10,000). */
   requestsPerTenMinutes: number;
+  /**
+   * How a `$batch`'s items reach the mailbox. "all-at-once" (default, the stricter): every item
+   * without a dependency starts together, so a sixth item to one mailbox meets MailboxConcurrency's
+   * 429. "four-at-a-time": Graph dispatches at most 4 items of a batch at once and the rest wait
+   * their turn, as Microsoft describes it; requests outside the batch still count against the mailbox.
+   */
+  batchDispatch: BatchDispatch;
 }
+
+export const BATCH_DISPATCH_MODES = ["all-at-once", "four-at-a-time"] as const;
+export type BatchDispatch = (typeof BATCH_DISPATCH_MODES)[number];
 
 export interface SandboxConfig {
   /** Added to the default seed (or replacing it when replaceDefaultSeed is true). */
@@ -51,7 +61,7 @@ export function resolveConfig(dataDir: string, given: SandboxConfig | undefined)
   const apps: SeedApp[] = replace ? [] : structuredClone(DEFAULT_SEED.apps);
   const tenants: SeedTenant[] = replace ? [] : structuredClone(DEFAULT_SEED.tenants);
   const consents = replace ? [] : structuredClone(DEFAULT_SEED.consents ?? []);
-  const throttle: ThrottleConfig = { mailboxConcurrency: 4, requestsPerTenMinutes: 10_000 };
+  const throttle: ThrottleConfig = { mailboxConcurrency: 4, requestsPerTenMinutes: 10_000, batchDispatch: "all-at-once" };
   let accessTokenLifetimeSeconds = 3600;
   let refreshTokenIdleDays = 90;
   let persist = true;

@@ -1,12 +1,12 @@
 // Test and demo controls, usable in-process (Sandbox.control) and over HTTP under /_sandbox/.
 import type { SandboxClock } from "./clock.ts";
 import type { FaultRule, LatencyRule, Traffic } from "./graph/traffic.ts";
-import type { ThrottleConfig } from "./config.ts";
+import { BATCH_DISPATCH_MODES, type ThrottleConfig } from "./config.ts";
 import { decodeSegment, json } from "./http-types.ts";
 import type { SbRequest, SbResponse } from "./http-types.ts";
 import type { LoggedRequest, RequestLog } from "./request-log.ts";
 import { DELETED_ITEMS } from "./store.ts";
-import type { ConsentGrant, SandboxCalendar, StoredEvent, Store, TenantSettings, UserSettings } from "./store.ts";
+import type { AppSettings, ConsentGrant, SandboxCalendar, StoredEvent, Store, TenantSettings, UserSettings } from "./store.ts";
 import { TRIPCAL_APP } from "./seed.ts";
 import { newChangeKey, newEventId, updateEvent } from "./graph/events.ts";
 import { validateEventBody } from "./graph/validate-event.ts";
@@ -24,8 +24,10 @@ export interface SandboxControl {
   consents(tenantIdOrDomain?: string): ConsentGrant[];
   /** A tenant's settings (user consent allowed, consent propagation delay); returns them all. */
   setTenantSettings(tenantIdOrDomain: string, patch: TenantSettings): TenantSettings;
-  /** A user's settings (mailbox location, mailbox access, Conditional Access); returns them all. */
+  /** A user's settings (mailbox location, mailbox access, Conditional Access, guest of tenants); returns them all. */
   setUserSettings(userIdOrUpn: string, patch: UserSettings): UserSettings;
+  /** An app registration's settings (its client secret expired); the tripcal app by default. */
+  setAppSettings(patch: AppSettings, clientId?: string): AppSettings;
   setFaults(rules: FaultRule[]): void;
   addFault(rule: FaultRule): void;
   faults(): FaultRule[];
@@ -100,18 +102,29 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
       });
     },
     setUserSettings(u, patch) {
-      const { mailbox, mailboxAccess, conditionalAccess } = patch;
+      const { mailbox, mailboxAccess, conditionalAccess, guestIn } = patch;
       const check = (name: string, value: unknown, allowed: readonly string[]) => {
         if (value !== undefined && !allowed.includes(value as string)) throw new ControlError(400, `${name} must be one of ${allowed.join(", ")}`);
       };
       check("mailbox", mailbox, ["exchangeOnline", "onPremises", "inactive", "none"]);
       check("mailboxAccess", mailboxAccess, ["allowed", "denied"]);
       check("conditionalAccess", conditionalAccess, ["none", "mfa", "signInFrequency", "block"]);
+      if (guestIn !== undefined && (!Array.isArray(guestIn) || guestIn.some((t) => typeof t !== "string" || !store.tenant(t)))) {
+        throw new ControlError(400, "guestIn must be a list of known tenants (ids or domains)");
+      }
+      const home = store.user(userId(u))?.tenantId;
+      if (guestIn?.some((t) => tenantId(t) === home)) throw new ControlError(400, "guestIn cannot name the user's home tenant");
       return store.setUserSettings(userId(u), {
+        ...(guestIn !== undefined ? { guestIn: guestIn.map(tenantId) } : {}),
         ...(mailbox !== undefined ? { mailbox } : {}),
         ...(mailboxAccess !== undefined ? { mailboxAccess } : {}),
         ...(conditionalAccess !== undefined ? { conditionalAccess } : {}),
       });
+    },
+    setAppSettings(patch, clientId = TRIPCAL_APP.clientId) {
+      if (!store.app(clientId)) throw new ControlError(404, `unknown app '${clientId}'`);
+      if (patch.secretExpired !== undefined && typeof patch.secretExpired !== "boolean") throw new ControlError(400, "secretExpired must be true or false");
+      return store.setAppSettings(clientId, { ...(patch.secretExpired !== undefined ? { secretExpired: patch.secretExpired } : {}) });
     },
     setFaults: (rules) => traffic.setFaults(rules),
     addFault: (rule) => traffic.addFault(rule),
@@ -122,6 +135,9 @@ export function createControl(store: Store, clock: SandboxClock, traffic: Traffi
       else traffic.setLatency(Array.isArray(rules) ? rules : [rules]);
     },
     setThrottle(patch) {
+      if (patch.batchDispatch !== undefined && !(BATCH_DISPATCH_MODES as readonly string[]).includes(patch.batchDispatch)) {
+        throw new ControlError(400, `batchDispatch must be one of ${BATCH_DISPATCH_MODES.join(", ")}`);
+      }
       traffic.setThrottle(patch);
       return traffic.throttleConfig();
     },
@@ -222,6 +238,9 @@ export function handleControl(req: SbRequest, control: SandboxControl, info: () 
     }
     if (segs[0] === "tenants" && segs[2] === "settings" && segs.length === 3 && (m === "PUT" || m === "PATCH")) {
       return json(200, control.setTenantSettings(segs[1]!, body() as TenantSettings));
+    }
+    if (segs[0] === "apps" && segs[2] === "settings" && segs.length === 3 && (m === "PUT" || m === "PATCH")) {
+      return json(200, control.setAppSettings(body() as AppSettings, segs[1]!));
     }
     if (segs[0] === "users" && segs[2] === "settings" && segs.length === 3 && (m === "PUT" || m === "PATCH")) {
       return json(200, control.setUserSettings(segs[1]!, body() as UserSettings));

@@ -33,7 +33,10 @@ export interface SeedApp {
   /** Name shown on the consent page. */
   consentDisplayName: string;
   publisher: string;
-  /** Exact redirect URIs besides the always-allowed http://localhost:* and http://127.0.0.1:* ones. */
+  /**
+   * The registered redirect URIs. A request's redirect URI must be one of them exactly (path and
+   * its case included); only the port of an http://localhost or http://127.0.0.1 one is ignored.
+   */
   redirectUris: string[];
   /** Graph permissions configured on the registration ("/.default"); default User.Read + Calendars.ReadWrite. */
   requiredScopes?: string[];
@@ -52,7 +55,11 @@ export const TRIPCAL_APP: SeedApp = {
   displayName: "tripcal Outlook Integration",
   consentDisplayName: "Outlook Integration",
   publisher: "tripcal",
-  redirectUris: [],
+  // tripcal's callbacks (calendar connect, admin consent, sign-in with Microsoft), as a deployment
+  // on localhost registers them (any port).
+  redirectUris: ["localhost", "127.0.0.1"].flatMap((host) =>
+    ["callback", "consent-callback", "sign-in-callback"].map((path) => `http://${host}/oauth/outlook/${path}`),
+  ),
 };
 
 export const SAKURA_TRADING: SeedTenant = {

@@ -61,6 +61,14 @@ export interface UserSettings {
   mailbox?: "exchangeOnline" | "onPremises" | "inactive" | "none";
   mailboxAccess?: "allowed" | "denied";
   conditionalAccess?: "none" | "mfa" | "signInFrequency" | "block";
+  /** Tenants (ids) the user is a B2B guest of; their home tenant is their own `tenantId`. */
+  guestIn?: string[];
+}
+
+/** An app registration's state beyond the seed (control API). */
+export interface AppSettings {
+  /** The client secret's end date has passed: every token request answers invalid_client AADSTS7000222. */
+  secretExpired?: boolean;
 }
 
 /** A calendar folder of a mailbox. Every mailbox has its default "Calendar"; others are added (control API). */
@@ -81,6 +89,7 @@ export interface SandboxCalendar {
 export const DELETED_ITEMS = "deleteditems";
 
 interface PersistedState {
+  appSettings?: Record<string, AppSettings>;
   tenantSettings?: Record<string, TenantSettings>;
   /** Calendars beyond the default one, by user id. */
   calendars?: Record<string, SandboxCalendar[]>;
@@ -247,8 +256,29 @@ export class Store {
     return all[tenantId]!;
   }
 
+  appSettings(clientId: string): AppSettings {
+    return this.state.appSettings?.[clientId.toLowerCase()] ?? {};
+  }
+
+  setAppSettings(clientId: string, patch: AppSettings): AppSettings {
+    const all = (this.state.appSettings ??= {});
+    const key = clientId.toLowerCase();
+    all[key] = { ...all[key], ...patch };
+    this.save();
+    return all[key]!;
+  }
+
   userSettings(userId: string): UserSettings {
     return this.state.userSettings?.[userId] ?? {};
+  }
+
+  /**
+   * The tenant a sign-in or token request at `tenantId` (undefined: organizations/common) is for:
+   * the user's home tenant, or a tenant they are a guest of; undefined when they are neither.
+   */
+  sessionTenant(user: DirectoryUser, tenantId: string | undefined): string | undefined {
+    if (tenantId === undefined || tenantId === user.tenantId) return user.tenantId;
+    return this.userSettings(user.id).guestIn?.includes(tenantId) ? tenantId : undefined;
   }
 
   setUserSettings(userId: string, patch: UserSettings): UserSettings {

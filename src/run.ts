@@ -85,7 +85,11 @@ export async function run(roles: Roles): Promise<void> {
       store, transport, from: settings.mail.from, publicUrl: settings.publicUrl,
       lapsedCalendars: async (traveler) => providerLabels(await providersToReconnect(store.db, traveler.id), traveler.locale),
     }));
-    const syncDeps = { db: store.db, providers, box };
+    const syncDeps = {
+      db: store.db, providers, box,
+      // A fault only the operator can fix is said once, at error level, on stderr (no secrets in it).
+      log: (level: 'error' | 'info', line: string) => (level === 'error' ? console.error : console.log)(`tripcal: ${level === 'error' ? 'ERROR ' : ''}${line}`),
+    };
     stops.push(await startSyncWorker({ store, deps: syncDeps }));
     stops.push(await startMaintenanceWorker(store, () =>
       runConnectionMaintenance({

@@ -62,13 +62,27 @@ export function invalidScope(scope: string): AadError {
   };
 }
 
+/**
+ * Whether a redirect URI is registered for the app: exactly, or (an http://localhost or
+ * http://127.0.0.1 URI) the same host, path and query on any port. Microsoft's "Redirect URI
+ * (reply URL) restrictions": paths are case-sensitive and matched as registered; the port of a
+ * localhost URI is ignored.
+ */
 export function isAllowedRedirect(app: SeedApp, uri: string): boolean {
   if (app.redirectUris.includes(uri)) return true;
-  // Entra ignores the port of http://localhost and http://127.0.0.1 redirect URIs (loopback rule).
+  const asked = loopback(uri);
+  return !!asked && app.redirectUris.some((registered) => {
+    const r = loopback(registered);
+    return !!r && r.host === asked.host && r.rest === asked.rest;
+  });
+}
+
+function loopback(uri: string): { host: string; rest: string } | undefined {
   try {
     const u = new URL(uri);
-    return u.protocol === "http:" && (u.hostname === "localhost" || u.hostname === "127.0.0.1") && !u.hash;
+    if (u.protocol !== "http:" || (u.hostname !== "localhost" && u.hostname !== "127.0.0.1") || u.hash || u.username || u.password) return undefined;
+    return { host: u.hostname, rest: `${u.pathname}${u.search}` };
   } catch {
-    return false;
+    return undefined;
   }
 }

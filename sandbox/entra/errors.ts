@@ -60,6 +60,12 @@ export const AAD = {
     code: 7000215,
     message: `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
   }),
+  expiredSecret: (clientId: string): AadError => ({
+    status: 401,
+    error: "invalid_client",
+    code: 7000222,
+    message: `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+  }),
   missingSecret: (): AadError => ({
     status: 401,
     error: "invalid_client",

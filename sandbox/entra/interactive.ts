@@ -152,13 +152,13 @@ export function createInteractive(ctx: EntraContext): {
     return null;
   }
 
-  function issueCode(v: Validated, user: DirectoryUser): SbResponse {
+  function issueCode(v: Validated, user: DirectoryUser, tenantId: string): SbResponse {
     const code = `1.SBX${randomToken(64)}`;
     codes.set(code, {
       clientId: v.app.clientId,
       redirectUri: v.redirectUri,
       userId: user.id,
-      tenantId: user.tenantId,
+      tenantId,
       scope: v.params.get("scope") ?? "",
       codeChallenge: v.params.get("code_challenge") ?? "",
       nonce: v.params.get("nonce") ?? undefined,
@@ -196,11 +196,16 @@ export function createInteractive(ctx: EntraContext): {
     const login = (form.get("login") ?? "").trim();
     const user = login ? store.user(login) : undefined;
     if (!user) return showSignIn(req, flow, v, `AADSTS50034: ${strings(v.locale).unknownUser}`);
-    if (v.ref.kind === "tenant" && v.ref.tenant.id !== user.tenantId) {
-      const e = AAD.wrongTenantUser(user.userPrincipalName, v.ref.tenant.displayName);
+    // At a tenant's own authority, a B2B guest of that tenant signs in to it; at organizations or
+    // common everyone lands in their home tenant.
+    const sessionTenantId = store.sessionTenant(user, v.ref.kind === "tenant" ? v.ref.tenant.id : undefined);
+    if (!sessionTenantId) {
+      const e = AAD.wrongTenantUser(user.userPrincipalName, v.ref.kind === "tenant" ? v.ref.tenant.displayName : "");
       return html(400, errorPage(v.locale, `AADSTS${e.code}: ${e.message}`));
     }
-    const tenant = store.tenant(user.tenantId)!;
+    const tenant = store.tenant(sessionTenantId)!;
+    // A guest is never an administrator of the tenant that invited them.
+    const isAdmin = user.isAdmin && tenant.id === user.tenantId;
     const parsed = parseScopes(params.get("scope"));
     const wanted = requestedGraphScopes(v, parsed);
     const consented = store.consentedScopes(tenant.id, v.app.clientId, user.id);
@@ -214,7 +219,7 @@ export function createInteractive(ctx: EntraContext): {
     const appName = v.app.consentDisplayName;
 
     if (flow === "adminconsent") {
-      if (!user.isAdmin) {
+      if (!isAdmin) {
         if (step === "consent") return declined(v, tenant.id, 90094);
         return html(200, needAdminApprovalPage({ locale: v.locale, action, ctx, appName, user, signInAgainUrl }));
       }
@@ -242,19 +247,19 @@ export function createInteractive(ctx: EntraContext): {
 
     // flow === "authorize"
     if (step === "consent") {
-      if (adminOnly.length && !user.isAdmin) return declined(v, tenant.id, 90094, false);
+      if (adminOnly.length && !isAdmin) return declined(v, tenant.id, 90094, false);
       if (form.get("decision") !== "accept") return declined(v, undefined, 65004);
-      const principal = user.isAdmin && form.get("consent_org") === "true" ? "AllPrincipals" : user.id;
+      const principal = isAdmin && form.get("consent_org") === "true" ? "AllPrincipals" : user.id;
       store.grantConsent({ tenantId: tenant.id, clientId: v.app.clientId, principal, scopes: wanted, grantedAt: clock.now() });
-      return issueCode(v, user);
+      return issueCode(v, user, tenant.id);
     }
-    if (missing.length === 0 && params.get("prompt") !== "consent") return issueCode(v, user);
+    if (missing.length === 0 && params.get("prompt") !== "consent") return issueCode(v, user, tenant.id);
     if (adminOnly.length === 0 && needsAdmin(missing).length === 0) {
       // Low-impact permissions (User.Read): user consent is allowed, recorded silently.
       store.grantConsent({ tenantId: tenant.id, clientId: v.app.clientId, principal: user.id, scopes: missing, grantedAt: clock.now() });
-      if (params.get("prompt") !== "consent") return issueCode(v, user);
+      if (params.get("prompt") !== "consent") return issueCode(v, user, tenant.id);
     }
-    if (adminOnly.length && !user.isAdmin) {
+    if (adminOnly.length && !isAdmin) {
       return html(200, needAdminApprovalPage({ locale: v.locale, action, ctx, appName, user, signInAgainUrl }));
     }
     return html(
@@ -267,7 +272,7 @@ export function createInteractive(ctx: EntraContext): {
         publisher: v.app.publisher,
         user,
         scopes: wanted,
-        orgCheckbox: user.isAdmin ? "optional" : "none",
+        orgCheckbox: isAdmin ? "optional" : "none",
       }),
     );
   }

@@ -8,7 +8,7 @@ import type { SeedApp } from "../seed.ts";
 import { GRAPH_RESOURCE } from "../seed.ts";
 import { randomToken } from "../store.ts";
 import type { DirectoryUser } from "../store.ts";
-import { aadError as aadErrorOf, clientInfo, invalidScope, resolveTenant } from "./context.ts";
+import { aadError as aadErrorOf, clientInfo, invalidScope, isAllowedRedirect, resolveTenant } from "./context.ts";
 import type { EntraContext, TenantRef } from "./context.ts";
 import { AAD } from "./errors.ts";
 import type { AadError } from "./errors.ts";
@@ -30,6 +30,7 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
     parsed: ParsedScopes,
     graphScopes: string[],
     authTime: number,
+    tenantId: string,
     nonce?: string,
   ): SbResponse {
     const now = clock.now();
@@ -38,7 +39,7 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
     const scp = [...graphScopes, ...parsed.oidc.filter((s) => s !== "offline_access")];
     const accessToken = signJwt(key, {
       aud: GRAPH_RESOURCE,
-      iss: `https://sts.windows.net/${user.tenantId}/`,
+      iss: `https://sts.windows.net/${tenantId}/`,
       iat,
       nbf: iat,
       exp: iat + lifetime,
@@ -54,7 +55,7 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
       scp: scp.join(" "),
       sub: createHash("sha256").update(`${user.id}:${GRAPH_RESOURCE}`).digest("base64url").slice(0, 43),
       tenant_region_scope: "AS",
-      tid: user.tenantId,
+      tid: tenantId,
       unique_name: user.userPrincipalName,
       upn: user.userPrincipalName,
       uti: randomToken(16),
@@ -71,7 +72,7 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
     if (parsed.oidc.includes("offline_access")) {
       body.refresh_token = store.issueRefreshToken({
         userId: user.id,
-        tenantId: user.tenantId,
+        tenantId,
         clientId: app.clientId,
         scopes: graphScopes,
         authTime,
@@ -81,7 +82,7 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
     if (parsed.oidc.includes("openid")) {
       const claims: Record<string, unknown> = {
         aud: app.clientId,
-        iss: `${req.baseUrl}/${user.tenantId}/v2.0`,
+        iss: `${req.baseUrl}/${tenantId}/v2.0`,
         iat,
         nbf: iat,
         exp: iat + lifetime,
@@ -89,7 +90,7 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
         oid: user.id,
         preferred_username: user.userPrincipalName,
         sub: createHash("sha256").update(`${user.id}:${app.clientId}`).digest("base64url").slice(0, 43),
-        tid: user.tenantId,
+        tid: tenantId,
         uti: randomToken(16),
         ver: "2.0",
       };
@@ -118,6 +119,7 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
     if (!app) return aadError(req, AAD.unknownClient(clientId, ref.segment));
     if (!secret) return aadError(req, AAD.missingSecret());
     if (secret !== app.clientSecret) return aadError(req, AAD.badSecret(app.clientId));
+    if (store.appSettings(app.clientId).secretExpired) return aadError(req, AAD.expiredSecret(app.clientId));
     return app;
   }
 
@@ -141,6 +143,8 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
         const u = store.user(code.userId)!;
         return aadError(req, { ...AAD.wrongTenantUser(u.userPrincipalName, ref.tenant.displayName), error: "invalid_grant" });
       }
+      // An unregistered redirect URI is refused at redemption too (AADSTS50011), before the match with the code's.
+      if (!isAllowedRedirect(app, form.get("redirect_uri") ?? "")) return aadError(req, AAD.redirectMismatch(app.clientId));
       if ((form.get("redirect_uri") ?? "") !== code.redirectUri) {
         return aadError(req, {
           status: 400,
@@ -166,16 +170,23 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
       if (policy) return aadError(req, policy);
       // The token request's scope wins when given (MSAL repeats it); the code's otherwise.
       const parsed = parseScopes(form.get("scope") ?? code.scope);
-      const consented = store.consentedScopes(user.tenantId, app.clientId, user.id, clock.now());
+      const consented = store.consentedScopes(code.tenantId, app.clientId, user.id, clock.now());
       const graph = parsed.graphDefault ? [...consented].map(canonical) : parsed.graph;
       if (graph.some((s) => !consented.has(s.toLowerCase()))) return aadError(req, AAD.consentRequired(app.clientId, app.consentDisplayName));
-      return issueTokens(req, form, app, user, parsed, graph, code.authTime, code.nonce);
+      return issueTokens(req, form, app, user, parsed, graph, code.authTime, code.tenantId, code.nonce);
     }
     if (grantType === "refresh_token") {
       const rt = form.get("refresh_token") ?? "";
       const rec = store.refreshToken(rt);
       if (!rec || rec.clientId.toLowerCase() !== app.clientId.toLowerCase()) return aadError(req, AAD.refreshTokenInvalid());
-      if (ref.kind === "tenant" && ref.tenant.id !== rec.tenantId) return aadError(req, AAD.refreshTokenInvalid());
+      // The tenant the new tokens are for: the authority's (the user's home tenant, or one they are a
+      // guest of), or at organizations/common the user's home tenant, whatever tenant the refresh
+      // token came from. A guest's refresh at their home tenant is a request to that tenant, where
+      // the company's consent does not reach (AADSTS65001 unless the home tenant consented too).
+      const refUser = store.user(rec.userId);
+      const target = refUser && store.sessionTenant(refUser, ref.kind === "tenant" ? ref.tenant.id : undefined);
+      if (!target) return aadError(req, AAD.refreshTokenInvalid());
+      if (target !== rec.tenantId && target !== refUser!.tenantId) return aadError(req, AAD.refreshTokenInvalid());
       if (rec.redeemedAt !== undefined) return aadError(req, AAD.refreshTokenRedeemed());
       const now = clock.now();
       const validFrom = store.tokensValidFrom(rec.userId);
@@ -188,14 +199,14 @@ export function createTokenEndpoint(ctx: EntraContext): { token(req: SbRequest, 
       if (policy) return aadError(req, policy);
       const parsed = parseScopes(form.get("scope") ?? rec.scopes.join(" "));
       if (parsed.unknown.length) return aadError(req, invalidScope(form.get("scope") ?? ""));
-      const consented = store.consentedScopes(user.tenantId, app.clientId, user.id, now);
+      const consented = store.consentedScopes(target, app.clientId, user.id, now);
       const graph = parsed.graphDefault ? [...consented].map(canonical) : parsed.graph.length ? parsed.graph : rec.scopes;
       if (graph.length === 0 || graph.some((s) => !consented.has(s.toLowerCase()))) {
         return aadError(req, AAD.consentRequired(app.clientId, app.consentDisplayName));
       }
       store.markRefreshTokenRedeemed(rt, now);
       if (!parsed.oidc.includes("offline_access")) parsed.oidc.push("offline_access");
-      return issueTokens(req, form, app, user, parsed, graph, rec.authTime);
+      return issueTokens(req, form, app, user, parsed, graph, rec.authTime, target);
     }
     return aadError(req, AAD.unsupportedGrant(grantType));
   }

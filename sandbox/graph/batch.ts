@@ -18,6 +18,8 @@ export interface BatchDeps {
   /** Runs one sub-request through faults, throttling and the Graph routes. */
   execute: (sub: SbRequest) => Promise<SbResponse>;
   log: (entry: Omit<LoggedRequest, "seq">) => void;
+  /** Items of this batch running at once at most (Graph: 4); unlimited when absent. */
+  itemConcurrency?: number;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
@@ -65,6 +67,7 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
   }
   if (!dependencyShapeAllowed([...items.values()])) return invalid("Batch should be either fully sequential or fully parallel");
   const runs = new Map<string, Promise<SbResponse>>();
+  const dispatch = slots(deps.itemConcurrency);
   const completed: Array<{ id: string; res: SbResponse }> = [];
   const run = (item: BatchItem, chain: Set<string>): Promise<SbResponse> => {
     const memo = runs.get(item.id);
@@ -89,9 +92,14 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
           baseUrl: req.baseUrl,
           inBatch: true,
         };
-        const started = { at: clock.now(), ms: performance.now() };
-        res = await deps.execute(sub);
-        logItem(sub, res, item, started);
+        const release = await dispatch();
+        try {
+          const started = { at: clock.now(), ms: performance.now() };
+          res = await deps.execute(sub);
+          logItem(sub, res, item, started);
+        } finally {
+          release();
+        }
       }
       completed.push({ id: item.id, res });
       return res;
@@ -136,6 +144,25 @@ export async function runBatch(req: SbRequest, deps: BatchDeps): Promise<SbRespo
   if ((req.headers["content-type"] ?? "").includes("json")) out.logRequestBody = parsed.value;
   // A dropped item ("drop" or "drop-after") drops the whole batch's connection, after every item ran.
   return completed.some((c) => c.res.drop) ? { ...out, drop: true } : out;
+}
+
+/** A counting semaphore: at most `limit` holders at once, the others wait in order. */
+function slots(limit: number | undefined): () => Promise<() => void> {
+  if (!limit) return async () => () => {};
+  let held = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else held--;
+  };
+  return () => {
+    if (held < limit) {
+      held++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => waiting.push(() => resolve(release)));
+  };
 }
 
 /**

@@ -16,6 +16,9 @@ import type { GraphErrorSpec } from "./errors.ts";
 import { createEventHandlers } from "./event-handlers.ts";
 import type { Traffic } from "./traffic.ts";
 
+/** Items of one `$batch` Graph dispatches to the Outlook service at once. */
+const GRAPH_BATCH_DISPATCH = 4;
+
 export interface GraphDeps {
   store: Store;
   clock: SandboxClock;
@@ -54,7 +57,8 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     if (typeof claims.exp !== "number" || claims.exp < nowSec) return unauthorized("Lifetime validation failed, the token is expired.");
     if (typeof claims.nbf === "number" && claims.nbf > nowSec + 300) return unauthorized("Lifetime validation failed, the token is not yet valid.");
     const user = store.user(String(claims.oid ?? ""));
-    if (!user || user.tenantId !== claims.tid) return unauthorized("Access token validation failure.");
+    // A token of the user's home tenant, or of a tenant they are a guest of.
+    if (!user || store.sessionTenant(user, String(claims.tid ?? "")) === undefined) return unauthorized("Access token validation failure.");
     const scopes = new Set(String(claims.scp ?? "").toLowerCase().split(" ").filter(Boolean));
     return { user, appId: String(claims.appid ?? ""), scopes };
   }
@@ -89,7 +93,9 @@ export function createGraph(deps: GraphDeps): { handle(req: SbRequest): Promise<
     if (segs.length === 1 && segs[0] === "$batch") {
       if (req.method !== "POST") return err(req, GE.methodNotAllowed());
       if (req.inBatch) return err(req, { status: 400, code: "BadRequest", message: "Batch requests cannot be nested." });
-      return runBatch(req, { clock, execute: withFaults, log: deps.log });
+      // Graph's own dispatch ("four-at-a-time"), or every independent item at once (the stricter default).
+      const itemConcurrency = traffic.throttleConfig().batchDispatch === "four-at-a-time" ? GRAPH_BATCH_DISPATCH : undefined;
+      return runBatch(req, { clock, execute: withFaults, log: deps.log, ...(itemConcurrency ? { itemConcurrency } : {}) });
     }
     const caller = authenticate(req);
     if ("status" in caller) return caller;

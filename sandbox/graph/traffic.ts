@@ -10,7 +10,7 @@ import type { GraphErrorSpec } from "./errors.ts";
  * lost after the write happened. On a $batch item either one drops the whole batch's connection
  * once every item has run; on the $batch itself "drop-after" runs the whole batch first.
  */
-export type FaultKind = 429 | 503 | 504 | "drop" | "drop-after";
+export type FaultKind = 429 | 503 | 504 | 507 | "drop" | "drop-after";
 
 export interface FaultRule {
   kind: FaultKind;
@@ -158,6 +158,10 @@ export class Traffic {
           kind: "error",
           error: { status: 503, code: "ServiceNotAvailable", message: "The service is temporarily unavailable. Please try again later.", headers: { "retry-after": retryAfter } },
         };
+      }
+      if (rule.kind === 507) {
+        // Graph's "Insufficient Storage: the maximum storage quota has been reached" (Microsoft Graph error responses).
+        return { kind: "error", error: { status: 507, code: "ErrorQuotaExceeded", message: "The maximum storage quota has been reached." } };
       }
       return { kind: "error", error: { status: 504, code: "UnknownError", message: "The gateway did not receive a timely response." } };
     }

@@ -8,7 +8,7 @@ import { MAPLE_LOGISTICS, SAKURA_TRADING, TRIPCAL_APP } from "../seed.ts";
 import { answerConsent, connectWithMsal, firstForm, GRAPH_CALENDAR_SCOPES, postForm, redirectParams, REDIRECT_URI, signIn, startTestSandbox } from "./helpers.ts";
 import type { TestSandbox } from "./helpers.ts";
 
-const ADMIN_REDIRECT = "http://localhost:3000/oauth/outlook/admin-consent";
+const ADMIN_REDIRECT = "http://localhost:3000/oauth/outlook/consent-callback";
 
 function adminConsentUrl(sb: TestSandbox, tenant = "organizations", state = "xyz"): string {
   const q = new URLSearchParams({
@@ -138,6 +138,48 @@ describe("admin consent and consent-dependent sign-in", () => {
     const res = await fetch(authorizeUrl(sb, { redirect_uri: "https://evil.example/cb" }), { redirect: "manual" });
     assert.equal(res.status, 400);
     assert.match(await res.text(), /AADSTS50011/);
+  });
+
+  it("matches redirect URIs by exact path, ignoring only a localhost URI's port (AADSTS50011 otherwise)", async () => {
+    const refused = [
+      "http://localhost:3000/oauth/outlook/callback/extra",
+      "http://localhost:3000/oauth/outlook/",
+      "http://localhost:3000/OAuth/outlook/callback",
+      "http://localhost:3000/oauth/outlook/callback?next=/",
+      "https://localhost:3000/oauth/outlook/callback",
+      "http://localhost.evil.example/oauth/outlook/callback",
+    ];
+    for (const redirect_uri of refused) {
+      const res = await fetch(authorizeUrl(sb, { redirect_uri }), { redirect: "manual" });
+      assert.equal(res.status, 400, redirect_uri);
+      assert.match(await res.text(), /AADSTS50011/, redirect_uri);
+    }
+    const consent = await fetch(adminConsentUrl(sb).replace(encodeURIComponent(ADMIN_REDIRECT), encodeURIComponent("http://localhost:3000/oauth/outlook/consent")), { redirect: "manual" });
+    assert.equal(consent.status, 400);
+    assert.match(await consent.text(), /AADSTS50011/);
+    // The registered path on another port: the sign-in page, not a refusal.
+    const otherPort = await fetch(authorizeUrl(sb, { redirect_uri: "http://localhost:53123/oauth/outlook/callback" }), { redirect: "manual" });
+    assert.equal(otherPort.status, 200);
+
+    // At redemption, an unregistered redirect URI is AADSTS50011 too, and the code stays unused.
+    sb.control.grantConsent(SAKURA_TRADING.id);
+    const res = await signIn(authorizeUrl(sb), "emily.clark@sakura-trading.example");
+    const code = redirectParams(res).get("code")!;
+    const redeem = (redirect_uri: string) => fetch(`${sb.url}/organizations/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code", code, redirect_uri, code_verifier: "v".repeat(50),
+        client_id: TRIPCAL_APP.clientId, client_secret: TRIPCAL_APP.clientSecret,
+        scope: "openid offline_access https://graph.microsoft.com/Calendars.ReadWrite",
+      }),
+    });
+    const wrong = await redeem("http://localhost:3000/oauth/outlook/callback/");
+    assert.equal(wrong.status, 400);
+    const body = (await wrong.json()) as Record<string, unknown>;
+    assert.deepEqual(body.error_codes, [50011]);
+    assert.match(String(body.error_description), /^AADSTS50011: The redirect URI/);
+    assert.equal((await redeem(REDIRECT_URI)).status, 200);
   });
 
   it("requires PKCE S256 and checks the verifier", async () => {

@@ -220,6 +220,32 @@ describe("Graph client against the sandbox's calendar", () => {
     assert.ok(throttled[0]!.headers["Retry-After"]);
   });
 
+  it("in the four-at-a-time batch mode, Graph runs a batch's items 4 at a time: 20 to one mailbox all succeed, never more than 4 at once", async () => {
+    const bad = await fetch(`${sb.url}/_sandbox/throttle`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ batchDispatch: "sometimes" }) });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /batchDispatch/);
+    const set = await fetch(`${sb.url}/_sandbox/throttle`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ batchDispatch: "four-at-a-time" }) });
+    assert.equal(((await set.json()) as { batchDispatch: string }).batchDispatch, "four-at-a-time");
+    try {
+      sb.control.setLatency({ ms: 40, mailbox: EMILY });
+      sb.control.clearRequestLog();
+      const res = (await client.api("/$batch").post({
+        requests: Array.from({ length: 20 }, (_, i) => ({ id: String(i + 1), method: "GET", url: "/me/events" })),
+      })) as { responses: Array<{ id: string; status: number }> };
+      assert.deepEqual(res.responses.map((r) => r.status), Array(20).fill(200));
+      assert.equal(sb.control.peakConcurrency(EMILY), 4);
+      // A request beside the batch still counts against the mailbox's 4.
+      const [batch, single] = await Promise.allSettled([
+        client.api("/$batch").post({ requests: Array.from({ length: 8 }, (_, i) => ({ id: String(i + 1), method: "GET", url: "/me/events" })) }),
+        new Promise((r) => setTimeout(r, 10)).then(() => fetch(`${sb.url}/v1.0/me/events`, { headers: { authorization: `Bearer ${token}` } })),
+      ]);
+      assert.equal(batch.status, "fulfilled");
+      assert.equal(single.status === "fulfilled" && single.value.status, 429);
+    } finally {
+      sb.control.setThrottle({ batchDispatch: "all-at-once" });
+    }
+  });
+
   it("honours a 429 with Retry-After through the Graph client's retry middleware", async () => {
     sb.control.addFault({ kind: 429, mailbox: EMILY, times: 1, retryAfterSeconds: 1 });
     const started = Date.now();

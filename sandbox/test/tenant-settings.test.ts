@@ -81,8 +81,10 @@ describe("tenant and user settings", () => {
   it("a tenant without user consent still sends a non-admin to 'need admin approval'", async () => {
     const app = msalApp(sb);
     const url = await app.getAuthCodeUrl({ scopes: GRAPH_CALENDAR_SCOPES, redirectUri: "http://localhost:3000/oauth/outlook/callback", codeChallenge: "c".repeat(43), codeChallengeMethod: "S256", state: "s" });
-    const page = await (await signIn(url, KEN)).text();
-    assert.match(page, /admin/i);
+    const home = await signIn(url, KEN);
+    assert.equal(home.status, 200);
+    assert.equal(home.headers.get("location"), null, "no code from the home tenant");
+    assert.match(await home.text(), /Need admin approval/);
     assert.equal(sb.control.consents(MAPLE_LOGISTICS.id).length, 0);
   });
 
@@ -109,5 +111,66 @@ describe("tenant and user settings", () => {
     assert.deepEqual(await tenant.json(), { userConsent: true, consentPropagationSeconds: 60 });
     sb.control.reset();
     assert.deepEqual(sb.control.setUserSettings(TARO, {}), {}, "reset forgets the settings");
+  });
+
+  it("a B2B guest signs in and refreshes at the inviting tenant; their home tenant gives no token for the company's resources", async () => {
+    // Ken's home is Maple Logistics; Sakura invited him as a guest. Only Sakura consented.
+    const bad = await fetch(`${sb.url}/_sandbox/users/${encodeURIComponent(KEN)}/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ guestIn: ["nowhere.example"] }) });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /guestIn/);
+    assert.deepEqual(sb.control.setUserSettings(KEN, { guestIn: ["sakura-trading.example"] }).guestIn, [SAKURA_TRADING.id]);
+
+    const { app, result } = await connectWithMsal(sb, KEN, { tenant: SAKURA_TRADING.id });
+    const idClaims = result.idTokenClaims as Record<string, unknown>;
+    assert.equal(idClaims.tid, SAKURA_TRADING.id, "the token is the inviting tenant's");
+    assert.ok(result.account!.homeAccountId.endsWith(`.${MAPLE_LOGISTICS.id}`), "the account's home is Maple");
+    assert.deepEqual((await graph(sb, result.accessToken).api("/me/events").get()).value, []);
+
+    // Refreshed at Sakura's authority: a token again, of Sakura.
+    const again = await app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true });
+    assert.equal((again.idTokenClaims as Record<string, unknown>).tid, SAKURA_TRADING.id);
+
+    // The same refresh token at organizations lands in the home tenant, where the app has no consent.
+    const cache = app.getTokenCache().serialize();
+    const elsewhere = msalApp(sb, "organizations");
+    elsewhere.getTokenCache().deserialize(cache);
+    const account = (await elsewhere.getTokenCache().getAllAccounts())[0]!;
+    await assert.rejects(elsewhere.acquireTokenSilent({ account, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true }), (e: unknown) => {
+      assert.ok(e instanceof InteractionRequiredAuthError);
+      assert.match(String((e as Error).message), /AADSTS65001/);
+      return true;
+    });
+    // Signing in at organizations is the home tenant's sign-in: Maple's "need admin approval", no code.
+    const url = await msalApp(sb).getAuthCodeUrl({ scopes: GRAPH_CALENDAR_SCOPES, redirectUri: "http://localhost:3000/oauth/outlook/callback", codeChallenge: "c".repeat(43), codeChallengeMethod: "S256", state: "s" });
+    const home = await signIn(url, KEN);
+    assert.equal(home.status, 200);
+    assert.equal(home.headers.get("location"), null, "no code from the home tenant");
+    assert.match(await home.text(), /Need admin approval/);
+    // Someone who is not Sakura's guest still cannot sign in at Sakura (AADSTS50020).
+    const stranger = await signIn(await msalApp(sb, SAKURA_TRADING.id).getAuthCodeUrl({ scopes: GRAPH_CALENDAR_SCOPES, redirectUri: "http://localhost:3000/oauth/outlook/callback", codeChallenge: "c".repeat(43), codeChallengeMethod: "S256", state: "s" }), "admin@maple-logistics.example");
+    assert.equal(stranger.status, 400);
+    assert.match(await stranger.text(), /AADSTS50020/);
+  });
+
+  it("an expired client secret refuses every token request with AADSTS7000222; a 507 fault answers ErrorQuotaExceeded", async () => {
+    const { app, result } = await connectWithMsal(sb, TARO);
+    const bad = await fetch(`${sb.url}/_sandbox/apps/${sb.app.clientId}/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ secretExpired: "yes" }) });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /secretExpired/);
+    const set = await fetch(`${sb.url}/_sandbox/apps/${sb.app.clientId}/settings`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ secretExpired: true }) });
+    assert.deepEqual(await set.json(), { secretExpired: true });
+    await assert.rejects(app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true }), (e: unknown) => {
+      assert.ok(e instanceof ServerError);
+      assert.equal((e as ServerError).errorCode, "invalid_client");
+      assert.match(String((e as Error).message), /AADSTS7000222: The provided client secret keys for app '[^']+' are expired/);
+      return true;
+    });
+    sb.control.setAppSettings({ secretExpired: false });
+    assert.ok((await app.acquireTokenSilent({ account: result.account!, scopes: GRAPH_CALENDAR_SCOPES, forceRefresh: true })).accessToken);
+
+    sb.control.addFault({ kind: 507, mailbox: TARO, times: 1 });
+    const res = await fetch(`${sb.url}/v1.0/me/events`, { headers: { authorization: `Bearer ${result.accessToken}` } });
+    assert.equal(res.status, 507);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "ErrorQuotaExceeded");
   });
 });

@@ -60,7 +60,11 @@ export interface OAuthCodeFlow {
    * Redeems the authorization code; the credential is saved through `credentials`. The access token
    * that came with it is returned too, so the first reconcile can use it without opening the credential.
    */
-  redeemCode(options: { code: string; codeVerifier: string; redirectUri: string; credentials: CredentialStore }): Promise<ConnectedAccount & { accessToken?: AccessToken }>;
+  redeemCode(options: {
+    code: string; codeVerifier: string; redirectUri: string; credentials: CredentialStore;
+    /** The organisation the sign-in was sent to (AuthorizationRequest.organization): the code is redeemed there. */
+    organization?: string;
+  }): Promise<ConnectedAccount & { accessToken?: AccessToken }>;
 }
 
 /** A calendar of the account, as the user chooses among them. */

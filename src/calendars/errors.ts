@@ -16,11 +16,14 @@
  *   a blocked location or device) refuses the credential; the user must sign in where it allows;
  * - calendar_unavailable: the account has no calendar the provider can reach (a mailbox hosted on
  *   premises, inactive, or none); the connection stays and is tried again later;
+ * - operator: a fault only the deployment's operator can fix, the same for every account (the
+ *   app's credential expired, a redirect URI not registered, the provider's storage quota): one
+ *   alarm for the operator, and reconciles wait for it instead of trying every account;
  * - not_found: the event is gone (deleted in the calendar by the user);
  * - invalid: the provider refused the request as malformed (a bug of ours; never retried as is).
  */
 export type ProviderErrorCode =
-  | 'temporary' | 'throttled' | 'auth_lost' | 'consent_missing' | 'account_refused' | 'policy_refused' | 'calendar_unavailable' | 'not_found' | 'invalid';
+  | 'temporary' | 'throttled' | 'auth_lost' | 'consent_missing' | 'account_refused' | 'policy_refused' | 'calendar_unavailable' | 'operator' | 'not_found' | 'invalid';
 
 export class CalendarProviderError extends Error {
   readonly code: ProviderErrorCode;
@@ -35,3 +38,9 @@ export class CalendarProviderError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 }
+
+/**
+ * The `providerCode` of a code redemption refused because the account signed in belongs to another
+ * organisation than the one the sign-in was sent to (the company's).
+ */
+export const WRONG_ORGANIZATION = 'wrong_organization';

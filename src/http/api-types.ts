@@ -148,6 +148,11 @@ export interface CompanyCalendarStatus {
    */
   delegation?: { clientId: string; scopes: string[]; active: boolean };
   syncEnabled: boolean;
+  /**
+   * Sync with this provider is stopped for every company by a fault only tripcal's operators can
+   * fix (the banner): since when. The reason stays with the operators (health endpoint, logs).
+   */
+  operatorAlarm?: { since: string };
   loginPolicyDays: number | null;
   /** companyPolicy: of the lapsed, those the company's own sign-in policy (e.g. Conditional Access) refused. */
   counts: { connected: number; lapsed: number; revoked: number; neverConnected: number; companyPolicy: number };

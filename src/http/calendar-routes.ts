@@ -3,24 +3,24 @@
 // providers' redirects. Which providers exist, and what they are called, comes from the registry.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CalendarProviderError } from '../calendars/errors.ts';
+import { CalendarProviderError, WRONG_ORGANIZATION } from '../calendars/errors.ts';
 import type { AnyCalendarProvider as CalendarProvider } from '../calendars/provider.ts';
 import { providerDescriptor, type CalendarProviders, type ProviderDescriptor } from '../calendars/registry.ts';
 import type { Locale, User } from '../domain/types.ts';
 import { messages } from '../i18n/messages.ts';
 import { escapeHtml } from '../mail/render-itinerary-email.ts';
 import {
-  accountOwner, credentialStore, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, transition,
+  accountOwner, dismissConnectPrompt, findConnection, listConnections, markConnected, memoryCredentialStore, promptDismissedAt, REMOVING_EVENTS, transition,
 } from '../store/calendar-connections.ts';
-import { forgetEvents, unansweredCreates, writtenEvents } from '../store/calendar-events.ts';
 import { companyCalendar, loginPolicyDays, proveGrant, recordAdminConnected, recordGrant, recordGrantClaim, setSyncEnabled } from '../store/company-calendars.ts';
 import { addDelegatedConnections, recordDelegation, restoreDelegatedConnections } from '../store/delegated-connections.ts';
 import type { Store } from '../store/database.ts';
 import { consumeState, issueState, OAuthStateError } from '../store/oauth-states.ts';
 import { companySettings, listUsers } from '../store/organisations.ts';
+import { operatorAlarms } from '../store/operator-alarms.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { COMPANY_POLICY_REASON } from '../sync/connection-policy.ts';
-import { enqueueSync, enqueueSyncs } from '../sync/sync-jobs.ts';
+import { enqueueSync, enqueueSyncs, reconcileAfterCommit } from '../sync/sync-jobs.ts';
 import type { CompanyCalendarStatus, ConnectionStatus, MyCalendarStatus, PasswordConnectResponse, ProviderDescriptor as ApiProviderDescriptor } from './api-types.ts';
 import { changeCompanySettings } from './company-settings.ts';
 import { HttpError } from './errors.ts';
@@ -167,6 +167,7 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
       ...(connectedBy && company.connected_at ? { connectedBy: { name: connectedBy.displayName, email: connectedBy.email, at: new Date(company.connected_at).toISOString() } } : {}),
       ...(provider.delegation ? { delegation: { clientId: provider.delegation.clientId, scopes: [...provider.delegation.scopes], active: company.delegated && company.grant_status === 'granted' } } : {}),
       syncEnabled: company.sync_enabled,
+      ...((alarm) => (alarm ? { operatorAlarm: { since: alarm.since.toISOString() } } : {}))((await operatorAlarms(db)).find((a) => a.provider === provider.id)),
       loginPolicyDays: await loginPolicyDays(db, user.organisationId),
       counts: {
         connected: count('connected'), lapsed: count('lapsed'), revoked: count('revoked'), neverConnected: count('not_connected') + count('disconnected'),
@@ -288,16 +289,13 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     const { provider, descriptor } = providerOf(request, user.locale);
     const connection = await findConnection(db, user.id, provider.id);
     if (connection?.status === 'connected' && request.query.removeEvents === 'true') {
-      const written = await writtenEvents(db, connection.id);
-      const calendar = provider.account({ details: connection.details, credentials: credentialStore(db, box, connection, now) });
-      // A create whose answer is not recorded yet (a reconcile just wrote it) is found by its key.
-      const unanswered = await unansweredCreates(db, connection.id);
-      const found = unanswered.length ? await calendar.findByKeys(unanswered) : new Map<string, string>();
-      const targets = [...written, ...[...found].map(([segmentId, eventId]) => ({ segmentId, eventId }))];
-      const results = await calendar.write(targets.map((m) => ({ kind: 'delete' as const, key: m.segmentId, eventId: m.eventId })));
-      await forgetEvents(db, connection.id, results.filter((r) => r.ok || r.error.code === 'not_found').map((r) => r.key));
-    }
-    if (connection) await transition(db, connection.id, 'disconnected', null, now());
+      // The removal is the connection's own job: it runs after any reconcile in flight has ended,
+      // and finds by key the creates whose answers were not recorded (src/sync/remove-connection-events.ts).
+      await db.transaction().execute(async (tx) => {
+        await transition(tx, connection.id, 'removingEvents', REMOVING_EVENTS, now());
+        await reconcileAfterCommit(store, tx, [connection.id]);
+      });
+    } else if (connection && connection.status_reason !== REMOVING_EVENTS) await transition(db, connection.id, 'disconnected', null, now());
     return myStatus(user, provider, descriptor);
   });
 
@@ -486,8 +484,13 @@ export async function calendarRoutes(app: FastifyInstance, opts: CalendarRoutesO
     if (provider.connect.kind !== 'oauth_code') return fail('connect_with_form', messages(user.locale).calendars.noProvider, place);
     let account;
     try {
-      account = await provider.connect.redeemCode({ code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential });
+      account = await provider.connect.redeemCode({
+        code: q.code, codeVerifier: box.open(state.code_verifier!, 'pkce'), redirectUri: callbackUrl(provider.id), credentials: credential,
+        // Where startConnect sent the sign-in: the company's organisation, if it has one.
+        ...(company.grant_organization ? { organization: company.grant_organization } : {}),
+      });
     } catch (error) {
+      if (error instanceof CalendarProviderError && error.providerCode === WRONG_ORGANIZATION) return fail('wrong_organization', inItsName.wrongOrganization, place);
       if (error instanceof CalendarProviderError) return fail(error.providerCode ?? error.code, inItsName.refused, place, error.message);
       throw error;
     }

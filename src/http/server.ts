@@ -12,6 +12,7 @@ import { registerRateLimits, refuseCrossSite, securityHeaders } from './hardenin
 import { scimRoutes } from './scim-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 import { removeUserEvents } from '../sync/remove-user-events.ts';
+import { operatorAlarms } from '../store/operator-alarms.ts';
 import { operatorRoutes, type OperatorAccess } from './operator-routes.ts';
 import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
 import { webAppRoutes, type WebAppOptions } from './web-app.ts';
@@ -137,8 +138,17 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // For a load balancer or supervisor: 503 while the database does not answer. The process itself
   // keeps running and recovers by itself once it does (README, "Running it against PostgreSQL").
+  // A calendar provider's fault that only the operator can fix (operator_alarms) makes it
+  // "degraded", with the reason: the process itself is fine, so it is still a 200.
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
-    if (await opts.store.reachable()) return { ok: true, database: 'reachable' };
+    if (await opts.store.reachable()) {
+      const alarms = await operatorAlarms(opts.store.db);
+      if (!alarms.length) return { ok: true, database: 'reachable' };
+      return {
+        ok: true, status: 'degraded', database: 'reachable',
+        calendars: alarms.map((a) => ({ provider: a.provider, reason: a.reason, since: a.since.toISOString(), failures: a.failures, nextTryAt: a.nextProbeAt.toISOString() })),
+      };
+    }
     return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send({ ok: false, database: 'unreachable' });
   });
   return app;

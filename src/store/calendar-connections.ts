@@ -109,7 +109,10 @@ function openAccessToken(box: SecretBox, owner: Owner, sealed: string | null | u
  */
 export function credentialStore(db: Db, box: SecretBox, owner: Owner, now: () => Date = () => new Date(), sealedAccessToken?: string | null): CredentialStore {
   const context = credentialContext(owner.provider, owner.user_id);
-  const connected = () => db.updateTable('calendar_connections').where('id', '=', owner.id).where('status', '=', 'connected');
+  // A credential is kept only while it is the connection's: connected, or disconnected with its
+  // events still to remove (a rotated refresh token saved then keeps the removal job working).
+  const connected = () => db.updateTable('calendar_connections').where('id', '=', owner.id)
+    .where((w) => w.or([w('status', '=', 'connected'), w.and([w('status', '=', 'disconnected'), w('status_reason', '=', REMOVING_EVENTS)])]));
   return {
     accessToken: openAccessToken(box, owner, sealedAccessToken),
     async saveAccessToken(token: AccessToken) {
@@ -150,11 +153,22 @@ export const TRANSITIONS = {
   revoked: { status: 'revoked', dropCredential: true },
   /** The user disconnected. */
   disconnected: { status: 'disconnected', dropCredential: true },
+  /**
+   * The user disconnected and asked for our events to be removed: nothing is written any more,
+   * and the credential stays until the removal job (src/sync/remove-connection-events.ts) has used
+   * it. Its reason is REMOVING_EVENTS.
+   */
+  removingEvents: { status: 'disconnected', dropCredential: false },
 } as const satisfies Record<string, { status: ConnectionStatus; dropCredential: boolean }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;
 
-export async function transition(db: Db, connectionId: string, name: TransitionName, reason: string | null, at: Date): Promise<void> {
+/** The reason of a connection disconnected whose events are still being removed. */
+export const REMOVING_EVENTS = 'removing_events';
+/** The reason of a disconnected connection whose events could not all be removed (the calendar refused us). */
+export const EVENTS_NOT_REMOVED = 'events_not_removed';
+
+export async function transition(db: Db | Tx, connectionId: string, name: TransitionName, reason: string | null, at: Date): Promise<void> {
   const t = TRANSITIONS[name];
   await db
     .updateTable('calendar_connections')

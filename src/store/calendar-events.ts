@@ -19,12 +19,6 @@ export async function writtenEvents(db: Db, connectionId: string): Promise<Array
   return rows.map((r) => ({ segmentId: r.segment_id, eventId: r.event_id! }));
 }
 
-/** The segments whose create was sent (or is being sent) and whose answer is not recorded yet: their events are found by key. */
-export async function unansweredCreates(db: Db, connectionId: string): Promise<string[]> {
-  const rows = await db.selectFrom('calendar_events').select('segment_id').where('connection_id', '=', connectionId).where('event_id', 'is', null).execute();
-  return rows.map((r) => r.segment_id);
-}
-
 export async function forgetEvents(db: Db, connectionId: string, segmentIds: string[]): Promise<void> {
   if (segmentIds.length) await db.deleteFrom('calendar_events').where('connection_id', '=', connectionId).where('segment_id', 'in', segmentIds).execute();
 }

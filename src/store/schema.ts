@@ -227,6 +227,17 @@ export interface CalendarFeedsTable {
   created_at: Timestamp;
 }
 
+/** A calendar provider's fault that only the operator can fix, while it lasts (migration 0014). */
+export interface OperatorAlarmsTable {
+  provider: string;
+  /** The provider's code (e.g. AADSTS7000222), never a secret. */
+  reason: string;
+  since: Timestamp;
+  /** Failed tries since it started: the wait before the next one grows with it. */
+  failures: number;
+  next_probe_at: Timestamp;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   users: UsersTable;
@@ -244,4 +255,5 @@ export interface Database {
   calendar_feeds: CalendarFeedsTable;
   sign_in_states: SignInStatesTable;
   user_identities: UserIdentitiesTable;
+  operator_alarms: OperatorAlarmsTable;
 }

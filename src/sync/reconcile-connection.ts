@@ -11,14 +11,16 @@ import { CalendarProviderError } from '../calendars/errors.ts';
 import type { CalendarProviders } from '../calendars/registry.ts';
 import { eventHash, projectTrip } from '../domain/project-segment.ts';
 import type { Trip } from '../domain/types.ts';
-import { credentialStore, loadSyncState, markCalendarAvailable, markRediscovered, recordSyncOutcome } from '../store/calendar-connections.ts';
+import { credentialStore, loadSyncState, markCalendarAvailable, markRediscovered, recordSyncOutcome, REMOVING_EVENTS } from '../store/calendar-connections.ts';
 import { answerLog, applyMappingChanges, loadMappings } from '../store/calendar-events.ts';
 import type { Db } from '../store/database.ts';
 import type { SecretBox } from '../store/secret-box.ts';
 import { applyConnectionError } from './connection-policy.ts';
 import { keysToDiscover, planWrites, updatesKnownEvents, type Desired, type Mapping } from './plan-writes.ts';
+import { operatorFault, operatorGate, operatorRecovered, type OperatorAlarmDeps } from './operator-alarm.ts';
+import { removeConnectionEvents } from './remove-connection-events.ts';
 
-export interface SyncDeps {
+export interface SyncDeps extends OperatorAlarmDeps {
   db: Db;
   providers: CalendarProviders;
   box: SecretBox;
@@ -28,6 +30,8 @@ export interface SyncDeps {
 export type ReconcileOutcome =
   | { status: 'skipped'; reason: 'not_connected' | 'sync_off' | 'no_consent' | 'provider_unavailable' }
   | { status: 'done'; writes: number; failed: number }
+  /** A disconnect with removal: our events deleted from the calendar (`left`: those it would not let go). */
+  | { status: 'removed'; removed: number; left: number }
   | { status: 'retry'; writes: number; retryAfterMs: number }
   | { status: 'lapsed' | 'revoked'; reason: string };
 
@@ -48,6 +52,8 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
   const { db } = deps;
   // State is re-read every time: running the job twice, or after a switch-off, is harmless.
   const context = await loadSyncState(db, connectionId);
+  // The user disconnected with removal: this connection's job now removes what was written.
+  if (context?.connection.status === 'disconnected' && context.connection.status_reason === REMOVING_EVENTS) return removeConnectionEvents(deps, context);
   if (!context || context.connection.status !== 'connected') return { status: 'skipped', reason: 'not_connected' };
   const { connection } = context;
   const provider = deps.providers.get(connection.provider);
@@ -56,6 +62,9 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
   if (provider.companyGrant && context.grantStatus !== 'granted') return { status: 'skipped', reason: 'no_consent' };
   if (!context.syncEnabled || !context.work) return { status: 'skipped', reason: 'sync_off' };
   const { work } = context;
+  // A fault only the operator can fix stops this provider's reconciles until its next try.
+  const gate = await operatorGate(deps, provider.id);
+  if (!gate.proceed) return { status: 'retry', writes: 0, retryAfterMs: gate.retryAfterMs };
 
   const calendar: CalendarAccount = provider.account({ details: connection.details, credentials: credentialStore(db, deps.box, connection, now, context.sealedAccessToken) });
   try {
@@ -100,10 +109,20 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
       results.push(...round);
       const gone = round.filter((r) => !r.ok && r.kind === 'update' && r.error.code === 'not_found').map((r) => r.key);
       if (!gone.length) break;
+      // Disconnected meanwhile: nothing more is written (a removal may be waiting for this job to end).
+      if ((await loadSyncState(db, connectionId))?.connection.status !== 'connected') break;
       // An id that no longer answers: the event was deleted, or moved under a new id. Looked up by
       // its key before it is written again, so a moved event is followed, not duplicated.
       await discover(gone);
     }
+    const operator = results.find((r) => !r.ok && r.error.code === 'operator');
+    if (operator && !operator.ok) {
+      const retryAfterMs = await operatorFault(deps, provider.id, operator.error);
+      await answerLog(db).record({ kind: 'outcome', connectionId, at: now(), error: `operator: ${operator.error.providerCode ?? operator.error.code}` });
+      return { status: 'retry', writes: results.filter((r) => r.ok).length, retryAfterMs };
+    }
+    // Only an answer of the provider's clears an alarm: a reconcile with nothing to send proves nothing.
+    if (lookup.length || results.length) await operatorRecovered(deps, provider.id, gate.probing);
     // The calendar answered: a reason it was unreachable before goes.
     if (connection.unavailable_since) await markCalendarAvailable(db, connectionId);
     const retryable = results.filter((r) => !r.ok && (r.error.code === 'temporary' || r.error.code === 'throttled'));
@@ -117,6 +136,11 @@ export async function reconcileConnection(deps: SyncDeps, connectionId: string):
     await answerLog(db).record({ kind: 'outcome', connectionId, at: now(), error: failed ? `${failed} events refused by the calendar` : null });
     return { status: 'done', writes: results.length, failed };
   } catch (error) {
+    if (error instanceof CalendarProviderError && error.code === 'operator') {
+      const retryAfterMs = await operatorFault(deps, provider.id, error);
+      await recordSyncOutcome(db, connectionId, now(), `${error.code}: ${error.providerCode ?? ''}`);
+      return { status: 'retry', writes: 0, retryAfterMs };
+    }
     if (error instanceof CalendarProviderError) {
       const applied = await applyConnectionError(deps, connection, error, now());
       if (applied?.status === 'retry') {

@@ -6,6 +6,7 @@ import { connectedConnectionIds } from '../store/calendar-connections.ts';
 import { addDelegatedConnections } from '../store/delegated-connections.ts';
 import { QUEUES, type Store, type Tx } from '../store/database.ts';
 import { lockWaitingJobs } from '../store/waiting-jobs.ts';
+import { retryOperatorAlarmsNow } from '../store/operator-alarms.ts';
 import { reconcileConnection, type ReconcileOutcome, type SyncDeps } from './reconcile-connection.ts';
 
 /**
@@ -101,6 +102,8 @@ const SYNC_POLLERS = 8;
 
 export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Promise<void>> {
   const { boss } = opts.store;
+  // New settings may have fixed what only the operator could: the next reconcile tries at once.
+  await retryOperatorAlarmsNow(opts.store.db, (opts.deps.now ?? (() => new Date()))());
   const concurrency = Math.max(1, opts.concurrency ?? 64);
   const pollers = Math.min(SYNC_POLLERS, concurrency);
   // A pg-boss poller waits its polling interval after each fetch unless the fetch came back full

@@ -256,6 +256,7 @@ describe('Google Calendar with per-user sign-in, end to end', () => {
     const res = await taro.api('DELETE', '/api/me/calendars/google?removeEvents=true');
     assert.equal(res.status, 200);
     assert.equal(res.body.status, 'disconnected');
+    await world.syncIdle();
     assert.equal(world.google.control.events(taroEmail).length, 0);
   });
 });

@@ -153,4 +153,22 @@ describe('Outlook integration security', () => {
       assert.throws(() => world.box.open(row.access_token!, `outlook-token-cache:${row.user_id}`), 'not interchangeable with the token cache');
     }
   });
+
+  test('every redirect URI the product sends is exactly one registered for the app: the sign-in link, its code redemption and the consent link', async () => {
+    const email = world.sakura.travelers[0].email;
+    const traveler = world.browser();
+    await traveler.logIn(email);
+    world.sandbox.control.clearRequestLog();
+    const connect = await traveler.api('POST', '/api/me/calendars/outlook/connect');
+    const callback = `${world.baseUrl}/oauth/outlook/callback`;
+    assert.equal(new URL(connect.body.url).searchParams.get('redirect_uri'), callback);
+    assert.equal((await traveler.signInWithMicrosoft(connect.body.url, email)).searchParams.get('result'), 'connected');
+    const redemption = world.sandbox.control.requestLog().find((r) => r.path.includes('/oauth2/v2.0/token') && (r.body as { grant_type?: string }).grant_type === 'authorization_code');
+    assert.equal((redemption?.body as { redirect_uri?: string }).redirect_uri, callback);
+    const link = await sakuraAdmin.api('POST', '/api/company/calendars/outlook/grant-link');
+    assert.equal(new URL(link.body.url).searchParams.get('redirect_uri'), `${world.baseUrl}/oauth/outlook/consent-callback`);
+    // The sandbox matches by exact path (only the localhost port is free): both are registered as such.
+    const registered = world.sandbox.app.redirectUris.map((u) => new URL(u)).filter((u) => u.hostname === 'localhost').map((u) => u.pathname);
+    assert.deepEqual(registered.sort(), ['/oauth/outlook/callback', '/oauth/outlook/consent-callback', '/oauth/outlook/sign-in-callback']);
+  });
 });

@@ -210,6 +210,7 @@ describe('Outlook calendar sync, end to end', () => {
     const res = await taro.api('DELETE', '/api/me/calendars/outlook?removeEvents=true');
     assert.equal(res.status, 200);
     assert.deepEqual([res.body.status, res.body.showConnectPrompt], ['disconnected', true]);
+    await world.syncIdle();
     assert.equal(world.sandbox.control.mailboxEvents(taroOid).length, 0);
     // A later booking change writes nothing to a disconnected calendar.
     await book(world, world.sakura.apiKey, 'POST', '/trips/LAX-1/cancel');

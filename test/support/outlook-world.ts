@@ -57,6 +57,8 @@ export interface World {
   sakura: Company;
   maple: Company;
   outcomes: { connectionId: string; outcome: ReconcileOutcome }[];
+  /** What the sync worker said (its operator alarms), in order. */
+  syncLog: Array<{ level: 'error' | 'info'; line: string }>;
   /** The id of the user's Outlook connection (reconcile outcomes are the connection's). */
   connectionOf(userId: string): Promise<string | undefined>;
   /** The sandbox clock, as the product sees it too. */
@@ -169,6 +171,8 @@ export interface WorldOptions {
   syncConcurrency?: number;
   /** Start the in-process sync worker (default true); false when another process runs it. */
   startSync?: boolean;
+  /** The sync worker's wait after a fault only the operator can fix (default: the product's). */
+  operatorBackoff?: { firstMs: number; maxMs: number };
   /** The token caches' key (32 bytes), for another process to share; random by default. */
   boxKey?: Buffer;
   /** The sandbox's configuration (extra tenants and users). */
@@ -217,14 +221,19 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   });
 
   const outcomes: World['outcomes'] = [];
+  const syncLog: World['syncLog'] = [];
   let stopSync: (() => Promise<void>) | undefined;
   const world: World = {
-    sandbox, store, provider, box, bookings, server, baseUrl, outboxDir, sakura, maple, outcomes, now,
+    sandbox, store, provider, box, bookings, server, baseUrl, outboxDir, sakura, maple, outcomes, syncLog, now,
     connectionOf: async (userId) => (await findConnection(store.db, userId, 'outlook'))?.id,
     browser: () => new Browser(world),
     async startSync() {
       stopSync ??= await startSyncWorker({
-        store, deps: { db: store.db, providers: calendarProviders(provider), box, now }, pollingIntervalSeconds: 0.5, concurrency: options.syncConcurrency ?? 4,
+        store, deps: {
+          db: store.db, providers: calendarProviders(provider), box, now, log: (level, line) => syncLog.push({ level, line }),
+          ...(options.operatorBackoff ? { operatorBackoff: options.operatorBackoff } : {}),
+        },
+        pollingIntervalSeconds: 0.5, concurrency: options.syncConcurrency ?? 4,
         onOutcome: (connectionId, outcome) => outcomes.push({ connectionId, outcome }),
       });
     },

@@ -303,6 +303,7 @@ describe('web app in Chromium', { concurrency: false }, () => {
     await admin.reload();
     dialog = await reopenDialogIfClosed(admin, L);
     await dialog.getByTestId(`traveler-${TARO}`).getByText('接続済み').waitFor();
+    assert.equal(await dialog.getByTestId('company-policy-count').textContent(), '（うち会社のサインインポリシーによる失効 0 人）');
     assert.equal(await dialog.getByText(/maple-logistics/).count(), 0, 'no other company’s people');
     await screen(admin, 'outlook-dialog-ja-travelers');
   });
@@ -482,5 +483,52 @@ describe('web app in Chromium', { concurrency: false }, () => {
     assert.equal(icsRes.status(), 200);
     assert.match(await icsRes.text(), /BEGIN:VCALENDAR/);
     await screen(admin, 'dev-outbox-ja');
+
+    // Sakura's Conditional Access now asks Taro for MFA: his next token refresh is refused, he
+    // lapses for the company's policy, and the admin's summary counts him apart.
+    assert.equal((await product.sandbox.put(`/_sandbox/users/${encodeURIComponent(TARO)}/settings`, { data: { conditionalAccess: 'mfa' } })).status(), 200);
+    assert.equal((await product.sandbox.post('/_sandbox/clock/advance', { data: { hours: 2 } })).status(), 200);
+    await admin.goto(`${product.url}/dev/bookings`);
+    await admin.getByRole('textbox', { name: '予約番号' }).fill('DEMO-OSA-1');
+    await admin.getByRole('button', { name: '読み込む', exact: true }).click();
+    await admin.getByRole('button', { name: '区間をキャンセル: H1', exact: true }).click();
+    await admin.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
+    await poll('Taro lapsed for the company policy', async () => {
+      const s = await json<{ status: string; reason?: string }>(traveler, '/api/me/calendars/outlook');
+      return s.body.status === 'lapsed' && s.body.reason?.startsWith('company_policy') ? true : undefined;
+    }, 45_000);
+    await admin.goto(`${product.url}/company/settings/integrations/calendar/outlook`);
+    const policyCount = admin.getByRole('dialog', { name: 'Outlookカレンダー連携' }).getByTestId('company-policy-count');
+    await policyCount.getByText('（うち会社のサインインポリシーによる失効 1 人）', { exact: true }).waitFor();
+    await screen(admin, 'outlook-dialog-ja-company-policy');
+
+    // The app's client secret expires at Microsoft: the next sync that needs a token is refused
+    // (AADSTS7000222), and the company admin sees, without jargon, that sync is paused on our side.
+    const clientId = (await (await product.sandbox.get('/_sandbox/info')).json()).apps[0].clientId as string;
+    // First Taro, allowed again by the policy, reconnects from the home prompt.
+    assert.equal((await product.sandbox.put(`/_sandbox/users/${encodeURIComponent(TARO)}/settings`, { data: { conditionalAccess: 'none' } })).status(), 200);
+    await traveler.goto(product.url);
+    await traveler.getByRole('region', { name: 'Outlookカレンダーとの接続の有効期限が切れました' }).getByRole('button', { name: 'Outlookカレンダーと接続', exact: true }).click();
+    await sandboxSignIn(traveler, TARO);
+    await traveler.waitForURL((u) => u.href.startsWith(product.url));
+    await poll('Taro connected again', async () => ((await json<{ status: string }>(traveler, '/api/me/calendars/outlook')).body.status === 'connected' ? true : undefined));
+    assert.equal((await product.sandbox.put(`/_sandbox/apps/${clientId}/settings`, { data: { secretExpired: true } })).status(), 200);
+    assert.equal((await product.sandbox.post('/_sandbox/clock/advance', { data: { hours: 2 } })).status(), 200);
+    await admin.goto(`${product.url}/dev/bookings`);
+    await admin.getByRole('textbox', { name: '予約番号' }).fill('DEMO-OSA-1');
+    await admin.getByRole('button', { name: '読み込む', exact: true }).click();
+    await admin.getByRole('button', { name: '区間をキャンセル: R1', exact: true }).click();
+    await admin.getByRole('status').getByText(/予約APIが変更を受け付けました/).waitFor();
+    await poll('the operator alarm', async () => {
+      const h = await (await admin.request.get(`${product.url}/healthz`)).json() as { status?: string };
+      return h.status === 'degraded' ? true : undefined;
+    }, 45_000);
+    await admin.goto(`${product.url}/company/settings/integrations/calendar/outlook`);
+    const banner = admin.getByRole('dialog', { name: 'Outlookカレンダー連携' }).getByRole('alert').filter({ has: admin.getByRole('heading', { name: 'カレンダー同期を一時停止しています' }) });
+    await banner.waitFor();
+    assert.match((await banner.textContent())!, /tripcal側の問題により、.+から予約がカレンダーに反映されていません。/);
+    assert.doesNotMatch((await banner.textContent())!, /AADSTS|secret|シークレット/);
+    await screen(admin, 'outlook-dialog-ja-operator-alarm');
+    await product.sandbox.put(`/_sandbox/apps/${clientId}/settings`, { data: { secretExpired: false } });
   });
 });

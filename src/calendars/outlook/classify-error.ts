@@ -42,6 +42,13 @@ const CONSENT_AADSTS = new Set([
   90008, // the app needs an admin to authorize it
 ]);
 
+/**
+ * Refusals about our app registration, not about any user: only the operator can fix them
+ * (AADSTS7000222 the client secret expired, 7000215 an invalid secret, 50011 the redirect URI not
+ * registered, 700016 the app not found in the directory).
+ */
+const OPERATOR_AADSTS = new Set([7000222, 7000215, 50011, 700016]);
+
 interface MsalLike {
   errorCode: string;
   errorMessage?: string;
@@ -124,6 +131,7 @@ export function classifyMsalError(e: MsalLike): CalendarProviderError {
   const providerCode = aadsts !== undefined ? `AADSTS${aadsts}` : e.errorCode;
   const detail = describe(e.errorMessage);
   const what = `Microsoft sign-in refused the token request (${[providerCode, e.errorCode !== providerCode ? e.errorCode : '', e.subError ?? ''].filter(Boolean).join(', ')})${detail ? `: ${detail}` : ''}`;
+  if (aadsts !== undefined && OPERATOR_AADSTS.has(aadsts)) return make('operator', what, providerCode);
   if (aadsts !== undefined && CONSENT_AADSTS.has(aadsts)) return make('consent_missing', what, providerCode);
   if (e.subError === 'consent_required') return make('consent_missing', what, providerCode);
   if (aadsts !== undefined && POLICY_AADSTS.has(aadsts)) return make('policy_refused', what, providerCode);
@@ -154,6 +162,8 @@ export function classifyGraphResponse(res: GraphResponseLike, nowMs = Date.now()
   if (res.status === 429) {
     return make('throttled', message, providerCode, parseRetryAfter(header(res.headers, 'retry-after'), nowMs) ?? 1000);
   }
+  // 507 Insufficient Storage: the storage quota is reached; nothing a traveler or a retry changes.
+  if (res.status === 507) return make('operator', message, providerCode);
   // 424 Failed Dependency: an earlier request of its $batch chain failed, so this one was not
   // carried out. Nothing is wrong with it; under a 429 storm a chain's tail meets this many times.
   if (res.status >= 500 || res.status === 408 || res.status === 424 || res.status <= 0) {

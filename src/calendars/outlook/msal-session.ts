@@ -135,11 +135,12 @@ export class AccessTokenMemo {
   }
 }
 
-export function createTokenSource(settings: MsalSettings, account: { homeAccountId: string; cache: CredentialStore }): TokenSource {
+export function createTokenSource(settings: MsalSettings, account: { homeAccountId: string; cache: CredentialStore; tenantId?: string }): TokenSource {
   const plugin = cachePlugin(account.cache);
   // Built on first need: a token kept in memory needs no MSAL app at all.
   let msalApp: ConfidentialClientApplication | undefined;
-  const appFor = () => (msalApp ??= createMsalApp(settings, { plugin, tenantId: tenantOfHomeAccountId(account.homeAccountId) }));
+  // The account's own tenant (the company's, for a guest); the home tenant only when it is not known.
+  const appFor = () => (msalApp ??= createMsalApp(settings, { plugin, tenantId: account.tenantId ?? tenantOfHomeAccountId(account.homeAccountId) }));
   // The provider's memo; a token source made without one keeps its token in one of its own.
   const memo = settings.accessTokens ?? new AccessTokenMemo(1);
   let inFlight: Promise<string> | null = null;

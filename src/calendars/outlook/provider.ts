@@ -2,7 +2,7 @@
 // Microsoft Graph through its JS client). The same code talks to Microsoft or to sandbox/; only
 // the hosts and the extra CA differ.
 import type { AccessToken, ConnectedAccount, StoredAccount } from '../connection.ts';
-import { CalendarProviderError } from '../errors.ts';
+import { CalendarProviderError, WRONG_ORGANIZATION } from '../errors.ts';
 import type { CalendarProvider } from '../provider.ts';
 import { classifyError } from './classify-error.ts';
 import { ADMIN_CONSENT_SCOPE, DEFAULT_MAX_IN_FLIGHT_PER_MAILBOX, LOG_IN_SCOPES, MAX_BATCH_REQUESTS, SIGN_IN_SCOPES } from './constants.ts';
@@ -81,7 +81,11 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
   };
 
   /** The MSAL account a stored connection names, and its sealed token cache. */
-  const msalAccount = (account: StoredAccount) => ({ homeAccountId: account.details.homeAccountId ?? '', cache: account.credentials });
+  // The tenant tokens are refreshed at is the one the account signed in to (the id token's `tid`),
+  // not the home tenant in its MSAL home account id: they differ for a B2B guest of the company.
+  const msalAccount = (account: StoredAccount) => ({
+    homeAccountId: account.details.homeAccountId ?? '', cache: account.credentials, ...(account.details.tenantId ? { tenantId: account.details.tenantId } : {}),
+  });
 
   return {
     id: 'outlook',
@@ -123,10 +127,16 @@ export function createOutlookProvider(options: OutlookProviderOptions): Calendar
         );
       },
 
-      redeemCode({ code, codeVerifier, redirectUri, credentials }) {
+      redeemCode({ code, codeVerifier, redirectUri, credentials, organization }) {
         return guard('code redemption', async (): Promise<ConnectedAccount & { accessToken?: AccessToken }> => {
-          const app = createMsalApp(msal, { cache: credentials });
-          const result = await app.acquireTokenByCode({ code, codeVerifier, redirectUri, scopes: SIGN_IN_SCOPES });
+          // Redeemed at the tenant the sign-in was sent to: for a B2B guest, the company's tenant.
+          const app = createMsalApp(msal, { cache: credentials, ...(organization ? { tenantId: organization } : {}) });
+          const result = await app.acquireTokenByCode({ code, codeVerifier, redirectUri, scopes: SIGN_IN_SCOPES }).catch((e: unknown) => {
+            // AADSTS50020: the code is of another tenant's account than the company's.
+            const error = classifyError(e);
+            if (error.providerCode === 'AADSTS50020') throw new CalendarProviderError('auth_lost', error.message, { providerCode: WRONG_ORGANIZATION });
+            throw error;
+          });
           const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
           const str = (v: unknown) => (typeof v === 'string' ? v : '');
           const tenantId = str(claims.tid) || result.account?.tenantId || '';

@@ -52,11 +52,14 @@ describe('classify-error: MSAL refusals', () => {
     assert.equal(classifyError(new ServerError('temporarily_unavailable', 'corr', 'AADSTS90033: busy', '', '90033', 503)).code, 'temporary');
   });
 
-  test('a bad client secret → invalid (configuration), and the message never holds the secret', () => {
+  test('the app registration refused (secret invalid 7000215 or expired 7000222, redirect URI 50011) → operator, and the message never holds the secret', () => {
     const secret = 'sandbox-secret~tripcal.Outlook.Integration.0001';
     const e = classifyError(new ServerError('invalid_client', 'corr', aad(7000215, `Invalid client secret provided: ${secret}`), '', '7000215', 401));
-    assert.equal(e.code, 'invalid');
+    assert.equal(e.code, 'operator');
     assert.deepEqual(tokenShaped(e.message, [secret]), []);
+    const expired = classifyError(new ServerError('invalid_client', 'corr', aad(7000222, "The provided client secret keys for app '3f6c' are expired."), '', '7000222', 401));
+    assert.deepEqual([expired.code, expired.providerCode], ['operator', 'AADSTS7000222']);
+    assert.equal(classifyError(new ServerError('invalid_request', 'corr', aad(50011, 'The redirect URI specified in the request does not match.'), '', '50011', 400)).code, 'operator');
   });
 });
 
@@ -73,6 +76,8 @@ describe('classify-error: Graph answers', () => {
   test('5xx, 408 and a lost answer → temporary; 404 → not_found, unless the mailbox is not served; 403 → account_refused; other 4xx → invalid', () => {
     assert.equal(classifyGraphResponse({ status: 503 }).code, 'temporary');
     assert.equal(classifyGraphResponse({ status: 504 }).code, 'temporary');
+    // 507: the storage quota is reached; retrying changes nothing, the operator must act.
+    assert.equal(classifyGraphResponse({ status: 507, body: { error: { code: 'ErrorQuotaExceeded', message: 'The maximum storage quota has been reached.' } } }).code, 'operator');
     assert.equal(classifyGraphResponse({ status: 0 }).code, 'temporary');
     // Not carried out because an earlier item of its chain failed: never the request's own fault.
     assert.equal(classifyGraphResponse({ status: 424, body: { error: { code: 'FailedDependency' } } }).code, 'temporary');

@@ -66,13 +66,13 @@ describe('Outlook provider: connecting through the real MSAL against the sandbox
 
   test('the admin-consent URL is Microsoft\'s v2.0 adminconsent endpoint for our app', () => {
     const provider = providerFor(t.sandbox);
-    const url = new URL(provider.companyGrant!.grantUrl({ state: 's-1', redirectUri: 'http://localhost:3000/admin/consent/callback', organization: MAPLE_LOGISTICS.id }));
+    const url = new URL(provider.companyGrant!.grantUrl({ state: 's-1', redirectUri: 'http://localhost:3000/oauth/outlook/consent-callback', organization: MAPLE_LOGISTICS.id }));
     assert.equal(`${url.origin}${url.pathname}`, `${t.sandbox.url}/${MAPLE_LOGISTICS.id}/v2.0/adminconsent`);
     assert.equal(url.searchParams.get('client_id'), t.sandbox.app.clientId);
     assert.equal(url.searchParams.get('scope'), 'https://graph.microsoft.com/.default');
-    assert.equal(url.searchParams.get('redirect_uri'), 'http://localhost:3000/admin/consent/callback');
+    assert.equal(url.searchParams.get('redirect_uri'), 'http://localhost:3000/oauth/outlook/consent-callback');
     assert.equal(url.searchParams.get('state'), 's-1');
-    const common = new URL(provider.companyGrant!.grantUrl({ state: 's', redirectUri: 'http://localhost/x' }));
+    const common = new URL(provider.companyGrant!.grantUrl({ state: 's', redirectUri: 'http://localhost:3000/oauth/outlook/consent-callback' }));
     assert.equal(common.pathname, '/organizations/v2.0/adminconsent');
   });
 });

@@ -14,7 +14,7 @@ import type { DesiredEvent } from '../../../src/domain/project-segment.ts';
 import { createOutlookProvider } from '../../../src/calendars/outlook/index.ts';
 import type { OutlookProviderOptions } from '../../../src/calendars/outlook/index.ts';
 
-export const REDIRECT_URI = 'http://localhost:3000/outlook/callback';
+export const REDIRECT_URI = 'http://localhost:3000/oauth/outlook/callback';
 
 export interface TestSandbox {
   sandbox: Sandbox;

@@ -263,6 +263,12 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
   const by = status.connectedBy;
   return (
     <div className="dialog-grid">
+      {status.operatorAlarm && (
+        <section role="alert" aria-labelledby="operator-alarm-title" className="alert error" data-testid="operator-alarm">
+          <h3 id="operator-alarm-title">{t('calendarDialog.operatorAlarmTitle')}</h3>
+          <p>{t('calendarDialog.operatorAlarmText', { since: formatInstant(status.operatorAlarm.since, i18n.language) })}</p>
+        </section>
+      )}
       <div className="dialog-steps">
         {provider.companyGrant && <GrantStep status={status} number={1} />}
         {status.delegation && <DelegationStep status={status} number={1} onStatus={onStatus} />}
@@ -316,7 +322,8 @@ function CompanyStatus({ status }: { status: CompanyCalendarStatus }) {
     <section aria-labelledby="company-status-title" className="company-status">
       <h3 id="company-status-title">{t('calendarDialog.statusTitle')}</h3>
       <p data-testid="traveler-counts" className="counts">
-        {t('calendarDialog.counts', status.counts)}
+        {t('calendarDialog.counts', status.counts)}{' '}
+        <span data-testid="company-policy-count">{t('calendarDialog.companyPolicyCount', { companyPolicy: status.counts.companyPolicy })}</span>
       </p>
       <p className="muted small">
         {t('calendarDialog.loginPolicy')}: {status.loginPolicyDays ? t('calendarDialog.loginPolicyDays', { days: status.loginPolicyDays }) : t('calendarDialog.loginPolicyOff')}

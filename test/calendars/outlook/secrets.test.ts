@@ -47,11 +47,11 @@ describe('Outlook provider: no secret in an error message or a log line', () => 
     assert.fail('expected a failure');
   }
 
-  test('a wrong client secret: invalid (AADSTS7000215)', async () => {
+  test('a wrong client secret: a fault only the operator can fix (AADSTS7000215)', async () => {
     const p = provider({ clientSecret: `wrong-${randomBytes(24).toString('base64url')}` });
     const { code, verifier } = await codeFor(p);
     const e = await failure(p.connect.redeemCode({ code, codeVerifier: verifier, redirectUri: REDIRECT_URI, credentials: new MemoryCacheStore() }));
-    assert.equal(e.code, 'invalid');
+    assert.equal(e.code, 'operator');
     assert.equal(e.providerCode, 'AADSTS7000215');
   });
 

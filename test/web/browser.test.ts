@@ -529,6 +529,14 @@ describe('web app in Chromium', { concurrency: false }, () => {
     assert.match((await banner.textContent())!, /tripcal側の問題により、.+から予約がカレンダーに反映されていません。/);
     assert.doesNotMatch((await banner.textContent())!, /AADSTS|secret|シークレット/);
     await screen(admin, 'outlook-dialog-ja-operator-alarm');
+    // The company overview and the Integrations page say it too, naming the provider.
+    for (const page of ['/company', '/company/settings/integrations/calendar']) {
+      await admin.goto(`${product.url}${page}`);
+      const named = admin.getByRole('alert').filter({ has: admin.getByRole('heading', { name: 'Outlookカレンダー連携のカレンダー同期を一時停止しています' }) });
+      await named.waitFor();
+      assert.doesNotMatch((await named.textContent())!, /AADSTS|secret|シークレット/);
+    }
+    await screen(admin, 'integrations-ja-operator-alarm');
     await product.sandbox.put(`/_sandbox/apps/${clientId}/settings`, { data: { secretExpired: false } });
   });
 });

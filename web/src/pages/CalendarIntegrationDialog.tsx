@@ -9,6 +9,7 @@ import { Button, Dialog, Heading, Input, Label, Modal, ModalOverlay, Switch, Tex
 import { api, type CompanyCalendarStatus, type GrantLinkResponse, type ProviderDescriptor, type ProviderId } from '../api.ts';
 import { CalendarNotice } from '../components/CalendarNotice.tsx';
 import { ConnectCalendarButton } from '../components/ConnectCalendarButton.tsx';
+import { OperatorAlarm } from '../components/OperatorAlarm.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { formatInstant } from '../format.ts';
 import { useProviderText } from '../provider-text.ts';
@@ -263,12 +264,7 @@ function DialogBody({ status, onStatus }: { status: CompanyCalendarStatus; onSta
   const by = status.connectedBy;
   return (
     <div className="dialog-grid">
-      {status.operatorAlarm && (
-        <section role="alert" aria-labelledby="operator-alarm-title" className="alert error" data-testid="operator-alarm">
-          <h3 id="operator-alarm-title">{t('calendarDialog.operatorAlarmTitle')}</h3>
-          <p>{t('calendarDialog.operatorAlarmText', { since: formatInstant(status.operatorAlarm.since, i18n.language) })}</p>
-        </section>
-      )}
+      <OperatorAlarm status={status} />
       <div className="dialog-steps">
         {provider.companyGrant && <GrantStep status={status} number={1} />}
         {status.delegation && <DelegationStep status={status} number={1} onStatus={onStatus} />}

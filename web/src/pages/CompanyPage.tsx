@@ -9,6 +9,7 @@ import { Button, Link, Switch, Tab, TabList, TabPanel, Tabs } from 'react-aria-c
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { api, type CompanyCalendarStatus } from '../api.ts';
+import { OperatorAlarms } from '../components/OperatorAlarm.tsx';
 import { ErrorMessage, Loading } from '../components/Status.tsx';
 import { useProviderText } from '../provider-text.ts';
 import { returnFocusTo } from '../route-focus.ts';
@@ -134,20 +135,23 @@ function Integrations({ tab, dialogProvider }: { tab: string; dialogProvider: st
           ) : !calendars.data ? (
             <Loading />
           ) : (
-            <table className="table integrations-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('integrations.integration')}</th>
-                  <th scope="col">{t('integrations.status')}</th>
-                  <th scope="col">{t('integrations.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {calendars.data.map((status) => (
-                  <CalendarRow key={status.provider.id} status={status} />
-                ))}
-              </tbody>
-            </table>
+            <>
+              <OperatorAlarms statuses={calendars.data} />
+              <table className="table integrations-table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('integrations.integration')}</th>
+                    <th scope="col">{t('integrations.status')}</th>
+                    <th scope="col">{t('integrations.actions')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {calendars.data.map((status) => (
+                    <CalendarRow key={status.provider.id} status={status} />
+                  ))}
+                </tbody>
+              </table>
+            </>
           )}
         </TabPanel>
         <TabPanel id="email" className="tabpanel">
@@ -232,20 +236,23 @@ function Overview() {
         ) : !calendars.data ? (
           <Loading />
         ) : (
-          <ul className="cards">
-            {calendars.data.map((status) => (
-              <li key={status.provider.id} className="card" data-testid={`company-calendar-${status.provider.id}`}>
-                <h3>{labels(status.provider).integration}</h3>
-                <p>
-                  <StateWords status={status} />
-                </p>
-                <p className="muted small">{t('calendarDialog.counts', status.counts)}</p>
-                <Link href={dialogPath(status.provider.id)} className="button secondary small" aria-label={t('company.manageLabel', { integration: labels(status.provider).integration })}>
-                  {t('integrations.manage')}
-                </Link>
-              </li>
-            ))}
-          </ul>
+          <>
+            <OperatorAlarms statuses={calendars.data} />
+            <ul className="cards">
+              {calendars.data.map((status) => (
+                <li key={status.provider.id} className="card" data-testid={`company-calendar-${status.provider.id}`}>
+                  <h3>{labels(status.provider).integration}</h3>
+                  <p>
+                    <StateWords status={status} />
+                  </p>
+                  <p className="muted small">{t('calendarDialog.counts', status.counts)}</p>
+                  <Link href={dialogPath(status.provider.id)} className="button secondary small" aria-label={t('company.manageLabel', { integration: labels(status.provider).integration })}>
+                    {t('integrations.manage')}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </>
         )}
       </section>
       <section aria-labelledby="company-email-title" className="overview-section">

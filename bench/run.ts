@@ -6,6 +6,7 @@
 //                    [--scale-travelers 2000] [--scale-segments 2] [--naive-travelers 2]
 //                    [--fault-share 0.01] [--database-url postgres://…] [--sections embedded,naive,postgres,feed]
 //                    [--feed-travelers 200] [--feed-trips 10] [--feed-concurrency 16] [--feed-seconds 5]
+//                    [--minutes 10] (the long run: --sections long, not in the default set)
 //
 // 1. The product as `npm start` runs it (one process, HTTP server + workers, embedded PGlite), a
 //    child process pointed at the sandbox by settings alone: backfill from "sync on", a stream of
@@ -15,6 +16,8 @@
 //    few segments each (skipped when no PostgreSQL server answers).
 // 4. The private calendar feed polled by calendar apps (bench/feed.ts): requests per second and
 //    latency of 304s and of full feeds, on the embedded database and on PostgreSQL.
+// 5. `--sections long` (named, not in the defaults): `npm start` under steady changes for --minutes;
+//    RSS growth after warm-up and p99 change-to-calendar.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,6 +26,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
+import autocannon from 'autocannon';
+import nodemailer from 'nodemailer';
+import type { SeedTenant } from '../sandbox/seed.ts';
+import { SMTP_MAX_CONNECTIONS } from '../src/mail/transport.ts';
+import { createOrganisation, createUser, issueApiKey } from '../src/store/organisations.ts';
+import { startSmtpSink } from '../test/mail/smtp-sink.ts';
 import type { TestSandbox } from '../sandbox/test/helpers.ts';
 import { createOutlookProvider } from '../src/calendars/outlook/index.ts';
 import type { TripInput } from '../src/domain/booking-schema.ts';
@@ -63,6 +72,9 @@ const { values: args } = parseArgs({
     'feed-trips': { type: 'string', default: '10' },
     'feed-concurrency': { type: 'string', default: '16' },
     'feed-seconds': { type: 'string', default: '5' },
+    minutes: { type: 'string', default: '10' },
+    'airline-travelers': { type: 'string', default: '100' },
+    'airline-clients': { type: 'string', default: '8' },
     'database-url': { type: 'string', default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -417,6 +429,297 @@ async function embedded(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: st
   return { clean, cleanProblems, backfill, problems, steady, oneChangeWrites: one.writes, noopWrites: noop.writes, rss, rssUnderLoad, exit };
 }
 
+// ---- an airline's schedule change (PostgreSQL) ------------------------------------------------------
+
+const AIRLINE_COMPANIES = 20;
+const airlineDomain = (c: number) => `airline${String(c + 1).padStart(2, '0')}.example`;
+
+/** One Entra tenant per company of the airline section (fixed GUIDs of their own). */
+function airlineTenant(c: number, travelers: number): SeedTenant {
+  const guid = (n: number) => `a1e1${String(c).padStart(2, '0')}00-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+  const domain = airlineDomain(c);
+  const user = (n: number, upn: string, name: string, isAdmin = false) => ({
+    id: guid(n), userPrincipalName: `${upn}@${domain}`, displayName: name, givenName: name, surname: `Airline ${c + 1}`, isAdmin, preferredLanguage: n % 2 ? 'ja-JP' : 'en-US',
+  });
+  return {
+    id: guid(0xffffff), displayName: `Airline Customer ${c + 1}`, domain,
+    users: [user(1, 'it-admin', 'IT Admin', true), user(2, 'admin', 'Travel Admin'), ...Array.from({ length: travelers }, (_, i) => user(100 + i, `traveler${String(i + 1).padStart(4, '0')}`, `Traveler ${i + 1}`))],
+  };
+}
+
+/** The flight every traveler of the airline section is booked on, departing at `departs` (HH:MM). */
+function flightTrip(email: string, bookingRef: string, date: string, departs: string, arrives: string): TripInput {
+  return {
+    bookingRef, travelerEmail: email, title: 'Osaka',
+    segments: [{ type: 'flight', ref: 'F1', carrier: 'NH', flightNumber: 'NH 21', departure: { airport: 'HND', local: `${date}T${departs}` }, arrival: { airport: 'ITM', local: `${date}T${arrives}` } }],
+  } as TripInput;
+}
+
+/**
+ * One flight retimed for every traveler on it, 20 companies' worth, sent by the airline's booking
+ * engine through the booking API: `autocannon` with several connections, one PUT per trip. Then,
+ * in the same run and on the same worker process: the same number of reconciles queued at once
+ * (the reference for the calendar rate), and the same number of emails sent to the same SMTP
+ * server by a plain nodemailer loop (the reference for the email rate).
+ */
+async function airline(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: string, serverUrl: string, perCompany: number, clients: number) {
+  const name = `tripcal_bench_air_${randomBytes(4).toString('hex')}`;
+  await adminQuery(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-bench-air-'));
+  const sink = await startSmtpSink({ user: 'bench', pass: 'bench-secret' });
+  const children: WorkerProcess[] = [];
+  let store: Store | undefined;
+  try {
+    store = await openStore({ databaseUrl });
+    const s = store;
+    const box = secretBox([tokenKey]);
+    const provider = createOutlookProvider({ clientId: sandbox.app.clientId, clientSecret: sandbox.app.clientSecret, authorityHost: sandbox.url, graphUrl: sandbox.url, caPem: sandbox.caPem });
+    const bookings = makeBookings(s, { onChange: [syncOnBookingChange(s)] });
+    const { server, baseUrl } = await startProductServer({ store: s, bookings, provider, box });
+    const world = browsingWorld(baseUrl);
+    sandbox.control.setLatency(0);
+    const date = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const companies: Array<Company & { adminBrowser: Browser }> = [];
+    say(`airline: ${AIRLINE_COMPANIES} companies × ${perCompany} travelers connecting`);
+    for (let c = 0; c < AIRLINE_COMPANIES; c++) {
+      const tenant = sandbox.tenants.find((t) => t.domain === airlineDomain(c))!;
+      const org = await createOrganisation(s.db, `Airline Customer ${c + 1}`);
+      const [, adminEntry, ...users] = tenant.users;
+      const admin = await createUser(s.db, org.id, { email: adminEntry!.userPrincipalName, displayName: adminEntry!.displayName, role: 'admin', locale: 'en', timeZone: 'Asia/Tokyo', passwordHash });
+      const travelers = [];
+      for (const u of users.slice(0, perCompany)) {
+        const t = await createUser(s.db, org.id, { email: u.userPrincipalName, displayName: u.displayName, role: 'traveler', locale: u.preferredLanguage?.startsWith('ja') ? 'ja' : 'en', timeZone: 'Asia/Tokyo', passwordHash });
+        travelers.push({ id: t.id, email: t.email, locale: t.locale });
+      }
+      const company: Company = { id: org.id, apiKey: await issueApiKey(s.db, org.id), tenantId: tenant.id, admin: { id: admin.id, email: admin.email }, travelers };
+      const adminBrowser = await setUpCompany(world, company, `it-admin@${airlineDomain(c)}`);
+      await inParallel(company.travelers, 6, async (t) => void (await connectTraveler(world, t.email)));
+      await setSync(adminBrowser, false);
+      companies.push({ ...company, adminBrowser });
+    }
+    const all = companies.flatMap((c) => c.travelers.map((t, i) => ({ company: c, email: t.email, userId: t.id, ref: `AIR-${i}` })));
+    const workerEnv = { databaseUrl, dataDir, tokenKey, sandbox, extra: { SMTP_URL: sink.url(), MAIL_FROM: 'tripcal <itinerary@tripcal.example>' } };
+    const worker = spawnWorker(workerEnv);
+    children.push(worker);
+    await worker.ready;
+    say(`airline: booking ${all.length} travelers on NH 21 ${date}, backfill`);
+    for (const b of all) await bookings.create(b.company.id, flightTrip(b.email, b.ref, date, '09:00', '10:10'));
+    await syncQueueIdle(s.db, 300_000, 'itinerary-mail');
+    await syncQueueIdle(s.db, 120_000);
+    sandbox.control.setLatency(L);
+    const backfill = startMeter();
+    for (const c of companies) await setSync(c.adminBrowser, true);
+    await until('the airline backfill written', () => backfill.created.size >= all.length, 600_000, 50);
+    backfill.stop();
+    await syncQueueIdle(s.db, 120_000);
+
+    // Reference 1: the same number of one-event updates queued at once. Sync off, the flight
+    // retimed (each traveler's email goes out; the reconciles find sync off), then sync on for
+    // every company and every connection's reconcile in one insert.
+    for (const c of companies) await setSyncEnabled(s.db, c.id, 'outlook', false, new Date());
+    sandbox.control.setLatency(0);
+    for (const b of all) await bookings.change(b.company.id, b.ref, { title: 'Osaka', segments: flightTrip(b.email, b.ref, date, '10:20', '11:30').segments });
+    await syncQueueIdle(s.db, 120_000);
+    await until('the first retime\'s emails sent', () => sink.received.length >= 2 * all.length, 300_000, 100);
+    await syncQueueIdle(s.db, 300_000, 'itinerary-mail');
+    await sql`vacuum analyze pgboss.job_common, calendar_events, calendar_connections`.execute(s.db);
+    sandbox.control.setLatency(L);
+    const patched = (meter: ReturnType<typeof startMeter>, minutes: string) => {
+      const seen = new Map<string, number>();
+      meter.onPatch = (mailbox, body, at) => {
+        if (JSON.stringify(body).includes(`:${minutes}:`)) seen.set(mailbox, at);
+      };
+      return seen;
+    };
+    say(`airline: reference, ${all.length} one-event updates queued at once`);
+    const ref = startMeter();
+    const refSeen = patched(ref, '20');
+    const refT0 = performance.now();
+    for (const c of companies) await setSyncEnabled(s.db, c.id, 'outlook', true, new Date());
+    await enqueueSyncs(s, undefined, await connectionIds(s.db, all.map((b) => b.userId)));
+    await until('the reference updates written', () => refSeen.size >= all.length, 300_000, 20);
+    ref.stop();
+    const refRate = all.length / ((Math.max(...refSeen.values()) - refT0) / 1000);
+    await syncQueueIdle(s.db, 120_000);
+
+    // Reference 2: a plain nodemailer loop, as many at once as the product's SMTP pool allows, each
+    // sending a copy of a real itinerary email to the same server.
+    const sample = sink.received.at(-1)!;
+    const loopTransport = nodemailer.createTransport({ url: sink.url(), pool: true, maxConnections: SMTP_MAX_CONNECTIONS } as never);
+    say(`airline: reference, ${all.length} emails through a plain nodemailer loop`);
+    const loopT0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: SMTP_MAX_CONNECTIONS }, async () => {
+      while (next < all.length) {
+        const i = next++;
+        await loopTransport.sendMail({ envelope: { from: sample.from, to: [all[i]!.email] }, raw: sample.raw });
+      }
+    }));
+    const loopRate = all.length / ((performance.now() - loopT0) / 1000);
+    loopTransport.close();
+
+    // The schedule change: the airline's booking engine sends every trip's new times.
+    const mailFrom = sink.received.length;
+    const bodies = all.map((b) => ({ path: `/api/v1/trips/${b.ref}`, auth: `Bearer ${b.company.apiKey}`, body: JSON.stringify({ title: 'Osaka', segments: flightTrip(b.email, b.ref, date, '11:35', '12:45').segments }) }));
+    const meter = startMeter();
+    const seen = patched(meter, '35');
+    const mailAt: number[] = [];
+    const t0 = performance.now();
+    const mailWatch = setInterval(() => {
+      while (mailAt.length < sink.received.length - mailFrom) mailAt.push(performance.now());
+    }, 10);
+    say(`airline: the schedule change, ${all.length} PUTs from ${clients} autocannon connections`);
+    let nextBody = 0;
+    const result = await autocannon({
+      url: baseUrl, connections: clients, amount: all.length,
+      requests: [{
+        method: 'PUT',
+        setupRequest: (req: autocannon.Request) => {
+          const b = bodies[nextBody++ % bodies.length]!;
+          return { ...req, path: b.path, headers: { authorization: b.auth, 'content-type': 'application/json' }, body: b.body };
+        },
+      }],
+    });
+    const apiSeconds = (performance.now() - t0) / 1000;
+    await until('every calendar updated', () => seen.size >= all.length, 300_000, 20).catch((e: Error) => say(e.message));
+    await until('every change emailed', () => sink.received.length - mailFrom >= all.length, 300_000, 20).catch((e: Error) => say(e.message));
+    clearInterval(mailWatch);
+    while (mailAt.length < sink.received.length - mailFrom) mailAt.push(performance.now());
+    meter.stop();
+    // Emails: each traveler's change emailed once, and nothing more (a second copy would show in a while).
+    await new Promise((r) => setTimeout(r, 2000));
+    const mailed = new Map<string, number>();
+    for (const m of sink.received.slice(mailFrom)) for (const to of m.to) mailed.set(to, (mailed.get(to) ?? 0) + 1);
+    const mailProblems = all.filter((b) => mailed.get(b.email) !== 1).map((b) => `${b.email}: ${mailed.get(b.email) ?? 0} emails`);
+    // Calendars: one event per traveler, at the new time.
+    const calendarProblems = calendarsExact(sandbox, all.map((b) => b.email), 1);
+    for (const b of all) {
+      const [event] = sandbox.control.mailboxEvents(objectIdOf(sandbox, b.email));
+      if (event && !JSON.stringify(event.start).includes(':35:')) calendarProblems.push(`${b.email}: event starts ${JSON.stringify(event.start)}`);
+    }
+    const lastWrite = Math.max(...seen.values()) - t0;
+    const lastMail = Math.max(...mailAt) - t0;
+    await server.close();
+    return {
+      travelers: all.length, clients, apiPerSecond: all.length / apiSeconds, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors,
+      lastWriteSeconds: lastWrite / 1000, lastMailSeconds: lastMail / 1000, calendarRate: all.length / (lastWrite / 1000), refRate,
+      mailRate: all.length / (lastMail / 1000), loopRate, written: seen.size, emailed: sink.received.length - mailFrom, calendarProblems, mailProblems,
+    };
+  } finally {
+    sandbox.control.setLatency(0);
+    for (const w of children) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+    await Promise.all(children.map((w) => w.exited));
+    await store?.close();
+    await sink.close();
+    await adminQuery(serverUrl, `drop database if exists ${name} with (force)`);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---- the long run (a named section, not in the default set) -----------------------------------------
+
+/**
+ * `npm start` under steady booking changes for `--minutes` (default 10): a small company connected
+ * and backfilled, then a seat change every 1/RATE s, each on a different trip in turn. Samples the
+ * process's RSS every second and each change's time to its calendar (the PATCH that carries it).
+ * The first fifth of the run (at least 30 s, at most 2 minutes) is warm-up: RSS growth and p99 are
+ * measured after it.
+ */
+async function longRun(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: string, minutes: number) {
+  const travelers = Math.min(T, 20);
+  const segments = 8;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tripcal-bench-long-'));
+  let company: Company;
+  {
+    const store = await openStore({ dataDir });
+    company = await createFleetCompany(store.db, sandbox, passwordHash, { from: T + ST + NT, count: travelers });
+    await store.close();
+  }
+  const port = await freePort();
+  const product = spawnProduct(['src/main.ts'], productEnv({ dataDir, tokenKey, sandbox, extra: { PORT: String(port), DEV_TOOLS: 'false' } }), 'listening on');
+  try {
+    await product.ready;
+    const baseUrl = `http://localhost:${port}`;
+    const world = browsingWorld(baseUrl);
+    say(`long run: ${travelers} travelers × ${segments} segments connecting and backfilling`);
+    const admin = await setUpCompany(world, company, 'it-admin@fleet.example');
+    await inParallel(company.travelers, 6, async (t) => void (await connectTraveler(world, t.email)));
+    const trips = new Map<string, TripInput[]>();
+    for (const [i, t] of company.travelers.entries()) trips.set(t.email, tripsOf(t.email, segments, `LR${i}`));
+    await inParallel([...trips.values()].flat(), 8, (trip) => api(baseUrl, company.apiKey, 'POST', '/trips', trip));
+    sandbox.control.setLatency(L);
+    const backfill = startMeter();
+    await setSync(admin, true);
+    await until('the long run\'s backfill written', () => backfill.created.size >= travelers * segments, 300_000, 50);
+    backfill.stop();
+
+    const emails = company.travelers.map((t) => t.email);
+    const tripOf = (n: number) => {
+      const list = trips.get(emails[n % emails.length]!)!;
+      return list[Math.floor(n / emails.length) % list.length]!;
+    };
+    const sent = new Map<number, number>();
+    // Changes sent and not yet seen in a calendar.
+    const pending = new Map<number, number>();
+    const latencies = new Map<number, { at: number; ms: number }>();
+    const meter = startMeter();
+    meter.onPatch = (_mailbox, body, at) => {
+      const m = /lr(\d+)x/.exec(JSON.stringify(body));
+      if (!m) return;
+      const n = Number(m[1]);
+      const ref = tripOf(n).bookingRef;
+      for (const [k, t] of pending) if (k <= n && tripOf(k).bookingRef === ref) {
+        latencies.set(k, { at, ms: at - t });
+        pending.delete(k);
+      }
+    };
+    const rss: Array<{ at: number; mb: number }> = [];
+    const start = performance.now();
+    const sampler = setInterval(() => {
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${product.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+        rss.push({ at: performance.now() - start, mb: kb / 1024 });
+      } catch {}
+    }, 1000);
+    const durationMs = minutes * 60_000;
+    const changes = Math.round((RATE * durationMs) / 1000);
+    say(`long run: ${changes} changes at ${RATE}/s over ${minutes} min`);
+    const inFlight: Promise<void>[] = [];
+    for (let n = 0; n < changes; n++) {
+      const wait = start + (n * 1000) / RATE - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const trip = tripOf(n);
+      sent.set(n, performance.now());
+      pending.set(n, sent.get(n)!);
+      inFlight.push(api(baseUrl, company.apiKey, 'PUT', `/trips/${trip.bookingRef}`, { title: trip.title, segments: trip.segments.map((sg) => (sg.ref === 'R1' && sg.type === 'rail' ? { ...sg, seat: `lr${n}x` } : sg)) }));
+      if (inFlight.length > 1000) await Promise.all(inFlight.splice(0, inFlight.length));
+    }
+    await Promise.all(inFlight);
+    await until('every change in its calendar', () => latencies.size >= changes, 120_000, 50).catch((e: Error) => say(e.message));
+    clearInterval(sampler);
+    meter.stop();
+    const warmUpMs = Math.min(120_000, Math.max(30_000, durationMs / 5));
+    const afterWarmUp = [...latencies.entries()].filter(([n]) => sent.get(n)! - start >= warmUpMs).map(([, v]) => v.ms);
+    const rssAfter = rss.filter((r) => r.at >= warmUpMs);
+    // RSS at the end of warm-up and at the end: medians of 10 s around each, not single samples.
+    const median = (xs: number[]) => pct(xs, 50);
+    const rssStart = median(rssAfter.slice(0, 10).map((r) => r.mb));
+    const rssEnd = median(rssAfter.slice(-10).map((r) => r.mb));
+    return {
+      minutes, changes, written: latencies.size, warmUpSeconds: warmUpMs / 1000, latencies: afterWarmUp, rssStart, rssEnd,
+      rssMax: Math.max(...rss.map((r) => r.mb)), problems: calendarsExact(sandbox, emails, segments),
+    };
+  } finally {
+    sandbox.control.setLatency(0);
+    product.child.kill('SIGTERM');
+    await product.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 // ---- 2. the naive baseline ------------------------------------------------------------------------
 
 async function naive(sandbox: TestSandbox) {
@@ -604,8 +907,9 @@ async function feeds(serverUrl: string | undefined): Promise<{ embedded: FeedBen
 
 const started = Date.now();
 const loadAtStart = os.loadavg()[0]!.toFixed(1);
-const tenant = fleetTenant(T + ST + NT);
-const sandbox = await startTestSandbox({ seed: { tenants: [tenant] }, persist: false });
+const tenant = fleetTenant(T + ST + NT + 20);
+const airlineSection = args.sections!.split(',').includes('airline');
+const sandbox = await startTestSandbox({ seed: { tenants: [tenant, ...(airlineSection ? Array.from({ length: AIRLINE_COMPANIES }, (_, c) => airlineTenant(c, Number(args['airline-travelers']))) : [])] }, persist: false });
 const tokenKey = randomBytes(32);
 const passwordHash = await hashPassword(PASSWORD);
 say(`sandbox at ${sandbox.url}; Graph latency ${L} ms per request, MailboxConcurrency ${MAILBOX_CONCURRENCY}, ${BUDGET} requests / 10 min / mailbox, ${FAULT_SHARE * 100}% of requests answered 429 or 503`);
@@ -619,6 +923,10 @@ try {
   const sc = pgUp ? await scaling(sandbox, tokenKey, passwordHash, pgUrl) : undefined;
   const feedPgUp = sections.has('feed') && (pgUp || (await serverAnswers(pgUrl)));
   const fd = sections.has('feed') ? await feeds(feedPgUp ? pgUrl : undefined) : undefined;
+  const airPgUp = sections.has('airline') && (pgUp || (await serverAnswers(pgUrl)));
+  if (sections.has('airline') && !airPgUp) say(`no PostgreSQL server at ${pgUrl}: the airline section is skipped`);
+  const air = airPgUp ? await airline(sandbox, tokenKey, passwordHash, pgUrl, Number(args['airline-travelers']), Number(args['airline-clients'])) : undefined;
+  const lr = sections.has('long') ? await longRun(sandbox, tokenKey, passwordHash, Number(args.minutes)) : undefined;
 
   const cap = ceiling(T, S, LIMITS);
   const capFaulted = faultedCeiling(T, S, LIMITS, FAULT_SHARE, FAULT_RETRY_AFTER_S * 1000, seeded(2027));
@@ -681,6 +989,20 @@ try {
     const size = `${args['feed-travelers']} travelers × ${args['feed-trips']} trips, ${args['feed-concurrency']} clients`;
     feedRow(`embedded (${size})`, fd.embedded);
     if (fd.postgres) feedRow('PostgreSQL', fd.postgres);
+  }
+  if (air) {
+    row(`airline schedule change, ${air.travelers} travelers of ${AIRLINE_COMPANIES} companies (PostgreSQL, 1 worker): booking API changes/s, p50 / p99`, `${f1(air.apiPerSecond)}/s from ${air.clients} autocannon connections, ${ms(air.p50)} / ${ms(air.p99)}${air.non2xx ? `, ${air.non2xx} errors or non-2xx` : ''}`, '', '');
+    row('  first call to last calendar write / last email', `${air.lastWriteSeconds.toFixed(2)} s / ${air.lastMailSeconds.toFixed(2)} s`, '', '');
+    row('  calendar updates/s vs the same updates queued at once', `${f1(air.calendarRate)} vs ${f1(air.refRate)} ev/s`, '', `${f1((100 * air.calendarRate) / air.refRate)}% (target ≥ 80%): ${air.calendarRate >= 0.8 * air.refRate ? 'met' : 'MISSED'}`);
+    row('  emails/s vs a plain nodemailer loop to the same SMTP server', `${f1(air.mailRate)} vs ${f1(air.loopRate)} /s`, '', `${f1((100 * air.mailRate) / air.loopRate)}% (target ≥ 70%): ${air.mailRate >= 0.7 * air.loopRate ? 'met' : 'MISSED'}`);
+    row('  every calendar exact (one event, new time) / every email sent once', `${air.calendarProblems.length ? `NO: ${air.calendarProblems.slice(0, 2).join('; ')}` : `yes (${air.written})`} / ${air.mailProblems.length ? `NO: ${air.mailProblems.slice(0, 2).join('; ')}` : `yes (${air.emailed})`}`, '', `${!air.calendarProblems.length && !air.mailProblems.length ? 'met' : 'MISSED'}`);
+  }
+  if (lr) {
+    const growth = (100 * (lr.rssEnd - lr.rssStart)) / lr.rssStart;
+    const p99 = pct(lr.latencies, 99);
+    row(`long run, ${lr.minutes} min at ${RATE} changes/s (embedded): change to calendar p50 / p95 / p99 after ${lr.warmUpSeconds} s warm-up`, pcts(lr.latencies), '', `p99 < 2 s: ${p99 < 2000 ? 'met' : 'MISSED'}`);
+    row('  RSS after warm-up → at the end (medians of 10 s); highest', `${f1(lr.rssStart)} → ${f1(lr.rssEnd)} MB (${growth >= 0 ? '+' : ''}${f1(growth)}%); ${f1(lr.rssMax)} MB`, '', `grows < 10%: ${growth < 10 ? 'met' : 'MISSED'}`);
+    row('  changes written / sent; calendars exact', `${lr.written} / ${lr.changes}; ${lr.problems.length ? `NO: ${lr.problems.slice(0, 2).join('; ')}` : 'yes'}`, '', '');
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

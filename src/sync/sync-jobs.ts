@@ -107,7 +107,8 @@ export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Pr
     // A queued job wakes the loop at once (NOTIFY); the polling interval finds retries coming due
     // (startAfter) and is the floor when NOTIFY is down.
     pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
-    onError: (error) => console.error(`[jobs] ${QUEUES.calendarSync}: ${error.message}`),
+    // pg-boss's own error event: the store reports it, an outage once per interval (database.ts).
+    onError: (error) => void opts.store.boss.emit('error', error),
     handler: async (job) => {
       const connectionIds = 'connectionId' in job.data ? [job.data.connectionId] : await connectedConnectionIds(opts.store.db, job.data.userId);
       for (const connectionId of connectionIds) {

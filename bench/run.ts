@@ -573,6 +573,8 @@ async function airline(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
     const meter = startMeter();
     const seen = patched(meter, '35');
     const mailAt: number[] = [];
+    const apiCpu0 = processCpuSeconds(api.child.pid!);
+    const workerCpu0 = processCpuSeconds(worker.child.pid!);
     const t0 = performance.now();
     const mailWatch = setInterval(() => {
       while (mailAt.length < sink.received.length - mailFrom) mailAt.push(performance.now());
@@ -590,9 +592,11 @@ async function airline(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
       }],
     });
     const apiSeconds = (performance.now() - t0) / 1000;
+    const apiCpuMs = ((processCpuSeconds(api.child.pid!) - apiCpu0) * 1000) / all.length;
     await until('every calendar updated', () => seen.size >= all.length, 300_000, 20).catch((e: Error) => say(e.message));
     await until('every change emailed', () => sink.received.length - mailFrom >= all.length, 300_000, 20).catch((e: Error) => say(e.message));
     clearInterval(mailWatch);
+    const workerCpuMs = ((processCpuSeconds(worker.child.pid!) - workerCpu0) * 1000) / all.length;
     while (mailAt.length < sink.received.length - mailFrom) mailAt.push(performance.now());
     meter.stop();
     // Emails: each traveler's change emailed once, and nothing more (a second copy would show in a while).
@@ -610,7 +614,7 @@ async function airline(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
     const lastMail = Math.max(...mailAt) - t0;
     await server.close();
     return {
-      travelers: all.length, clients, apiPerSecond: all.length / apiSeconds, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors,
+      apiCpuMs, workerCpuMs, travelers: all.length, clients, apiPerSecond: all.length / apiSeconds, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors,
       lastWriteSeconds: lastWrite / 1000, lastMailSeconds: lastMail / 1000, calendarRate: all.length / (lastWrite / 1000), refRate,
       mailRate: all.length / (lastMail / 1000), loopRate, written: seen.size, emailed: sink.received.length - mailFrom, calendarProblems, mailProblems,
     };
@@ -999,6 +1003,7 @@ try {
   if (air) {
     row(`airline schedule change, ${air.travelers} travelers of ${AIRLINE_COMPANIES} companies (PostgreSQL; 1 tripcal serve, 1 tripcal worker): booking API changes/s, p50 / p99`, `${f1(air.apiPerSecond)}/s from ${air.clients} autocannon connections, ${ms(air.p50)} / ${ms(air.p99)}${air.non2xx ? `, ${air.non2xx} errors or non-2xx` : ''}`, '', '');
     row('  first call to last calendar write / last email', `${air.lastWriteSeconds.toFixed(2)} s / ${air.lastMailSeconds.toFixed(2)} s`, '', '');
+    row('  CPU per change: tripcal serve (the API call) / tripcal worker (calendar write and email)', `${air.apiCpuMs.toFixed(2)} ms / ${air.workerCpuMs.toFixed(2)} ms`, '', '');
     row('  calendar updates/s vs the same updates queued at once', `${f1(air.calendarRate)} vs ${f1(air.refRate)} ev/s`, '', `${f1((100 * air.calendarRate) / air.refRate)}% (target ≥ 80%): ${air.calendarRate >= 0.8 * air.refRate ? 'met' : 'MISSED'}`);
     row('  emails/s vs a plain nodemailer loop to the same SMTP server', `${f1(air.mailRate)} vs ${f1(air.loopRate)} /s`, '', `${f1((100 * air.mailRate) / air.loopRate)}% (target ≥ 70%): ${air.mailRate >= 0.7 * air.loopRate ? 'met' : 'MISSED'}`);
     row('  every calendar exact (one event, new time) / every email sent once', `${air.calendarProblems.length ? `NO: ${air.calendarProblems.slice(0, 2).join('; ')}` : `yes (${air.written})`} / ${air.mailProblems.length ? `NO: ${air.mailProblems.slice(0, 2).join('; ')}` : `yes (${air.emailed})`}`, '', `${!air.calendarProblems.length && !air.mailProblems.length ? 'met' : 'MISSED'}`);

@@ -248,6 +248,7 @@ async function measureBackfill(start: () => Promise<void>, events: number, timeo
   const cpu0 = machineCpu();
   const own0 = process.cpuUsage();
   const t0 = performance.now();
+  const hr0 = process.hrtime.bigint() / 1000n;
   await start();
   await until(`${events} events written`, () => meter.created.size >= events, timeoutMs, 20);
   meter.stop();
@@ -283,6 +284,9 @@ async function measureBackfill(start: () => Promise<void>, events: number, timeo
     services.push(...spans.map((sp) => sp.finish - sp.start));
   }
   if (process.env.BENCH_TRACE) {
+    // The run's window on the machine's monotonic clock, in µs: the clock of a CPU profile's
+    // timestamps (BENCH_NODE_ARGS="--cpu-prof …"), to look at the run alone.
+    say(`run window (monotonic µs): ${hr0}-${process.hrtime.bigint() / 1000n}`);
     const buckets = new Map<number, number>();
     for (const at of meter.createdAt) buckets.set(Math.floor((at - t0) / 250), (buckets.get(Math.floor((at - t0) / 250)) ?? 0) + 1);
     say(`events created per 250 ms: ${[...buckets].sort((a, b) => a[0] - b[0]).map(([b, n]) => `${(b * 0.25).toFixed(2)}s:${n}`).join(' ')}`);
@@ -657,6 +661,8 @@ async function longRun(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
     say(`long run: ${travelers} travelers × ${segments} segments connecting and backfilling`);
     const admin = await setUpCompany(world, company, 'it-admin@fleet.example');
     await inParallel(company.travelers, 6, async (t) => void (await connectTraveler(world, t.email)));
+    // Bookings go in with sync off; the backfill starts when sync is turned on.
+    await setSync(admin, false);
     const trips = new Map<string, TripInput[]>();
     for (const [i, t] of company.travelers.entries()) trips.set(t.email, tripsOf(t.email, segments, `LR${i}`));
     await inParallel([...trips.values()].flat(), 8, (trip) => api(baseUrl, company.apiKey, 'POST', '/trips', trip));

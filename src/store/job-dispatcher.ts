@@ -100,6 +100,9 @@ export async function startDispatcher<T>(opts: DispatcherOptions<T>): Promise<Di
     }
     inHand.delete(job.id);
     releaseSlot?.();
+    // A settled job may free a job waiting behind it (a queue with a singleton policy keeps one
+    // waiting per key while one is active, and its NOTIFY came while the key was busy): fetch again.
+    nudge();
   };
 
   let releaseSlot: (() => void) | undefined;

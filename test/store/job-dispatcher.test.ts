@@ -89,6 +89,27 @@ for (const kind of storeKinds()) {
       assert.deepEqual(ids.filter((id) => states.get(id) !== 'completed'), []);
     });
 
+    test('a job held longer than its heartbeat period stays with its worker: its heartbeat is kept, no second worker gets it', async () => {
+      const store = await freshStore(kind);
+      after(() => store.dispose());
+      await makeQueue(store);
+      const runs: string[] = [];
+      const held = async (job: { id: string }) => {
+        runs.push(job.id);
+        // Two and a half heartbeat periods (10 s): without heartbeats pg-boss's supervisor (every
+        // 5 s) would send the job back to the queue and the other worker would take it.
+        await new Promise((r) => setTimeout(r, 25_000));
+      };
+      const a = await startDispatcher({ boss: store.boss, queue: QUEUE, concurrency: 1, handler: held });
+      const b = await startDispatcher({ boss: store.boss, queue: QUEUE, concurrency: 1, handler: held });
+      after(async () => { await a.stop(); await b.stop(); });
+      const id = (await store.boss.send(QUEUE, {}))!;
+      await until('the job completed', async () => (await jobStates(store)).get(id) === 'completed', 60_000, 200);
+      assert.deepEqual(runs, [id]);
+      const [row] = await store.boss.findJobs(QUEUE, { id });
+      assert.equal(row!.retryCount, 0);
+    });
+
     test('a job whose handler throws is failed alone and retried by the queue', async () => {
       const store = await freshStore(kind);
       after(() => store.dispose());

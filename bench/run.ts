@@ -6,6 +6,7 @@
 //                    [--scale-travelers 2000] [--scale-segments 2] [--naive-travelers 2]
 //                    [--fault-share 0.01] [--database-url postgres://…] [--sections embedded,naive,postgres,feed]
 //                    [--feed-travelers 200] [--feed-trips 10] [--feed-concurrency 16] [--feed-seconds 5]
+//                    [--airline-travelers 100] [--airline-clients 8] (--sections airline)
 //                    [--minutes 10] (the long run: --sections long, not in the default set)
 //
 // 1. The product as `npm start` runs it (one process, HTTP server + workers, embedded PGlite), a
@@ -16,7 +17,10 @@
 //    few segments each (skipped when no PostgreSQL server answers).
 // 4. The private calendar feed polled by calendar apps (bench/feed.ts): requests per second and
 //    latency of 304s and of full feeds, on the embedded database and on PostgreSQL.
-// 5. `--sections long` (named, not in the defaults): `npm start` under steady changes for --minutes;
+// 5. `--sections airline` (named, not in the defaults): one flight retimed for the travelers of 20
+//    companies, sent through the booking API by autocannon; calendar and email rates against
+//    references measured in the same run (PostgreSQL).
+// 6. `--sections long` (named, not in the defaults): `npm start` under steady changes for --minutes;
 //    RSS growth after warm-up and p99 change-to-calendar.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';

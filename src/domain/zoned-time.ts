@@ -39,6 +39,20 @@ function localAt(instant: number, zone: IANAZone): string {
  * side (no zone changes its offset twice within a day).
  */
 export function localTimeMeaning(time: ZonedTime): LocalTimeMeaning {
+  return meanings(`${time.timeZone}\n${time.local}`);
+}
+
+/**
+ * Answers kept by zone and wall-clock time: each reconcile projects all of a traveler's segments
+ * again, and each answer asks the zone for its offset four or five times (luxon formats a date for
+ * each; in a worker's CPU profile the largest single function of the projection).
+ */
+const meanings = boundedMemo((key) => {
+  const cut = key.indexOf('\n');
+  return computeMeaning({ timeZone: key.slice(0, cut), local: key.slice(cut + 1) });
+}, 20_000);
+
+function computeMeaning(time: ZonedTime): LocalTimeMeaning {
   if (!isValidTimeZone(time.timeZone)) return { kind: 'invalid' };
   const m = LOCAL.exec(time.local.slice(0, 16));
   if (!m) return { kind: 'invalid' };

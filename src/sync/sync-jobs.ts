@@ -1,10 +1,10 @@
 // The calendar-sync queue: one reconcile job per calendar connection (coalesced by pg-boss's
 // stately policy), enqueued in the same transaction as the booking change that calls for it.
-import type { Job } from 'pg-boss';
 import type { TripChange } from '../domain/types.ts';
 import { connectedConnectionIds } from '../store/calendar-connections.ts';
 import { addDelegatedConnections } from '../store/delegated-connections.ts';
 import { QUEUES, type Store, type Tx } from '../store/database.ts';
+import { startDispatcher } from '../store/job-dispatcher.ts';
 import { lockWaitingJobs } from '../store/waiting-jobs.ts';
 import { retryOperatorAlarmsNow } from '../store/operator-alarms.ts';
 import { reconcileConnection, type ReconcileOutcome, type SyncDeps } from './reconcile-connection.ts';
@@ -97,48 +97,33 @@ export interface SyncWorkerOptions {
   onOutcome?: (connectionId: string, outcome: ReconcileOutcome) => void;
 }
 
-/** Pollers per process: each fetches a batch of jobs and runs them side by side. */
-const SYNC_POLLERS = 8;
-
 export async function startSyncWorker(opts: SyncWorkerOptions): Promise<() => Promise<void>> {
-  const { boss } = opts.store;
   // New settings may have fixed what only the operator could: the next reconcile tries at once.
   await retryOperatorAlarmsNow(opts.store.db, (opts.deps.now ?? (() => new Date()))());
-  const concurrency = Math.max(1, opts.concurrency ?? 64);
-  const pollers = Math.min(SYNC_POLLERS, concurrency);
-  // A pg-boss poller waits its polling interval after each fetch unless the fetch came back full
-  // (burstWhenBatchFull). One job per poller (batchSize 1) meant a pause of a second after every
-  // reconcile, and one poller per concurrent traveler meant dozens of idle fetches a second.
-  // Instead: a few pollers, each fetching up to concurrency / pollers jobs at a time and running
-  // them side by side; a full batch is followed at once by the next fetch. Each job's outcome is
-  // its own (perJobResults): one reconcile's error fails (and retries) that job alone.
-  await boss.work<CalendarSyncJob>(
-    QUEUES.calendarSync,
-    {
-      batchSize: Math.ceil(concurrency / pollers), localConcurrency: pollers, burstWhenBatchFull: true, perJobResults: true,
-      // A queued job wakes the pollers at once (LISTEN/NOTIFY, see database.ts); the polling
-      // interval still finds retries coming due (startAfter) and is the floor when NOTIFY is down.
-      pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
-      notifyPollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
+  // Each reconcile holds a slot of its own (job-dispatcher.ts): one waiting out a calendar's
+  // Retry-After does not hold back the jobs fetched with it. Each job's outcome is its own: one
+  // reconcile's error fails (and retries) that job alone.
+  const dispatcher = await startDispatcher<CalendarSyncJob>({
+    boss: opts.store.boss,
+    queue: QUEUES.calendarSync,
+    concurrency: opts.concurrency ?? 64,
+    // A queued job wakes the loop at once (NOTIFY); the polling interval finds retries coming due
+    // (startAfter) and is the floor when NOTIFY is down.
+    pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
+    // pg-boss's own error event: the store reports it, an outage once per interval (database.ts).
+    onError: (error) => void opts.store.boss.emit('error', error),
+    handler: async (job) => {
+      const connectionIds = 'connectionId' in job.data ? [job.data.connectionId] : await connectedConnectionIds(opts.store.db, job.data.userId);
+      for (const connectionId of connectionIds) {
+        const outcome = await reconcileConnection(opts.deps, connectionId);
+        opts.onOutcome?.(connectionId, outcome);
+        // Throttled or unavailable: run again after the calendar's Retry-After; what succeeded is kept.
+        if (outcome.status === 'retry') await enqueueSync(opts.store, undefined, connectionId, Math.ceil(outcome.retryAfterMs / 1000));
+      }
     },
-    async (jobs: Job<CalendarSyncJob>[]) =>
-      Promise.all(jobs.map(async (job) => {
-        try {
-          const connectionIds = 'connectionId' in job.data ? [job.data.connectionId] : await connectedConnectionIds(opts.store.db, job.data.userId);
-          for (const connectionId of connectionIds) {
-            const outcome = await reconcileConnection(opts.deps, connectionId);
-            opts.onOutcome?.(connectionId, outcome);
-            // Throttled or unavailable: run again after the calendar's Retry-After; what succeeded is kept.
-            if (outcome.status === 'retry') await enqueueSync(opts.store, undefined, connectionId, Math.ceil(outcome.retryAfterMs / 1000));
-          }
-          return { id: job.id, status: 'completed' as const };
-        } catch (error) {
-          return { id: job.id, status: 'failed' as const, output: { message: error instanceof Error ? error.message : String(error) } };
-        }
-      })),
-  );
+  });
   // Jobs in hand finish first; the rest stay queued for another worker.
-  return () => boss.offWork(QUEUES.calendarSync, { wait: true });
+  return () => dispatcher.stop();
 }
 
 /** Runs connection maintenance daily (pg-boss cron; one run at a time across workers). */

@@ -12,7 +12,8 @@ import type { Locale } from '../domain/types.ts';
 import { isValidTimeZone } from '../domain/zoned-time.ts';
 import { organisationForCredential } from '../store/company-credentials.ts';
 import type { Store } from '../store/database.ts';
-import { enqueueSyncs } from '../sync/sync-jobs.ts';
+import { enqueueSyncs, reconcileAfterCommit } from '../sync/sync-jobs.ts';
+import { REMOVING_EVENTS, transition } from '../store/calendar-connections.ts';
 import { companySettings } from '../store/organisations.ts';
 import {
   connectedConnectionIds, createDirectoryUser, deleteDirectoryUser, emailTakenByOther, findDirectoryUser, listDirectoryUsers, setActive, updateDirectoryUser,
@@ -22,8 +23,6 @@ import {
 export interface ScimRoutesOptions {
   store: Store;
   publicUrl: string;
-  /** Removes a user's events from their calendars (the company chose removal on deprovisioning). */
-  removeCalendarEvents?: (userId: string) => Promise<void>;
   now?: () => Date;
 }
 
@@ -293,11 +292,24 @@ export async function scimRoutes(app: FastifyInstance, opts: ScimRoutesOptions):
     if (!user) throw new ScimError(404, `id: no user "${id}"`);
     return user;
   }
-  /** Applies an activity change with what it brings: removal of calendar events first, where the company chose it. */
+  /**
+   * Applies an activity change with what it brings. Deprovisioned where the company chose removal:
+   * each connected calendar's removal is that connection's own sync job, as a traveler's own
+   * disconnect with removal is (src/sync/remove-connection-events.ts): it runs after any reconcile
+   * in flight, finds the creates whose answers were not recorded, and leaves the connection closed
+   * as deprovisioned. The identity provider's request is answered at once.
+   */
   async function changeActivity(organisationId: string, user: DirectoryUser, active: boolean | undefined) {
     if (active === undefined || active === user.active) return;
-    if (!active && opts.removeCalendarEvents && (await companySettings(db, organisationId))?.removeEventsOnDeprovision) await opts.removeCalendarEvents(user.id);
-    await setActive(db, organisationId, user.id, active, now());
+    const remove = !active && (await companySettings(db, organisationId))?.removeEventsOnDeprovision === true;
+    await db.transaction().execute(async (tx) => {
+      if (remove) {
+        const ids = await connectedConnectionIds(tx, user.id);
+        for (const id of ids) await transition(tx, id, 'removingEvents', REMOVING_EVENTS, now());
+        await reconcileAfterCommit(store, tx, ids);
+      }
+      await setActive(tx, organisationId, user.id, active, now());
+    });
     // Reactivated: the calendars that came back catch up on what changed meanwhile.
     if (active) await enqueueSyncs(store, undefined, await connectedConnectionIds(db, user.id));
   }

@@ -11,7 +11,6 @@ import { appRoutes, type AppRoutesOptions } from './app-routes.ts';
 import { registerRateLimits, refuseCrossSite, securityHeaders } from './hardening.ts';
 import { scimRoutes } from './scim-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
-import { removeUserEvents } from '../sync/remove-user-events.ts';
 import { operatorAlarms } from '../store/operator-alarms.ts';
 import { operatorRoutes, type OperatorAccess } from './operator-routes.ts';
 import { devRoutes, type DevRoutesOptions } from './dev-routes.ts';
@@ -127,7 +126,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   await app.register(scimRoutes, {
     prefix: '/scim/v2', store: opts.store, publicUrl: opts.publicUrl, now: opts.now,
-    ...(opts.calendars ? { removeCalendarEvents: (userId: string) => removeUserEvents({ db: opts.store.db, providers: opts.calendars!.providers, box: opts.calendars!.box, ...(opts.now ? { now: opts.now } : {}) }, userId) } : {}),
   });
   const devTools = !!opts.dev && !opts.production;
   if (devTools) await app.register(devRoutes, { ...opts.dev!, store: opts.store, now: opts.now });

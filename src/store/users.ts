@@ -119,6 +119,9 @@ export async function emailTakenByOther(db: Db | Tx, email: string, userId: stri
  * and the traveler's home screen asks them to connect again. The caller queues the reconciles of
  * the user's connected calendars (connectedConnectionIds). Returns whether the state changed.
  */
+/** The reason of a connection closed because its user was deprovisioned (reactivation looks for it). */
+export const DEPROVISIONED = 'deprovisioned';
+
 export async function setActive(db: Db | Tx, organisationId: string, id: string, active: boolean, at: Date = new Date()): Promise<boolean> {
   const changed = await db.updateTable('users').set({ active }).where('id', '=', id).where('organisation_id', '=', organisationId).where('active', '=', !active).returning('id').executeTakeFirst();
   if (!changed) return false;
@@ -129,13 +132,13 @@ export async function setActive(db: Db | Tx, organisationId: string, id: string,
           status_reason = null, status_changed_at = ${at}, last_sync_error = null, rediscover = true
       from organisation_calendar_providers o
       where o.organisation_id = c.organisation_id and o.provider = c.provider
-        and c.user_id = ${id} and c.status = 'disconnected' and c.status_reason = 'deprovisioned'
+        and c.user_id = ${id} and c.status = 'disconnected' and c.status_reason = ${DEPROVISIONED}
         and (c.account_details::jsonb ? ${DELEGATED_USER}::text)`.execute(db);
     return true;
   }
   await db.deleteFrom('sessions').where('user_id', '=', id).execute();
   await db.updateTable('calendar_connections')
-    .set({ status: 'disconnected', status_reason: 'deprovisioned', status_changed_at: at, credential: null, access_token: null })
+    .set({ status: 'disconnected', status_reason: DEPROVISIONED, status_changed_at: at, credential: null, access_token: null })
     .where('user_id', '=', id).where('status', '=', 'connected').execute();
   return true;
 }

@@ -7,6 +7,7 @@ import type { CalendarAccount, WriteResult } from '../calendars/account.ts';
 import { CalendarProviderError } from '../calendars/errors.ts';
 import { credentialStore, EVENTS_NOT_REMOVED, transition, type SyncState } from '../store/calendar-connections.ts';
 import { forgetEvents, loadMappings } from '../store/calendar-events.ts';
+import { DEPROVISIONED, isActiveUser } from '../store/users.ts';
 import type { ReconcileOutcome, SyncDeps } from './reconcile-connection.ts';
 
 /** How long a removal is retried (a calendar down, throttling) before its events are left where they are. */
@@ -47,7 +48,9 @@ export async function removeConnectionEvents(deps: SyncDeps, state: SyncState): 
     }
     // Done: the credential goes; records of events the calendar refused to delete stay, with the reason.
     if (left) return giveUp(left);
-    await transition(db, connection.id, 'disconnected', null, now());
+    // A traveler deprovisioned by the company's identity provider: closed as deprovisioned, so a
+    // reactivation finds it (src/store/users.ts).
+    await transition(db, connection.id, 'disconnected', (await isActiveUser(db, connection.user_id)) ? null : DEPROVISIONED, now());
     return { status: 'removed', removed: gone.size, left: 0 };
   } catch (error) {
     if (!(error instanceof CalendarProviderError)) throw error;

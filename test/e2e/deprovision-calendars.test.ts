@@ -109,6 +109,8 @@ describe('deprovisioning and reactivation, under a company-wide delegation', () 
   test('the company chose removal: a deprovisioned traveler\'s events are removed; reactivated, they come back once each', async () => {
     await updateCompanySettings(world.store.db, world.sakura.id, { removeEventsOnDeprovision: true });
     await scimActive(taro.id, 'False');
+    // The removal is the connection's own job: the identity provider's request is answered first.
+    await world.syncIdle();
     assert.equal(ours(taro.email).length, 0, 'removed from the calendar');
     assert.deepEqual(await connection(taro.id), { status: 'disconnected', status_reason: 'deprovisioned' });
     // Emily's calendar, under the same company, is untouched.
@@ -160,6 +162,7 @@ describe('deprovisioning with removal, on per-user Outlook connections', () => {
     assert.equal(events(EMILY).length, 2, 'the default keeps them');
     await updateCompanySettings(world.store.db, world.sakura.id, { removeEventsOnDeprovision: true });
     await scimActive(taro.id, 'False');
+    await world.syncIdle();
     assert.equal(events(TARO).length, 0, 'removed with the traveler\'s own tokens, before they are dropped');
     const connection = await world.store.db.selectFrom('calendar_connections').select(['status', 'status_reason', 'credential']).where('user_id', '=', taro.id).executeTakeFirstOrThrow();
     assert.deepEqual(connection, { status: 'disconnected', status_reason: 'deprovisioned', credential: null });

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findConnection } from '../../src/store/calendar-connections.ts';
+import { issueCredential } from '../../src/store/company-credentials.ts';
+import { updateCompanySettings } from '../../src/store/organisations.ts';
 import { startGoogleWorld, type GoogleWorld } from '../support/google-world.ts';
 import { connectTraveler, setUpCompany, startWorld, type World } from '../support/outlook-world.ts';
 import { manyTrips } from '../support/sync-faults.ts';
@@ -49,6 +51,42 @@ describe('disconnect with removal during a backfill (Outlook)', () => {
     await world.bookings.create(world.sakura.id, manyTrips(traveler.email, 1, 'LATER')[0]!);
     await world.syncIdle();
     assert.equal(world.sandbox.control.mailboxEvents(traveler.email).length, 0);
+  });
+});
+
+describe('deprovisioned with removal during a backfill (Outlook, SCIM)', () => {
+  let world: World;
+  before(async () => {
+    world = await startWorld();
+    await setUpCompany(world, world.sakura, 'it-admin@sakura-trading.example');
+    await updateCompanySettings(world.store.db, world.sakura.id, { removeEventsOnDeprovision: true });
+    await world.syncIdle();
+  });
+  after(() => world?.close());
+
+  test('the identity provider deactivates the traveler 300 ms after they connect: nothing of ours is left, the connection closed as deprovisioned', async () => {
+    const traveler = world.sakura.travelers[1]!;
+    const scimToken = (await issueCredential(world.store.db, world.sakura.id, 'scim')).key;
+    for (const trip of manyTrips(traveler.email, 6, 'SCIM')) await world.bookings.create(world.sakura.id, trip);
+    world.sandbox.control.setLatency({ ms: 120, mailbox: traveler.email });
+    world.sandbox.control.addFault({ kind: 'drop-after', target: 'graph', pathContains: '$batch', mailbox: traveler.email, times: 1 });
+    await connectTraveler(world, traveler.email);
+    await sleep(300);
+    const written = world.sandbox.control.mailboxEvents(traveler.email).length;
+    assert.ok(written < 24, `the backfill is still under way when the traveler is deactivated (${written} of 24 written)`);
+
+    const res = await fetch(`${world.baseUrl}/scim/v2/Users/${traveler.id}`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await world.syncIdle(60_000);
+    assert.deepEqual(world.sandbox.control.mailboxEvents(traveler.email).map((e) => e.subject), []);
+    const connection = (await findConnection(world.store.db, traveler.id, 'outlook'))!;
+    assert.deepEqual([connection.status, connection.status_reason], ['disconnected', 'deprovisioned']);
+    const credential = await world.store.db.selectFrom('calendar_connections').select(['credential', 'access_token']).where('id', '=', connection.id).executeTakeFirstOrThrow();
+    assert.deepEqual(credential, { credential: null, access_token: null });
+    world.sandbox.control.setLatency(0);
   });
 });
 

@@ -1,4 +1,4 @@
-// The held-out probes, each now refused: a password guessed at quickly (429 with Retry-After, in
+// What an attacker tries at the log-in and the web API, each refused: a password guessed at quickly (429 with Retry-After, in
 // the user's language, across two API processes on one database), cross-site state-changing
 // requests (403), the headers of @fastify/helmet, development pages behind an admin's session and
 // never in production, a new session id on every log-in, and log-out ending the session.

@@ -210,7 +210,7 @@ async function mirror(from: Page, to: Page, phone: boolean, ready: (page: Page) 
 }
 
 async function openDialog(page: Page, w: Words) {
-  // The held-out run's path: 設定 (pressing it leaves the menu open), 連携, 管理.
+  // The source document's path: 設定 (pressing it leaves the menu open), 連携, 管理.
   await page.getByRole('button', { name: w.settings, exact: true }).click();
   await page.getByRole('link', { name: w.integrations, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: w.integrations }).waitFor();

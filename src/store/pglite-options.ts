@@ -23,8 +23,8 @@
 // Node's default young generation): peak 466-510 MB, and 360-369 MB with
 // `--max-semi-space-size=2` as well (backfill 453-629 events/s, vs 515-650 without any of this).
 // Later, with the backfill's CPU mostly gone elsewhere, 2 MB semi-spaces cost 18% of the
-// product's CPU in scavenges before its first calendar write; `npm start` now uses 8 MB: peak
-// 379-387 MB, backfill 73-74% of the ceiling instead of 70-71% (16 MB: 469 MB).
+// product's CPU in scavenges before its first calendar write. 8 MB: peak 379-400 MB, backfill
+// 68-74% of the ceiling; 16 MB (what `npm start` uses): peak about 460 MB, backfill about 77%.
 import { MemoryFS, PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { readFile } from 'node:fs/promises';
 

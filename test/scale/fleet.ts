@@ -21,7 +21,7 @@ import type { Db, Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
 import type { SecretBox } from '../../src/store/secret-box.ts';
 import { Browser, PASSWORD, type Company, type World } from '../support/outlook-world.ts';
-import { npmStartNodeFlags } from '../support/npm-start.ts';
+import { npmStartNodeFlags, tripcalCommandNodeFlags } from '../support/npm-start.ts';
 import { manyTrips } from '../support/sync-faults.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -262,7 +262,9 @@ export function productEnv(opts: WorkerEnv): Record<string, string> {
 export function spawnProduct(args: string[], env: Record<string, string>, readyText = 'workers running'): WorkerProcess {
   // BENCH_NODE_ARGS: extra Node flags for the product's processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...npmStartNodeFlags(), ...nodeArgs, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `src/cli.ts serve|worker` runs as the `tripcal` command does, anything else as `npm start` does.
+  const productFlags = args[0] === 'src/cli.ts' ? tripcalCommandNodeFlags() : npmStartNodeFlags();
+  const child = spawn(process.execPath, [...productFlags, ...nodeArgs, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));

@@ -628,7 +628,7 @@ async function airline(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
     }
     const all = companies.flatMap((c) => c.travelers.map((t, i) => ({ company: c, email: t.email, userId: t.id, ref: `AIR-${i}` })));
     const workerEnv = { databaseUrl, dataDir, tokenKey, sandbox, extra: { SMTP_URL: sink.url() } };
-    const worker = spawnWorker(workerEnv);
+    let worker = spawnWorker(workerEnv);
     children.push(worker);
     await worker.ready;
     say(`airline: booking ${all.length} travelers on NH 21 ${date}, backfill`);
@@ -645,11 +645,31 @@ async function airline(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
     // Reference 1: the same number of one-event updates queued at once. Sync off, the flight
     // retimed (each traveler's email goes out; the reconciles find sync off), then sync on for
     // every company and every connection's reconcile in one insert.
+    //
+    // Reference 3, the product's own email capacity: the worker is stopped while the retime is
+    // recorded, so that its emails wait queued; a new worker then sends them all. Counted from its
+    // first email to its last (its start-up is not the mail path's).
     for (const c of companies) await setSyncEnabled(s.db, c.id, 'outlook', false, new Date());
     sandbox.control.setLatency(0);
+    worker.child.kill('SIGTERM');
+    await worker.exited;
     for (const b of all) await bookings.change(b.company.id, b.ref, { title: 'Osaka', segments: flightTrip(b.email, b.ref, date, '10:20', '11:30').segments });
+    say(`airline: reference, ${all.length} emails queued at once`);
+    const backlogFrom = sink.received.length;
+    const backlogAt: number[] = [];
+    const backlogWatch = setInterval(() => {
+      while (backlogAt.length < sink.received.length - backlogFrom) backlogAt.push(performance.now());
+    }, 5);
+    worker = spawnWorker(workerEnv);
+    children.push(worker);
+    await worker.ready;
+    const backlogCpu0 = processCpuSeconds(worker.child.pid!);
+    await until('the first retime\'s emails sent', () => sink.received.length >= 2 * all.length, 300_000, 5);
+    clearInterval(backlogWatch);
+    while (backlogAt.length < sink.received.length - backlogFrom) backlogAt.push(performance.now());
+    const backlogCpuMs = ((processCpuSeconds(worker.child.pid!) - backlogCpu0) * 1000) / all.length;
+    const mailBacklogRate = (backlogAt.length - 1) / ((backlogAt.at(-1)! - backlogAt[0]!) / 1000);
     await syncQueueIdle(s.db, 120_000);
-    await until('the first retime\'s emails sent', () => sink.received.length >= 2 * all.length, 300_000, 100);
     await syncQueueIdle(s.db, 300_000, 'itinerary-mail');
     await sql`vacuum analyze pgboss.job_common, calendar_events, calendar_connections`.execute(s.db);
     sandbox.control.setLatency(L);
@@ -742,7 +762,7 @@ async function airline(sandbox: TestSandbox, tokenKey: Buffer, passwordHash: str
     return {
       apiCpuMs, workerCpuMs, travelers: all.length, clients, apiPerSecond: all.length / apiSeconds, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors,
       lastWriteSeconds: lastWrite / 1000, lastMailSeconds: lastMail / 1000, calendarRate: all.length / (lastWrite / 1000), refRate,
-      mailRate: all.length / (lastMail / 1000), loopRate, written: seen.size, emailed: sink.received.length - mailFrom, calendarProblems, mailProblems,
+      mailRate: all.length / (lastMail / 1000), loopRate, mailBacklogRate, backlogCpuMs, written: seen.size, emailed: sink.received.length - mailFrom, calendarProblems, mailProblems,
     };
   } finally {
     sandbox.control.setLatency(0);
@@ -1161,7 +1181,8 @@ try {
     row('  first call to last calendar write / last email', `${air.lastWriteSeconds.toFixed(2)} s / ${air.lastMailSeconds.toFixed(2)} s`, '', '');
     row('  CPU per change: tripcal serve (the API call) / tripcal worker (calendar write and email)', `${air.apiCpuMs.toFixed(2)} ms / ${air.workerCpuMs.toFixed(2)} ms`, '', '');
     row('  calendar updates/s vs the same updates queued at once', `${f1(air.calendarRate)} vs ${f1(air.refRate)} ev/s`, '', `${f1((100 * air.calendarRate) / air.refRate)}% (target ≥ 80%): ${air.calendarRate >= 0.8 * air.refRate ? 'met' : 'MISSED'}`);
-    row('  emails/s vs a plain nodemailer loop to the same SMTP server', `${f1(air.mailRate)} vs ${f1(air.loopRate)} /s`, '', `${f1((100 * air.mailRate) / air.loopRate)}% (target ≥ 70%): ${air.mailRate >= 0.7 * air.loopRate ? 'met' : 'MISSED'}`);
+    row('  emails/s vs a plain nodemailer loop to the same SMTP server (at most the booking API\'s changes/s)', `${f1(air.mailRate)} vs ${f1(air.loopRate)} /s`, '', `${f1((100 * air.mailRate) / air.loopRate)}% (target ≥ 70%): ${air.mailRate >= 0.7 * air.loopRate ? 'met' : 'MISSED'}`);
+    row('  the same emails queued at once, sent by one tripcal worker: emails/s; worker CPU per email', `${f1(air.mailBacklogRate)}/s; ${air.backlogCpuMs.toFixed(2)} ms`, '', `${f1((100 * air.mailBacklogRate) / air.loopRate)}% of the plain loop`);
     row('  every calendar exact (one event, new time) / every email sent once', `${air.calendarProblems.length ? `NO: ${air.calendarProblems.slice(0, 2).join('; ')}` : `yes (${air.written})`} / ${air.mailProblems.length ? `NO: ${air.mailProblems.slice(0, 2).join('; ')}` : `yes (${air.emailed})`}`, '', `${!air.calendarProblems.length && !air.mailProblems.length ? 'met' : 'MISSED'}`);
   }
   if (lr) {

@@ -1,6 +1,7 @@
 // RFC 5545 §3.1 content lines: TEXT escaping, parameter quoting, folding at 75 octets.
 
-const encoder = new TextEncoder();
+/** Only ASCII characters: one octet each. */
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Physical lines are at most 75 octets, CRLF excluded (RFC 5545 §3.1). */
 export const MAX_LINE_OCTETS = 75;
@@ -34,23 +35,27 @@ export function paramValue(value: string): string {
  * line starts with one space, which counts toward its 75 octets. Returns the lines joined by CRLF.
  */
 export function foldLine(line: string): string {
-  if (encoder.encode(line).length <= MAX_LINE_OCTETS) return line;
+  // Most lines are short ASCII: nothing to count.
+  if (line.length <= MAX_LINE_OCTETS && ASCII.test(line)) return line;
   const out: string[] = [];
-  let current = '';
+  let start = 0;
   let octets = 0;
-  for (const char of line) {
-    // Iterating a string yields code points, so a surrogate pair stays together.
-    const size = encoder.encode(char).length;
+  for (let i = 0; i < line.length; ) {
+    const unit = line.charCodeAt(i);
+    // A surrogate pair is one character of 4 octets; a lone surrogate is written as U+FFFD (3).
+    const pair = unit >= 0xd800 && unit <= 0xdbff && (line.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const size = pair ? 4 : unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
     if (octets + size > MAX_LINE_OCTETS) {
-      out.push(current);
-      current = ' ';
-      octets = 1;
+      out.push(line.slice(start, i));
+      start = i;
+      octets = 1; // the continuation line's leading space
     }
-    current += char;
     octets += size;
+    i += pair ? 2 : 1;
   }
-  out.push(current);
-  return out.join('\r\n');
+  if (out.length === 0) return line;
+  out.push(line.slice(start));
+  return out.join('\r\n ');
 }
 
 export type Params = ReadonlyArray<readonly [name: string, value: string]>;

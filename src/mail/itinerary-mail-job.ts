@@ -3,13 +3,11 @@
 // sends exactly the email of that change (same Message-ID). A failed send fails its job alone, and
 // pg-boss retries it with the queue's backoff. A sent email is recorded on its change before the
 // job completes, so a job run again (its completion lost with the database) does not send it twice.
-import { isActiveUser } from '../store/users.ts';
 import type { Job } from 'pg-boss';
 import type { User } from '../domain/types.ts';
 import type { CalendarNames } from '../i18n/messages.ts';
-import { companySettings, findUser } from '../store/organisations.ts';
 import { QUEUES, type Store } from '../store/database.ts';
-import { changeEmailedAt, findTripChange, markChangeEmailed } from '../store/trips.ts';
+import { findChangeToEmail, markChangeEmailed } from '../store/trips.ts';
 import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { composeItineraryEmail } from './compose-itinerary-email.ts';
 import { MailTransportError, SMTP_MAX_CONNECTIONS, type MailTransport } from './transport.ts';
@@ -39,21 +37,22 @@ const RECORD_PATIENCE_MS = 5 * 60_000;
 
 export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOptions): Promise<SendOutcome> {
   const log = opts.log ?? ((line) => console.log(line));
-  const change = await findTripChange(opts.store.db, job.changeId);
-  if (!change) {
+  const found = await findChangeToEmail(opts.store.db, job.changeId);
+  if (!found) {
     log(`[mail] change ${job.changeId} no longer exists; nothing to send`);
     return 'dropped';
   }
-  if (await changeEmailedAt(opts.store.db, job.changeId)) {
+  if (found.emailedAt) {
     log(`[mail] change ${job.changeId}: already sent; not sent again`);
     return 'already_sent';
   }
-  const traveler = await findUser(opts.store.db, change.trip.travelerId);
-  if (!traveler) {
+  const { change, traveler: foundTraveler } = found;
+  if (!foundTraveler) {
     log(`[mail] traveler of change ${job.changeId} no longer exists; nothing to send`);
     return 'dropped';
   }
-  if (!(await isActiveUser(opts.store.db, traveler.id))) {
+  const { active, ...traveler } = foundTraveler;
+  if (!active) {
     // Deprovisioned by the company: their trips are kept, but nothing is sent to them.
     log(`[mail] traveler of change ${job.changeId} is deprovisioned; nothing sent`);
     return 'dropped';
@@ -62,7 +61,7 @@ export async function sendItineraryMail(job: ItineraryMailJob, opts: MailJobOpti
     from: opts.from,
     publicUrl: opts.publicUrl,
     lapsedCalendars: (await opts.lapsedCalendars?.(traveler)) ?? [],
-    keepCancelled: (await companySettings(opts.store.db, traveler.organisationId))?.keepCancelledEvents === true,
+    keepCancelled: found.keepCancelled,
   });
   try {
     await opts.transport.send(message);

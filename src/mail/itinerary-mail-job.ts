@@ -3,11 +3,11 @@
 // sends exactly the email of that change (same Message-ID). A failed send fails its job alone, and
 // pg-boss retries it with the queue's backoff. A sent email is recorded on its change before the
 // job completes, so a job run again (its completion lost with the database) does not send it twice.
-import type { Job } from 'pg-boss';
 import type { User } from '../domain/types.ts';
 import type { CalendarNames } from '../i18n/messages.ts';
 import { QUEUES, type Store } from '../store/database.ts';
 import { findChangeToEmail, markChangeEmailed } from '../store/trips.ts';
+import { startDispatcher } from '../store/job-dispatcher.ts';
 import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { composeItineraryEmail } from './compose-itinerary-email.ts';
 import { MailTransportError, SMTP_MAX_CONNECTIONS, type MailTransport } from './transport.ts';
@@ -105,64 +105,30 @@ export interface MailWorkerOptions extends MailJobOptions {
   pollingIntervalSeconds?: number;
 }
 
-/** Pollers per process: each fetches a batch of jobs and sends them side by side. */
-const MAIL_POLLERS = 2;
-
 /** Starts the worker that sends itinerary emails. Returns a function that stops it. */
 export async function startItineraryMailWorker(opts: MailWorkerOptions): Promise<() => Promise<void>> {
-  const { boss } = opts.store;
   const log = opts.log ?? ((line) => console.log(line));
-  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? SMTP_MAX_CONNECTIONS));
-  const pollers = Math.min(MAIL_POLLERS, concurrency);
-  const sending = limiter(concurrency);
-  const pollingSeconds = opts.pollingIntervalSeconds ?? 1;
-  // A pg-boss poller waits its polling interval after each fetch unless the fetch came back full
-  // (burstWhenBatchFull, which pg-boss ignores at batchSize 1). One job per fetch meant one email
-  // per polling interval: a bulk import of 500 bookings took 8 minutes to email. Instead: two
-  // pollers, each fetching up to concurrency / pollers jobs (2 at least, so that bursting applies)
-  // and sending them side by side, and a full batch is followed at once by the next fetch; while
-  // one poller settles its batch the other sends. The limiter holds the sends of the process to
-  // `concurrency` whatever the batch arithmetic. Each job's outcome is its own (perJobResults):
-  // one failed send fails (and retries, with the queue's backoff) that job alone.
-  await boss.work<ItineraryMailJob>(
-    QUEUES.itineraryMail,
-    {
-      batchSize: Math.max(2, Math.ceil(concurrency / pollers)), localConcurrency: pollers, burstWhenBatchFull: true, perJobResults: true,
-      pollingIntervalSeconds: pollingSeconds,
-      // The queue's NOTIFY (store/database.ts) wakes a poller when a job is queued, but not when a
-      // failed send's retry comes due; pg-boss would then poll only every 30 s (its default while
-      // NOTIFY is on), adding up to 30 s to every retry. Polling stays the floor.
-      notifyPollingIntervalSeconds: pollingSeconds,
+  // Each email holds a slot of its own (store/job-dispatcher.ts), and a slot that frees is filled
+  // at once: a send held by a slow server holds back no other. (pg-boss's work() hands out jobs in
+  // batches and fetches again only when a whole batch has settled.) Each job's outcome is its own:
+  // a failed send fails (and retries, with the queue's backoff) that job alone. The queue's NOTIFY
+  // wakes the loop when a job is queued; polling finds a failed send's retry when it comes due.
+  const dispatcher = await startDispatcher<ItineraryMailJob>({
+    boss: opts.store.boss,
+    queue: QUEUES.itineraryMail,
+    concurrency: Math.max(1, Math.floor(opts.concurrency ?? SMTP_MAX_CONNECTIONS)),
+    pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
+    onError: (error) => void opts.store.boss.emit('error', error),
+    handler: async (job) => {
+      try {
+        await sendItineraryMail(job.data, opts);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`[mail] change ${job.data.changeId}: not sent (${message}); the queue retries it`);
+        throw error;
+      }
     },
-    async (jobs: Job<ItineraryMailJob>[]) =>
-      Promise.all(jobs.map((job) => sending(async () => {
-        try {
-          const outcome = await sendItineraryMail(job.data, opts);
-          return { id: job.id, status: 'completed' as const, output: { outcome } };
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          log(`[mail] change ${job.data.changeId}: not sent (${message}); the queue retries it`);
-          return { id: job.id, status: 'failed' as const, output: { message } };
-        }
-      }))),
-  );
+  });
   // Jobs in hand finish first; the rest stay queued for another worker.
-  return () => boss.offWork(QUEUES.itineraryMail, { wait: true });
-}
-
-/** Runs at most `limit` of the functions given to it at a time, the others in turn. */
-function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running++;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
+  return () => dispatcher.stop();
 }

@@ -20,8 +20,8 @@
 // - stop() fetches nothing more and resolves when the jobs in hand have settled.
 //
 // Wake-ups: the queue's NOTIFY (pg-boss inserts send one on a notify-enabled queue) through the
-// database's own LISTEN (pg-boss's db.listen, one connection per process), and polling as the floor
-// (jobs whose startAfter comes due send no NOTIFY).
+// database's own LISTEN (pg-boss's db.listen: one connection, shared by every dispatcher of the same
+// pg-boss instance), and polling as the floor (jobs whose startAfter comes due send no NOTIFY).
 import { createHash } from 'node:crypto';
 import type { Job, PgBoss } from 'pg-boss';
 
@@ -48,6 +48,40 @@ export interface Dispatcher {
 /** pg-boss's NOTIFY channel for its schema (pg-boss plans.notifyChannelSql: 'pgboss_' and 24 hex digits of sha224 of the schema name). */
 export function notifyChannel(schema = 'pgboss'): string {
   return `pgboss_${createHash('sha224').update(schema).digest('hex').slice(0, 24)}`;
+}
+
+/** One LISTEN per pg-boss instance; each dispatcher subscribes with its queue's wake-up. */
+interface SharedListen {
+  subscribers: Set<(payload: string | undefined) => void>;
+  ready: Promise<{ close(): Promise<void> } | undefined>;
+}
+const listens = new WeakMap<PgBoss, SharedListen>();
+
+/** Subscribes to the boss's NOTIFY channel (a payload is a queue's name; undefined after a reconnect). */
+async function subscribe(boss: PgBoss, onPayload: (payload: string | undefined) => void, report: (error: unknown) => void): Promise<() => Promise<void>> {
+  const db = boss.getDb();
+  if (!db.listen) return async () => {};
+  let shared = listens.get(boss);
+  if (!shared) {
+    const subscribers = new Set<(payload: string | undefined) => void>();
+    const ready = db.listen(notifyChannel(), (payload) => { for (const s of subscribers) s(payload); }, () => { for (const s of subscribers) s(undefined); })
+      .catch((error: unknown) => {
+        report(error);
+        listens.delete(boss);
+        return undefined;
+      });
+    shared = { subscribers, ready };
+    listens.set(boss, shared);
+  }
+  const current = shared;
+  current.subscribers.add(onPayload);
+  await current.ready;
+  return async () => {
+    current.subscribers.delete(onPayload);
+    if (current.subscribers.size || listens.get(boss) !== current) return;
+    listens.delete(boss);
+    await (await current.ready)?.close().catch(() => {});
+  };
 }
 
 export async function startDispatcher<T>(opts: DispatcherOptions<T>): Promise<Dispatcher> {
@@ -120,10 +154,7 @@ export async function startDispatcher<T>(opts: DispatcherOptions<T>): Promise<Di
     heartbeatTimer.unref();
   };
 
-  const db = boss.getDb();
-  const listening = db.listen
-    ? await db.listen(notifyChannel(), (payload) => { if (payload === queue) nudge(); }, nudge).catch((error: unknown) => (report(error), undefined))
-    : undefined;
+  const unsubscribe = await subscribe(boss, (payload) => { if (payload === undefined || payload === queue) nudge(); }, report);
 
   const loop = (async () => {
     while (!stopping) {
@@ -163,7 +194,7 @@ export async function startDispatcher<T>(opts: DispatcherOptions<T>): Promise<Di
       await flushing;
       await flushCompletes();
       if (heartbeatTimer) clearInterval(heartbeatTimer);
-      await listening?.close().catch(() => {});
+      await unsubscribe();
     },
   };
 }

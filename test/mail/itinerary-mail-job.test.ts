@@ -182,6 +182,40 @@ describe('itinerary mail job', () => {
     assert.ok(sink.maxOpenConnections <= 8, `${sink.maxOpenConnections} connections at once`);
   });
 
+  test('sends held by a slow mail server hold back no others: the one connection left sends the rest', async () => {
+    // 7 of the worker's 8 sends wait on the server's answer; the 8th slot carries all other emails.
+    // (Handed out in batches that are replaced only once settled, 7 held sends blocked every batch.)
+    const slow = Array.from({ length: 7 }, (_, i) => `slow-${i}@example.com`);
+    const others = Array.from({ length: 12 }, (_, i) => `prompt-${i}@example.com`);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const sink = await startSmtpSink(creds, { beforeAccept: (to) => (to.some((a) => slow.includes(a)) ? released : Promise.resolve()) });
+    cleanup.push(() => sink.close());
+    cleanup.push(async () => release());
+    const store = await openStore({ retryDelaySeconds: 1 });
+    cleanup.push(() => store.close());
+    const org = await createOrganisation(store.db, 'Sakura Trading');
+    for (const [i, email] of [...slow, ...others].entries()) {
+      await createUser(store.db, org.id, { email, displayName: `Traveler ${i}`, role: 'traveler', locale: 'en', timeZone: 'Asia/Tokyo' });
+    }
+    const service = bookings(store);
+    const delivered = (list: string[]) => sink.received.filter((m) => m.to.some((a) => list.includes(a))).length;
+
+    await withWorker(store, sink, async () => {
+      for (const [i, email] of slow.entries()) await service.create(org.id, tripInput(email, { bookingRef: `OBT-SLOW-${i}` }));
+      await until('the slow server holding 7 sends', () => delivered(slow) === slow.length || undefined);
+      for (const [i, email] of others.entries()) await service.create(org.id, tripInput(email, { bookingRef: `OBT-PROMPT-${i}` }));
+      await until('every other email delivered while the 7 are held', () => delivered(others) === others.length || undefined);
+      release();
+      await until('every job completed', async () => {
+        const jobs = await store.boss.findJobs(QUEUES.itineraryMail);
+        return (jobs.length === slow.length + others.length && jobs.every((j) => j.state === 'completed')) || undefined;
+      });
+    });
+    // Each traveler got one email.
+    assert.equal(sink.received.length, slow.length + others.length);
+  });
+
   test('a message the server refuses for good is dropped, not retried, and the others are sent', async () => {
     const sink = await startSmtpSink(creds, { rejectRecipients: ['gone@example.com'] });
     cleanup.push(() => sink.close());

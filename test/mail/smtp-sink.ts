@@ -27,8 +27,8 @@ export async function startSmtpSink(
     rejectRecipients?: string[];
     /** These recipients are answered 451 the first time (greylisting), then accepted. */
     deferRecipientsOnce?: string[];
-    /** Runs once a message is received, before the server answers that it is accepted. */
-    beforeAccept?: () => Promise<void>;
+    /** Runs once a message is received (given its recipients), before the server answers that it is accepted. */
+    beforeAccept?: (to: string[]) => Promise<void>;
   } = {},
 ): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
@@ -74,13 +74,10 @@ export async function startSmtpSink(
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks),
-        });
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw: Buffer.concat(chunks) });
         if (!options.beforeAccept) return callback();
-        options.beforeAccept().then(() => callback(), (error: Error) => callback(error));
+        options.beforeAccept(to).then(() => callback(), (error: Error) => callback(error));
       });
     },
   });

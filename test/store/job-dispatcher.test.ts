@@ -170,6 +170,33 @@ describe('job dispatcher processes (PostgreSQL)', { skip: pgKind ? false : 'TEST
     for (const row of rows) assert.equal(row.retryCount, 1, `job ${row.id} was claimed a second time once`);
   });
 
+  test('the dispatchers of one process share one LISTEN connection, and close it when the last stops', async () => {
+    const store = await freshStore(pgKind!);
+    after(() => store.dispose());
+    await makeQueue(store);
+    await store.boss.createQueue(`${QUEUE}-2`, { notify: true });
+    const listeners = async () => {
+      const { rows } = await store.boss.getDb().executeSql(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and (query ilike 'listen %' or query ilike '%pg_listening_channels%') and pid <> pg_backend_pid()",
+      );
+      return rows[0].n as number;
+    };
+    const before = await listeners();
+    const seen: string[] = [];
+    const a = await startDispatcher({ boss: store.boss, queue: QUEUE, concurrency: 2, pollingIntervalSeconds: 30, handler: async (job) => void seen.push(job.id) });
+    const b = await startDispatcher({ boss: store.boss, queue: `${QUEUE}-2`, concurrency: 2, pollingIntervalSeconds: 30, handler: async (job) => void seen.push(job.id) });
+    after(async () => { await a.stop(); await b.stop(); });
+    assert.equal(await listeners(), before + 1);
+    // Each queue's NOTIFY still wakes its own dispatcher at once (the polling interval is 30 s).
+    const first = (await store.boss.send(QUEUE, {}))!;
+    const second = (await store.boss.send(`${QUEUE}-2`, {}))!;
+    await until('both jobs run', () => seen.includes(first) && seen.includes(second), 10_000, 20);
+    await a.stop();
+    assert.equal(await listeners(), before + 1, 'still listening for the other dispatcher');
+    await b.stop();
+    await until('the LISTEN connection closed', async () => (await listeners()) === before, 5000, 50);
+  });
+
   test('SIGTERM: the jobs in hand finish and complete, the others stay queued', async () => {
     const store = await freshStore(pgKind!);
     after(() => store.dispose());

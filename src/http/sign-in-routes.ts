@@ -51,8 +51,9 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     const provider = providers.get((request.params as { provider: string }).provider);
     return provider?.signIn ? { id: provider.id, signIn: provider.signIn } : undefined;
   };
-  const backToLogIn = (reply: FastifyReply, problem: SignInProblem, provider: string) =>
-    reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect(`/login?signIn=${problem}&provider=${provider}`);
+  const backToLogIn = (reply: FastifyReply, problem: SignInProblem, provider: string, next?: string) =>
+    reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store')
+      .redirect(`/login?signIn=${problem}&provider=${provider}${next ? `&next=${encodeURIComponent(next)}` : ''}`);
 
   // Each sign-in started writes a state: counted, per client address, with the password log-ins.
   const addressThrottle = throttle(app, [{ name: 'login-address', ...(opts.loginLimits ?? LOGIN_LIMITS).perAddress, key: (request) => request.ip }]);
@@ -68,32 +69,38 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
   // The log-in page's button: a top-level navigation to the provider's sign-in page. From an invitation (`invitation=<the link's token>`), a sign-in with the account of the invited
   // address accepts the invitation instead of a password, before the company's organisation at the
   // provider is proven: the link already lets its holder choose the password.
-  app.get<{ Querystring: { locale?: 'ja' | 'en'; hint?: string; invitation?: string } }>('/sign-in/:provider', {
+  // `next`: the web app's page the log-in page was opened for (a trip an itinerary email links to);
+  // the sign-in ends there. Only a path of this site is kept (safeNextPath).
+  app.get<{ Querystring: { locale?: 'ja' | 'en'; hint?: string; invitation?: string; next?: string } }>('/sign-in/:provider', {
     schema: {
       hide: true, params: providerParam,
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { locale: { enum: ['ja', 'en'] }, hint: { type: 'string', maxLength: 254 }, invitation: { type: 'string', maxLength: 100 } },
+        properties: {
+          locale: { enum: ['ja', 'en'] }, hint: { type: 'string', maxLength: 254 }, invitation: { type: 'string', maxLength: 100 },
+          next: { type: 'string', maxLength: 2000 },
+        },
       },
     },
   }, async (request, reply) => {
     const provider = signInProvider(request);
     if (!provider) return reply.code(404).send({ error: 'not_found', message: 'This sign-in is not offered here' });
+    const next = safeNextPath(request.query.next);
     try {
       await addressThrottle(request, reply);
     } catch (e) {
-      if (e instanceof HttpError && e.statusCode === 429) return backToLogIn(reply, 'throttled', provider.id);
+      if (e instanceof HttpError && e.statusCode === 429) return backToLogIn(reply, 'throttled', provider.id, next);
       throw e;
     }
     const invitation = request.query.invitation;
     if (invitation) {
       const link = await peekPasswordLink(store.db, invitation, now());
-      if ('problem' in link || link.purpose !== 'invitation') return backToLogIn(reply, 'expired', provider.id);
+      if ('problem' in link || link.purpose !== 'invitation') return backToLogIn(reply, 'expired', provider.id, next);
     }
     const browser = randomBytes(32).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     const nonce = randomBytes(24).toString('base64url');
-    const state = await issueSignInState(store.db, box, { provider: provider.id, browserHash: sha256(browser), codeVerifier: verifier, nonce, ...(invitation ? { invitation } : {}), now: now() });
+    const state = await issueSignInState(store.db, box, { provider: provider.id, browserHash: sha256(browser), codeVerifier: verifier, nonce, ...(invitation ? { invitation } : {}), ...(next ? { next } : {}), now: now() });
     let url: string;
     try {
       url = await provider.signIn.authorizationUrl({
@@ -103,7 +110,7 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     } catch (e) {
       if (!(e instanceof CalendarProviderError)) throw e;
       request.log.warn({ code: e.code, providerCode: e.providerCode }, 'sign-in: no authorization URL');
-      return backToLogIn(reply, 'failed', provider.id);
+      return backToLogIn(reply, 'failed', provider.id, next);
     }
     // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries it.
     reply.setCookie(SIGN_IN_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, path: '/', maxAge: SIGN_IN_TTL_MS / 1000 });
@@ -124,7 +131,7 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     if (!provider) return reply.code(404).send({ error: 'not_found', message: 'This sign-in is not offered here' });
     const q = request.query;
     if (!q.state) return backToLogIn(reply, 'expired', provider.id);
-    let pending: { codeVerifier: string; nonce: string; invitation?: string };
+    let pending: { codeVerifier: string; nonce: string; invitation?: string; next?: string };
     try {
       const browser = request.cookies[SIGN_IN_COOKIE];
       pending = await consumeSignInState(store.db, box, q.state, { provider: provider.id, browserHash: browser ? sha256(browser) : undefined }, now());
@@ -135,16 +142,16 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     // The user cancelled at Microsoft (access_denied), or it refused: its text is for the log only.
     if (q.error) {
       request.log.info({ error: q.error.slice(0, 100) }, 'sign-in: the provider answered with an error');
-      return backToLogIn(reply, q.error === 'access_denied' ? 'cancelled' : 'failed', provider.id);
+      return backToLogIn(reply, q.error === 'access_denied' ? 'cancelled' : 'failed', provider.id, pending.next);
     }
-    if (!q.code) return backToLogIn(reply, 'failed', provider.id);
+    if (!q.code) return backToLogIn(reply, 'failed', provider.id, pending.next);
     let account;
     try {
       account = await provider.signIn.redeem({ code: q.code, codeVerifier: pending.codeVerifier, nonce: pending.nonce, state: q.state, redirectUri: callbackUrl(provider.id) });
     } catch (e) {
       if (!(e instanceof CalendarProviderError)) throw e;
       request.log.warn({ code: e.code, providerCode: e.providerCode }, 'sign-in: code redemption refused');
-      return backToLogIn(reply, 'failed', provider.id);
+      return backToLogIn(reply, 'failed', provider.id, pending.next);
     }
     let match: { userId: string } | { problem: SignInProblem } = await matchSignIn(store.db, { provider: provider.id, organization: account.organization, subject: account.subject, signInName: account.signInName }, now());
     if (pending.invitation && ('problem' in match ? match.problem === 'organization_not_proven' || match.problem === 'user_not_found' : true)) {
@@ -155,10 +162,19 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRoutesOptio
     }
     if ('problem' in match) {
       request.log.info({ problem: match.problem }, 'sign-in: no user for this account');
-      return backToLogIn(reply, match.problem, provider.id);
+      return backToLogIn(reply, match.problem, provider.id, pending.next);
     }
     const session = await startSession(store.db, match.userId, now(), sessionToken(request));
     setSessionCookie(reply, session.token, opts.secureCookies);
-    return reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect('/');
+    return reply.clearCookie(SIGN_IN_COOKIE, { path: '/' }).header('cache-control', 'no-store').redirect(pending.next ?? '/');
   });
+}
+
+/**
+ * `next` as a path of this site, or undefined. A value a browser would read as another site's
+ * address (`//host`, `/\host`, a scheme) or that carries control characters is dropped: the
+ * sign-in then ends on the home page.
+ */
+export function safeNextPath(next: string | undefined): string | undefined {
+  return next !== undefined && /^\/(?![/\\])[^\\\u0000-\u001f\u007f]*$/.test(next) ? next : undefined;
 }

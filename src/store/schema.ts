@@ -161,6 +161,8 @@ export interface SignInStatesTable {
   nonce: string;
   /** Sealed: the invitation link's token the sign-in was started from. */
   invitation: string | null;
+  /** The web app's path to land on once signed in (checked by safeNextPath); null: the home page. */
+  next_path: string | null;
   expires_at: Timestamp;
   used_at: Timestamp | null;
 }

@@ -15,13 +15,14 @@ import type { SecretBox } from './secret-box.ts';
 /** A sign-in is finished within minutes. */
 export const SIGN_IN_TTL_MS = 10 * 60_000;
 
-export async function issueSignInState(db: Db, box: SecretBox, args: { provider: string; browserHash: string; codeVerifier: string; nonce: string; invitation?: string; now: Date }): Promise<string> {
+export async function issueSignInState(db: Db, box: SecretBox, args: { provider: string; browserHash: string; codeVerifier: string; nonce: string; invitation?: string; next?: string; now: Date }): Promise<string> {
   const state = randomBytes(32).toString('base64url');
   const stateHash = sha256(state);
   await db.insertInto('sign_in_states').values({
     state_hash: stateHash, provider: args.provider, browser_hash: args.browserHash,
     code_verifier: box.seal(args.codeVerifier, `sign-in:${stateHash}`), nonce: box.seal(args.nonce, `sign-in-nonce:${stateHash}`),
     invitation: args.invitation ? box.seal(args.invitation, `sign-in-invitation:${stateHash}`) : null,
+    next_path: args.next ?? null,
     expires_at: new Date(args.now.getTime() + SIGN_IN_TTL_MS), used_at: null,
   }).execute();
   // Sign-ins abandoned at the provider are not kept beyond a day.
@@ -30,7 +31,7 @@ export async function issueSignInState(db: Db, box: SecretBox, args: { provider:
 }
 
 /** Consumes a sign-in's state: it must exist, be this provider's, unexpired, unused and this browser's. */
-export async function consumeSignInState(db: Db, box: SecretBox, state: string, expected: { provider: string; browserHash: string | undefined }, now: Date): Promise<{ codeVerifier: string; nonce: string; invitation?: string }> {
+export async function consumeSignInState(db: Db, box: SecretBox, state: string, expected: { provider: string; browserHash: string | undefined }, now: Date): Promise<{ codeVerifier: string; nonce: string; invitation?: string; next?: string }> {
   return db.transaction().execute(async (tx) => {
     const row = await tx.selectFrom('sign_in_states').selectAll().where('state_hash', '=', sha256(state)).forUpdate().executeTakeFirst();
     if (!row || row.provider !== expected.provider) throw new OAuthStateError('state_invalid', 'state: unknown');
@@ -41,6 +42,7 @@ export async function consumeSignInState(db: Db, box: SecretBox, state: string, 
     return {
       codeVerifier: box.open(row.code_verifier, `sign-in:${row.state_hash}`), nonce: box.open(row.nonce, `sign-in-nonce:${row.state_hash}`),
       ...(row.invitation ? { invitation: box.open(row.invitation, `sign-in-invitation:${row.state_hash}`) } : {}),
+      ...(row.next_path ? { next: row.next_path } : {}),
     };
   });
 }

@@ -61,8 +61,8 @@ class Browser {
     assert.equal(res.status, 200);
   }
   /** Clicks 「Microsoftでサインイン」: the product's redirect to Microsoft's sign-in page. */
-  async startSignIn(locale: 'ja' | 'en' = 'ja', invitation?: string): Promise<URL> {
-    const res = await this.get(`/sign-in/outlook?locale=${locale}${invitation ? `&invitation=${invitation}` : ''}`);
+  async startSignIn(locale: 'ja' | 'en' = 'ja', invitation?: string, next?: string): Promise<URL> {
+    const res = await this.get(`/sign-in/outlook?locale=${locale}${invitation ? `&invitation=${invitation}` : ''}${next ? `&next=${encodeURIComponent(next)}` : ''}`);
     assert.equal(res.status, 302);
     return new URL(res.headers.get('location')!);
   }
@@ -76,8 +76,8 @@ class Browser {
     return new URL(location);
   }
   /** The whole sign-in; returns where the product sent the browser in the end. */
-  async signInWithMicrosoft(login: string, invitation?: string): Promise<string> {
-    const back = await this.atMicrosoft(await this.startSignIn('ja', invitation), login);
+  async signInWithMicrosoft(login: string, invitation?: string, next?: string): Promise<string> {
+    const back = await this.atMicrosoft(await this.startSignIn('ja', invitation, next), login);
     const res = await this.get(back);
     assert.equal(res.status, 302);
     return res.headers.get('location')!;
@@ -141,6 +141,19 @@ describe('Sign in with Microsoft', () => {
     } finally {
       await world.store.db.updateTable('users').set({ email: TARO }).where('id', '=', taro.id).execute();
     }
+  });
+
+  test('a sign-in started from the log-in page of a link (a trip in an itinerary email) ends on that page; another site is never the landing', async () => {
+    const trip = '/trips/3f2c9a4e-7d3c-4b1a-9e0f-2a6b8c1d5e7f?from=email';
+    assert.equal(await new Browser(world).signInWithMicrosoft(TARO, undefined, trip), trip);
+    for (const elsewhere of ['//evil.example/trips', '/\\evil.example', 'https://evil.example/', '/trips/x\r\nSet-Cookie: a=b']) {
+      const b = new Browser(world);
+      assert.equal(await b.signInWithMicrosoft(TARO, undefined, elsewhere), '/', elsewhere);
+      assert.deepEqual(await b.me(), { status: 200, email: TARO });
+    }
+    // A refused sign-in goes back to the log-in page with the page still to go to after a log-in.
+    assert.equal(await new Browser(world).signInWithMicrosoft('eve@contoso-phish.example', undefined, trip),
+      `/login?signIn=organization_not_proven&provider=outlook&next=${encodeURIComponent(trip)}`);
   });
 
   test("an account of another tenant whose email claim is Taro's address is refused (tenant not proven)", async () => {

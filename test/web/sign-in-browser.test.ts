@@ -96,5 +96,17 @@ describe('Sign in with Microsoft in Chromium', { concurrency: false }, () => {
     const me = (await (await page.request.get(`${product.url}/api/me`)).json()) as { user: { email: string } };
     assert.equal(me.user.email, EMILY);
     await screen(page, 'home-after-microsoft-sign-in-en');
+
+    // A trip's link (as the itinerary email gives it) opened while logged out: the log-in page,
+    // then Microsoft, then that trip.
+    const { trips } = (await (await page.request.get(`${product.url}/api/trips`)).json()) as { trips: { id: string; title: string | null }[] };
+    const trip = trips[0]!;
+    const fresh = await open('en-US');
+    await fresh.goto(`${product.url}/trips/${trip.id}`);
+    await fresh.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('next') === `/trips/${trip.id}`);
+    await fresh.getByRole('button', { name: 'Sign in with Microsoft', exact: true }).click();
+    await sandboxSignIn(fresh, EMILY);
+    await fresh.waitForURL((u) => u.origin === product.url && u.pathname === `/trips/${trip.id}`);
+    await fresh.getByRole('heading', { level: 1 }).filter({ hasText: trip.title ?? '' }).waitFor();
   });
 });

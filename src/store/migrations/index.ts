@@ -13,6 +13,7 @@ import * as m0011 from './0011-company-delegation.ts';
 import * as m0012 from './0012-sign-in.ts';
 import * as m0013 from './0013-keep-cancelled-events.ts';
 import * as m0014 from './0014-operator-alarms.ts';
+import * as m0015 from './0015-sign-in-next.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-bookings': m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0012-sign-in': m0012,
   '0013-keep-cancelled-events': m0013,
   '0014-operator-alarms': m0014,
+  '0015-sign-in-next': m0015,
 };

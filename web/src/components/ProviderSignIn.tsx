@@ -20,14 +20,15 @@ export function useSignInProviders(): SignInProvider[] {
   return providers;
 }
 
-export function ProviderSignIn({ providers, hint, invitation }: { providers: SignInProvider[]; hint?: string; invitation?: string }) {
+/** `next`: the page the log-in was opened for; the server ends the sign-in there (a path of this site only). */
+export function ProviderSignIn({ providers, hint, invitation, next }: { providers: SignInProvider[]; hint?: string; invitation?: string; next?: string }) {
   const { t, i18n } = useTranslation();
   const [busy, setBusy] = useState(false);
   if (providers.length === 0) return null;
   const locale = i18n.language === 'ja' ? 'ja' : 'en';
   const go = (id: string) => {
     setBusy(true);
-    const query = new URLSearchParams({ locale, ...(hint ? { hint } : {}), ...(invitation ? { invitation } : {}) });
+    const query = new URLSearchParams({ locale, ...(hint ? { hint } : {}), ...(invitation ? { invitation } : {}), ...(next ? { next } : {}) });
     window.location.assign(`/sign-in/${encodeURIComponent(id)}?${query}`);
   };
   return (

@@ -75,7 +75,7 @@ export function LoginPage({ onLogin, changeLocale }: { onLogin: (me: Me) => void
             {t('login.submit')}
           </Button>
         </Form>
-        <ProviderSignIn providers={signInProviders} />
+        <ProviderSignIn providers={signInProviders} next={params.get('next') ?? undefined} />
         <ForgotPassword />
         {demo && <p className="muted small">{t('login.demoHint')}</p>}
       </div>

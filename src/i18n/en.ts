@@ -48,7 +48,7 @@ export const en = {
 
   /** The company admin's settings (会社 → 設定). */
   companySettings: {
-    keepCancelledEvents: 'keepCancelledEvents: choose whether canceled bookings stay in calendars (true or false).',
+    keepCancelledEvents: 'keepCancelledEvents: choose whether cancelled bookings stay in calendars (true or false).',
     unknownField: (field: string) => `${field}: not a company setting.`,
   },
 
@@ -113,7 +113,7 @@ export const en = {
       update:
         'Each attached calendar file (.ics) holds one booking: open it to add that booking to your calendar, or to update it there. A file sent after a change updates the same event instead of adding a new one. The whole trip, as one file, is on the trip page.',
       cancel: 'Each attached calendar file (.ics) holds one cancelled booking: open it to remove that booking from your calendar.',
-      keepCancelled: 'Each attached calendar file (.ics) holds one cancelled booking: open it to mark that booking as canceled in your calendar, where it stays, shown as free, with no reminder.',
+      keepCancelled: 'Each attached calendar file (.ics) holds one cancelled booking: open it to mark that booking as cancelled in your calendar, where it stays, shown as free, with no reminder.',
     },
     /** A calendar connection of the traveler lapsed. */
     reconnect: (names: CalendarNames) => [
@@ -138,10 +138,10 @@ export const en = {
 
   /** What a booking change did, fact by fact: email rows, calendar event bodies, titles. */
   itineraryChanges: {
-    /** The title of a cancelled booking kept in a calendar. */
+    /** The title of a cancelled booking kept in a calendar: Outlook's own prefix for a cancelled meeting. */
     cancelledTitle: (summary: string) => `Canceled: ${summary}`,
     /** The first line of a cancelled booking's event body. */
-    cancelledNote: 'This booking was canceled.',
+    cancelledNote: 'This booking was cancelled.',
     /** The row that carries each changed fact. */
     heading: 'What changed',
     facts: {

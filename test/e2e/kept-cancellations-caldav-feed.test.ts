@@ -119,7 +119,7 @@ describe('cancelled bookings in a CalDAV calendar (Radicale) and the calendar fe
     const bad = await setting(1);
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().field, 'keepCancelledEvents');
-    assert.match(bad.json().message, /choose whether canceled bookings stay in calendars/);
+    assert.match(bad.json().message, /choose whether cancelled bookings stay in calendars/);
   });
 
   test('by default a cancellation removes its object from the CalDAV calendar and its event from the feed', async () => {

@@ -71,7 +71,7 @@ describe('cancelled bookings in Google Calendar: removed, or kept as the company
     assert.equal(kept.transparency, 'transparent');
     assert.equal(kept.status, 'confirmed', "a visible event, not Google's deleted state");
     assert.deepEqual(kept.reminders, { useDefault: false, overrides: [] });
-    assert.match(kept.description!, /^This booking was canceled\./);
+    assert.match(kept.description!, /^This booking was cancelled\./);
     const live = events().find((e) => !e.summary?.startsWith('Canceled'))!;
     assert.equal(live.status, 'tentative');
   });

@@ -119,7 +119,7 @@ for (const traveler of [f.hanako, f.alex]) {
       const live = expected(last);
       // The cancellation's email says what its file does: it keeps the booking, marked cancelled.
       const note = composeItineraryEmail(changes[changes.length - 1]!, traveler, { ...f.mailOptions, keepCancelled: true }).text as string;
-      assert.match(note, traveler.locale === 'ja' ? /「キャンセル」と表示されてカレンダーに残ります/ : /mark that booking as canceled in your calendar, where it stays/);
+      assert.match(note, traveler.locale === 'ja' ? /「キャンセル」と表示されてカレンダーに残ります/ : /mark that booking as cancelled in your calendar, where it stays/);
       assert.equal(calendar.size, last.segments.length, 'every segment once: 2 live, the hotel and the car kept');
       for (const segment of last.segments) {
         const held = calendar.get(segmentUid(segment))!;

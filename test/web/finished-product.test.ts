@@ -119,9 +119,9 @@ const EN: Words = {
   devTools: 'Development tools',
   lapsedTitle: 'Your connection to the Outlook calendar has expired',
   calendarEvents: 'Calendar events',
-  keepSwitch: 'Keep canceled bookings',
-  keptDone: /Canceled bookings now stay in calendars\./,
-  removedDone: /Canceled bookings are now removed from calendars\./,
+  keepSwitch: 'Keep cancelled bookings',
+  keptDone: /Cancelled bookings now stay in calendars\./,
+  removedDone: /Cancelled bookings are now removed from calendars\./,
 };
 
 /** The four combinations every item is shown in. */

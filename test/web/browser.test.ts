@@ -7,41 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  ARTIFACTS,
-  ensureChromium,
-  foreignScreen,
-  launchBrowser,
-  logIn,
-  mailboxEvents,
-  newContext,
-  poll,
-  sandboxSignIn,
-  screen,
-  startProduct,
-  type Product,
-} from './helpers.ts';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, ChromiumPages, EMILY, foreignScreen, HANAKO, logIn, LOGIN_EN as EN, LOGIN_JA as JA, mailboxEvents, MAPLE_ENTRA_ADMIN, MORGAN, poll, SAKURA_ENTRA_ADMIN, sandboxSignIn, screen, startProduct, TARO, type Product } from './helpers.ts';
 
-const JA = { email: 'メールアドレス', password: 'パスワード', submit: 'ログイン' };
-const EN = { email: 'Email', password: 'Password', submit: 'Log in' };
 
-const HANAKO = 'hanako.sato@sakura-trading.example';
-const TARO = 'taro.yamada@sakura-trading.example';
-const EMILY = 'emily.clark@sakura-trading.example';
-const MORGAN = 'admin@maple-logistics.example';
-const SAKURA_ENTRA_ADMIN = 'it-admin@sakura-trading.example';
-const MAPLE_ENTRA_ADMIN = 'admin@maple-logistics.example';
 
 let product: Product;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-async function open(locale: 'ja-JP' | 'en-US'): Promise<Page> {
-  const context = await newContext(browser, locale);
-  contexts.push(context);
-  return context.newPage();
-}
+const pages = new ChromiumPages();
+const open = (locale: 'ja-JP' | 'en-US') => pages.open(locale);
 
 async function json<T>(page: Page, path: string): Promise<{ status: number; body: T }> {
   const res = await page.request.get(`${product.url}${path}`);
@@ -82,15 +55,13 @@ async function reopenDialogIfClosed(page: Page, l: { row: string; manage: string
 
 describe('web app in Chromium', { concurrency: false }, () => {
   before(async () => {
-    ensureChromium();
     rmSync(ARTIFACTS, { recursive: true, force: true });
     product = await startProduct();
-    browser = await launchBrowser();
+    await pages.launch();
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await pages.close();
     if (product) {
       mkdirSync(ARTIFACTS, { recursive: true });
       writeFileSync(path.join(ARTIFACTS, 'product.log'), product.output());

@@ -7,15 +7,10 @@
 // trips arrive in that calendar only. Every screen of ours passes axe-core and the translation check.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startRadicale, type CalDavServer } from '../support/caldav-servers.ts';
-import { ensureChromium, launchBrowser, logIn, newContext, poll, screen, startProduct, type Product } from './helpers.ts';
+import { ChromiumPages, EMILY, HANAKO, logIn, LOGIN_EN as EN, LOGIN_JA as JA, poll, screen, startProduct, TARO, type Product } from './helpers.ts';
 
-const JA = { email: 'メールアドレス', password: 'パスワード', submit: 'ログイン' };
-const EN = { email: 'Email', password: 'Password', submit: 'Log in' };
-const HANAKO = 'hanako.sato@sakura-trading.example';
-const TARO = 'taro.yamada@sakura-trading.example';
-const EMILY = 'emily.clark@sakura-trading.example';
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 /** The travelers' accounts on the CalDAV server, with app-specific passwords. */
@@ -23,15 +18,10 @@ const DAV = { taro: 'taro-app-pass-0001', emily: 'emily-app-pass-0001' };
 
 let product: Product;
 let dav: CalDavServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const pages = new ChromiumPages();
 const calendars: Record<string, { work: string; family: string }> = {};
 
-async function open(locale: 'ja-JP' | 'en-US'): Promise<Page> {
-  const context = await newContext(browser, locale);
-  contexts.push(context);
-  return context.newPage();
-}
+const open = (locale: 'ja-JP' | 'en-US') => pages.open(locale);
 
 /** How many events a calendar collection holds, as its owner reads it (REPORT calendar-query). */
 async function eventCount(url: string, user: keyof typeof DAV): Promise<number> {
@@ -139,17 +129,15 @@ async function connectFromTile(page: Page, lang: 'ja' | 'en', user: keyof typeof
 
 describe('web app in Chromium: CalDAV', { concurrency: false }, () => {
   before(async () => {
-    ensureChromium();
     dav = await startRadicale(DAV);
     calendars.taro = { work: await dav.makeCalendar('taro', DAV.taro, 'work', '仕事'), family: await dav.makeCalendar('taro', DAV.taro, 'family', '家族') };
     calendars.emily = { work: await dav.makeCalendar('emily', DAV.emily, 'work', 'Work'), family: await dav.makeCalendar('emily', DAV.emily, 'family', 'Family') };
     product = await startProduct();
-    browser = await launchBrowser();
+    await pages.launch();
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await pages.close();
     await product?.stop();
     await dav?.stop();
   });

@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ICAL from 'ical.js';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureChromium, launchBrowser, logIn, newContext, screen, startProduct, type Product } from './helpers.ts';
+import type { Page } from 'playwright-core';
+import { ChromiumPages, EMILY, logIn, screen, startProduct, TARO, type Product } from './helpers.ts';
 
-const TARO = 'taro.yamada@sakura-trading.example';
-const EMILY = 'emily.clark@sakura-trading.example';
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 900 };
 
@@ -31,14 +29,8 @@ const WORDS = {
 } as const;
 
 let product: Product;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-async function open(locale: 'ja-JP' | 'en-US'): Promise<Page> {
-  const context = await newContext(browser, locale);
-  contexts.push(context);
-  return context.newPage();
-}
+const pages = new ChromiumPages();
+const open = (locale: 'ja-JP' | 'en-US') => pages.open(locale);
 
 /** Screenshots and checks at both widths (the first one last, to carry on with). */
 async function bothWidths(page: Page, name: string, first: typeof DESKTOP): Promise<void> {
@@ -99,14 +91,12 @@ async function feedTile(lang: 'ja' | 'en', email: string, first: typeof DESKTOP)
 
 describe('web app in Chromium: the calendar feed tile', { concurrency: false }, () => {
   before(async () => {
-    ensureChromium();
     product = await startProduct();
-    browser = await launchBrowser();
+    await pages.launch();
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await pages.close();
     await product?.stop();
   });
 

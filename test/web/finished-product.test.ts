@@ -10,15 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { ARTIFACTS, ensureChromium, foreignScreen, launchBrowser, logIn, mailboxEvents, newContext, poll, sandboxSignIn, screen, startProduct, wordsBroken, type Product } from './helpers.ts';
+import type { Locator, Page } from 'playwright-core';
+import { ARTIFACTS, ChromiumPages, EMILY, foreignScreen, HANAKO, logIn, mailboxEvents, MAPLE_ENTRA_ADMIN, MORGAN, poll, SAKURA_ENTRA_ADMIN, sandboxSignIn, screen, startProduct, TARO, wordsBroken, type Product } from './helpers.ts';
 
-const HANAKO = 'hanako.sato@sakura-trading.example';
-const TARO = 'taro.yamada@sakura-trading.example';
-const EMILY = 'emily.clark@sakura-trading.example';
-const MORGAN = 'admin@maple-logistics.example';
-const SAKURA_ENTRA_ADMIN = 'it-admin@sakura-trading.example';
-const MAPLE_ENTRA_ADMIN = 'admin@maple-logistics.example';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -133,15 +127,12 @@ const COMBOS = [
 ] as const;
 
 let product: Product;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const pages = new ChromiumPages();
 /** What the browser's console said, per page, as errors: a finished product says nothing there. */
 const consoleErrors = new Map<Page, string[]>();
 
 async function open(w: Words, phone = false): Promise<Page> {
-  const context = await newContext(browser, w.locale);
-  contexts.push(context);
-  const page = await context.newPage();
+  const page = await pages.open(w.locale);
   if (phone) await page.setViewportSize(PHONE);
   const errors: string[] = [];
   consoleErrors.set(page, errors);
@@ -228,14 +219,12 @@ async function closeDialogBackToManage(page: Page, w: Words) {
 
 describe('the web app as a finished product', { concurrency: false }, () => {
   before(async () => {
-    ensureChromium();
     product = await startProduct();
-    browser = await launchBrowser();
+    await pages.launch();
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await pages.close();
     if (product) {
       mkdirSync(ARTIFACTS, { recursive: true });
       writeFileSync(path.join(ARTIFACTS, 'finish-product.log'), product.output());

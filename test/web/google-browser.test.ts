@@ -9,28 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startGoogleSandbox, type GoogleSandbox } from '../../sandbox/google/server.ts';
-import { ensureChromium, foreignScreen, launchBrowser, logIn, newContext, poll, screen, startProduct, type Product } from './helpers.ts';
+import { ChromiumPages, EMILY, foreignScreen, HANAKO, logIn, LOGIN_EN as EN, LOGIN_JA as JA, MORGAN, poll, screen, startProduct, TARO, type Product } from './helpers.ts';
 
-const JA = { email: 'メールアドレス', password: 'パスワード', submit: 'ログイン' };
-const EN = { email: 'Email', password: 'Password', submit: 'Log in' };
-const HANAKO = 'hanako.sato@sakura-trading.example';
-const TARO = 'taro.yamada@sakura-trading.example';
-const EMILY = 'emily.clark@sakura-trading.example';
-const MORGAN = 'admin@maple-logistics.example';
 
 let product: Product;
 let google: GoogleSandbox;
 let googleDir: string;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-async function open(locale: 'ja-JP' | 'en-US'): Promise<Page> {
-  const context = await newContext(browser, locale);
-  contexts.push(context);
-  return context.newPage();
-}
+const pages = new ChromiumPages();
+const open = (locale: 'ja-JP' | 'en-US') => pages.open(locale);
 
 /** プログラム → 会社 → 設定 → 連携 → カレンダー → (row) 管理: the dialog. */
 async function openDialog(page: Page, l: { program: string; company: string; settings: string; integrations: string; calendar: string; row: string; manage: string }) {
@@ -49,19 +37,17 @@ async function openDialog(page: Page, l: { program: string; company: string; set
 
 describe('web app in Chromium: Google Calendar', { concurrency: false }, () => {
   before(async () => {
-    ensureChromium();
     googleDir = mkdtempSync(path.join(tmpdir(), 'tripcal-web-google-'));
     google = await startGoogleSandbox({ dataDir: googleDir, port: 0 });
     product = await startProduct({
       GOOGLE_SERVICE_ACCOUNT_KEY_FILE: google.serviceAccountKeyPath, GOOGLE_CLIENT_ID: google.webClient.clientId, GOOGLE_CLIENT_SECRET: google.webClient.clientSecret,
       GOOGLE_ACCOUNTS_URL: google.url, GOOGLE_OAUTH_URL: google.url, GOOGLE_API_URL: google.url, GOOGLE_CA_FILE: google.caPath,
     });
-    browser = await launchBrowser();
+    await pages.launch();
   });
 
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await pages.close();
     await product?.stop();
     await google?.close();
     rmSync(googleDir, { recursive: true, force: true });

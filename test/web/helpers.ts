@@ -71,6 +71,41 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** One Chromium for a test file; each page opened has a browser context of its own (cookies, locale). */
+export class ChromiumPages {
+  #browser: Browser | undefined;
+  readonly #contexts: BrowserContext[] = [];
+
+  async launch(): Promise<void> {
+    ensureChromium();
+    this.#browser = await launchBrowser();
+  }
+
+  async open(locale: 'ja-JP' | 'en-US'): Promise<Page> {
+    if (!this.#browser) throw new Error('ChromiumPages: launch() first');
+    const context = await newContext(this.#browser, locale);
+    this.#contexts.push(context);
+    return context.newPage();
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#contexts) await c.close().catch(() => undefined);
+    await this.#browser?.close();
+  }
+}
+
+/** The demo companies' people (src/store/seed-demo.ts) and their Entra admins in the sandbox. */
+export const HANAKO = 'hanako.sato@sakura-trading.example';
+export const TARO = 'taro.yamada@sakura-trading.example';
+export const EMILY = 'emily.clark@sakura-trading.example';
+export const MORGAN = 'admin@maple-logistics.example';
+export const SAKURA_ENTRA_ADMIN = 'it-admin@sakura-trading.example';
+export const MAPLE_ENTRA_ADMIN = 'admin@maple-logistics.example';
+
+/** The log-in form's labels (logIn). */
+export const LOGIN_JA = { email: 'メールアドレス', password: 'パスワード', submit: 'ログイン' };
+export const LOGIN_EN = { email: 'Email', password: 'Password', submit: 'Log in' };
+
 export interface Product {
   url: string;
   sandboxUrl: string;

@@ -4,34 +4,21 @@
 // once the company admin has consented and connected, a traveler signed in by Microsoft alone.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureChromium, launchBrowser, logIn, newContext, sandboxSignIn, screen, startProduct, type Product } from './helpers.ts';
+import { ChromiumPages, EMILY, HANAKO, logIn, SAKURA_ENTRA_ADMIN, sandboxSignIn, screen, startProduct, TARO, type Product } from './helpers.ts';
 
-const HANAKO = 'hanako.sato@sakura-trading.example';
-const TARO = 'taro.yamada@sakura-trading.example';
-const EMILY = 'emily.clark@sakura-trading.example';
-const SAKURA_ENTRA_ADMIN = 'it-admin@sakura-trading.example';
 const OPERATOR_TOKEN = 'op_sign-in-browser-test-0123456789';
 
 let product: Product;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-async function open(locale: 'ja-JP' | 'en-US'): Promise<Page> {
-  const context = await newContext(browser, locale);
-  contexts.push(context);
-  return context.newPage();
-}
+const pages = new ChromiumPages();
+const open = (locale: 'ja-JP' | 'en-US') => pages.open(locale);
 
 describe('Sign in with Microsoft in Chromium', { concurrency: false }, () => {
   before(async () => {
-    ensureChromium();
     product = await startProduct({ OPERATOR_TOKEN });
-    browser = await launchBrowser();
+    await pages.launch();
   });
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await pages.close();
     await product?.stop();
   });
 

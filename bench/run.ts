@@ -1181,7 +1181,8 @@ try {
     row('  first call to last calendar write / last email', `${air.lastWriteSeconds.toFixed(2)} s / ${air.lastMailSeconds.toFixed(2)} s`, '', '');
     row('  CPU per change: tripcal serve (the API call) / tripcal worker (calendar write and email)', `${air.apiCpuMs.toFixed(2)} ms / ${air.workerCpuMs.toFixed(2)} ms`, '', '');
     row('  calendar updates/s vs the same updates queued at once', `${f1(air.calendarRate)} vs ${f1(air.refRate)} ev/s`, '', `${f1((100 * air.calendarRate) / air.refRate)}% (target ≥ 80%): ${air.calendarRate >= 0.8 * air.refRate ? 'met' : 'MISSED'}`);
-    row('  emails/s vs a plain nodemailer loop to the same SMTP server (at most the booking API\'s changes/s)', `${f1(air.mailRate)} vs ${f1(air.loopRate)} /s`, '', `${f1((100 * air.mailRate) / air.loopRate)}% (target ≥ 70%): ${air.mailRate >= 0.7 * air.loopRate ? 'met' : 'MISSED'}`);
+    // One email per change: the rate cannot pass the booking API's, which bounds the ratio too.
+    row('  emails/s vs a plain nodemailer loop to the same SMTP server', `${f1(air.mailRate)} vs ${f1(air.loopRate)} /s (at most the API's ${f1(air.apiPerSecond)}/s: ${f1((100 * air.apiPerSecond) / air.loopRate)}%)`, '', `${f1((100 * air.mailRate) / air.loopRate)}% (target ≥ 70%): ${air.mailRate >= 0.7 * air.loopRate ? 'met' : 'MISSED'}`);
     row('  the same emails queued at once, sent by one tripcal worker: emails/s; worker CPU per email', `${f1(air.mailBacklogRate)}/s; ${air.backlogCpuMs.toFixed(2)} ms`, '', `${f1((100 * air.mailBacklogRate) / air.loopRate)}% of the plain loop`);
     row('  every calendar exact (one event, new time) / every email sent once', `${air.calendarProblems.length ? `NO: ${air.calendarProblems.slice(0, 2).join('; ')}` : `yes (${air.written})`} / ${air.mailProblems.length ? `NO: ${air.mailProblems.slice(0, 2).join('; ')}` : `yes (${air.emailed})`}`, '', `${!air.calendarProblems.length && !air.mailProblems.length ? 'met' : 'MISSED'}`);
   }

@@ -24,7 +24,8 @@
 // `--max-semi-space-size=2` as well (backfill 453-629 events/s, vs 515-650 without any of this).
 // Later, with the backfill's CPU mostly gone elsewhere, 2 MB semi-spaces cost 18% of the
 // product's CPU in scavenges before its first calendar write. 8 MB: peak 379-400 MB, backfill
-// 68-74% of the ceiling; 16 MB (what `npm start` uses): peak 435-480 MB (it varies from run to run), backfill about 77%.
+// 68-74% of the ceiling; 16 MB (what `npm start` uses): peak 435-480 MB (it varies from run to
+// run), backfill about 77%.
 import { MemoryFS, PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { readFile } from 'node:fs/promises';
 

@@ -162,12 +162,6 @@ export async function findChangeToEmail(db: Db, changeId: string): Promise<Chang
   };
 }
 
-/** When the change's itinerary email was handed to the mail server; null if it has not been. */
-export async function changeEmailedAt(db: Db, changeId: string): Promise<Date | null> {
-  const row = await db.selectFrom('trip_changes').select('emailed_at').where('id', '=', changeId).executeTakeFirst();
-  return row?.emailed_at ? new Date(row.emailed_at) : null;
-}
-
 export async function markChangeEmailed(db: Db, changeId: string, at: Date): Promise<void> {
   await db.updateTable('trip_changes').set({ emailed_at: at }).where('id', '=', changeId).execute();
 }

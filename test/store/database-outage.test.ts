@@ -18,7 +18,7 @@ import { startItineraryMailWorker } from '../../src/mail/itinerary-mail-job.ts';
 import { createMailTransport } from '../../src/mail/transport.ts';
 import { openStore, QUEUES, type Store } from '../../src/store/database.ts';
 import { createOrganisation, createUser, issueApiKey } from '../../src/store/organisations.ts';
-import { changeEmailedAt } from '../../src/store/trips.ts';
+import { findChangeToEmail } from '../../src/store/trips.ts';
 import { isDatabaseUnavailable } from '../../src/store/unavailable.ts';
 import { tripInput } from '../fixtures/trips.ts';
 import { startSmtpSink } from '../mail/smtp-sink.ts';
@@ -224,7 +224,7 @@ describe('an email sent just as the database goes away (PostgreSQL)', { skip: se
       return jobs.length > 0 && jobs.every((j) => j.state === 'completed');
     }, 30_000);
     assert.equal(sink.received.length, 1);
-    assert.ok(await changeEmailedAt(store.db, change!.id));
+    assert.ok((await findChangeToEmail(store.db, change!.id))?.emailedAt);
   });
 });
 
